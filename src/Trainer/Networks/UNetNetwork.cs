@@ -1,0 +1,115 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.UNet.Networks;
+
+/// <summary>
+/// A 2D U-Net. <see cref="Module{T,TResult}.forward"/> returns logits (N x classes x H x W), which the losses take;
+/// <see cref="Predict"/> adds the sigmoid (one class) or softmax over classes (more than one).
+/// </summary>
+public sealed class UNetNetwork : Module<Tensor, Tensor>
+{
+    readonly ModuleList<ConvBlock> encoder = new();
+    readonly ConvBlock bottom;
+    readonly ModuleList<Module<Tensor, Tensor>> upsamplers = new();
+    readonly ModuleList<ConvBlock> decoder = new();
+    readonly Conv2d head;
+
+    /// <summary>Creates the network; the weights are initialized from libtorch's generator (see torch.manual_seed).</summary>
+    public UNetNetwork(UNetOptions options) : base("UNet")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options.Clone();
+        Runtime.TorchRuntime.EnsureInitialized();
+
+        long channels = options.InputChannels;
+        for (int level = 0; level < options.Depth; level++)
+        {
+            long filters = options.FiltersAt(level);
+            double dropout = level == options.Depth - 1 ? options.Dropout : 0;
+            encoder.Add(new ConvBlock($"encoder{level}", channels, filters, options.BatchNorm, dropout));
+            channels = filters;
+        }
+        bottom = new ConvBlock("bottom", channels, options.FiltersAt(options.Depth), options.BatchNorm, options.Dropout);
+        channels = options.FiltersAt(options.Depth);
+        for (int level = options.Depth - 1; level >= 0; level--)
+        {
+            long skip = options.FiltersAt(level);
+            long upsampled = channels;
+            if (options.Upsampling == UpsamplingMode.Nearest)
+            {
+                upsamplers.Add(Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest));
+            }
+            else
+            {
+                upsampled = channels / 2;
+                upsamplers.Add(ConvTranspose2d(channels, upsampled, 2, stride: 2));
+            }
+            decoder.Add(new ConvBlock($"decoder{level}", upsampled + skip, skip, options.BatchNorm, 0));
+            channels = skip;
+        }
+        head = Conv2d(channels, options.OutputClasses, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>The options the network was built with (a copy).</summary>
+    public UNetOptions Options { get; }
+
+    internal IList<ConvBlock> EncoderBlocks => encoder;
+    internal ConvBlock BottomBlock => bottom;
+    internal IList<Module<Tensor, Tensor>> Upsamplers => upsamplers;
+    internal IList<ConvBlock> DecoderBlocks => decoder;
+    internal Conv2d Head => head;
+
+    /// <summary>Number of trainable parameters.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        CheckInput(input);
+        var skips = new List<Tensor>(Options.Depth);
+        var x = input;
+        foreach (var block in encoder)
+        {
+            x = block.forward(x);
+            skips.Add(x);
+            x = functional.max_pool2d(x, 2);
+        }
+        x = bottom.forward(x);
+        for (int i = 0; i < decoder.Count; i++)
+        {
+            var up = upsamplers[i].forward(x);
+            x = decoder[i].forward(cat([up, skips[skips.Count - 1 - i]], 1));
+        }
+        return head.forward(x);
+    }
+
+    /// <summary>Probabilities: sigmoid of the logits for one class, softmax over the class axis otherwise.</summary>
+    public Tensor Predict(Tensor input)
+    {
+        var logits = forward(input);
+        return Options.OutputClasses == 1 ? functional.sigmoid(logits) : functional.softmax(logits, 1);
+    }
+
+    void CheckInput(Tensor input)
+    {
+        if (input.dim() != 4)
+            throw new ArgumentException(
+                $"U-Net input must have 4 dimensions (N x C x H x W), got shape [{string.Join(", ", input.shape)}].");
+        if (input.shape[0] == 0)
+            throw new ArgumentException("U-Net input is an empty batch (N = 0).");
+        if (input.shape[1] != Options.InputChannels)
+            throw new ArgumentException(
+                $"U-Net input has {input.shape[1]} channels; the network was built for {Options.InputChannels}.");
+        long multiple = Options.SizeMultiple;
+        if (input.shape[2] % multiple != 0 || input.shape[3] % multiple != 0 || input.shape[2] == 0 || input.shape[3] == 0)
+            throw new ArgumentException(
+                $"U-Net input is {input.shape[2]} x {input.shape[3]} (H x W); both must be positive multiples of 2^Depth = {multiple}.");
+        if (input.dtype != ScalarType.Float32 && input.dtype != ScalarType.Float64)
+            throw new ArgumentException($"U-Net input must be float32, got {input.dtype}.");
+    }
+}

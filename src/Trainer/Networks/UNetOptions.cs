@@ -1,0 +1,62 @@
+namespace MLNet.UNet.Networks;
+
+/// <summary>Shape of a 2D U-Net. The defaults are the seed network (<see cref="Seed"/>) for one input channel.</summary>
+public sealed class UNetOptions
+{
+    /// <summary>Channels of the input image (1 for MRI or grayscale, 3 for RGB).</summary>
+    public int InputChannels { get; set; } = 1;
+
+    /// <summary>
+    /// Output classes. 1 means binary segmentation with a sigmoid; more than 1 means one channel per class with a
+    /// softmax over classes.
+    /// </summary>
+    public int OutputClasses { get; set; } = 1;
+
+    /// <summary>Number of 2x2 max-poolings. Input height and width must be multiples of 2^Depth.</summary>
+    public int Depth { get; set; } = 5;
+
+    /// <summary>Filters of the first level; each deeper level doubles them.</summary>
+    public int BaseFilters { get; set; } = 32;
+
+    /// <summary>Batch normalization after every 3x3 convolution (convolutions then have no bias).</summary>
+    public bool BatchNorm { get; set; }
+
+    /// <summary>Dropout probability at the end of the deepest encoder block and of the bottom block; 0 disables it.</summary>
+    public double Dropout { get; set; }
+
+    /// <summary>How the decoder upsamples.</summary>
+    public UpsamplingMode Upsampling { get; set; } = UpsamplingMode.Nearest;
+
+    /// <summary>
+    /// The network the project started from (a Keras U-Net): filters 32-64-128-256-512, a 1024-filter bottom,
+    /// nearest upsampling, no batch norm, no dropout, one sigmoid output.
+    /// </summary>
+    public static UNetOptions Seed(int inputChannels = 1) => new() { InputChannels = inputChannels };
+
+    /// <summary>Height and width must be multiples of this value.</summary>
+    public int SizeMultiple => 1 << Depth;
+
+    /// <summary>Filters at a level: 0 is the first encoder level, <see cref="Depth"/> the bottom.</summary>
+    public int FiltersAt(int level) => BaseFilters << level;
+
+    /// <summary>A copy that later changes to this instance do not affect.</summary>
+    public UNetOptions Clone() => (UNetOptions)MemberwiseClone();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        if (InputChannels < 1)
+            throw new ArgumentException($"UNetOptions.InputChannels must be at least 1, got {InputChannels}.");
+        if (OutputClasses < 1)
+            throw new ArgumentException($"UNetOptions.OutputClasses must be at least 1, got {OutputClasses}.");
+        if (Depth < 1 || Depth > 8)
+            throw new ArgumentException($"UNetOptions.Depth must be between 1 and 8, got {Depth}.");
+        if (BaseFilters < 1 || (long)BaseFilters << Depth > 1 << 16)
+            throw new ArgumentException(
+                $"UNetOptions.BaseFilters must be at least 1 and BaseFilters * 2^Depth at most 65536, got {BaseFilters} at depth {Depth}.");
+        if (!(Dropout >= 0 && Dropout < 1))
+            throw new ArgumentException($"UNetOptions.Dropout must be in [0, 1), got {Dropout}.");
+        if (!Enum.IsDefined(Upsampling))
+            throw new ArgumentException($"UNetOptions.Upsampling has an unknown value {Upsampling}.");
+    }
+}

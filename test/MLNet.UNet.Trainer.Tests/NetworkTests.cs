@@ -1,0 +1,43 @@
+using MLNet.UNet.Networks;
+using static TorchSharp.torch;
+
+namespace MLNet.UNet.Tests;
+
+public class NetworkTests
+{
+    [Fact]
+    public void SeedPresetForThreeChannelsHasTheKerasParameterCount()
+    {
+        using var network = new UNetNetwork(UNetOptions.Seed(inputChannels: 3));
+        Assert.Equal(31_442_689, network.ParameterCount);
+    }
+
+    [Theory]
+    [InlineData(1, UpsamplingMode.Nearest, false)]
+    [InlineData(2, UpsamplingMode.TransposedConvolution, true)]
+    public void OutputHasOneChannelPerClassAndTheInputSize(int classes, UpsamplingMode upsampling, bool batchNorm)
+    {
+        using var network = new UNetNetwork(new UNetOptions
+        {
+            InputChannels = 2, OutputClasses = classes, Depth = 3, BaseFilters = 4, BatchNorm = batchNorm, Upsampling = upsampling,
+        });
+        using var scope = NewDisposeScope();
+        var output = network.Predict(randn(3, 2, 16, 24));
+        Assert.Equal(new long[] { 3, classes, 16, 24 }, output.shape);
+        if (classes > 1)
+            Assert.True(output.sum(1).sub(1).abs().max().item<float>() < 1e-5f);
+    }
+
+    [Fact]
+    public void InputWithWrongChannelsOrSizeIsRefusedWithAClearMessage()
+    {
+        using var network = new UNetNetwork(new UNetOptions { InputChannels = 1, Depth = 3, BaseFilters = 4 });
+        using var scope = NewDisposeScope();
+        var channels = Assert.Throws<ArgumentException>(() => { network.forward(zeros(1, 3, 16, 16)); });
+        Assert.Contains("3 channels", channels.Message);
+        var size = Assert.Throws<ArgumentException>(() => { network.forward(zeros(1, 1, 20, 16)); });
+        Assert.Contains("multiples of 2^Depth = 8", size.Message);
+        var empty = Assert.Throws<ArgumentException>(() => { network.forward(zeros(0, 1, 16, 16)); });
+        Assert.Contains("empty batch", empty.Message);
+    }
+}
