@@ -1,0 +1,35 @@
+namespace MLNet.UNet;
+
+/// <summary>Writes files so that a crash or kill never leaves a half-written one under the final name.</summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Writes to a temporary file in the same folder, flushes it to disk, then renames it over
+    /// <paramref name="path"/>. On failure the temporary file is removed and the previous file is untouched.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
+        var fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+            throw new IOException($"Cannot write '{fullPath}': it is a directory.");
+        var folder = Path.GetDirectoryName(fullPath)!;
+        Directory.CreateDirectory(folder);
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}
