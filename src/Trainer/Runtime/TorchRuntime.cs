@@ -11,8 +11,9 @@ namespace MLNet.UNet.Runtime;
 /// Three settings are made in the process environment with libc <c>setenv</c> (libtorch reads the C environment,
 /// not .NET's), each only when the user has not set it already:
 /// <list type="bullet">
-/// <item><c>ONEDNN_MAX_CPU_ISA=AVX2</c>: oneDNN's AVX-512 convolution kernels computed wrong values and gradients
-/// on the AMD EPYC machines this was developed on; <see cref="Diagnostics.NumericsSelfCheck"/> detects such a machine.</item>
+/// <item><c>ONEDNN_MAX_CPU_ISA=AVX2</c> on AMD processors with AVX-512: oneDNN's AVX-512 convolution kernels
+/// computed wrong values and gradients on AMD EPYC VMs; <see cref="Diagnostics.NumericsSelfCheck"/> detects such a
+/// machine. Intel processors keep oneDNN's own choice, which was exact there.</item>
 /// <item><c>OMP_WAIT_POLICY=PASSIVE</c>: spinning OpenMP workers made two-thread runs on two vCPUs erratic.</item>
 /// <item><c>TORCH_CPP_LOG_LEVEL=ERROR</c>: keeps "Could not initialize NNPACK" warnings off the console.</item>
 /// </list>
@@ -25,7 +26,7 @@ public static class TorchRuntime
     static bool threadsApplied;
     static int threads = DefaultThreadCount();
 
-    /// <summary>The CPU instruction-set cap given to oneDNN, as read from the environment at start.</summary>
+    /// <summary>The CPU instruction-set cap given to oneDNN at start, or null when oneDNN picks the best it finds.</summary>
     public static string? OneDnnMaxCpuIsa { get; private set; }
 
     /// <summary>
@@ -65,7 +66,9 @@ public static class TorchRuntime
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Must run before libtorch loads.")]
     internal static void ConfigureProcess()
     {
-        OneDnnMaxCpuIsa = SetDefault("ONEDNN_MAX_CPU_ISA", "AVX2");
+        OneDnnMaxCpuIsa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is { Length: > 0 } chosen
+            ? chosen
+            : IsAmdWithAvx512() ? SetDefault("ONEDNN_MAX_CPU_ISA", "AVX2") : null;
         SetDefault("OMP_WAIT_POLICY", "PASSIVE");
         SetDefault("TORCH_CPP_LOG_LEVEL", "ERROR");
         if (OperatingSystem.IsLinux())
@@ -81,6 +84,25 @@ public static class TorchRuntime
         if (!OperatingSystem.IsWindows())
             NativeMethods.SetEnvironmentVariable(name, value, overwrite: 0);
         return value;
+    }
+
+    // oneDNN's AVX-512 kernels computed wrong convolutions on AMD EPYC (Zen 4) VMs; on Intel Xeon they were exact
+    // and 1.4x faster than AVX2, so only AMD processors with AVX-512 are capped.
+    static bool IsAmdWithAvx512()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/cpuinfo"))
+            return false;
+        try
+        {
+            var lines = File.ReadLines("/proc/cpuinfo").Take(64).ToList();
+            bool amd = lines.Any(l => l.StartsWith("vendor_id", StringComparison.Ordinal) && l.Contains("AuthenticAMD"));
+            bool avx512 = lines.Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Contains(" avx512f"));
+            return amd && avx512;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     static void TuneGlibcMalloc()

@@ -1,0 +1,157 @@
+using static TorchSharp.torch;
+
+namespace MLNet.UNet.Data;
+
+/// <summary>
+/// Images and masks held in memory as two native tensors: images N x C x H x W (float32), masks N x H x W
+/// (float32 holding 0/1 for binary work, or a class index for several classes). Everything is checked on entry
+/// so that training never meets a bad value. Dispose it to release the native memory.
+/// </summary>
+public sealed class SegmentationDataset : IDisposable
+{
+    SegmentationDataset(Tensor images, Tensor masks, int classes)
+    {
+        Images = images;
+        Masks = masks;
+        Classes = classes;
+    }
+
+    /// <summary>All images, N x C x H x W.</summary>
+    public Tensor Images { get; }
+
+    /// <summary>All masks, N x H x W.</summary>
+    public Tensor Masks { get; }
+
+    /// <summary>Output classes the masks are labelled for (1 = binary).</summary>
+    public int Classes { get; }
+
+    /// <summary>Number of samples.</summary>
+    public int Count => (int)Images.shape[0];
+
+    /// <summary>Channels per image.</summary>
+    public int Channels => (int)Images.shape[1];
+
+    /// <summary>Image height.</summary>
+    public int Height => (int)Images.shape[2];
+
+    /// <summary>Image width.</summary>
+    public int Width => (int)Images.shape[3];
+
+    /// <summary>
+    /// Builds a dataset from flat arrays: each image C*H*W values in channel-planar order (as ML.NET's
+    /// ExtractPixels gives), each mask H*W values.
+    /// </summary>
+    /// <param name="images">One array per image.</param>
+    /// <param name="masks">One array per mask, in the same order.</param>
+    /// <param name="channels">Channels per image.</param>
+    /// <param name="height">Image and mask height.</param>
+    /// <param name="width">Image and mask width.</param>
+    /// <param name="classes">1 for binary masks (values 0 or 1), otherwise class indices 0..classes-1.</param>
+    public static SegmentationDataset FromArrays(IReadOnlyList<float[]> images, IReadOnlyList<float[]> masks,
+        int channels, int height, int width, int classes = 1)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(masks);
+        if (channels < 1 || height < 1 || width < 1)
+            throw new ArgumentException($"Channels, height and width must be positive, got {channels} x {height} x {width}.");
+        if (images.Count == 0)
+            throw new ArgumentException("The dataset is empty: no images were given.", nameof(images));
+        if (images.Count != masks.Count)
+            throw new ArgumentException($"There are {images.Count} images but {masks.Count} masks; each image needs one mask.");
+        int imageLength = channels * height * width, maskLength = height * width;
+        var imageData = new float[(long)images.Count * imageLength];
+        var maskData = new float[(long)masks.Count * maskLength];
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (images[i] is null || images[i].Length != imageLength)
+                throw new ArgumentException(
+                    $"Image {i} has {images[i]?.Length ?? 0} values; expected C x H x W = {channels} x {height} x {width} = {imageLength}.");
+            if (masks[i] is null || masks[i].Length != maskLength)
+                throw new ArgumentException(
+                    $"Mask {i} has {masks[i]?.Length ?? 0} values; expected H x W = {height} x {width} = {maskLength} (the image size).");
+            Array.Copy(images[i], 0, imageData, (long)i * imageLength, imageLength);
+            Array.Copy(masks[i], 0, maskData, (long)i * maskLength, maskLength);
+        }
+        var imageTensor = tensor(imageData, [images.Count, channels, height, width]);
+        var maskTensor = tensor(maskData, [masks.Count, height, width]);
+        return Create(imageTensor, maskTensor, classes);
+    }
+
+    /// <summary>
+    /// Builds a dataset from tensors: images N x C x H x W and masks N x H x W or N x 1 x H x W. The tensors are
+    /// copied; the caller keeps ownership of its own.
+    /// </summary>
+    public static SegmentationDataset FromTensors(Tensor images, Tensor masks, int classes = 1)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(masks);
+        if (images.dim() != 4)
+            throw new ArgumentException($"Images must be N x C x H x W, got shape [{string.Join(", ", images.shape)}].");
+        using var scope = NewDisposeScope();
+        var maskView = masks.dim() == 4 && masks.shape[1] == 1 ? masks.squeeze(1) : masks;
+        if (maskView.dim() != 3)
+            throw new ArgumentException($"Masks must be N x H x W or N x 1 x H x W, got shape [{string.Join(", ", masks.shape)}].");
+        if (images.shape[0] == 0)
+            throw new ArgumentException("The dataset is empty: the image tensor has N = 0.");
+        if (maskView.shape[0] != images.shape[0])
+            throw new ArgumentException($"There are {images.shape[0]} images but {maskView.shape[0]} masks; each image needs one mask.");
+        if (maskView.shape[1] != images.shape[2] || maskView.shape[2] != images.shape[3])
+            throw new ArgumentException(
+                $"Masks are {maskView.shape[1]} x {maskView.shape[2]} but images are {images.shape[2]} x {images.shape[3]} (H x W); they must match.");
+        var imageCopy = images.detach().to(ScalarType.Float32).cpu().contiguous().clone().MoveToOuterDisposeScope();
+        var maskCopy = maskView.detach().to(ScalarType.Float32).cpu().contiguous().clone().MoveToOuterDisposeScope();
+        return Create(imageCopy, maskCopy, classes);
+    }
+
+    static SegmentationDataset Create(Tensor images, Tensor masks, int classes)
+    {
+        try
+        {
+            Check(images, masks, classes);
+            return new SegmentationDataset(images, masks, classes);
+        }
+        catch
+        {
+            images.Dispose();
+            masks.Dispose();
+            throw;
+        }
+    }
+
+    static void Check(Tensor images, Tensor masks, int classes)
+    {
+        if (classes < 1)
+            throw new ArgumentException($"Classes must be at least 1, got {classes}.");
+        using var scope = NewDisposeScope();
+        var finite = isfinite(images).all(1).all(1).all(1);
+        if (!finite.all().item<bool>())
+        {
+            long first = nonzero(finite.logical_not())[0, 0].item<long>();
+            throw new ArgumentException($"Image {first} contains NaN or infinite values; inputs must be finite.");
+        }
+        var valid = classes == 1
+            ? masks.eq(0).logical_or(masks.eq(1))
+            : masks.ge(0).logical_and(masks.lt(classes)).logical_and(masks.eq(masks.round()));
+        var validPerMask = valid.all(1).all(1);
+        if (!validPerMask.all().item<bool>())
+        {
+            long first = nonzero(validPerMask.logical_not())[0, 0].item<long>();
+            var bad = masks[first].masked_select(valid[first].logical_not())[0].item<float>();
+            var expected = classes == 1
+                ? "0 or 1 for binary training (binarize masks first, e.g. at 0.5)"
+                : $"class indices 0..{classes - 1}";
+            throw new ArgumentException($"Mask {first} contains the value {bad}; expected {expected}.");
+        }
+    }
+
+    /// <summary>Samples the given indices as a batch: images B x C x H x W and masks B x H x W.</summary>
+    internal (Tensor Images, Tensor Masks) Batch(Tensor indices) =>
+        (Images.index_select(0, indices), Masks.index_select(0, indices));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Images.Dispose();
+        Masks.Dispose();
+    }
+}

@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.UNet.Losses;
+
+/// <summary>Cross-entropy on logits: binary (sigmoid) for one class, categorical (softmax) for several.</summary>
+public static class CrossEntropyLoss
+{
+    /// <summary>Mean loss over pixels. <paramref name="masks"/> is N x H x W (0/1, or class indices).</summary>
+    public static Tensor Compute(Tensor logits, Tensor masks)
+    {
+        if (logits.shape[1] == 1)
+            return functional.binary_cross_entropy_with_logits(logits.squeeze(1), masks);
+        return functional.cross_entropy(logits, masks.to(ScalarType.Int64));
+    }
+}

@@ -1,0 +1,35 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.UNet.Losses;
+
+/// <summary>
+/// Soft Dice loss: 1 - (2 sum(p t) + s) / (sum(p) + sum(t) + s) per image and class, averaged, where p are the
+/// probabilities and t the one-hot target. The smoothing s keeps empty masks from dividing by zero.
+/// </summary>
+public static class DiceLoss
+{
+    /// <summary>Default smoothing term.</summary>
+    public const double DefaultSmoothing = 1.0;
+
+    /// <summary>Mean soft Dice loss. <paramref name="masks"/> is N x H x W (0/1, or class indices).</summary>
+    public static Tensor Compute(Tensor logits, Tensor masks, double smoothing = DefaultSmoothing)
+    {
+        Tensor probabilities, target;
+        if (logits.shape[1] == 1)
+        {
+            probabilities = functional.sigmoid(logits);
+            target = masks.unsqueeze(1);
+        }
+        else
+        {
+            probabilities = functional.softmax(logits, 1);
+            target = functional.one_hot(masks.to(ScalarType.Int64), logits.shape[1]).permute(0, 3, 1, 2).to(logits.dtype);
+        }
+        var sumDims = new long[] { 2, 3 };
+        var intersection = probabilities.mul(target).sum(sumDims);
+        var total = probabilities.sum(sumDims).add(target.sum(sumDims));
+        var dice = intersection.mul(2).add(smoothing).div(total.add(smoothing));
+        return dice.mean().neg().add(1);
+    }
+}

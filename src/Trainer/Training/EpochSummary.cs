@@ -1,0 +1,13 @@
+namespace MLNet.UNet.Training;
+
+/// <summary>What one epoch of training measured.</summary>
+/// <param name="Epoch">Epoch number, from 1.</param>
+/// <param name="TrainingLoss">Mean training loss over the epoch's steps.</param>
+/// <param name="ValidationLoss">Mean validation loss, if there is validation data.</param>
+/// <param name="ValidationDice">Mean per-image validation Dice, if there is validation data.</param>
+/// <param name="LearningRate">Learning rate at the end of the epoch.</param>
+/// <param name="Duration">Wall time of the epoch, validation included.</param>
+/// <param name="ImagesPerSecond">Training images per second.</param>
+public sealed record EpochSummary(
+    int Epoch, double TrainingLoss, double? ValidationLoss, double? ValidationDice, double LearningRate,
+    TimeSpan Duration, double ImagesPerSecond);

@@ -1,0 +1,129 @@
+using MLNet.UNet.Losses;
+using MLNet.UNet.Transforms;
+
+namespace MLNet.UNet.Training;
+
+/// <summary>Optimizer choice.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Adam; weight decay is added to the gradient (L2).</summary>
+    Adam,
+
+    /// <summary>AdamW; weight decay is decoupled from the gradient.</summary>
+    AdamW,
+}
+
+/// <summary>How the learning rate changes during training.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The learning rate stays at <see cref="TrainerOptions.LearningRate"/>.</summary>
+    Constant,
+
+    /// <summary>Cosine decay per step from the learning rate to <see cref="TrainerOptions.MinLearningRate"/>.</summary>
+    Cosine,
+
+    /// <summary>
+    /// Multiplied by <see cref="TrainerOptions.PlateauFactor"/> when the validation Dice (or, without validation, the
+    /// training loss) has not improved for <see cref="TrainerOptions.PlateauPatience"/> epochs.
+    /// </summary>
+    ReduceOnPlateau,
+}
+
+/// <summary>Settings of <see cref="UNetTrainer"/>.</summary>
+public sealed class TrainerOptions
+{
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; set; } = 50;
+
+    /// <summary>Images per optimizer step.</summary>
+    public int BatchSize { get; set; } = 8;
+
+    /// <summary>Initial learning rate.</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Optimizer.</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
+    /// <summary>Weight decay (L2 for Adam, decoupled for AdamW).</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Learning-rate schedule.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>Final learning rate of the cosine schedule, and lower bound of reduce-on-plateau.</summary>
+    public double MinLearningRate { get; set; } = 1e-6;
+
+    /// <summary>Epochs without improvement before reduce-on-plateau lowers the learning rate.</summary>
+    public int PlateauPatience { get; set; } = 5;
+
+    /// <summary>Factor applied by reduce-on-plateau.</summary>
+    public double PlateauFactor { get; set; } = 0.5;
+
+    /// <summary>Loss to minimize.</summary>
+    public SegmentationLoss Loss { get; set; } = SegmentationLoss.BinaryCrossEntropyPlusDice;
+
+    /// <summary>Weight of cross-entropy in <see cref="SegmentationLoss.BinaryCrossEntropyPlusDice"/>.</summary>
+    public double CrossEntropyWeight { get; set; } = 0.5;
+
+    /// <summary>Weight of soft Dice in <see cref="SegmentationLoss.BinaryCrossEntropyPlusDice"/>.</summary>
+    public double DiceWeight { get; set; } = 0.5;
+
+    /// <summary>Gradients are rescaled so that their global L2 norm is at most this; null disables clipping.</summary>
+    public double? MaxGradientNorm { get; set; }
+
+    /// <summary>Stop when the validation Dice has not improved for this many epochs; null disables early stopping.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Smallest validation Dice increase that counts as an improvement.</summary>
+    public double MinImprovement { get; set; } = 1e-4;
+
+    /// <summary>At the end, put back the weights of the epoch with the best validation Dice.</summary>
+    public bool KeepBestModel { get; set; } = true;
+
+    /// <summary>Seed of weights, shuffling, dropout and augmentation; a run repeats for a fixed thread count. Null picks one.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Augmentation of training batches.</summary>
+    public AugmentationOptions Augmentation { get; set; } = AugmentationOptions.None;
+
+    /// <summary>Stop after the epoch in which this much time has passed; null for no limit.</summary>
+    public TimeSpan? TimeBudget { get; set; }
+
+    /// <summary>A copy that later changes to this instance do not affect.</summary>
+    public TrainerOptions Clone()
+    {
+        var copy = (TrainerOptions)MemberwiseClone();
+        copy.Augmentation = Augmentation.Clone();
+        return copy;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1)
+            throw new ArgumentException($"TrainerOptions.Epochs must be at least 1, got {Epochs}.");
+        if (BatchSize < 1)
+            throw new ArgumentException($"TrainerOptions.BatchSize must be at least 1, got {BatchSize}.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentException($"TrainerOptions.LearningRate must be a positive number, got {LearningRate}.");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+            throw new ArgumentException($"TrainerOptions.WeightDecay must be zero or positive, got {WeightDecay}.");
+        if (!(MinLearningRate >= 0 && MinLearningRate <= LearningRate))
+            throw new ArgumentException($"TrainerOptions.MinLearningRate must be in [0, LearningRate], got {MinLearningRate}.");
+        if (PlateauPatience < 1)
+            throw new ArgumentException($"TrainerOptions.PlateauPatience must be at least 1, got {PlateauPatience}.");
+        if (!(PlateauFactor > 0 && PlateauFactor < 1))
+            throw new ArgumentException($"TrainerOptions.PlateauFactor must be in (0, 1), got {PlateauFactor}.");
+        if (MaxGradientNorm is { } norm && !(norm > 0))
+            throw new ArgumentException($"TrainerOptions.MaxGradientNorm must be positive or null, got {norm}.");
+        if (EarlyStoppingPatience is < 1)
+            throw new ArgumentException($"TrainerOptions.EarlyStoppingPatience must be at least 1 or null, got {EarlyStoppingPatience}.");
+        if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
+            throw new ArgumentException($"TrainerOptions.TimeBudget must be positive or null, got {budget}.");
+        if (!Enum.IsDefined(Optimizer) || !Enum.IsDefined(Schedule))
+            throw new ArgumentException("TrainerOptions.Optimizer or Schedule has an unknown value.");
+        _ = new LossFunction(Loss, CrossEntropyWeight, DiceWeight);
+        ArgumentNullException.ThrowIfNull(Augmentation, "TrainerOptions.Augmentation");
+        Augmentation.Validate();
+    }
+}

@@ -1,0 +1,35 @@
+namespace MLNet.UNet.Training;
+
+/// <summary>A snapshot of training, reported after every step and at the end of every epoch.</summary>
+public sealed record TrainingProgress
+{
+    /// <summary>True for the report made at the end of an epoch (after validation).</summary>
+    public bool EpochCompleted { get; init; }
+
+    /// <summary>Current epoch, from 1.</summary>
+    public int Epoch { get; init; }
+
+    /// <summary>Epochs planned.</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Step within the epoch, from 1.</summary>
+    public int Step { get; init; }
+
+    /// <summary>Steps per epoch.</summary>
+    public int StepsPerEpoch { get; init; }
+
+    /// <summary>Loss of the last step, or the epoch's mean loss when <see cref="EpochCompleted"/>.</summary>
+    public double Loss { get; init; }
+
+    /// <summary>Validation Dice of the last completed epoch, if there is validation data.</summary>
+    public double? ValidationDice { get; init; }
+
+    /// <summary>Learning rate in use.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Training images per second in this epoch so far.</summary>
+    public double ImagesPerSecond { get; init; }
+
+    /// <summary>Estimated time until the planned epochs are done.</summary>
+    public TimeSpan TimeRemaining { get; init; }
+}

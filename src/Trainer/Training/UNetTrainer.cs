@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using MLNet.UNet.Checkpoints;
+using MLNet.UNet.Data;
+using MLNet.UNet.Losses;
+using MLNet.UNet.Metrics;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Runtime;
+using MLNet.UNet.Transforms;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.UNet.Training;
+
+/// <summary>
+/// Trains a <see cref="UNetNetwork"/> on a <see cref="SegmentationDataset"/>: shuffled mini-batches, on-the-fly
+/// augmentation, Adam or AdamW with a learning-rate schedule, validation Dice after each epoch, best-model keeping
+/// and early stopping. Every step runs in its own TorchSharp dispose scope. A trainer can be saved as a checkpoint
+/// and resumed; a resumed run repeats the uninterrupted one, because each epoch reseeds from (seed, epoch).
+/// </summary>
+public sealed class UNetTrainer : IDisposable
+{
+    readonly TrainingState state;
+    readonly OptimizerHelper optimizer;
+    readonly LossFunction loss;
+    Dictionary<string, Tensor>? bestWeights;
+
+    /// <summary>Creates a network with freshly initialized weights (from the seed) and its optimizer.</summary>
+    public UNetTrainer(UNetOptions network, TrainerOptions options)
+        : this(NewState(network, options))
+    {
+    }
+
+    UNetTrainer(TrainingState state)
+    {
+        state.Network.Validate();
+        state.Trainer.Validate();
+        this.state = state;
+        TorchRuntime.EnsureInitialized();
+        random.manual_seed(state.Trainer.Seed!.Value);
+        Network = new UNetNetwork(state.Network);
+        var parameters = Network.parameters();
+        optimizer = state.Trainer.Optimizer == OptimizerKind.AdamW
+            ? (OptimizerHelper)
+              optim.AdamW(parameters, state.Trainer.LearningRate, weight_decay: state.Trainer.WeightDecay)
+            : optim.Adam(parameters, state.Trainer.LearningRate, weight_decay: state.Trainer.WeightDecay);
+        loss = new LossFunction(state.Trainer.Loss, state.Trainer.CrossEntropyWeight, state.Trainer.DiceWeight);
+    }
+
+    /// <summary>The network being trained.</summary>
+    public UNetNetwork Network { get; }
+
+    /// <summary>The trainer's options (with the seed filled in when none was given).</summary>
+    public TrainerOptions Options => state.Trainer;
+
+    /// <summary>Epochs trained so far.</summary>
+    public IReadOnlyList<EpochSummary> History => state.History;
+
+    /// <summary>Epoch with the best validation Dice so far, 0 if none.</summary>
+    public int BestEpoch => state.BestEpoch;
+
+    /// <summary>Best validation Dice so far.</summary>
+    public double? BestValidationDice => state.BestValidationDice;
+
+    /// <summary>
+    /// Trains from the next epoch up to <see cref="TrainerOptions.Epochs"/>. Throws
+    /// <see cref="OperationCanceledException"/> when cancelled (between steps) and
+    /// <see cref="NonFiniteLossException"/> when the loss or gradients stop being finite.
+    /// </summary>
+    /// <param name="training">Training samples.</param>
+    /// <param name="validation">Validation samples, for the Dice, best-model keeping and early stopping.</param>
+    /// <param name="progress">Called after every step and at the end of every epoch, on the training thread.</param>
+    /// <param name="cancellationToken">Stops training between steps.</param>
+    /// <param name="checkpointPath">If given, a checkpoint is written there (atomically) after every epoch.</param>
+    public TrainingResult Fit(SegmentationDataset training, SegmentationDataset? validation = null,
+        Action<TrainingProgress>? progress = null, CancellationToken cancellationToken = default, string? checkpointPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        CheckMatches(training, "training");
+        if (validation is not null)
+            CheckMatches(validation, "validation");
+        TorchRuntime.EnsureInitialized();
+
+        var options = state.Trainer;
+        var scheduler = new LearningRateScheduler(options, state.LearningRate, state.PlateauBest, state.PlateauEpochsWithoutImprovement);
+        var augmenter = options.Augmentation.Enabled ? new Augmenter(options.Augmentation) : null;
+        int batchSize = Math.Min(options.BatchSize, training.Count);
+        int stepsPerEpoch = StepsPerEpoch(training.Count, batchSize);
+        long totalSteps = (long)stepsPerEpoch * options.Epochs;
+        var clock = Stopwatch.StartNew();
+        var stopReason = StopReason.Completed;
+
+        for (int epoch = state.CompletedEpochs + 1; epoch <= options.Epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var epochClock = Stopwatch.StartNew();
+            int epochSeed = HashCode.Combine(options.Seed, epoch);
+            var epochRandom = new Random(epochSeed);
+            random.manual_seed(epochSeed);
+            Network.train();
+            var order = Enumerable.Range(0, training.Count).ToArray();
+            epochRandom.Shuffle(order);
+            double lossSum = 0;
+            for (int step = 1; step <= stepsPerEpoch; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                long globalStep = (long)(epoch - 1) * stepsPerEpoch + step - 1;
+                double rate = scheduler.AtStep(globalStep, totalSteps);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = rate;
+                var indices = Array.ConvertAll(order.AsSpan((step - 1) * batchSize, Math.Min(batchSize, training.Count - (step - 1) * batchSize)).ToArray(), i => (long)i);
+                double stepLoss = TrainStep(training, indices, augmenter, epochRandom, epoch, step);
+                lossSum += stepLoss;
+                if (progress is not null)
+                {
+                    double seconds = epochClock.Elapsed.TotalSeconds;
+                    double perStep = seconds / step;
+                    progress(new TrainingProgress
+                    {
+                        Epoch = epoch, Epochs = options.Epochs, Step = step, StepsPerEpoch = stepsPerEpoch, Loss = stepLoss,
+                        ValidationDice = state.History.LastOrDefault()?.ValidationDice, LearningRate = rate,
+                        ImagesPerSecond = step * batchSize / Math.Max(seconds, 1e-9),
+                        TimeRemaining = TimeSpan.FromSeconds(perStep * ((options.Epochs - epoch) * stepsPerEpoch + stepsPerEpoch - step)),
+                    });
+                }
+            }
+            double trainingSeconds = epochClock.Elapsed.TotalSeconds;
+
+            var (validationLoss, validationDice) = validation is null ? (null, null) : Evaluate(validation, batchSize);
+            var summary = new EpochSummary(epoch, lossSum / stepsPerEpoch, validationLoss, validationDice, scheduler.Current,
+                epochClock.Elapsed, stepsPerEpoch * batchSize / Math.Max(trainingSeconds, 1e-9));
+            state.History.Add(summary);
+            if (validationDice is { } dice && (state.BestValidationDice is null || dice > state.BestValidationDice + options.MinImprovement))
+            {
+                state.BestValidationDice = dice;
+                state.BestEpoch = epoch;
+                if (options.KeepBestModel)
+                    SnapshotBestWeights();
+            }
+            scheduler.EndEpoch(validationDice ?? -summary.TrainingLoss);
+            state.LearningRate = scheduler.Current;
+            state.PlateauBest = scheduler.BestMonitored;
+            state.PlateauEpochsWithoutImprovement = scheduler.EpochsWithoutImprovement;
+            if (checkpointPath is not null)
+                SaveCheckpoint(checkpointPath);
+
+            progress?.Invoke(new TrainingProgress
+            {
+                EpochCompleted = true, Epoch = epoch, Epochs = options.Epochs, Step = stepsPerEpoch, StepsPerEpoch = stepsPerEpoch,
+                Loss = summary.TrainingLoss, ValidationDice = validationDice, LearningRate = scheduler.Current,
+                ImagesPerSecond = summary.ImagesPerSecond,
+                TimeRemaining = TimeSpan.FromSeconds(epochClock.Elapsed.TotalSeconds * (options.Epochs - epoch)),
+            });
+
+            if (options.EarlyStoppingPatience is { } patience && validationDice is not null && epoch - state.BestEpoch >= patience)
+            {
+                stopReason = StopReason.EarlyStopping;
+                break;
+            }
+            if (options.TimeBudget is { } budget && clock.Elapsed >= budget)
+            {
+                stopReason = epoch < options.Epochs ? StopReason.TimeBudget : StopReason.Completed;
+                break;
+            }
+        }
+
+        if (options.KeepBestModel && bestWeights is not null)
+            RestoreBestWeights();
+        return new TrainingResult(state.History.ToArray(), state.BestEpoch, state.BestValidationDice, stopReason);
+    }
+
+    double TrainStep(SegmentationDataset training, long[] indices, Augmenter? augmenter, Random epochRandom, int epoch, int step)
+    {
+        using var scope = NewDisposeScope();
+        var (images, masks) = training.Batch(tensor(indices));
+        if (augmenter is not null)
+            (images, masks) = augmenter.Apply(images, masks, epochRandom);
+        optimizer.zero_grad();
+        var logits = Network.forward(images);
+        var lossValue = loss.Compute(logits, masks);
+        double value = lossValue.item<float>();
+        if (!double.IsFinite(value))
+            throw new NonFiniteLossException(epoch, step, value, double.NaN, state.History.ToArray());
+        lossValue.backward();
+        double gradientNorm = state.Trainer.MaxGradientNorm is { } maxNorm
+            ? nn.utils.clip_grad_norm_(Network.parameters(), maxNorm)
+            : stack(Network.parameters().Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray()).norm().item<float>();
+        if (!double.IsFinite(gradientNorm))
+            throw new NonFiniteLossException(epoch, step, value, gradientNorm, state.History.ToArray());
+        optimizer.step();
+        return value;
+    }
+
+    /// <summary>Mean loss and mean per-image Dice of the network on a dataset, in evaluation mode.</summary>
+    public (double? Loss, double? Dice) Evaluate(SegmentationDataset data, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckMatches(data, "evaluation");
+        bool wasTraining = Network.training;
+        Network.eval();
+        double lossSum = 0, diceSum = 0;
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < data.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int count = Math.Min(batchSize, data.Count - start);
+                var (images, masks) = data.Batch(arange(start, start + count, ScalarType.Int64));
+                var logits = Network.forward(images);
+                lossSum += loss.Compute(logits, masks).item<float>() * count;
+                diceSum += DiceScore.PerImage(logits, masks).sum().item<double>();
+            }
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
+        return (lossSum / data.Count, diceSum / data.Count);
+    }
+
+    /// <summary>Writes network, optimizer state, best weights, options and history atomically to <paramref name="path"/>.</summary>
+    public void SaveCheckpoint(string path) => CheckpointFile.Save(path, state, Network, optimizer, bestWeights);
+
+    /// <summary>Loads a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Fit"/> then continues after its last epoch.</summary>
+    /// <param name="path">Checkpoint file.</param>
+    /// <param name="epochs">If given, replaces the planned number of epochs (to train longer than first planned).</param>
+    public static UNetTrainer LoadCheckpoint(string path, int? epochs = null)
+    {
+        var contents = CheckpointFile.Load(path);
+        if (epochs is { } total)
+            contents.State.Trainer.Epochs = total;
+        var trainer = new UNetTrainer(contents.State);
+        try
+        {
+            contents.RestoreNetwork(trainer.Network);
+            trainer.bestWeights = contents.RestoreBest(trainer.Network);
+            contents.RestoreOptimizer(trainer.optimizer);
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    static int StepsPerEpoch(int count, int batchSize)
+    {
+        int steps = (count + batchSize - 1) / batchSize;
+        // A last batch of one image would make batch norm fail at the 1 x 1 bottom; it is folded into the next epoch's shuffle.
+        return count % batchSize == 1 && steps > 1 ? steps - 1 : steps;
+    }
+
+    void CheckMatches(SegmentationDataset data, string role)
+    {
+        var net = state.Network;
+        if (data.Channels != net.InputChannels)
+            throw new ArgumentException($"The {role} images have {data.Channels} channels; the network expects {net.InputChannels}.");
+        if (data.Height % net.SizeMultiple != 0 || data.Width % net.SizeMultiple != 0)
+            throw new ArgumentException(
+                $"The {role} images are {data.Height} x {data.Width} (H x W); both must be multiples of 2^Depth = {net.SizeMultiple}. Resize or pad them.");
+        if (data.Classes != net.OutputClasses)
+            throw new ArgumentException($"The {role} masks are labelled for {data.Classes} classes; the network has {net.OutputClasses}.");
+    }
+
+    void SnapshotBestWeights()
+    {
+        DisposeBestWeights();
+        using var noGrad = no_grad();
+        bestWeights = Network.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    void RestoreBestWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, value) in Network.state_dict())
+            value.copy_(bestWeights![name]);
+    }
+
+    void DisposeBestWeights()
+    {
+        if (bestWeights is null)
+            return;
+        foreach (var tensor in bestWeights.Values)
+            tensor.Dispose();
+        bestWeights = null;
+    }
+
+    static TrainingState NewState(UNetOptions network, TrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(options);
+        var trainer = options.Clone();
+        trainer.Seed ??= Random.Shared.Next();
+        return new TrainingState { Network = network.Clone(), Trainer = trainer, LearningRate = trainer.LearningRate };
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        DisposeBestWeights();
+        optimizer.Dispose();
+        Network.Dispose();
+    }
+}

@@ -1,0 +1,100 @@
+namespace MLNet.UNet.Transforms;
+
+/// <summary>
+/// On-the-fly augmentation of training batches. Each transform is applied to a sample with its own probability;
+/// geometric ones move image and mask alike, intensity ones change the image only. All probabilities default to 0.
+/// </summary>
+public sealed class AugmentationOptions
+{
+    /// <summary>Probability of a horizontal flip.</summary>
+    public double HorizontalFlipProbability { get; set; }
+
+    /// <summary>Probability of a vertical flip.</summary>
+    public double VerticalFlipProbability { get; set; }
+
+    /// <summary>Probability of a rotation by a random multiple of 90 degrees (square images only).</summary>
+    public double Rotate90Probability { get; set; }
+
+    /// <summary>Probability of a small affine transform (rotation, scaling, shift).</summary>
+    public double AffineProbability { get; set; }
+
+    /// <summary>Largest rotation of the affine transform, in degrees either way.</summary>
+    public double MaxRotationDegrees { get; set; } = 15;
+
+    /// <summary>Largest relative scale change of the affine transform (0.1 = 0.9x to 1.1x).</summary>
+    public double MaxScaleChange { get; set; } = 0.1;
+
+    /// <summary>Largest shift of the affine transform, as a fraction of the image size.</summary>
+    public double MaxShiftFraction { get; set; } = 0.1;
+
+    /// <summary>Probability of a brightness change.</summary>
+    public double BrightnessProbability { get; set; }
+
+    /// <summary>Largest brightness offset, in units of the image's standard deviation.</summary>
+    public double MaxBrightnessShift { get; set; } = 0.1;
+
+    /// <summary>Probability of a contrast change.</summary>
+    public double ContrastProbability { get; set; }
+
+    /// <summary>Largest relative contrast change around the image mean (0.2 = 0.8x to 1.2x).</summary>
+    public double MaxContrastChange { get; set; } = 0.2;
+
+    /// <summary>Probability of a gamma change (applied to the image rescaled to [0, 1], then scaled back).</summary>
+    public double GammaProbability { get; set; }
+
+    /// <summary>Largest gamma change: gamma is drawn from [1/(1+g), 1+g].</summary>
+    public double MaxGammaChange { get; set; } = 0.3;
+
+    /// <summary>Probability of added Gaussian noise.</summary>
+    public double NoiseProbability { get; set; }
+
+    /// <summary>Noise standard deviation, in units of the image's standard deviation.</summary>
+    public double NoiseStandardDeviation { get; set; } = 0.05;
+
+    /// <summary>No augmentation.</summary>
+    public static AugmentationOptions None => new();
+
+    /// <summary>Settings that suit MRI slices: flips, small affine, intensity; no 90-degree rotations (anatomy has an orientation).</summary>
+    public static AugmentationOptions Default => new()
+    {
+        HorizontalFlipProbability = 0.5,
+        AffineProbability = 0.5,
+        BrightnessProbability = 0.3,
+        ContrastProbability = 0.3,
+        GammaProbability = 0.3,
+        NoiseProbability = 0.2,
+    };
+
+    /// <summary>True when any transform has a probability above 0.</summary>
+    public bool Enabled => Geometric || Intensity;
+
+    internal bool Geometric => HorizontalFlipProbability > 0 || VerticalFlipProbability > 0 || Rotate90Probability > 0 || AffineProbability > 0;
+
+    internal bool Intensity => BrightnessProbability > 0 || ContrastProbability > 0 || GammaProbability > 0 || NoiseProbability > 0;
+
+    /// <summary>A copy that later changes to this instance do not affect.</summary>
+    public AugmentationOptions Clone() => (AugmentationOptions)MemberwiseClone();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[]
+        {
+            (nameof(HorizontalFlipProbability), HorizontalFlipProbability), (nameof(VerticalFlipProbability), VerticalFlipProbability),
+            (nameof(Rotate90Probability), Rotate90Probability), (nameof(AffineProbability), AffineProbability),
+            (nameof(BrightnessProbability), BrightnessProbability), (nameof(ContrastProbability), ContrastProbability),
+            (nameof(GammaProbability), GammaProbability), (nameof(NoiseProbability), NoiseProbability),
+        })
+            if (!(value >= 0 && value <= 1))
+                throw new ArgumentException($"AugmentationOptions.{name} must be a probability in [0, 1], got {value}.");
+        foreach (var (name, value, max) in new[]
+        {
+            (nameof(MaxRotationDegrees), MaxRotationDegrees, 180.0), (nameof(MaxScaleChange), MaxScaleChange, 0.9),
+            (nameof(MaxShiftFraction), MaxShiftFraction, 1.0), (nameof(MaxBrightnessShift), MaxBrightnessShift, 10.0),
+            (nameof(MaxContrastChange), MaxContrastChange, 0.9), (nameof(MaxGammaChange), MaxGammaChange, 10.0),
+            (nameof(NoiseStandardDeviation), NoiseStandardDeviation, 10.0),
+        })
+            if (!(value >= 0 && value <= max))
+                throw new ArgumentException($"AugmentationOptions.{name} must be in [0, {max}], got {value}.");
+    }
+}

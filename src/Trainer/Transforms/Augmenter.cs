@@ -1,0 +1,128 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.UNet.Transforms;
+
+/// <summary>
+/// Applies <see cref="AugmentationOptions"/> to a batch in a few native operations: all geometric transforms of a
+/// sample are composed into one affine matrix and resampled once (bilinear for images, nearest for masks, so
+/// labels stay labels); intensity changes are per-sample parameters, identity where a sample was not drawn.
+/// Random choices come from the given <see cref="Random"/> and libtorch's generator, so a seeded run repeats.
+/// </summary>
+public sealed class Augmenter
+{
+    readonly AugmentationOptions options;
+
+    /// <summary>Creates an augmenter; the options are copied.</summary>
+    public Augmenter(AugmentationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.options = options.Clone();
+    }
+
+    /// <summary>Returns augmented copies of images (N x C x H x W) and masks (N x H x W).</summary>
+    public (Tensor Images, Tensor Masks) Apply(Tensor images, Tensor masks, Random random)
+    {
+        if (options.Geometric)
+            (images, masks) = Resample(images, masks, random);
+        if (options.Intensity)
+            images = ChangeIntensity(images, random);
+        return (images, masks);
+    }
+
+    (Tensor, Tensor) Resample(Tensor images, Tensor masks, Random random)
+    {
+        long n = images.shape[0], height = images.shape[2], width = images.shape[3];
+        var theta = new float[n * 6];
+        bool any = false;
+        for (int i = 0; i < n; i++)
+        {
+            var matrix = SampleMatrix(random, height, width, out bool changed);
+            any |= changed;
+            Array.Copy(matrix, 0, theta, i * 6, 6);
+        }
+        if (!any)
+            return (images, masks);
+        var grid = functional.affine_grid(tensor(theta, [n, 2, 3]), [n, 1, height, width], align_corners: false);
+        var movedImages = functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, false);
+        var movedMasks = functional.grid_sample(masks.unsqueeze(1), grid, GridSampleMode.Nearest, GridSamplePaddingMode.Reflection, false);
+        return (movedImages, movedMasks.squeeze(1));
+    }
+
+    // The 2 x 3 matrix maps output coordinates to input coordinates in [-1, 1]. Rotations are made in pixel
+    // units (so that a non-square image is not sheared) and converted to normalized units.
+    float[] SampleMatrix(Random random, long height, long width, out bool changed)
+    {
+        double a = 1, b = 0, c = 0, d = 1, tx = 0, ty = 0;
+        changed = false;
+        if (random.NextDouble() < options.HorizontalFlipProbability)
+        {
+            a = -a; c = -c;
+            changed = true;
+        }
+        if (random.NextDouble() < options.VerticalFlipProbability)
+        {
+            b = -b; d = -d;
+            changed = true;
+        }
+        if (height == width && random.NextDouble() < options.Rotate90Probability)
+        {
+            int turns = random.Next(1, 4);
+            for (int t = 0; t < turns; t++)
+                (a, b, c, d) = (-b, a, -d, c);
+            changed = true;
+        }
+        if (random.NextDouble() < options.AffineProbability)
+        {
+            double angle = (random.NextDouble() * 2 - 1) * options.MaxRotationDegrees * Math.PI / 180;
+            double scale = 1 + (random.NextDouble() * 2 - 1) * options.MaxScaleChange;
+            double cos = Math.Cos(angle) / scale, sin = Math.Sin(angle) / scale;
+            double aspect = (double)width / height;
+            // Rotation in pixel space expressed in normalized coordinates: D^-1 R D with D = diag(W, H).
+            double r00 = cos, r01 = -sin / aspect, r10 = sin * aspect, r11 = cos;
+            (a, b, c, d) = (r00 * a + r01 * c, r00 * b + r01 * d, r10 * a + r11 * c, r10 * b + r11 * d);
+            tx = (random.NextDouble() * 2 - 1) * options.MaxShiftFraction * 2;
+            ty = (random.NextDouble() * 2 - 1) * options.MaxShiftFraction * 2;
+            changed = true;
+        }
+        return [(float)a, (float)b, (float)tx, (float)c, (float)d, (float)ty];
+    }
+
+    Tensor ChangeIntensity(Tensor images, Random random)
+    {
+        long n = images.shape[0];
+        var shift = new float[n];
+        var contrast = new float[n];
+        var gamma = new float[n];
+        var noise = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            shift[i] = random.NextDouble() < options.BrightnessProbability
+                ? (float)((random.NextDouble() * 2 - 1) * options.MaxBrightnessShift) : 0f;
+            contrast[i] = random.NextDouble() < options.ContrastProbability
+                ? (float)(1 + (random.NextDouble() * 2 - 1) * options.MaxContrastChange) : 1f;
+            gamma[i] = random.NextDouble() < options.GammaProbability
+                ? (float)Math.Pow(1 + options.MaxGammaChange, random.NextDouble() * 2 - 1) : 1f;
+            noise[i] = random.NextDouble() < options.NoiseProbability ? (float)options.NoiseStandardDeviation : 0f;
+        }
+        long[] perSample = [n, 1, 1, 1];
+        long[] imageDims = [1, 2, 3];
+        var mean = images.mean(imageDims, keepdim: true);
+        var std = images.std(imageDims, keepdim: true).clamp_min(1e-6);
+        var x = images;
+        if (gamma.Any(g => g != 1f))
+        {
+            var low = images.amin(imageDims, keepdim: true);
+            var range = images.amax(imageDims, keepdim: true).sub(low).clamp_min(1e-6);
+            x = x.sub(low).div(range).clamp(0, 1).pow(tensor(gamma).view(perSample)).mul(range).add(low);
+        }
+        if (contrast.Any(k => k != 1f))
+            x = x.sub(mean).mul(tensor(contrast).view(perSample)).add(mean);
+        if (shift.Any(s => s != 0f))
+            x = x.add(tensor(shift).view(perSample).mul(std));
+        if (noise.Any(s => s != 0f))
+            x = x.add(randn_like(x).mul(tensor(noise).view(perSample).mul(std)));
+        return x;
+    }
+}

@@ -1,0 +1,35 @@
+using MLNet.UNet.Data;
+using MLNet.UNet.Losses;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Training;
+using MLNet.UNet.Transforms;
+using Xunit.Abstractions;
+
+namespace MLNet.UNet.Tests;
+
+public class TrainingTests(ITestOutputHelper output)
+{
+    static UNetOptions Tiny => new() { Depth = 3, BaseFilters = 16, BatchNorm = true };
+
+    [Fact]
+    public void TinyNetworkLearnsSyntheticShapesToValidationDiceOf095WithinAMinute()
+    {
+        using var training = SyntheticShapes.Dataset(160, 64, 64, seed: 1);
+        using var validation = SyntheticShapes.Dataset(32, 64, 64, seed: 2);
+        var options = new TrainerOptions
+        {
+            Epochs = 14, BatchSize = 8, LearningRate = 3e-3, Seed = 5, Schedule = LearningRateSchedule.Cosine,
+            EarlyStoppingPatience = 5, TimeBudget = TimeSpan.FromSeconds(60),
+            Augmentation = new AugmentationOptions { HorizontalFlipProbability = 0.5, VerticalFlipProbability = 0.5 },
+        };
+        using var trainer = new UNetTrainer(Tiny, options);
+        var result = trainer.Fit(training, validation, p =>
+        {
+            if (p.EpochCompleted)
+                output.WriteLine($"epoch {p.Epoch}: loss {p.Loss:F4}, validation Dice {p.ValidationDice:F4}, {p.ImagesPerSecond:F0} images/s");
+        });
+        Assert.True(result.BestValidationDice >= 0.95, $"best validation Dice {result.BestValidationDice:F4} after {result.History.Count} epochs");
+        var (_, dice) = trainer.Evaluate(validation, 8);
+        Assert.Equal(result.BestValidationDice!.Value, dice!.Value, 6);
+    }
+}
