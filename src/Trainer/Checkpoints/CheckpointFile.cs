@@ -18,7 +18,11 @@ internal static class CheckpointFile
     const string Magic = "MLNET-UNET-CHECKPOINT";
     const int FormatVersion = 1;
 
-    static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static void Save(string path, TrainingState state, UNetNetwork network, OptimizerHelper optimizer,
         IReadOnlyDictionary<string, Tensor>? bestWeights)

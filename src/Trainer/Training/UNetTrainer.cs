@@ -268,6 +268,7 @@ public sealed class UNetTrainer : IDisposable
     {
         DisposeBestWeights();
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         bestWeights = Network.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
     }
 
