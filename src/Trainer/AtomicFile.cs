@@ -9,21 +9,33 @@ public static class AtomicFile
     /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
+        WriteVia(path, temporary =>
+        {
+            using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            write(stream);
+            stream.Flush(flushToDisk: true);
+        });
+    }
+
+    /// <summary>
+    /// Lets <paramref name="writeFile"/> write a temporary path in the same folder (with the same extension, for
+    /// writers that choose the format by it), then renames it over <paramref name="path"/>.
+    /// </summary>
+    public static void WriteVia(string path, Action<string> writeFile)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(writeFile);
         var fullPath = Path.GetFullPath(path);
         if (Directory.Exists(fullPath))
             throw new IOException($"Cannot write '{fullPath}': it is a directory.");
         var folder = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(folder,
+            $".{Path.GetFileNameWithoutExtension(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp{Path.GetExtension(fullPath)}");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
+            writeFile(temporary);
             File.Move(temporary, fullPath, overwrite: true);
         }
         catch

@@ -73,7 +73,7 @@ public sealed class TrainerLifecycleTests : IDisposable
         Assert.Equal(full.History.Select(e => e.TrainingLoss), rest.History.Select(e => e.TrainingLoss));
         Assert.Equal(full.BestValidationDice, rest.BestValidationDice);
         AssertSameWeights(uninterrupted.Network, resumed.Network);
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp*"));
     }
 
     [Fact]

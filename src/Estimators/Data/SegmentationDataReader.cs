@@ -1,0 +1,98 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.UNet.Data;
+
+/// <summary>Images and binary masks read from an <see cref="IDataView"/>, with everything checked.</summary>
+internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum);
+
+/// <summary>Reads a features column and a label column into arrays, checking values and binarizing the masks.</summary>
+internal static class SegmentationDataReader
+{
+    /// <param name="data">The rows.</param>
+    /// <param name="features">Features column (C x H x W floats).</param>
+    /// <param name="label">Label column (H x W floats or bytes).</param>
+    /// <param name="shape">Image shape.</param>
+    /// <param name="range">Declared range of the mask values.</param>
+    /// <param name="binarizationThreshold">Fraction of the range at or above which a mask pixel is foreground.</param>
+    /// <param name="isCanceled">Polled once per row.</param>
+    public static SegmentationRows Read(IDataView data, string features, string label, ImageShape shape,
+        LabelRange range, float binarizationThreshold, Func<bool> isCanceled)
+    {
+        var labelType = ImageShape.CheckLabel(data.Schema, label, shape);
+        var images = new List<float[]>();
+        var masks = new List<float[]>();
+        var featureColumn = data.Schema[features];
+        var labelColumn = data.Schema[label];
+        using (var cursor = data.GetRowCursor([featureColumn, labelColumn]))
+        {
+            var featureGetter = cursor.GetGetter<VBuffer<float>>(featureColumn);
+            Func<float[]> readLabel = labelType == NumberDataViewType.Byte
+                ? Reader<byte>(cursor, labelColumn, b => b)
+                : Reader<float>(cursor, labelColumn, f => f);
+            VBuffer<float> buffer = default;
+            int row = 0;
+            while (cursor.MoveNext())
+            {
+                if (isCanceled())
+                    throw new OperationCanceledException("Reading the training data was cancelled.");
+                featureGetter(ref buffer);
+                if (buffer.Length != shape.Size)
+                    throw new InvalidOperationException(
+                        $"Features column '{features}', row {row}: {buffer.Length} values, expected C x H x W = {shape} = {shape.Size}.");
+                var image = new float[shape.Size];
+                buffer.CopyTo(image);
+                int bad = Array.FindIndex(image, v => !float.IsFinite(v));
+                if (bad >= 0)
+                    throw new InvalidOperationException($"Features column '{features}', row {row}: value {image[bad]} at index {bad}; pixels must be finite.");
+                images.Add(image);
+                masks.Add(readLabel());
+                row++;
+            }
+        }
+        if (images.Count == 0)
+            throw new InvalidOperationException($"The training data is empty: no rows to read from columns '{features}' and '{label}'.");
+
+        float maximum = range switch
+        {
+            LabelRange.UnitInterval => 1f,
+            LabelRange.Byte => 255f,
+            _ => labelType == NumberDataViewType.Byte || masks.Any(m => m.Any(v => v > 1f)) ? 255f : 1f,
+        };
+        float cut = binarizationThreshold * maximum;
+        int empty = 0;
+        for (int r = 0; r < masks.Count; r++)
+        {
+            var mask = masks[r];
+            bool any = false;
+            for (int i = 0; i < mask.Length; i++)
+            {
+                float v = mask[i];
+                if (!(v >= 0 && v <= maximum))
+                    throw new InvalidOperationException(
+                        $"Label column '{label}', row {r}: value {v} at pixel {i} is outside the label range [0, {maximum}] " +
+                        $"({(range == LabelRange.Auto ? "detected" : "declared")}); masks must be 0..1 or 0..255.");
+                mask[i] = v >= cut ? 1f : 0f;
+                any |= mask[i] > 0;
+            }
+            if (!any)
+                empty++;
+        }
+        return new SegmentationRows(images, masks, empty, maximum);
+    }
+
+    static Func<float[]> Reader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, float> convert)
+    {
+        var getter = cursor.GetGetter<VBuffer<T>>(column);
+        VBuffer<T> buffer = default;
+        return () =>
+        {
+            getter(ref buffer);
+            var values = new float[buffer.Length];
+            int i = 0;
+            foreach (var value in buffer.DenseValues())
+                values[i++] = convert(value);
+            return values;
+        };
+    }
+}

@@ -1,0 +1,164 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.UNet.Data;
+using MLNet.UNet.Export;
+using MLNet.UNet.Hosting;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Training;
+
+namespace MLNet.UNet.Segment;
+
+/// <summary>
+/// Trains a U-Net with TorchSharp on a features column of images and a label column of masks, exports it to
+/// ONNX and returns a <see cref="UNetSegmentTransformer"/> that scores with ONNX Runtime.
+/// </summary>
+public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
+{
+    readonly MLContext context;
+    readonly UNetSegmentOptions options;
+
+    internal UNetSegmentEstimator(MLContext context, UNetSegmentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(options);
+        this.context = context;
+        this.options = options;
+    }
+
+    /// <inheritdoc />
+    public UNetSegmentTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var host = new TrainingHost(context, nameof(UNetSegmentEstimator));
+        var shape = ImageShape.OfFeatures(input.Schema, options.FeatureColumnName, GivenShape());
+        var network = options.Network.Clone();
+        network.InputChannels = shape.Channels;
+        network.Validate();
+        if (shape.Height % network.SizeMultiple != 0 || shape.Width % network.SizeMultiple != 0)
+            throw new ArgumentOutOfRangeException(nameof(input),
+                $"Features column '{options.FeatureColumnName}' holds {shape.Height} x {shape.Width} images; a U-Net of depth " +
+                $"{network.Depth} needs height and width that are multiples of 2^{network.Depth} = {network.SizeMultiple}. " +
+                $"Resize the images first, e.g. with ResizeImages to {RoundUp(shape.Height, network.SizeMultiple)} x {RoundUp(shape.Width, network.SizeMultiple)}.");
+        var trainer = options.Trainer.Clone();
+        trainer.Seed ??= host.NextSeed();
+        trainer.Validate();
+
+        using var channel = host.StartChannel(nameof(UNetSegmentEstimator));
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        bool IsCanceled() => cancellation.IsCancellationRequested || host.IsCanceled;
+
+        var rows = Read(input, shape, IsCanceled, "training", channel);
+        var (trainingRows, validationRows) = options.ValidationSet is { } validationSet
+            ? (rows, Read(validationSet, shape, IsCanceled, "validation", channel))
+            : Split(rows, options.ValidationFraction, trainer.Seed.Value);
+        channel.Info(MessageSensitivity.None,
+            $"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm {network.BatchNorm}) on " +
+            $"{trainingRows.Images.Count} images of {shape}, validating on {validationRows?.Images.Count ?? 0}, seed {trainer.Seed}.");
+
+        using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width);
+        using var validation = validationRows is null ? null
+            : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width);
+        using var engine = new UNetTrainer(network, trainer);
+        var result = engine.Fit(training, validation, progress =>
+        {
+            if (host.IsCanceled)
+                cancellation.Cancel();
+            if (progress.EpochCompleted)
+                channel.Info(MessageSensitivity.None,
+                    $"Epoch {progress.Epoch}/{progress.Epochs}: loss {progress.Loss:F4}" +
+                    (progress.ValidationDice is { } dice ? $", validation Dice {dice:F4}" : "") +
+                    $", {progress.ImagesPerSecond:F1} images/s, about {progress.TimeRemaining:hh\\:mm\\:ss} left.");
+            options.Progress?.Invoke(progress);
+        }, cancellation.Token);
+        channel.Info(MessageSensitivity.None, $"Training stopped ({result.StopReason}) after {result.History.Count} epochs" +
+            (result.BestValidationDice is { } best ? $"; best validation Dice {best:F4} at epoch {result.BestEpoch}." : "."));
+
+        var onnx = OnnxExporter.Export(engine.Network, new OnnxExportOptions
+        {
+            InputName = options.FeatureColumnName,
+            OutputName = options.OutputColumnName,
+            Height = shape.Height,
+            Width = shape.Width,
+        });
+        var inner = context.Transforms.ApplyOnnxModel(options.OutputColumnName, options.FeatureColumnName,
+            new MemoryStream(onnx), options.GpuDeviceId, options.FallbackToCpu).Fit(input);
+        return new UNetSegmentTransformer(inner, onnx, options, engine.Network.Options, trainer, result);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ImageShape.CheckVectorOfSingle(inputSchema, options.FeatureColumnName, "Features");
+        return context.Transforms.CopyColumns(options.OutputColumnName, options.FeatureColumnName).GetOutputSchema(inputSchema);
+    }
+
+    SegmentationRows Read(IDataView data, ImageShape shape, Func<bool> isCanceled, string role, IChannel channel)
+    {
+        if (role == "validation")
+            ImageShape.OfFeatures(data.Schema, options.FeatureColumnName, shape);
+        var rows = SegmentationDataReader.Read(data, options.FeatureColumnName, options.LabelColumnName, shape,
+            options.LabelRange, options.LabelBinarizationThreshold, isCanceled);
+        if (rows.EmptyMasks == rows.Masks.Count)
+            channel.Warning(MessageSensitivity.None,
+                $"Every {role} mask in label column '{options.LabelColumnName}' is empty (no pixel at or above " +
+                $"{options.LabelBinarizationThreshold * rows.LabelMaximum} of [0, {rows.LabelMaximum}]): the network would learn 'background everywhere'. " +
+                "Check the label column and LabelRange.");
+        return rows;
+    }
+
+    static (SegmentationRows Training, SegmentationRows? Validation) Split(SegmentationRows rows, double fraction, int seed)
+    {
+        int count = rows.Images.Count;
+        int validationCount = (int)Math.Round(count * fraction);
+        if (fraction <= 0 || validationCount < 1 || count - validationCount < 1)
+            return (rows, null);
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(order);
+        SegmentationRows Take(IEnumerable<int> indices)
+        {
+            var list = indices.ToList();
+            return rows with
+            {
+                Images = list.Select(i => rows.Images[i]).ToList(),
+                Masks = list.Select(i => rows.Masks[i]).ToList(),
+            };
+        }
+        return (Take(order.Skip(validationCount)), Take(order.Take(validationCount)));
+    }
+
+    ImageShape? GivenShape()
+    {
+        if (options.ImageChannels is null && options.ImageHeight is null && options.ImageWidth is null)
+            return null;
+        if (options.ImageChannels is not { } c || options.ImageHeight is not { } h || options.ImageWidth is not { } w || c < 1 || h < 1 || w < 1)
+            throw new ArgumentOutOfRangeException(nameof(options),
+                "ImageChannels, ImageHeight and ImageWidth must be given together, each at least 1.");
+        return new ImageShape(c, h, w);
+    }
+
+    static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    static void CheckOptions(UNetSegmentOptions options)
+    {
+        foreach (var (name, value) in new[]
+        {
+            (nameof(options.FeatureColumnName), options.FeatureColumnName), (nameof(options.LabelColumnName), options.LabelColumnName),
+            (nameof(options.OutputColumnName), options.OutputColumnName),
+        })
+            if (string.IsNullOrWhiteSpace(value))
+                throw new ArgumentException($"UNetSegmentOptions.{name} must name a column.", nameof(options));
+        if (options.OutputColumnName == options.FeatureColumnName)
+            throw new ArgumentException(
+                $"UNetSegmentOptions.OutputColumnName and FeatureColumnName are both '{options.FeatureColumnName}'; the output needs its own column.", nameof(options));
+        if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), $"UNetSegmentOptions.ValidationFraction must be in [0, 1), got {options.ValidationFraction}.");
+        if (!(options.LabelBinarizationThreshold > 0 && options.LabelBinarizationThreshold < 1))
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"UNetSegmentOptions.LabelBinarizationThreshold must be in (0, 1), got {options.LabelBinarizationThreshold}.");
+        ArgumentNullException.ThrowIfNull(options.Network, "UNetSegmentOptions.Network");
+        ArgumentNullException.ThrowIfNull(options.Trainer, "UNetSegmentOptions.Trainer");
+        options.Trainer.Validate();
+    }
+}

@@ -1,0 +1,68 @@
+using MLNet.UNet.Data;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Training;
+using Microsoft.ML;
+
+namespace MLNet.UNet.Segment;
+
+/// <summary>Options of <see cref="UNetSegmentEstimator"/>.</summary>
+public sealed class UNetSegmentOptions
+{
+    /// <summary>Column of images as ExtractPixels gives them: a vector of Single, channel-planar C x H x W.</summary>
+    public string FeatureColumnName = "Features";
+
+    /// <summary>
+    /// Column of masks: a vector of Single or Byte with H x W values (for example ExtractPixels of the mask image
+    /// with one colour channel). Values are binarized at <see cref="LabelBinarizationThreshold"/> of their range.
+    /// </summary>
+    public string LabelColumnName = "Label";
+
+    /// <summary>Column the transformer writes: the foreground probability per pixel, shape 1 x 1 x H x W.</summary>
+    public string OutputColumnName = "Probability";
+
+    /// <summary>Channels of the images; needed only when the features column does not declare C x H x W.</summary>
+    public int? ImageChannels;
+
+    /// <summary>Height of the images; needed only when the features column does not declare C x H x W.</summary>
+    public int? ImageHeight;
+
+    /// <summary>Width of the images; needed only when the features column does not declare C x H x W.</summary>
+    public int? ImageWidth;
+
+    /// <summary>
+    /// Shape of the U-Net. The default is the seed network (32-64-128-256-512 filters, 1024 bottom); its input
+    /// channel count is always taken from the images.
+    /// </summary>
+    public UNetOptions Network = UNetOptions.Seed();
+
+    /// <summary>Training settings: epochs, batch size, learning rate and schedule, loss, augmentation, early stopping.
+    /// When <see cref="TrainerOptions.Seed"/> is null, the seed comes from the MLContext.</summary>
+    public TrainerOptions Trainer = new() { Epochs = 20, BatchSize = 4 };
+
+    /// <summary>Validation rows (same columns as the training data); when null, <see cref="ValidationFraction"/> is used.</summary>
+    public IDataView? ValidationSet;
+
+    /// <summary>Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given; 0 for none.</summary>
+    public double ValidationFraction = 0.1;
+
+    /// <summary>Range of the mask values in the label column.</summary>
+    public LabelRange LabelRange = LabelRange.Auto;
+
+    /// <summary>
+    /// Fraction of the label range at or above which a mask pixel is foreground (0.5: 128 of 255). ResizeImages
+    /// interpolates, so mask edges come out grey; this turns them back into a binary mask.
+    /// </summary>
+    public float LabelBinarizationThreshold = 0.5f;
+
+    /// <summary>GPU to score on with ONNX Runtime's CUDA provider; null scores on the CPU.</summary>
+    public int? GpuDeviceId;
+
+    /// <summary>When the GPU cannot be used, score on the CPU instead of failing.</summary>
+    public bool FallbackToCpu = true;
+
+    /// <summary>Called after every training step and at the end of every epoch.</summary>
+    public Action<TrainingProgress>? Progress;
+
+    /// <summary>Stops training between steps; <c>MLContext.CancelExecution()</c> does too.</summary>
+    public CancellationToken CancellationToken;
+}

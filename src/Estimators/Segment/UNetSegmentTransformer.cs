@@ -1,0 +1,43 @@
+using Microsoft.ML;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Training;
+
+namespace MLNet.UNet.Segment;
+
+/// <summary>
+/// A fitted U-Net: scores the foreground probability of every pixel with ONNX Runtime (through ML.NET's
+/// OnnxTransformer), on the GPU when the options asked for it. Keeps the ONNX model, the training history and
+/// the options it was trained with.
+/// </summary>
+public sealed class UNetSegmentTransformer : OnnxBackedTransformer
+{
+    internal UNetSegmentTransformer(ITransformer inner, byte[] onnxModel, UNetSegmentOptions options, UNetOptions network,
+        TrainerOptions trainer, TrainingResult result)
+        : base(inner, onnxModel)
+    {
+        Options = options;
+        Network = network;
+        Trainer = trainer;
+        TrainingHistory = result.History;
+        BestEpoch = result.BestEpoch;
+        BestValidationDice = result.BestValidationDice;
+    }
+
+    /// <summary>The options the estimator was given.</summary>
+    public UNetSegmentOptions Options { get; }
+
+    /// <summary>The network that was trained (input channels from the data).</summary>
+    public UNetOptions Network { get; }
+
+    /// <summary>The training settings used, with the seed that was drawn.</summary>
+    public TrainerOptions Trainer { get; }
+
+    /// <summary>Per epoch: training loss, validation loss and Dice, learning rate, time and images per second.</summary>
+    public IReadOnlyList<EpochSummary> TrainingHistory { get; }
+
+    /// <summary>Epoch whose weights the model holds when validation data was used (best validation Dice), else 0.</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Best validation Dice, if there was validation data.</summary>
+    public double? BestValidationDice { get; }
+}

@@ -1,0 +1,65 @@
+using Microsoft.ML;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Segment;
+using MLNet.UNet.Threshold;
+
+namespace MLNet.UNet;
+
+/// <summary>Entry point of the segmentation components: <c>mlContext.Segmentation()</c>.</summary>
+public static class SegmentationCatalogExtensions
+{
+    /// <summary>The segmentation catalog of this context: UNetSegment and Threshold.</summary>
+    public static SegmentationCatalog Segmentation(this MLContext context) => new(context);
+}
+
+/// <summary>Estimators for image segmentation, bound to an <see cref="MLContext"/> (its seed, log and cancellation).</summary>
+public sealed class SegmentationCatalog
+{
+    readonly MLContext context;
+
+    internal SegmentationCatalog(MLContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        this.context = context;
+    }
+
+    /// <summary>Trains a U-Net on images and masks; the fitted transformer writes a probability per pixel.</summary>
+    /// <param name="outputColumnName">Column of probabilities to write (1 x 1 x H x W per row).</param>
+    /// <param name="featureColumnName">Column of images: ExtractPixels output, C x H x W Single.</param>
+    /// <param name="labelColumnName">Column of masks: H x W Single or Byte, 0..1 or 0..255.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="batchSize">Images per optimizer step.</param>
+    /// <param name="network">Shape of the U-Net; null for the seed network.</param>
+    public UNetSegmentEstimator UNetSegment(string outputColumnName = "Probability", string featureColumnName = "Features",
+        string labelColumnName = "Label", int epochs = 20, int batchSize = 4, UNetOptions? network = null)
+    {
+        var options = new UNetSegmentOptions
+        {
+            OutputColumnName = outputColumnName,
+            FeatureColumnName = featureColumnName,
+            LabelColumnName = labelColumnName,
+            Network = network ?? UNetOptions.Seed(),
+        };
+        options.Trainer.Epochs = epochs;
+        options.Trainer.BatchSize = batchSize;
+        return new UNetSegmentEstimator(context, options);
+    }
+
+    /// <summary>Trains a U-Net with every setting given in <paramref name="options"/>.</summary>
+    public UNetSegmentEstimator UNetSegment(UNetSegmentOptions options) => new(context, options);
+
+    /// <summary>Turns probabilities into a binary mask.</summary>
+    /// <param name="outputColumnName">Column of the mask to write.</param>
+    /// <param name="inputColumnName">Column of probabilities.</param>
+    /// <param name="threshold">Foreground when the probability is above this value, in (0, 1).</param>
+    /// <param name="format">0/1 Single or 0/255 Byte.</param>
+    public ThresholdEstimator Threshold(string outputColumnName = "PredictedMask", string inputColumnName = "Probability",
+        float threshold = 0.5f, MaskFormat format = MaskFormat.Float) =>
+        new(context, new ThresholdOptions
+        {
+            OutputColumnName = outputColumnName, InputColumnName = inputColumnName, Threshold = threshold, Format = format,
+        });
+
+    /// <summary>Turns probabilities into a binary mask with every setting given in <paramref name="options"/>.</summary>
+    public ThresholdEstimator Threshold(ThresholdOptions options) => new(context, options);
+}

@@ -1,0 +1,19 @@
+using Microsoft.ML;
+
+namespace MLNet.UNet.Threshold;
+
+/// <summary>Turns probabilities into a binary mask with a tiny ONNX graph scored by ML.NET's OnnxTransformer.</summary>
+public sealed class ThresholdTransformer : OnnxBackedTransformer
+{
+    internal ThresholdTransformer(ITransformer inner, byte[] onnxModel, ThresholdOptions options)
+        : base(inner, onnxModel)
+    {
+        Options = options;
+    }
+
+    /// <summary>The options used.</summary>
+    public ThresholdOptions Options { get; }
+
+    /// <summary>The threshold applied.</summary>
+    public float Threshold => Options.Threshold;
+}
