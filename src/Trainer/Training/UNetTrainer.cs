@@ -94,7 +94,7 @@ public sealed class UNetTrainer : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var epochClock = Stopwatch.StartNew();
-            int epochSeed = HashCode.Combine(options.Seed, epoch);
+            int epochSeed = EpochSeed(options.Seed!.Value, epoch);
             var epochRandom = new Random(epochSeed);
             random.manual_seed(epochSeed);
             Network.train();
@@ -243,6 +243,15 @@ public sealed class UNetTrainer : IDisposable
             trainer.Dispose();
             throw;
         }
+    }
+
+    // Stable across processes (HashCode.Combine is not), so that a run resumed in another process repeats.
+    static int EpochSeed(int seed, int epoch)
+    {
+        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     static int StepsPerEpoch(int count, int batchSize)
