@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNet.UNet.Evaluation;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
@@ -62,4 +63,15 @@ public sealed class SegmentationCatalog
 
     /// <summary>Turns probabilities into a binary mask with every setting given in <paramref name="options"/>.</summary>
     public ThresholdEstimator Threshold(ThresholdOptions options) => new(context, options);
+
+    /// <summary>
+    /// Dice and IoU of predicted masks against ground-truth masks, per row and on average. Label pixels count as
+    /// foreground at or above half their range (0..1, or 0..255 when any value is above 1); predicted pixels
+    /// when above 0 (the output of Threshold). Both empty scores 1; one empty scores 0.
+    /// </summary>
+    /// <param name="data">Scored data holding both columns.</param>
+    /// <param name="labelColumnName">Ground-truth masks.</param>
+    /// <param name="predictedMaskColumnName">Predicted masks.</param>
+    public SegmentationMetrics Evaluate(IDataView data, string labelColumnName = "Label", string predictedMaskColumnName = "PredictedMask") =>
+        SegmentationEvaluator.Evaluate(data, labelColumnName, predictedMaskColumnName);
 }

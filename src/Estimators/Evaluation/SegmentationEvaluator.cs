@@ -1,0 +1,82 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.UNet.Evaluation;
+
+/// <summary>Compares predicted masks with ground-truth masks, row by row.</summary>
+internal static class SegmentationEvaluator
+{
+    /// <summary>
+    /// Reads both columns (vectors of Single or Byte of the same size); a label pixel is foreground at or above
+    /// half its range ([0, 1], or [0, 255] when any value is above 1), a predicted pixel when above 0.
+    /// </summary>
+    public static SegmentationMetrics Evaluate(IDataView data, string labelColumnName, string predictedColumnName)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var label = Column(data, labelColumnName, "Label");
+        var predicted = Column(data, predictedColumnName, "Predicted mask");
+        var labelValues = Read(data, label);
+        var predictedValues = Read(data, predicted);
+        if (labelValues.Count == 0)
+            throw new InvalidOperationException($"There are no rows to evaluate in columns '{labelColumnName}' and '{predictedColumnName}'.");
+        float labelCut = labelValues.Any(row => row.Any(v => v > 1f)) ? 127.5f : 0.5f;
+        var overlaps = new List<ImageOverlap>(labelValues.Count);
+        for (int row = 0; row < labelValues.Count; row++)
+        {
+            var truth = labelValues[row];
+            var guess = predictedValues[row];
+            if (truth.Length != guess.Length)
+                throw new InvalidOperationException(
+                    $"Row {row}: label column '{labelColumnName}' has {truth.Length} values but predicted column '{predictedColumnName}' has {guess.Length}.");
+            long both = 0, truePixels = 0, predictedPixels = 0;
+            for (int i = 0; i < truth.Length; i++)
+            {
+                bool t = truth[i] >= labelCut, p = guess[i] > 0;
+                both += t && p ? 1 : 0;
+                truePixels += t ? 1 : 0;
+                predictedPixels += p ? 1 : 0;
+            }
+            long union = truePixels + predictedPixels - both;
+            double dice = truePixels + predictedPixels == 0 ? 1 : 2.0 * both / (truePixels + predictedPixels);
+            double iou = union == 0 ? 1 : (double)both / union;
+            overlaps.Add(new ImageOverlap(row, dice, iou, predictedPixels, truePixels));
+        }
+        return new SegmentationMetrics(overlaps);
+    }
+
+    static DataViewSchema.Column Column(IDataView data, string name, string role)
+    {
+        var column = data.Schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(data),
+                $"{role} column '{name}' was not found; the columns are: {string.Join(", ", data.Schema.Select(c => c.Name))}.");
+        if (column.Type is not VectorDataViewType { ItemType: var item } || (item != NumberDataViewType.Single && item != NumberDataViewType.Byte))
+            throw new ArgumentOutOfRangeException(nameof(data),
+                $"Schema mismatch for {role.ToLowerInvariant()} column '{name}': expected a vector of Single or Byte, got {column.Type}.");
+        return column;
+    }
+
+    static List<float[]> Read(IDataView data, DataViewSchema.Column column)
+    {
+        var rows = new List<float[]>();
+        using var cursor = data.GetRowCursor([column]);
+        if (((VectorDataViewType)column.Type).ItemType == NumberDataViewType.Byte)
+        {
+            var getter = cursor.GetGetter<VBuffer<byte>>(column);
+            VBuffer<byte> buffer = default;
+            while (cursor.MoveNext())
+            {
+                getter(ref buffer);
+                rows.Add(buffer.DenseValues().Select(b => (float)b).ToArray());
+            }
+            return rows;
+        }
+        var floats = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> values = default;
+        while (cursor.MoveNext())
+        {
+            floats(ref values);
+            rows.Add(values.DenseValues().ToArray());
+        }
+        return rows;
+    }
+}
