@@ -32,6 +32,8 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var host = new TrainingHost(context, nameof(UNetSegmentEstimator));
+        if (options.GpuDeviceId is { } device && !options.FallbackToCpu)
+            GpuCheck.EnsureAvailable(device);
         var shape = ImageShape.OfFeatures(input.Schema, options.FeatureColumnName, GivenShape());
         var network = options.Network.Clone();
         network.InputChannels = shape.Channels;

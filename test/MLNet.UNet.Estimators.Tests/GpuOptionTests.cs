@@ -1,0 +1,55 @@
+using Microsoft.ML;
+using MLNet.UNet.Segment;
+using Xunit.Abstractions;
+
+namespace MLNet.UNet.Tests;
+
+/// <summary>The GPU options on a machine without CUDA: fall back to the CPU when asked, fail clearly otherwise.</summary>
+public sealed class GpuOptionTests(ITestOutputHelper output) : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-gpu-tests-").FullName;
+
+    [Fact]
+    public void GpuWithFallbackScoresLikeTheCpuAndWithoutFallbackFailsBeforeTraining()
+    {
+        var rows = ShapePipeline.WriteImages(folder, 8, seed: 5);
+        IDataView Data(MLContext context) => ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
+
+        var cpuContext = new MLContext(seed: 3);
+        var cpu = ShapePipeline.Pipeline(cpuContext, ShapePipeline.TinyOptions(epochs: 1)).Fit(Data(cpuContext));
+        var expected = ShapePipeline.Column(cpu.Transform(Data(cpuContext)), "Probability");
+
+        var gpuContext = new MLContext(seed: 3);
+        var options = ShapePipeline.TinyOptions(epochs: 1);
+        options.GpuDeviceId = 0;
+        options.FallbackToCpu = true;
+        var gpu = ShapePipeline.Pipeline(gpuContext, options).Fit(Data(gpuContext));
+        Assert.Equal(expected, ShapePipeline.Column(gpu.Transform(Data(gpuContext)), "Probability"));
+
+        var strictContext = new MLContext(seed: 3);
+        options.FallbackToCpu = false;
+        options.Progress = _ => Assert.Fail("training started although the GPU cannot be used");
+        var error = Assert.ThrowsAny<Exception>(() => ShapePipeline.Pipeline(strictContext, options).Fit(Data(strictContext)));
+        output.WriteLine(error.ToString());
+        Assert.Contains("GpuDeviceId 0 was asked with FallbackToCpu = false", error.Message);
+    }
+
+    [Fact]
+    public void ASavedModelScoresWhereTheLoadingContextSays()
+    {
+        var rows = ShapePipeline.WriteImages(folder, 8, seed: 6);
+        var context = new MLContext(seed: 3);
+        var data = ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
+        var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 1)).Fit(data);
+        var zip = Path.Combine(folder, "model.zip");
+        context.Model.Save(model, data.Schema, zip);
+        var expected = ShapePipeline.Column(model.Transform(data), "Probability");
+
+        var fallback = new MLContext { GpuDeviceId = 0, FallbackToCpu = true };
+        Assert.Equal(expected, ShapePipeline.Column(fallback.Model.Load(zip, out _).Transform(data), "Probability"));
+        var strict = new MLContext { GpuDeviceId = 0, FallbackToCpu = false };
+        Assert.ThrowsAny<Exception>(() => ShapePipeline.Column(strict.Model.Load(zip, out _).Transform(data), "Probability"));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
