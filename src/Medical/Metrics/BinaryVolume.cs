@@ -1,0 +1,73 @@
+namespace MLNet.UNet.Medical.Metrics;
+
+/// <summary>A binary mask on a 3D grid (x fastest), with its voxel spacing in mm.</summary>
+public sealed class BinaryVolume
+{
+    /// <summary>Creates a mask over <paramref name="voxels"/> (not copied).</summary>
+    public BinaryVolume(bool[] voxels, int sizeX, int sizeY, int sizeZ, double spacingX = 1, double spacingY = 1, double spacingZ = 1)
+    {
+        ArgumentNullException.ThrowIfNull(voxels);
+        if (sizeX < 1 || sizeY < 1 || sizeZ < 1 || (long)sizeX * sizeY * sizeZ != voxels.Length)
+            throw new ArgumentException($"A {sizeX} x {sizeY} x {sizeZ} mask needs {(long)sizeX * sizeY * sizeZ} voxels, got {voxels.Length}.");
+        if (!(spacingX > 0 && spacingY > 0 && spacingZ > 0))
+            throw new ArgumentException($"Voxel spacing must be positive, got {spacingX} x {spacingY} x {spacingZ}.");
+        Voxels = voxels;
+        SizeX = sizeX;
+        SizeY = sizeY;
+        SizeZ = sizeZ;
+        SpacingX = spacingX;
+        SpacingY = spacingY;
+        SpacingZ = spacingZ;
+    }
+
+    /// <summary>Foreground flags, index (z * SizeY + y) * SizeX + x.</summary>
+    public bool[] Voxels { get; }
+
+    /// <summary>Voxels along x.</summary>
+    public int SizeX { get; }
+
+    /// <summary>Voxels along y.</summary>
+    public int SizeY { get; }
+
+    /// <summary>Slices.</summary>
+    public int SizeZ { get; }
+
+    /// <summary>Spacing along x, mm.</summary>
+    public double SpacingX { get; }
+
+    /// <summary>Spacing along y, mm.</summary>
+    public double SpacingY { get; }
+
+    /// <summary>Spacing along z, mm.</summary>
+    public double SpacingZ { get; }
+
+    /// <summary>Foreground voxel count.</summary>
+    public long Count => Voxels.LongCount(v => v);
+
+    /// <summary>A mask of the same grid over other voxels.</summary>
+    public BinaryVolume With(bool[] voxels) => new(voxels, SizeX, SizeY, SizeZ, SpacingX, SpacingY, SpacingZ);
+
+    /// <summary>True when <paramref name="other"/> has the same grid size.</summary>
+    public bool SameGrid(BinaryVolume other) => other.SizeX == SizeX && other.SizeY == SizeY && other.SizeZ == SizeZ;
+
+    /// <summary>
+    /// Surface voxels: foreground voxels with a face neighbour in the background; voxels on the grid's border
+    /// count as surface (the outside is background), as in MedPy's surface distances.
+    /// </summary>
+    public bool[] Surface()
+    {
+        var surface = new bool[Voxels.Length];
+        int plane = SizeX * SizeY;
+        for (int z = 0; z < SizeZ; z++)
+            for (int y = 0; y < SizeY; y++)
+                for (int x = 0; x < SizeX; x++)
+                {
+                    int i = z * plane + y * SizeX + x;
+                    if (!Voxels[i])
+                        continue;
+                    surface[i] = x == 0 || y == 0 || z == 0 || x == SizeX - 1 || y == SizeY - 1 || z == SizeZ - 1
+                        || !Voxels[i - 1] || !Voxels[i + 1] || !Voxels[i - SizeX] || !Voxels[i + SizeX] || !Voxels[i - plane] || !Voxels[i + plane];
+                }
+        return surface;
+    }
+}

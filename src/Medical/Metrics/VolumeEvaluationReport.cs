@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MLNet.UNet.Medical.Metrics;
+
+/// <summary>Per-patient 3D metrics of a segmentation and their summaries; printable as a table, savable as JSON.</summary>
+public sealed class VolumeEvaluationReport
+{
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    internal VolumeEvaluationReport(IReadOnlyList<PatientEvaluation> patients)
+    {
+        Patients = patients;
+        Raw = Summaries(patients.Select(p => p.Metrics).ToList());
+        PostProcessed = Summaries(patients.Select(p => p.PostProcessed).ToList());
+    }
+
+    /// <summary>Every patient, in the order evaluated.</summary>
+    public IReadOnlyList<PatientEvaluation> Patients { get; }
+
+    /// <summary>Mean and standard deviation of each measure of the thresholded predictions, by name.</summary>
+    public IReadOnlyDictionary<string, Summary> Raw { get; }
+
+    /// <summary>The same after post-processing.</summary>
+    public IReadOnlyDictionary<string, Summary> PostProcessed { get; }
+
+    /// <summary>The per-patient table followed by mean ± sd, with and without post-processing.</summary>
+    public string ToTable()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| patient | Dice | IoU | RAVD % | ASSD mm | MSSD mm | HD95 mm | Dice (post) | HD95 mm (post) |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var p in Patients)
+            text.AppendLine(Invariant($"| {p.PatientId} | {p.Metrics.Dice:F4} | {p.Metrics.IoU:F4} | {F(p.Metrics.Ravd, 2)} | {F(p.Metrics.Assd, 2)} | {F(p.Metrics.Mssd, 1)} | {F(p.Metrics.Hd95, 2)} | {p.PostProcessed.Dice:F4} | {F(p.PostProcessed.Hd95, 2)} |"));
+        foreach (var (name, summaries) in new[] { ("mean ± sd", Raw), ("post-processed", PostProcessed) })
+            text.AppendLine(Invariant($"| **{name}** | {S(summaries["Dice"], 4)} | {S(summaries["IoU"], 4)} | {S(summaries["RAVD"], 2)} | {S(summaries["ASSD"], 2)} | {S(summaries["MSSD"], 1)} | {S(summaries["HD95"], 2)} | | |"));
+        return text.ToString();
+    }
+
+    /// <summary>Writes the report as JSON (atomically).</summary>
+    public void WriteJson(string path) =>
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, new { Patients, Raw, PostProcessed }, Json));
+
+    static Dictionary<string, Summary> Summaries(List<VolumeMetrics> metrics) => new()
+    {
+        ["Dice"] = Summary.Of(metrics.Select(m => (double?)m.Dice)),
+        ["IoU"] = Summary.Of(metrics.Select(m => (double?)m.IoU)),
+        ["RAVD"] = Summary.Of(metrics.Select(m => m.Ravd)),
+        ["ASSD"] = Summary.Of(metrics.Select(m => m.Assd)),
+        ["MSSD"] = Summary.Of(metrics.Select(m => m.Mssd)),
+        ["HD95"] = Summary.Of(metrics.Select(m => m.Hd95)),
+    };
+
+    static string F(double? value, int digits) => value is { } v ? v.ToString("F" + digits, CultureInfo.InvariantCulture) : "n/a";
+
+    static string S(Summary s, int digits) => s.Defined == 0 ? "n/a"
+        : string.Format(CultureInfo.InvariantCulture, "{0} ± {1}", s.Mean.ToString("F" + digits, CultureInfo.InvariantCulture),
+            s.StandardDeviation.ToString("F" + digits, CultureInfo.InvariantCulture));
+
+    static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,107 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.UNet.Medical.PostProcessing;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Medical.Metrics;
+
+/// <summary>
+/// Evaluates slice predictions per patient on the whole 3D volume, like the CHAOS challenge: the probability
+/// slices of each patient are resized back to the label grid (bilinear), thresholded, stacked, and compared with
+/// the mapped label volume using its voxel spacing; then again after post-processing.
+/// </summary>
+public static class VolumeEvaluator
+{
+    /// <summary>Evaluates an IDataView scored by a UNetSegment pipeline over <see cref="SliceLoader"/> slices.</summary>
+    /// <param name="scored">Rows with PatientId, SliceIndex and the probability column.</param>
+    /// <param name="patients">The patients' label volumes (their geometry and spacing are used).</param>
+    /// <param name="labels">The label mapping the model was trained with; class 1 is evaluated.</param>
+    /// <param name="probabilityColumnName">Column of probabilities (H x W per row, any square size).</param>
+    /// <param name="threshold">Foreground above this probability.</param>
+    public static VolumeEvaluationReport Evaluate(IDataView scored, IEnumerable<PatientVolume> patients, LabelMapping labels,
+        string probabilityColumnName = "Probability", float threshold = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(labels);
+        var slices = ReadSlices(scored, probabilityColumnName);
+        var evaluations = new List<PatientEvaluation>();
+        foreach (var patient in patients)
+        {
+            var label = patient.Label;
+            var truth = new bool[label.Data.Length];
+            for (int i = 0; i < truth.Length; i++)
+                truth[i] = labels.Map(label.Data[i]) == 1;
+            var predicted = new bool[truth.Length];
+            slices.TryGetValue(patient.PatientId, out var patientSlices);
+            foreach (var (z, probability) in patientSlices ?? [])
+            {
+                if (z < 0 || z >= label.SizeZ)
+                    throw new InvalidDataException($"Patient {patient.PatientId}: slice {z} is outside the volume's 0..{label.SizeZ - 1}.");
+                int side = (int)Math.Round(Math.Sqrt(probability.Length));
+                var resized = SliceResampler.Bilinear(probability, side, side, label.SizeY, label.SizeX);
+                for (int i = 0; i < resized.Length; i++)
+                    predicted[z * label.SliceLength + i] = resized[i] > threshold;
+            }
+            evaluations.Add(Evaluate(patient.PatientId, predicted, truth, label));
+        }
+        if (evaluations.Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
+        return new VolumeEvaluationReport(evaluations);
+    }
+
+    /// <summary>Evaluates one patient's predicted mask against the truth on the label volume's grid.</summary>
+    public static PatientEvaluation Evaluate(string patientId, bool[] predicted, bool[] truth, Volume grid)
+    {
+        var prediction = new BinaryVolume(predicted, grid.SizeX, grid.SizeY, grid.SizeZ, grid.SpacingX, grid.SpacingY, grid.SpacingZ);
+        var reference = prediction.With(truth);
+        var cleaned = MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(prediction));
+        var sliceDice = new List<double>(grid.SizeZ);
+        for (int z = 0; z < grid.SizeZ; z++)
+        {
+            long both = 0, p = 0, t = 0;
+            for (int i = z * grid.SliceLength; i < (z + 1) * grid.SliceLength; i++)
+            {
+                both += predicted[i] && truth[i] ? 1 : 0;
+                p += predicted[i] ? 1 : 0;
+                t += truth[i] ? 1 : 0;
+            }
+            sliceDice.Add(p + t == 0 ? 1 : 2.0 * both / (p + t));
+        }
+        return new PatientEvaluation(patientId, VolumeMetrics.Compute(prediction, reference), VolumeMetrics.Compute(cleaned, reference), sliceDice);
+    }
+
+    static Dictionary<string, List<(int Slice, float[] Probability)>> ReadSlices(IDataView scored, string probabilityColumnName)
+    {
+        var patient = Column(scored, nameof(SliceRow.PatientId));
+        var slice = Column(scored, nameof(SliceRow.SliceIndex));
+        var probability = Column(scored, probabilityColumnName);
+        if (probability.Type is not VectorDataViewType { ItemType: var item } || item != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(scored),
+                $"Schema mismatch for probability column '{probabilityColumnName}': expected a vector of Single, got {probability.Type}.");
+        var result = new Dictionary<string, List<(int, float[])>>();
+        using var cursor = scored.GetRowCursor([patient, slice, probability]);
+        var patientGetter = cursor.GetGetter<ReadOnlyMemory<char>>(patient);
+        var sliceGetter = cursor.GetGetter<int>(slice);
+        var probabilityGetter = cursor.GetGetter<VBuffer<float>>(probability);
+        ReadOnlyMemory<char> id = default;
+        int index = 0;
+        VBuffer<float> values = default;
+        while (cursor.MoveNext())
+        {
+            patientGetter(ref id);
+            sliceGetter(ref index);
+            probabilityGetter(ref values);
+            var key = id.ToString();
+            if (!result.TryGetValue(key, out var list))
+                result[key] = list = [];
+            list.Add((index, values.DenseValues().ToArray()));
+        }
+        return result;
+    }
+
+    static DataViewSchema.Column Column(IDataView data, string name) =>
+        data.Schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(data),
+            $"Column '{name}' was not found; the columns are: {string.Join(", ", data.Schema.Select(c => c.Name))}.");
+}

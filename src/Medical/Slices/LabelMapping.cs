@@ -1,0 +1,25 @@
+namespace MLNet.UNet.Medical.Slices;
+
+/// <summary>Maps label values of a volume to training classes; values not listed map to background (0).</summary>
+public sealed class LabelMapping
+{
+    readonly Dictionary<int, int> classes;
+
+    /// <summary>Creates a mapping from source label value to class index.</summary>
+    public LabelMapping(IReadOnlyDictionary<int, int> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count == 0 || classes.Values.Any(c => c < 0))
+            throw new ArgumentException("A label mapping needs at least one entry, with class indices of 0 or more.");
+        this.classes = new Dictionary<int, int>(classes);
+    }
+
+    /// <summary>CHAOS MR: liver (1) is the foreground; kidneys, spleen and background are 0.</summary>
+    public static LabelMapping Liver => new(new Dictionary<int, int> { [1] = 1 });
+
+    /// <summary>Number of classes, background included.</summary>
+    public int ClassCount => classes.Values.Max() + 1;
+
+    /// <summary>The class of a label value (rounded to the nearest integer, as labels stored as floats are).</summary>
+    public float Map(float value) => classes.TryGetValue((int)MathF.Round(value), out var mapped) ? mapped : 0;
+}

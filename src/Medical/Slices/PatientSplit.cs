@@ -1,0 +1,47 @@
+namespace MLNet.UNet.Medical.Slices;
+
+/// <summary>One way of dividing patients into training and validation sets.</summary>
+/// <param name="Training">Patients to train on.</param>
+/// <param name="Validation">Patients to validate on; no patient is in both.</param>
+public sealed record PatientFold(IReadOnlyList<string> Training, IReadOnlyList<string> Validation);
+
+/// <summary>Splits by patient, never by slice: slices of one patient are too alike to be on both sides.</summary>
+public static class PatientSplit
+{
+    /// <summary>Holds out <paramref name="validationCount"/> patients, chosen with <paramref name="seed"/>.</summary>
+    public static PatientFold TrainValidation(IEnumerable<string> patientIds, int validationCount, int seed)
+    {
+        var ids = Distinct(patientIds);
+        if (validationCount < 1 || validationCount >= ids.Count)
+            throw new ArgumentException($"Holding out {validationCount} of {ids.Count} patients leaves no training or no validation patient.");
+        var order = Shuffled(ids, seed);
+        return new PatientFold(order.Skip(validationCount).Order().ToList(), order.Take(validationCount).Order().ToList());
+    }
+
+    /// <summary>k folds; every patient is validated exactly once.</summary>
+    public static IReadOnlyList<PatientFold> KFold(IEnumerable<string> patientIds, int folds, int seed)
+    {
+        var ids = Distinct(patientIds);
+        if (folds < 2 || folds > ids.Count)
+            throw new ArgumentException($"{folds} folds of {ids.Count} patients: need 2 <= folds <= patients.");
+        var order = Shuffled(ids, seed);
+        return Enumerable.Range(0, folds).Select(f =>
+        {
+            var validation = order.Where((_, i) => i % folds == f).Order().ToList();
+            return new PatientFold(order.Except(validation).Order().ToList(), validation);
+        }).ToList();
+    }
+
+    static List<string> Distinct(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return ids.Distinct().Order().ToList();
+    }
+
+    static List<string> Shuffled(List<string> ids, int seed)
+    {
+        var order = ids.ToArray();
+        new Random(seed).Shuffle(order);
+        return order.ToList();
+    }
+}

@@ -1,0 +1,48 @@
+using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Medical.Slices;
+
+/// <summary>One patient's image volume and its label volume, in the same voxel grid.</summary>
+public sealed record PatientVolume(string PatientId, Volume Image, Volume Label)
+{
+    /// <summary>
+    /// Reads the pairs <c>image_&lt;id&gt;.nii(.gz)</c> / <c>label_&lt;id&gt;.nii(.gz)</c> of a folder (the layout of the
+    /// shared CHAOS data), ordered by numeric id. An image without its label is an error.
+    /// </summary>
+    public static IReadOnlyList<PatientVolume> ReadFolder(string folder, IEnumerable<string>? patientIds = null)
+    {
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Volume folder '{folder}' does not exist.");
+        var wanted = patientIds?.ToHashSet();
+        var patients = new List<PatientVolume>();
+        foreach (var imagePath in Directory.EnumerateFiles(folder, "image_*.nii*"))
+        {
+            var name = Path.GetFileName(imagePath);
+            var id = name["image_".Length..name.IndexOf(".nii", StringComparison.Ordinal)];
+            if (wanted is not null && !wanted.Contains(id))
+                continue;
+            var labelPath = Path.Combine(folder, "label_" + name["image_".Length..]);
+            if (!File.Exists(labelPath))
+                throw new FileNotFoundException($"Image '{imagePath}' has no label volume '{labelPath}'.", labelPath);
+            patients.Add(Read(id, imagePath, labelPath));
+        }
+        if (patients.Count == 0)
+            throw new InvalidDataException($"No image_<id>.nii(.gz) volumes were found in '{folder}'" +
+                                           (wanted is null ? "." : $" for patients {string.Join(", ", wanted)}."));
+        if (wanted is not null && wanted.Except(patients.Select(p => p.PatientId)).ToList() is { Count: > 0 } missing)
+            throw new FileNotFoundException($"No volumes for patients {string.Join(", ", missing)} in '{folder}'.");
+        return patients.OrderBy(p => int.TryParse(p.PatientId, out var n) ? n : int.MaxValue).ThenBy(p => p.PatientId).ToList();
+    }
+
+    /// <summary>Reads one image/label pair and checks that they share a grid.</summary>
+    public static PatientVolume Read(string patientId, string imagePath, string labelPath)
+    {
+        var image = NiftiReader.Read(imagePath);
+        var label = NiftiReader.Read(labelPath);
+        if (image.SizeX != label.SizeX || image.SizeY != label.SizeY || image.SizeZ != label.SizeZ)
+            throw new InvalidDataException(
+                $"Patient {patientId}: image is {image.SizeX} x {image.SizeY} x {image.SizeZ} but label is {label.SizeX} x {label.SizeY} x {label.SizeZ}.");
+        return new PatientVolume(patientId, image, label);
+    }
+}
