@@ -1,0 +1,62 @@
+namespace MLNet.UNet.Examples;
+
+/// <summary>Command-line settings of the liver example.</summary>
+internal sealed record LiverMriSettings
+{
+    public string? DataFolder { get; init; }
+    public string OutputFolder { get; init; } = Path.GetFullPath(Path.Combine("artifacts", "liver-mri"));
+    public double Minutes { get; init; } = 50;
+    public int Epochs { get; init; } = 60;
+    public int ImageSize { get; init; } = 128;
+    public string Preset { get; init; } = "medium";
+    public int ValidationPatients { get; init; } = 3;
+    public int Seed { get; init; } = 1;
+
+    public static LiverMriSettings? Parse(string[] args)
+    {
+        var settings = new LiverMriSettings();
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                settings = args[i] switch
+                {
+                    "--data" => settings with { DataFolder = Path.GetFullPath(Next()) },
+                    "--output" => settings with { OutputFolder = Path.GetFullPath(Next()) },
+                    "--minutes" => settings with { Minutes = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                    "--epochs" => settings with { Epochs = int.Parse(Next()) },
+                    "--size" => settings with { ImageSize = int.Parse(Next()) },
+                    "--preset" => settings with { Preset = Next() },
+                    "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
+                    "--seed" => settings with { Seed = int.Parse(Next()) },
+                    _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
+                };
+            }
+            if (settings.Preset is not ("small" or "medium" or "seed"))
+                throw new ArgumentException($"--preset must be small, medium or seed, got '{settings.Preset}'.");
+            if (settings.Minutes <= 0 || settings.Epochs < 1 || settings.ImageSize < 32 || settings.ImageSize % 32 != 0)
+                throw new ArgumentException("--minutes and --epochs must be positive and --size a multiple of 32.");
+            return settings;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
+                                    "[--preset small|medium|seed] [--validation-patients K] [--seed N]");
+            return null;
+        }
+    }
+
+    /// <summary>shared/data/chaos-mr-t2 in the current folder or one of its parents (the CI layout puts shared beside the clone).</summary>
+    public static string? FindSharedData()
+    {
+        for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
+        {
+            var candidate = Path.Combine(folder.FullName, "shared", "data", "chaos-mr-t2");
+            if (Directory.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+}
