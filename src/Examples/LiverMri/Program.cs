@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.UNet;
 using MLNet.UNet.Examples;
 using MLNet.UNet.Medical.Metrics;
