@@ -1,0 +1,37 @@
+using MLNet.UNet.Data;
+
+namespace MLNet.UNet.Medical.Slices;
+
+/// <summary>
+/// Writes slices as PNG pairs (image, mask), so that they can be trained through the LoadImages -> ResizeImages ->
+/// ExtractPixels pipeline of the QuickStart like any other images.
+/// </summary>
+public static class SlicePngWriter
+{
+    /// <summary>
+    /// Writes <c>&lt;patient&gt;_&lt;slice&gt;.png</c> and <c>&lt;patient&gt;_&lt;slice&gt;_mask.png</c> for every row. Intensities in
+    /// [<paramref name="low"/>, <paramref name="high"/>] map to 0..255 (the default suits z-scored slices); mask
+    /// classes above 0 become 255.
+    /// </summary>
+    public static IReadOnlyList<ImageMaskPair> Write(IEnumerable<SliceRow> rows, string folder, float low = -3, float high = 3)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!(high > low))
+            throw new ArgumentException($"The intensity window must have high > low, got [{low}, {high}].");
+        Directory.CreateDirectory(folder);
+        var pairs = new List<ImageMaskPair>();
+        foreach (var row in rows)
+        {
+            int side = (int)Math.Round(Math.Sqrt(row.Label.Length));
+            if (side * side != row.Label.Length || row.Features.Length != row.Label.Length)
+                throw new ArgumentException($"Slice {row.SliceIndex} of patient {row.PatientId} is not a square single-channel slice.");
+            var name = $"{row.PatientId}_{row.SliceIndex:D3}";
+            var image = Path.Combine(folder, name + ".png");
+            var mask = Path.Combine(folder, name + "_mask.png");
+            SyntheticShapeImages.WriteGray(image, row.Features, side, side, v => (v - low) / (high - low));
+            SyntheticShapeImages.WriteGray(mask, row.Label, side, side, v => v > 0 ? 1f : 0f);
+            pairs.Add(new ImageMaskPair(image, mask));
+        }
+        return pairs;
+    }
+}
