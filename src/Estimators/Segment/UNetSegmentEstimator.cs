@@ -62,7 +62,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width);
         using var validation = validationRows is null ? null
             : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width);
-        using var engine = new UNetTrainer(network, trainer);
+        using var engine = StartOrResume(network, trainer, channel);
         var result = engine.Fit(training, validation, progress =>
         {
             if (host.IsCanceled)
@@ -73,7 +73,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
                     (progress.ValidationDice is { } dice ? $", validation Dice {dice:F4}" : "") +
                     $", {progress.ImagesPerSecond:F1} images/s, about {progress.TimeRemaining:hh\\:mm\\:ss} left.");
             options.Progress?.Invoke(progress);
-        }, cancellation.Token);
+        }, cancellation.Token, options.CheckpointPath);
         channel.Info(MessageSensitivity.None, $"Training stopped ({result.StopReason}) after {result.History.Count} epochs" +
             (result.BestValidationDice is { } best ? $"; best validation Dice {best:F4} at epoch {result.BestEpoch}." : "."));
 
@@ -86,7 +86,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         });
         var inner = context.Transforms.ApplyOnnxModel(options.OutputColumnName, options.FeatureColumnName,
             new MemoryStream(onnx), options.GpuDeviceId, options.FallbackToCpu).Fit(input);
-        return new UNetSegmentTransformer(inner, onnx, options, engine.Network.Options, trainer, result);
+        return new UNetSegmentTransformer(inner, onnx, options, engine.Network.Options, engine.Options, result);
     }
 
     /// <inheritdoc />
@@ -94,6 +94,24 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     {
         ImageShape.CheckVectorOfSingle(inputSchema, options.FeatureColumnName, "Features");
         return context.Transforms.CopyColumns(options.OutputColumnName, options.FeatureColumnName).GetOutputSchema(inputSchema);
+    }
+
+    UNetTrainer StartOrResume(UNetOptions network, TrainerOptions trainer, IChannel channel)
+    {
+        if (!options.Resume || options.CheckpointPath is not { } path || !File.Exists(path))
+            return new UNetTrainer(network, trainer);
+        var resumed = UNetTrainer.LoadCheckpoint(path, trainer.Epochs);
+        var saved = resumed.Network.Options;
+        if (saved.InputChannels != network.InputChannels || saved.OutputClasses != network.OutputClasses || saved.Depth != network.Depth
+            || saved.BaseFilters != network.BaseFilters || saved.BatchNorm != network.BatchNorm || saved.Upsampling != network.Upsampling)
+        {
+            resumed.Dispose();
+            throw new InvalidOperationException(
+                $"Checkpoint '{path}' holds a U-Net of depth {saved.Depth}, base {saved.BaseFilters}, {saved.InputChannels} input channels; " +
+                $"the options ask for depth {network.Depth}, base {network.BaseFilters}, {network.InputChannels} channels. Use the same network or another checkpoint.");
+        }
+        channel.Info(MessageSensitivity.None, $"Resuming from '{path}' after epoch {resumed.History.Count}.");
+        return resumed;
     }
 
     SegmentationRows Read(IDataView data, ImageShape shape, Func<bool> isCanceled, string role, IChannel channel)

@@ -63,6 +63,17 @@ public sealed class UNetSegmentOptions
     /// <summary>Called after every training step and at the end of every epoch.</summary>
     public Action<TrainingProgress>? Progress;
 
+    /// <summary>
+    /// If set, a training checkpoint (network, optimizer, history) is written there atomically after every epoch.
+    /// </summary>
+    public string? CheckpointPath;
+
+    /// <summary>
+    /// Continue from <see cref="CheckpointPath"/> when that file exists (after an interruption); its seed and
+    /// history are kept, and training goes on to <see cref="TrainerOptions.Epochs"/>.
+    /// </summary>
+    public bool Resume;
+
     /// <summary>Stops training between steps; <c>MLContext.CancelExecution()</c> does too.</summary>
     public CancellationToken CancellationToken;
 }

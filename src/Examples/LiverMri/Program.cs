@@ -72,7 +72,7 @@ progress.Done();
 Console.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}; best 2D validation Dice {segment.BestValidationDice:F4} at epoch {segment.BestEpoch}.");
 
 var scored = model.Transform(validationSlices);
-var report = VolumeEvaluator.Evaluate(scored, validation, LabelMapping.Liver);
+var report = context.Segmentation().EvaluateVolumes(scored, validation, LabelMapping.Liver);
 Console.WriteLine();
 Console.WriteLine("3D liver metrics of the validation patients (volume grid 256 x 256, spacing from the NIfTI header):");
 Console.WriteLine(report.ToTable());
@@ -86,7 +86,7 @@ var tiles = rows.GroupBy(r => r.PatientId)
 var overlayPath = Path.Combine(settings.OutputFolder, "overlay.png");
 OverlayImage.Write(overlayPath, tiles, settings.ImageSize, settings.ImageSize, columns: 4);
 var curvePath = Path.Combine(settings.OutputFolder, "training-curve.png");
-TrainingCurve.Write(curvePath, segment.TrainingHistory);
+TrainingCurveImage.Write(curvePath, segment.TrainingHistory, "U-Net training, CHAOS MR T2-SPIR liver");
 var modelPath = Path.Combine(settings.OutputFolder, "liver-unet.zip");
 AtomicFile.Write(modelPath, stream => context.Model.Save(model, trainingSlices.Schema, stream));
 

@@ -219,6 +219,13 @@ public sealed class UNetTrainer : IDisposable
         return (lossSum / data.Count, diceSum / data.Count);
     }
 
+    /// <summary>Puts the weights of the best validation epoch into <see cref="Network"/>, if there are any.</summary>
+    public void UseBestWeights()
+    {
+        if (bestWeights is not null)
+            RestoreBestWeights();
+    }
+
     /// <summary>Writes network, optimizer state, best weights, options and history atomically to <paramref name="path"/>.</summary>
     public void SaveCheckpoint(string path) => CheckpointFile.Save(path, state, Network, optimizer, bestWeights);
 

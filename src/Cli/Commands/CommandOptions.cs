@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary>Options several commands share.</summary>
+internal static class CommandOptions
+{
+    public static Option<DirectoryInfo?> Images() => new("--images")
+    {
+        Description = "Folder of images; masks are <name>_mask.png beside them, or same-named files in --masks.",
+    };
+
+    public static Option<DirectoryInfo?> Masks() => new("--masks") { Description = "Folder of masks with the images' file names." };
+
+    public static Option<DirectoryInfo?> Volumes() => new("--volumes")
+    {
+        Description = "Folder of NIfTI volumes image_<id>.nii(.gz) with label_<id>.nii(.gz).",
+    };
+
+    public static Option<FileInfo> Model() => new("--model") { Description = "An ML.NET model zip written by 'unet train'.", Required = true };
+
+    public static Option<DirectoryInfo> Output(string defaultFolder) => new("--output", "-o")
+    {
+        Description = "Folder for the results.",
+        DefaultValueFactory = _ => new DirectoryInfo(defaultFolder),
+    };
+
+    public static Option<int?> Threads() => new("--threads") { Description = "libtorch and ONNX Runtime threads (default: processor count)." };
+}

@@ -1,0 +1,37 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.UNet.Cli.Inputs;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary>What a saved model expects as input, read from the input schema stored in its zip.</summary>
+internal sealed record ModelKind(bool TakesImageFiles, int Size)
+{
+    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip)
+    {
+        if (!zip.Exists)
+            throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
+        ITransformer model;
+        DataViewSchema schema;
+        try
+        {
+            model = context.Model.Load(zip.FullName, out schema);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"'{zip.FullName}' is not an ML.NET model zip that this tool can read ({e.GetBaseException().Message}).", e);
+        }
+        var output = model.GetOutputSchema(schema);
+        if (output.GetColumnOrNull("Probability") is null || output.GetColumnOrNull("PredictedMask") is null)
+            throw new InvalidDataException(
+                $"'{zip.FullName}' is an ML.NET model, but not one of this tool's: it has no Probability and PredictedMask columns.");
+        if (schema.GetColumnOrNull(nameof(ImageRow.ImagePath)) is not null)
+        {
+            var features = (VectorDataViewType)output["Features"].Type;
+            return (model, new ModelKind(true, features.Dimensions[^1]), schema);
+        }
+        var slices = schema.GetColumnOrNull("Features")?.Type as VectorDataViewType
+            ?? throw new InvalidDataException($"'{zip.FullName}' has neither an ImagePath nor a Features input column.");
+        return (model, new ModelKind(false, slices.Dimensions[^1]), schema);
+    }
+}

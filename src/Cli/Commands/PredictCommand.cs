@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.UNet.Cli.Inputs;
+using MLNet.UNet.Data;
+using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.PostProcessing;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Visualization;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary><c>unet predict</c>: a model and images or volumes to masks.</summary>
+internal static class PredictCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var model = CommandOptions.Model();
+        var images = CommandOptions.Images();
+        var volumes = CommandOptions.Volumes();
+        var output = CommandOptions.Output("predictions");
+        var overlay = new Option<bool>("--overlay") { Description = "Also write an overlay PNG per image (predicted contour in red)." };
+        var postProcess = new Option<bool>("--post-process") { Description = "Volumes: keep the largest 3D component and fill holes." };
+        var command = new Command("predict", """
+            Predict masks: PNGs the size of each input image, or NIfTI label volumes (uint8, 0/1) in the input's space.
+
+            Examples:
+              unet predict --model model/model.zip --images data/new --output masks --overlay
+              unet predict --model liver/model.zip --volumes scans --output labels --post-process
+            """)
+        { model, images, volumes, output, overlay, postProcess };
+        command.SetAction(result => environment.Run(() =>
+        {
+            if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
+                throw new ArgumentException("Give exactly one of --images and --volumes.");
+            var context = new MLContext();
+            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
+            var folder = result.GetValue(output)!;
+            folder.Create();
+            int written = result.GetValue(images) is { } imageFolder
+                ? Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay))
+                : Volumes(context, transformer, kind, result.GetValue(volumes)!, folder, result.GetValue(postProcess));
+            environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    static int Images(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool overlay)
+    {
+        if (!kind.TakesImageFiles)
+            throw new ArgumentException("This model was trained on volume slices; predict with --volumes.");
+        var paths = ImagePairs.Images(input.FullName);
+        var engine = context.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(model);
+        foreach (var path in paths)
+        {
+            int width, height;
+            using (var image = ImagePairs.Open(path))
+                (width, height) = (image.Width, image.Height);
+            var prediction = engine.Predict(new ImageRow { ImagePath = path });
+            var mask = SliceResampler.Nearest(prediction.PredictedMask, kind.Size, kind.Size, height, width);
+            var name = Path.GetFileNameWithoutExtension(path);
+            SyntheticShapeImages.WriteGray(Path.Combine(output.FullName, name + "_pred.png"), mask, height, width, v => v);
+            if (overlay)
+                OverlayImage.Write(Path.Combine(output.FullName, name + "_overlay.png"),
+                    [new OverlayTile(prediction.Features.Take(kind.Size * kind.Size).ToArray(), null, prediction.PredictedMask)], kind.Size, kind.Size);
+        }
+        return paths.Count;
+    }
+
+    static int Volumes(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool postProcess)
+    {
+        if (kind.TakesImageFiles)
+            throw new ArgumentException("This model takes image files; predict with --images.");
+        if (!input.Exists)
+            throw new DirectoryNotFoundException($"Volume folder '{input.FullName}' does not exist.");
+        var files = input.EnumerateFiles("*.nii*").Where(f => !f.Name.StartsWith("label_")).OrderBy(f => f.Name).ToList();
+        if (files.Count == 0)
+            throw new InvalidDataException($"Volume folder '{input.FullName}' holds no .nii or .nii.gz images.");
+        foreach (var file in files)
+        {
+            var image = NiftiReader.Read(file.FullName);
+            var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
+            var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
+            var slices = SliceLoader.Load(context, [patient], new SliceLoaderOptions { ImageSize = kind.Size });
+            var probabilities = model.Transform(slices).GetColumn<float[]>("Probability").ToList();
+            var mask = new bool[image.Data.Length];
+            for (int z = 0; z < probabilities.Count; z++)
+            {
+                var resized = SliceResampler.Bilinear(probabilities[z], kind.Size, kind.Size, image.SizeY, image.SizeX);
+                for (int i = 0; i < resized.Length; i++)
+                    mask[z * image.SliceLength + i] = resized[i] > 0.5f;
+            }
+            var binary = new BinaryVolume(mask, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
+            if (postProcess)
+                binary = MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(binary));
+            var labels = image.WithData(binary.Voxels.Select(v => v ? 1f : 0f).ToArray());
+            NiftiWriter.Write(Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"), labels, NiftiDataType.UInt8);
+        }
+        return files.Count;
+    }
+
+    sealed class ImagePrediction
+    {
+        public float[] Features { get; set; } = [];
+        public float[] PredictedMask { get; set; } = [];
+    }
+}

@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML;
+using MLNet.UNet.Cli.Inputs;
+using MLNet.UNet.Data;
+using MLNet.UNet.Losses;
+using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Segment;
+using MLNet.UNet.Training;
+using MLNet.UNet.Transforms;
+using MLNet.UNet.Reporting;
+using MLNet.UNet.Visualization;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary><c>unet train</c>: fits the pipeline and writes the model zip, ONNX, metrics, curve and checkpoints.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var images = CommandOptions.Images();
+        var masks = CommandOptions.Masks();
+        var volumes = CommandOptions.Volumes();
+        var output = CommandOptions.Output("unet-model");
+        var preset = new Option<string>("--preset") { Description = "Network: small (depth 4, base 16, batch norm), medium (depth 5, base 24, batch norm) or seed (the Keras U-Net).", DefaultValueFactory = _ => "small" };
+        preset.AcceptOnlyFromAmong("small", "medium", "seed");
+        var depth = new Option<int?>("--depth") { Description = "Poolings; overrides the preset." };
+        var baseFilters = new Option<int?>("--base-filters") { Description = "Filters of the first level; overrides the preset." };
+        var batchNorm = new Option<bool?>("--batch-norm") { Description = "Batch norm after each convolution; overrides the preset." };
+        var size = new Option<int>("--size") { Description = "Images are resized to size x size (a multiple of 2^depth).", DefaultValueFactory = _ => 128 };
+        var channels = new Option<int>("--channels") { Description = "1 (gray) or 3 (RGB) image channels.", DefaultValueFactory = _ => 1 };
+        channels.AcceptOnlyFromAmong("1", "3");
+        var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 30 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 8 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Initial learning rate.", DefaultValueFactory = _ => 2e-3 };
+        var schedule = new Option<string>("--schedule") { Description = "constant, cosine or plateau.", DefaultValueFactory = _ => "cosine" };
+        schedule.AcceptOnlyFromAmong("constant", "cosine", "plateau");
+        var loss = new Option<string>("--loss") { Description = "bce, dice or bce-dice.", DefaultValueFactory = _ => "bce-dice" };
+        loss.AcceptOnlyFromAmong("bce", "dice", "bce-dice");
+        var augment = new Option<string>("--augment") { Description = "none or default (flips, small affine, intensity).", DefaultValueFactory = _ => "default" };
+        augment.AcceptOnlyFromAmong("none", "default");
+        var validation = new Option<double>("--validation") { Description = "Fraction held out for validation (of patients, for volumes).", DefaultValueFactory = _ => 0.2 };
+        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
+        var seed = new Option<int>("--seed") { Description = "Seed: same seed and threads give the same model.", DefaultValueFactory = _ => 1 };
+        var minutes = new Option<double?>("--minutes") { Description = "Time budget; training stops after the epoch that passes it." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output folder." };
+        var threads = CommandOptions.Threads();
+
+        var command = new Command("train", """
+            Train a U-Net on image/mask pairs or NIfTI volumes.
+
+            Examples:
+              unet train --images data/train --output model --epochs 30
+              unet train --volumes ../shared/data/chaos-mr-t2 --size 128 --preset medium --minutes 50 -o liver
+              unet train --images data/train --output model --resume     (after an interruption)
+            """)
+        {
+            images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, epochs, batchSize, learningRate,
+            schedule, loss, augment, validation, earlyStopping, seed, minutes, resume, threads,
+        };
+        command.SetAction(result => environment.Run(() =>
+        {
+            if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
+                throw new ArgumentException("Give exactly one of --images and --volumes.");
+            var network = Network(result.GetValue(preset)!, result.GetValue(depth), result.GetValue(baseFilters), result.GetValue(batchNorm));
+            int imageSize = result.GetValue(size);
+            if (imageSize < network.SizeMultiple || imageSize % network.SizeMultiple != 0)
+                throw new ArgumentException($"--size {imageSize} must be a positive multiple of 2^depth = {network.SizeMultiple}.");
+            double fraction = result.GetValue(validation);
+            if (!(fraction >= 0 && fraction < 1))
+                throw new ArgumentException($"--validation must be in [0, 1), got {fraction}.");
+            environment.ApplyThreads(result.GetValue(threads));
+            var trainer = new TrainerOptions
+            {
+                Epochs = result.GetValue(epochs), BatchSize = result.GetValue(batchSize), LearningRate = result.GetValue(learningRate),
+                Optimizer = OptimizerKind.AdamW, WeightDecay = 1e-4, Seed = result.GetValue(seed),
+                Schedule = result.GetValue(schedule) switch
+                {
+                    "constant" => LearningRateSchedule.Constant, "plateau" => LearningRateSchedule.ReduceOnPlateau, _ => LearningRateSchedule.Cosine,
+                },
+                Loss = result.GetValue(loss) switch
+                {
+                    "bce" => SegmentationLoss.BinaryCrossEntropy, "dice" => SegmentationLoss.SoftDice, _ => SegmentationLoss.BinaryCrossEntropyPlusDice,
+                },
+                Augmentation = result.GetValue(augment) == "none" ? AugmentationOptions.None : AugmentationOptions.Default,
+                EarlyStoppingPatience = result.GetValue(earlyStopping),
+                TimeBudget = result.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+            };
+            trainer.Validate();
+            var folder = result.GetValue(output)!;
+            folder.Create();
+            var run = new TrainingRun(environment, folder, network, trainer, imageSize, result.GetValue(resume));
+            return result.GetValue(images) is { } imageFolder
+                ? run.OnImages(imageFolder, result.GetValue(masks), result.GetValue(channels), fraction)
+                : run.OnVolumes(result.GetValue(volumes)!, fraction);
+        }));
+        return command;
+    }
+
+    static UNetOptions Network(string preset, int? depth, int? baseFilters, bool? batchNorm)
+    {
+        var network = preset switch
+        {
+            "seed" => UNetOptions.Seed(),
+            "medium" => new UNetOptions { Depth = 5, BaseFilters = 24, BatchNorm = true },
+            _ => new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true },
+        };
+        network.Depth = depth ?? network.Depth;
+        network.BaseFilters = baseFilters ?? network.BaseFilters;
+        network.BatchNorm = batchNorm ?? network.BatchNorm;
+        network.Validate();
+        return network;
+    }
+}
+
+/// <summary>One training run of the tool: the shared steps of image and volume training.</summary>
+internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo folder, UNetOptions network, TrainerOptions trainer, int size, bool resume)
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    string PathOf(string name) => Path.Combine(folder.FullName, name);
+
+    public int OnImages(DirectoryInfo images, DirectoryInfo? masks, int channels, double validationFraction)
+    {
+        var pairs = ImagePairs.Find(images.FullName, masks?.FullName);
+        environment.Output.WriteLine($"Training on {pairs.Count} image/mask pairs from {images.FullName}, resized to {size} x {size}.");
+        var context = new MLContext(trainer.Seed);
+        var files = context.Data.LoadFromEnumerable(pairs.Select(p => new ImageRow { ImagePath = p.ImagePath, MaskPath = p.MaskPath }).ToList());
+        var labelled = ImagePipeline.WithLabels(context, files, size);
+        var options = SegmentOptions(validationFraction, validationSet: null);
+        var model = Fit(context, ImagePipeline.Features(context, size, channels), options, labelled);
+        var metrics = context.Segmentation().Evaluate(model.Transform(labelled));
+        environment.Output.WriteLine($"Dice on all {metrics.PerImage.Count} images (training and validation): {metrics.MeanDice:F4} ± {metrics.DiceStandardDeviation:F4}.");
+        return Finish(context, model, files.Schema, new { TrainingImages = new { metrics.MeanDice, metrics.DiceStandardDeviation, metrics.MeanIoU } });
+    }
+
+    public int OnVolumes(DirectoryInfo volumes, double validationFraction)
+    {
+        var patients = PatientVolume.ReadFolder(volumes.FullName);
+        int held = (int)Math.Round(patients.Count * validationFraction);
+        var fold = held >= 1 && held < patients.Count
+            ? PatientSplit.TrainValidation(patients.Select(p => p.PatientId), held, trainer.Seed!.Value)
+            : new PatientFold(patients.Select(p => p.PatientId).ToList(), []);
+        environment.Output.WriteLine($"{patients.Count} patients: training on {string.Join(", ", fold.Training)}" +
+                                     (fold.Validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
+        var context = new MLContext(trainer.Seed);
+        var trainingPatients = patients.Where(p => fold.Training.Contains(p.PatientId)).ToList();
+        var validationPatients = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToList();
+        var training = SliceLoader.Load(context, trainingPatients, new SliceLoaderOptions { ImageSize = size, EmptySliceFraction = 0.5, Seed = trainer.Seed!.Value });
+        var validation = validationPatients.Count > 0 ? SliceLoader.Load(context, validationPatients, new SliceLoaderOptions { ImageSize = size }) : null;
+        var options = SegmentOptions(0, validation);
+        options.FeatureColumnName = nameof(SliceRow.Features);
+        options.LabelColumnName = nameof(SliceRow.Label);
+        var model = Fit(context, null, options, training);
+        object? evaluation = null;
+        if (validation is not null)
+        {
+            var report = context.Segmentation().EvaluateVolumes(model.Transform(validation), validationPatients);
+            environment.Output.WriteLine(report.ToTable());
+            evaluation = new { ValidationPatients = report.Patients, report.Raw, report.PostProcessed };
+        }
+        return Finish(context, model, training.Schema, evaluation);
+    }
+
+    UNetSegmentOptions SegmentOptions(double validationFraction, IDataView? validationSet) => new()
+    {
+        Network = network, Trainer = trainer, ValidationFraction = validationFraction, ValidationSet = validationSet,
+        CheckpointPath = PathOf("checkpoint.ckpt"), Resume = resume, CancellationToken = environment.Cancellation,
+    };
+
+    ITransformer Fit(MLContext context, IEstimator<ITransformer>? features, UNetSegmentOptions options, IDataView data)
+    {
+        if (resume && !File.Exists(options.CheckpointPath))
+            environment.Output.WriteLine($"No checkpoint at {options.CheckpointPath}; starting from scratch.");
+        using var progress = ProgressView.Create(environment.Output);
+        options.Progress = progress.Report;
+        var threshold = context.Segmentation().Threshold("PredictedMask", "Probability");
+        var pipeline = features is null
+            ? context.Segmentation().UNetSegment(options).Append(threshold)
+            : features.Append(context.Segmentation().UNetSegment(options)).Append(threshold);
+        try
+        {
+            return pipeline.Fit(data);
+        }
+        catch (OperationCanceledException)
+        {
+            environment.Error.WriteLine($"Stopped. The checkpoint of the last completed epoch is {options.CheckpointPath}; run the same command with --resume to continue.");
+            throw;
+        }
+    }
+
+    int Finish(MLContext context, ITransformer model, Microsoft.ML.DataViewSchema inputSchema, object? evaluation)
+    {
+        var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
+        AtomicFile.Write(PathOf("model.zip"), stream => context.Model.Save(model, inputSchema, stream));
+        segment.SaveOnnx(PathOf("model.onnx"));
+        TrainingCurveImage.Write(PathOf("training-curve.png"), segment.TrainingHistory);
+        var metrics = new
+        {
+            Network = segment.Network, Trainer = segment.Trainer, ImageSize = size,
+            segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory, Evaluation = evaluation,
+        };
+        AtomicFile.Write(PathOf("metrics.json"), stream => JsonSerializer.Serialize(stream, metrics, Json));
+        environment.Output.WriteLine($"Trained {segment.TrainingHistory.Count} epochs" +
+                                     (segment.BestValidationDice is { } best ? $"; best validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") + ".");
+        foreach (var name in new[] { "model.zip", "model.onnx", "metrics.json", "training-curve.png", "checkpoint.ckpt" })
+            environment.Output.WriteLine($"  wrote {PathOf(name)}");
+        return ExitCodes.Success;
+    }
+}

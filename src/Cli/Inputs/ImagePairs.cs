@@ -1,0 +1,80 @@
+using Microsoft.ML.Data;
+using MLNet.UNet.Data;
+
+namespace MLNet.UNet.Cli.Inputs;
+
+/// <summary>Finds and checks image/mask PNG pairs: <c>name.png</c> with <c>name_mask.png</c>, or same names in two folders.</summary>
+internal static class ImagePairs
+{
+    static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    /// <summary>Images of a folder (masks excluded), sorted by name.</summary>
+    public static List<string> Images(string folder)
+    {
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Image folder '{folder}' does not exist.");
+        var images = Directory.EnumerateFiles(folder)
+            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()) && !Path.GetFileNameWithoutExtension(f).EndsWith("_mask"))
+            .Order(StringComparer.Ordinal).ToList();
+        if (images.Count == 0)
+            throw new InvalidDataException($"Image folder '{folder}' holds no PNG, JPEG or BMP images.");
+        return images;
+    }
+
+    /// <summary>Pairs every image with its mask and checks they are readable, of one size, and the masks binary.</summary>
+    public static List<ImageMaskPair> Find(string imageFolder, string? maskFolder)
+    {
+        var images = Images(imageFolder);
+        if (maskFolder is not null && !Directory.Exists(maskFolder))
+            throw new DirectoryNotFoundException($"Mask folder '{maskFolder}' does not exist.");
+        var pairs = new List<ImageMaskPair>();
+        foreach (var image in images)
+        {
+            var mask = maskFolder is null
+                ? Path.Combine(imageFolder, Path.GetFileNameWithoutExtension(image) + "_mask" + Path.GetExtension(image))
+                : Path.Combine(maskFolder, Path.GetFileName(image));
+            if (!File.Exists(mask))
+                throw new FileNotFoundException($"Image '{image}' has no mask: expected '{mask}'.", mask);
+            pairs.Add(new ImageMaskPair(image, mask));
+        }
+        if (maskFolder is not null)
+        {
+            int masks = Directory.EnumerateFiles(maskFolder).Count(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()));
+            if (masks != images.Count)
+                throw new InvalidDataException($"There are {images.Count} images in '{imageFolder}' but {masks} masks in '{maskFolder}'.");
+        }
+        foreach (var pair in pairs)
+            Check(pair);
+        return pairs;
+    }
+
+    static void Check(ImageMaskPair pair)
+    {
+        using var image = Open(pair.ImagePath);
+        using var mask = Open(pair.MaskPath);
+        if (image.Width != mask.Width || image.Height != mask.Height)
+            throw new InvalidDataException(
+                $"Image '{pair.ImagePath}' is {image.Width} x {image.Height} but its mask '{pair.MaskPath}' is {mask.Width} x {mask.Height}.");
+        var pixels = mask.Pixels;
+        int step = mask.BitsPerPixel / 8;
+        var values = new HashSet<byte>();
+        for (int i = 0; i < pixels.Length && values.Count <= 2; i += step)
+            values.Add(pixels[i]);
+        if (values.Count > 2 || (values.Count == 2 && !values.Contains(0)))
+            throw new InvalidDataException(
+                $"Mask '{pair.MaskPath}' is not binary: it has values {string.Join(", ", values.Order().Take(3))}...; expected 0 for background and one foreground value (255 or 1).");
+    }
+
+    /// <summary>Opens an image file, naming it when it cannot be decoded.</summary>
+    public static MLImage Open(string path)
+    {
+        try
+        {
+            return MLImage.CreateFromFile(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"'{path}' is not a readable image ({e.Message}).", e);
+        }
+    }
+}

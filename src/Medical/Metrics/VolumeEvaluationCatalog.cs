@@ -1,0 +1,19 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Slices;
+
+namespace MLNet.UNet.Medical.Metrics;
+
+/// <summary>The 3D evaluation as a call on the segmentation catalog: <c>context.Segmentation().EvaluateVolumes(...)</c>.</summary>
+public static class VolumeEvaluationCatalog
+{
+    /// <summary>
+    /// Per-patient 3D metrics (Dice, IoU, RAVD, ASSD, MSSD, HD95, per-slice Dice), with and without post-processing,
+    /// of an IDataView scored over <see cref="SliceLoader"/> slices; see <see cref="VolumeEvaluator"/>.
+    /// </summary>
+    public static VolumeEvaluationReport EvaluateVolumes(this SegmentationCatalog catalog, IDataView scored,
+        IEnumerable<PatientVolume> patients, LabelMapping? labels = null, string probabilityColumnName = "Probability", float threshold = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return VolumeEvaluator.Evaluate(scored, patients, labels ?? LabelMapping.Liver, probabilityColumnName, threshold);
+    }
+}

@@ -1,0 +1,2 @@
+// libtorch's generator and thread count are process-wide; tests that seed it must not interleave.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

@@ -1,0 +1,84 @@
+using Microsoft.ML;
+using MLNet.UNet.Data;
+
+namespace MLNet.UNet.Cli.Tests;
+
+/// <summary>Each bad input gets a one-line message and exit code 1; nothing crashes.</summary>
+public sealed class ToolBadInputTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-cli-bad-").FullName;
+
+    string In(string name) => Path.Combine(folder, name);
+
+    ToolRun Train(string images, params string[] more) =>
+        ToolRun.Of(["train", "--images", images, "--output", In("out"), "--epochs", "1", "--size", "32", "--depth", "2", "--base-filters", "4", .. more]);
+
+    static void AssertBadInput(ToolRun run, string expected)
+    {
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains(expected, run.Error);
+        Assert.StartsWith("error: ", run.Error.Trim());
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void MissingFolderEmptyFolderAndUnmatchedMasks()
+    {
+        AssertBadInput(Train(In("nowhere")), "does not exist");
+        Directory.CreateDirectory(In("empty"));
+        AssertBadInput(Train(In("empty")), "holds no PNG, JPEG or BMP images");
+        SyntheticShapeImages.WritePngs(In("pairs"), 3, 32, 32, seed: 1);
+        File.Delete(Path.Combine(In("pairs"), "shape_001_mask.png"));
+        AssertBadInput(Train(In("pairs")), "has no mask");
+        SyntheticShapeImages.WritePngs(In("images"), 3, 32, 32, seed: 1);
+        Directory.CreateDirectory(In("masks"));
+        foreach (var mask in Directory.GetFiles(In("images"), "*_mask.png"))
+            File.Move(mask, Path.Combine(In("masks"), Path.GetFileName(mask).Replace("_mask", "")));
+        File.Copy(Path.Combine(In("masks"), "shape_000.png"), Path.Combine(In("masks"), "extra.png"));
+        AssertBadInput(Train(In("images"), "--masks", In("masks")), "There are 3 images");
+    }
+
+    [Fact]
+    public void SizeMismatchNonBinaryMaskAndUnreadableImage()
+    {
+        SyntheticShapeImages.WritePngs(In("a"), 2, 32, 32, seed: 1);
+        var big = SyntheticShapeImages.WritePngs(In("big"), 1, 40, 40, seed: 1)[0];
+        File.Copy(big.MaskPath, Path.Combine(In("a"), "shape_000_mask.png"), overwrite: true);
+        AssertBadInput(Train(In("a")), "is 32 x 32 but its mask");
+
+        SyntheticShapeImages.WritePngs(In("b"), 2, 32, 32, seed: 1);
+        File.Copy(Path.Combine(In("b"), "shape_000.png"), Path.Combine(In("b"), "shape_000_mask.png"), overwrite: true);
+        AssertBadInput(Train(In("b")), "is not binary");
+
+        SyntheticShapeImages.WritePngs(In("c"), 2, 32, 32, seed: 1);
+        File.WriteAllBytes(Path.Combine(In("c"), "shape_001.png"), [1, 2, 3, 4, 5]);
+        AssertBadInput(Train(In("c")), "is not a readable image");
+    }
+
+    [Fact]
+    public void FilesThatAreNotModelsAndConflictingOptions()
+    {
+        SyntheticShapeImages.WritePngs(In("d"), 2, 32, 32, seed: 1);
+        File.WriteAllText(In("not-a-model.zip"), "hello");
+        AssertBadInput(ToolRun.Of("evaluate", "--model", In("not-a-model.zip"), "--images", In("d")), "is not an ML.NET model zip");
+        AssertBadInput(ToolRun.Of("info", In("not-a-model.zip")), "is not an ML.NET model zip");
+
+        var context = new MLContext();
+        var data = context.Data.LoadFromEnumerable(new[] { new Row { X = 1 } });
+        var other = context.Transforms.CopyColumns("Y", "X").Fit(data);
+        context.Model.Save(other, data.Schema, In("other.zip"));
+        AssertBadInput(ToolRun.Of("predict", "--model", In("other.zip"), "--images", In("d")), "not one of this tool's");
+
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--volumes", In("d")), "exactly one of --images and --volumes");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--size", "30", "--depth", "2"), "must be a positive multiple of 2^depth = 4");
+        var unknown = ToolRun.Of("train", "--frobnicate");
+        Assert.Equal(1, unknown.ExitCode);
+    }
+
+    sealed class Row
+    {
+        public float X { get; set; }
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
