@@ -20,6 +20,7 @@ public static class UNetCli
             PredictCommand.Create(environment),
             ExportCommand.Create(environment),
             InfoCommand.Create(environment),
+            DoctorCommand.Create(environment),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return root.Parse(args).Invoke(configuration);

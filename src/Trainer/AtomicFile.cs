@@ -44,4 +44,38 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Deletes temporary files that <see cref="Write"/> left in <paramref name="folder"/> when its process was killed
+    /// (their process id no longer runs). Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string folder)
+    {
+        if (!Directory.Exists(folder))
+            return 0;
+        int removed = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp*"))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            int tmp = Array.LastIndexOf(parts, "tmp");
+            if (tmp < 3 || !int.TryParse(parts[tmp - 2], out int processId) || IsRunning(processId))
+                continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 }

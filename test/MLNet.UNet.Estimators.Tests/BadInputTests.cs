@@ -152,3 +152,29 @@ public class BadInputTests
             Assert.ThrowsAny<Exception>(() => Context.Segmentation().Threshold("Mask", "Scalar").Fit(Rows())).Message);
     }
 }
+
+public class VariableSizeInputTests
+{
+    sealed class Ragged
+    {
+        public float[] Features { get; set; } = [];
+        public float[] Label { get; set; } = [];
+    }
+
+    [Fact]
+    public void VectorsWhoseSizeVariesBetweenRowsAreRefused()
+    {
+        var context = new MLContext();
+        var data = context.Data.LoadFromEnumerable(new[]
+        {
+            new Ragged { Features = new float[64], Label = new float[64] },
+            new Ragged { Features = new float[60], Label = new float[64] },
+        });
+        var error = Assert.ThrowsAny<Exception>(() => context.Segmentation().UNetSegment(new UNetSegmentOptions
+        {
+            Network = new UNetOptions { Depth = 1, BaseFilters = 2 }, ImageChannels = 1, ImageHeight = 8, ImageWidth = 8,
+        }).Fit(data));
+        Assert.Contains("Schema mismatch for features column 'Features'", error.Message);
+        Assert.Contains("known-size vector", error.Message);
+    }
+}

@@ -139,3 +139,40 @@ public sealed class NiftiTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }
+
+/// <summary>Random byte flips in NIfTI files: the reader either reads them or refuses them clearly, never crashes.</summary>
+public class NiftiFuzzTests
+{
+    [Theory]
+    [InlineData(false, 400)]
+    [InlineData(true, 200)]
+    public void FlippedBytesGiveAVolumeOrAnInvalidDataException(bool gzip, int iterations)
+    {
+        var volume = new MLNet.UNet.Medical.Volumes.Volume(Enumerable.Range(0, 6 * 5 * 4).Select(i => (float)i).ToArray(), 6, 5, 4);
+        var bytes = NiftiWriter.Encode(volume, NiftiDataType.Int16);
+        if (gzip)
+        {
+            using var memory = new MemoryStream();
+            using (var compressor = new GZipStream(memory, CompressionLevel.Fastest, leaveOpen: true))
+                compressor.Write(bytes);
+            bytes = memory.ToArray();
+        }
+        var random = new Random(gzip ? 2 : 1);
+        int refused = 0;
+        for (int iteration = 0; iteration < iterations; iteration++)
+        {
+            var damaged = (byte[])bytes.Clone();
+            for (int flips = random.Next(1, 5); flips > 0; flips--)
+                damaged[random.Next(gzip ? 10 : 0, gzip ? damaged.Length : 360)] ^= (byte)(1 << random.Next(8));
+            try
+            {
+                NiftiReader.Read(new MemoryStream(damaged));
+            }
+            catch (InvalidDataException)
+            {
+                refused++;
+            }
+        }
+        Assert.InRange(refused, 1, iterations);
+    }
+}

@@ -26,4 +26,10 @@ internal static class CommandOptions
     };
 
     public static Option<int?> Threads() => new("--threads") { Description = "libtorch and ONNX Runtime threads (default: processor count)." };
+
+    public static Option<long> MaxImagePixels() => new("--max-image-pixels")
+    {
+        Description = "Refuse images with more pixels than this, before decoding them.",
+        DefaultValueFactory = _ => Inputs.ImageDimensions.DefaultMaxPixels,
+    };
 }

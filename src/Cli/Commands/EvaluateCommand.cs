@@ -16,6 +16,7 @@ internal static class EvaluateCommand
         var images = CommandOptions.Images();
         var masks = CommandOptions.Masks();
         var volumes = CommandOptions.Volumes();
+        var maxPixels = CommandOptions.MaxImagePixels();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the metrics as JSON to this file." };
         var command = new Command("evaluate", """
             Evaluate a model on labelled images (Dice and IoU per image) or volumes (3D metrics per patient).
@@ -24,7 +25,7 @@ internal static class EvaluateCommand
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2
             """)
-        { model, images, masks, volumes, json };
+        { model, images, masks, volumes, json, maxPixels };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -36,7 +37,7 @@ internal static class EvaluateCommand
             {
                 if (!kind.TakesImageFiles)
                     throw new ArgumentException("This model was trained on volume slices; evaluate it with --volumes.");
-                var pairs = ImagePairs.Find(folder.FullName, result.GetValue(masks)?.FullName);
+                var pairs = ImagePairs.Find(folder.FullName, result.GetValue(masks)?.FullName, result.GetValue(maxPixels));
                 var files = context.Data.LoadFromEnumerable(pairs.Select(p => new ImageRow { ImagePath = p.ImagePath, MaskPath = p.MaskPath }).ToList());
                 var metrics = context.Segmentation().Evaluate(transformer.Transform(ImagePipeline.WithLabels(context, files, kind.Size)));
                 environment.Output.WriteLine("| image | Dice | IoU |");

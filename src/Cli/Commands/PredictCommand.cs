@@ -22,6 +22,7 @@ internal static class PredictCommand
         var volumes = CommandOptions.Volumes();
         var output = CommandOptions.Output("predictions");
         var overlay = new Option<bool>("--overlay") { Description = "Also write an overlay PNG per image (predicted contour in red)." };
+        var maxPixels = CommandOptions.MaxImagePixels();
         var postProcess = new Option<bool>("--post-process") { Description = "Volumes: keep the largest 3D component and fill holes." };
         var command = new Command("predict", """
             Predict masks: PNGs the size of each input image, or NIfTI label volumes (uint8, 0/1) in the input's space.
@@ -30,7 +31,7 @@ internal static class PredictCommand
               unet predict --model model/model.zip --images data/new --output masks --overlay
               unet predict --model liver/model.zip --volumes scans --output labels --post-process
             """)
-        { model, images, volumes, output, overlay, postProcess };
+        { model, images, volumes, output, overlay, postProcess, maxPixels };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -40,7 +41,7 @@ internal static class PredictCommand
             var folder = result.GetValue(output)!;
             folder.Create();
             int written = result.GetValue(images) is { } imageFolder
-                ? Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay))
+                ? Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay), result.GetValue(maxPixels))
                 : Volumes(context, transformer, kind, result.GetValue(volumes)!, folder, result.GetValue(postProcess));
             environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
             return ExitCodes.Success;
@@ -48,11 +49,13 @@ internal static class PredictCommand
         return command;
     }
 
-    static int Images(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool overlay)
+    static int Images(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool overlay, long maxPixels)
     {
         if (!kind.TakesImageFiles)
             throw new ArgumentException("This model was trained on volume slices; predict with --volumes.");
         var paths = ImagePairs.Images(input.FullName);
+        foreach (var path in paths)
+            ImageDimensions.CheckSize(path, maxPixels);
         var engine = context.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(model);
         foreach (var path in paths)
         {

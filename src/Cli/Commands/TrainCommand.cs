@@ -47,6 +47,7 @@ internal static class TrainCommand
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; training stops after the epoch that passes it." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output folder." };
         var threads = CommandOptions.Threads();
+        var maxPixels = CommandOptions.MaxImagePixels();
 
         var command = new Command("train", """
             Train a U-Net on image/mask pairs or NIfTI volumes.
@@ -58,7 +59,7 @@ internal static class TrainCommand
             """)
         {
             images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, epochs, batchSize, learningRate,
-            schedule, loss, augment, validation, earlyStopping, seed, minutes, resume, threads,
+            schedule, loss, augment, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
         {
@@ -91,9 +92,10 @@ internal static class TrainCommand
             trainer.Validate();
             var folder = result.GetValue(output)!;
             folder.Create();
+            AtomicFile.RemoveStaleTemporaries(folder.FullName);
             var run = new TrainingRun(environment, folder, network, trainer, imageSize, result.GetValue(resume));
             return result.GetValue(images) is { } imageFolder
-                ? run.OnImages(imageFolder, result.GetValue(masks), result.GetValue(channels), fraction)
+                ? run.OnImages(imageFolder, result.GetValue(masks), result.GetValue(channels), fraction, result.GetValue(maxPixels))
                 : run.OnVolumes(result.GetValue(volumes)!, fraction);
         }));
         return command;
@@ -122,9 +124,9 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
 
     string PathOf(string name) => Path.Combine(folder.FullName, name);
 
-    public int OnImages(DirectoryInfo images, DirectoryInfo? masks, int channels, double validationFraction)
+    public int OnImages(DirectoryInfo images, DirectoryInfo? masks, int channels, double validationFraction, long maxPixels)
     {
-        var pairs = ImagePairs.Find(images.FullName, masks?.FullName);
+        var pairs = ImagePairs.Find(images.FullName, masks?.FullName, maxPixels);
         environment.Output.WriteLine($"Training on {pairs.Count} image/mask pairs from {images.FullName}, resized to {size} x {size}.");
         var context = new MLContext(trainer.Seed);
         var files = context.Data.LoadFromEnumerable(pairs.Select(p => new ImageRow { ImagePath = p.ImagePath, MaskPath = p.MaskPath }).ToList());

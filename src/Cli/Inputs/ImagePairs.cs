@@ -22,7 +22,7 @@ internal static class ImagePairs
     }
 
     /// <summary>Pairs every image with its mask and checks they are readable, of one size, and the masks binary.</summary>
-    public static List<ImageMaskPair> Find(string imageFolder, string? maskFolder)
+    public static List<ImageMaskPair> Find(string imageFolder, string? maskFolder, long maxPixels = ImageDimensions.DefaultMaxPixels)
     {
         var images = Images(imageFolder);
         if (maskFolder is not null && !Directory.Exists(maskFolder))
@@ -44,7 +44,11 @@ internal static class ImagePairs
                 throw new InvalidDataException($"There are {images.Count} images in '{imageFolder}' but {masks} masks in '{maskFolder}'.");
         }
         foreach (var pair in pairs)
+        {
+            ImageDimensions.CheckSize(pair.ImagePath, maxPixels);
+            ImageDimensions.CheckSize(pair.MaskPath, maxPixels);
             Check(pair);
+        }
         return pairs;
     }
 

@@ -17,7 +17,7 @@ public static class NiftiReader
     public const int HeaderSize = 348;
 
     /// <summary>Default refusal limit: volumes above this many voxels are refused before allocating.</summary>
-    public const long DefaultMaxVoxels = 1L << 28;
+    public const long DefaultMaxVoxels = 1L << 27;
 
     /// <summary>Reads the volume at <paramref name="path"/>.</summary>
     /// <param name="path">A .nii or .nii.gz file.</param>
@@ -56,15 +56,28 @@ public static class NiftiReader
                 throw new InvalidDataException(
                     $"the volume has {header.VoxelCount:N0} voxels ({string.Join(" x ", header.Dimensions)}), above the limit of {maxVoxels:N0}.");
             int bytesPerVoxel = NiftiDataTypes.BytesPerVoxel(header.DataType);
+            long expected = header.VoxelCount * bytesPerVoxel;
+            // Read what is there (never more than the header declares) before trusting the declared size with memory.
+            using var rest = new MemoryStream();
+            var chunk = new byte[1 << 20];
+            long wanted = header.VoxelOffset - HeaderSize + expected;
+            if (wanted > Array.MaxLength)
+                throw new InvalidDataException($"the voxel data ({expected:N0} bytes from offset {header.VoxelOffset}) is too large to read in one piece.");
+            while (rest.Length < wanted)
+            {
+                int read = input.Read(chunk, 0, (int)Math.Min(chunk.Length, wanted - rest.Length));
+                if (read == 0)
+                    break;
+                rest.Write(chunk, 0, read);
+            }
             long skip = header.VoxelOffset - HeaderSize;
-            if (skip > 0 && ReadFully(input, new byte[skip]) < skip)
+            if (rest.Length < skip)
                 throw new InvalidDataException($"the file ends before the voxel data offset {header.VoxelOffset}.");
-            var raw = new byte[header.VoxelCount * bytesPerVoxel];
-            int read = ReadFully(input, raw);
-            if (read < raw.Length)
+            if (rest.Length - skip < expected)
                 throw new InvalidDataException(
                     $"truncated: the header declares {string.Join(" x ", header.Dimensions)} voxels of {header.DataType} " +
-                    $"({raw.Length:N0} bytes from offset {header.VoxelOffset}), but only {read:N0} bytes follow.");
+                    $"({expected:N0} bytes from offset {header.VoxelOffset}), but only {rest.Length - skip:N0} bytes follow.");
+            var raw = rest.GetBuffer().AsSpan((int)skip, (int)expected).ToArray();
             var values = Decode(raw, header);
             int[] size = [header.Dimensions[0], header.Rank > 1 ? header.Dimensions[1] : 1, header.Rank > 2 ? header.Dimensions[2] : 1];
             double[] spacing = [Spacing(header, 0), Spacing(header, 1), Spacing(header, 2)];

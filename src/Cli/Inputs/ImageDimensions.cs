@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+
+namespace MLNet.UNet.Cli.Inputs;
+
+/// <summary>
+/// Reads an image's width and height from its file header (PNG, BMP, JPEG), so that a huge image is refused before
+/// anything decodes it into memory.
+/// </summary>
+internal static class ImageDimensions
+{
+    /// <summary>Default refusal limit: images above this many pixels (e.g. 20000 x 20000) are refused.</summary>
+    public const long DefaultMaxPixels = 64L << 20;
+
+    /// <summary>Throws <see cref="InvalidDataException"/> when the header declares more than <paramref name="maxPixels"/>.</summary>
+    public static void CheckSize(string path, long maxPixels)
+    {
+        if (TryRead(path) is { } size && (long)size.Width * size.Height > maxPixels)
+            throw new InvalidDataException(
+                $"'{path}' is {size.Width} x {size.Height} pixels, above the limit of {maxPixels:N0} (--max-image-pixels); resize it first.");
+    }
+
+    static (int Width, int Height)? TryRead(string path)
+    {
+        var header = new byte[64 * 1024];
+        int length;
+        using (var file = File.OpenRead(path))
+            length = file.Read(header, 0, header.Length);
+        var bytes = header.AsSpan(0, length);
+        if (bytes.Length >= 24 && bytes[..8].SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }))
+            return (BinaryPrimitives.ReadInt32BigEndian(bytes[16..]), BinaryPrimitives.ReadInt32BigEndian(bytes[20..]));
+        if (bytes.Length >= 26 && bytes[0] == (byte)'B' && bytes[1] == (byte)'M')
+            return (Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(bytes[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(bytes[22..])));
+        if (bytes.Length >= 4 && bytes[0] == 0xFF && bytes[1] == 0xD8)
+            for (int i = 2; i + 9 < bytes.Length;)
+            {
+                if (bytes[i] != 0xFF) return null;
+                byte marker = bytes[i + 1];
+                int segment = BinaryPrimitives.ReadUInt16BigEndian(bytes[(i + 2)..]);
+                if (marker is >= 0xC0 and <= 0xC3)
+                    return (BinaryPrimitives.ReadUInt16BigEndian(bytes[(i + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(bytes[(i + 5)..]));
+                i += 2 + segment;
+            }
+        return null;
+    }
+}
