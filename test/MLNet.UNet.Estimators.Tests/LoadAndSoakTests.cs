@@ -62,7 +62,7 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
             engine.Predict(rows[i % rows.Count]);
         long after = Resident();
         output.WriteLine($"resident memory after 200 predictions {before >> 20} MB, after 2,200 {after >> 20} MB");
-        Assert.True(after - before < 40L << 20, $"resident memory grew by {(after - before) >> 20} MB over 2,000 predictions");
+        Assert.True(after - before < 64L << 20, $"resident memory grew by {(after - before) >> 20} MB over 2,000 predictions");
     }
 
     sealed class Mask

@@ -167,3 +167,40 @@ public sealed class TrainerLifecycleTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }
+
+/// <summary>Cancellation returns promptly and leaves no native tensors behind.</summary>
+public class CancellationTests
+{
+    [Fact]
+    public void CancellingMidEpochReturnsWithinTwoSecondsAndLeavesNoMoreTensorsThanACompletedRun()
+    {
+        using var data = SyntheticShapes.Dataset(64, 64, 64, seed: 12);
+        var network = new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true };
+        long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        // TorchSharp keeps a few tensors per trainer whatever happens; a completed run measures that residue.
+        long start = Live();
+        using (var completed = new UNetTrainer(network, new TrainerOptions { Epochs = 1, BatchSize = 32, Seed = 1 }))
+            completed.Fit(data);
+        long residueOfCompletedRun = Live() - start;
+
+        long beforeCancelled = Live();
+        var trainer = new UNetTrainer(network, new TrainerOptions { Epochs = 100, BatchSize = 8, Seed = 1 });
+        using var cancellation = new CancellationTokenSource();
+        var cancelledAt = System.Diagnostics.Stopwatch.StartNew();
+        int steps = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(data, progress: _ =>
+        {
+            if (++steps == 3)
+            {
+                cancelledAt.Restart();
+                ThreadPool.QueueUserWorkItem(_ => cancellation.Cancel());
+            }
+        }, cancellationToken: cancellation.Token));
+        var latency = cancelledAt.Elapsed;
+        trainer.Dispose();
+        Assert.True(latency < TimeSpan.FromSeconds(2), $"Fit returned {latency.TotalSeconds:F2} s after Cancel()");
+        Assert.True(Live() - beforeCancelled <= residueOfCompletedRun,
+            $"a cancelled run left {Live() - beforeCancelled} live tensors, a completed one {residueOfCompletedRun}");
+    }
+}

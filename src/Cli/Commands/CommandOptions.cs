@@ -32,4 +32,13 @@ internal static class CommandOptions
         Description = "Refuse images with more pixels than this, before decoding them.",
         DefaultValueFactory = _ => Inputs.ImageDimensions.DefaultMaxPixels,
     };
+
+    /// <summary>Creates the output folder, refusing a path that is a file.</summary>
+    public static DirectoryInfo EnsureFolder(DirectoryInfo folder)
+    {
+        if (File.Exists(folder.FullName))
+            throw new ArgumentException($"--output '{folder.FullName}' is a file, not a folder.");
+        folder.Create();
+        return folder;
+    }
 }

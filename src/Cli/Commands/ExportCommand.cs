@@ -35,7 +35,7 @@ internal static class ExportCommand
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
             });
             var folder = result.GetValue(output)!;
-            folder.Create();
+            CommandOptions.EnsureFolder(folder);
             var onnxPath = Path.Combine(folder.FullName, "model.onnx");
             AtomicFile.Write(onnxPath, stream => stream.Write(onnx));
 

@@ -39,7 +39,7 @@ internal static class PredictCommand
             var context = new MLContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
             var folder = result.GetValue(output)!;
-            folder.Create();
+            CommandOptions.EnsureFolder(folder);
             int written = result.GetValue(images) is { } imageFolder
                 ? Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay), result.GetValue(maxPixels))
                 : Volumes(context, transformer, kind, result.GetValue(volumes)!, folder, result.GetValue(postProcess));

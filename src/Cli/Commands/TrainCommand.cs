@@ -91,7 +91,7 @@ internal static class TrainCommand
             };
             trainer.Validate();
             var folder = result.GetValue(output)!;
-            folder.Create();
+            CommandOptions.EnsureFolder(folder);
             AtomicFile.RemoveStaleTemporaries(folder.FullName);
             var run = new TrainingRun(environment, folder, network, trainer, imageSize, result.GetValue(resume));
             return result.GetValue(images) is { } imageFolder
@@ -174,8 +174,10 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
 
     ITransformer Fit(MLContext context, IEstimator<ITransformer>? features, UNetSegmentOptions options, IDataView data)
     {
-        if (resume && !File.Exists(options.CheckpointPath))
-            environment.Output.WriteLine($"No checkpoint at {options.CheckpointPath}; starting from scratch.");
+        if (resume)
+            environment.Output.WriteLine(File.Exists(options.CheckpointPath)
+                ? $"Resuming from {options.CheckpointPath}."
+                : $"No checkpoint at {options.CheckpointPath}; starting from scratch.");
         using var progress = ProgressView.Create(environment.Output);
         options.Progress = progress.Report;
         var threshold = context.Segmentation().Threshold("PredictedMask", "Probability");

@@ -1,0 +1,106 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using MLNet.UNet.Data;
+using MLNet.UNet.Training;
+using Xunit.Abstractions;
+
+namespace MLNet.UNet.Cli.Tests;
+
+/// <summary>Kills, huge and odd images, damaged model files, and the numerics check, through the real tool.</summary>
+public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-cli-robust-").FullName;
+
+    string In(string name) => Path.Combine(folder, name);
+
+    [Fact]
+    public void KillingTrainingAtRandomMomentsNeverLeavesAPartialFileAndResumeFinishes()
+    {
+        SyntheticShapeImages.WritePngs(In("train"), 24, 32, 32, seed: 4);
+        string[] arguments = ["train", "--images", In("train"), "--output", In("model"), "--epochs", "8", "--size", "32", "--depth", "2",
+            "--base-filters", "8", "--batch-size", "4", "--augment", "none"];
+        var random = new Random(7);
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unet.dll"));
+            foreach (var argument in arguments.Append("--resume"))
+                start.ArgumentList.Add(argument);
+            using var process = Process.Start(start)!;
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var checkpoint = In("model/checkpoint.ckpt");
+            var deadline = Stopwatch.StartNew();
+            while (!File.Exists(checkpoint) && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
+                Thread.Sleep(10);
+            Thread.Sleep(random.Next(0, 400));
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            output.WriteLine($"attempt {attempt}: killed after {deadline.Elapsed.TotalSeconds:F1} s");
+            using (var trainer = UNetTrainer.LoadCheckpoint(checkpoint))
+                Assert.InRange(trainer.History.Count, 1, 8);
+            Assert.False(File.Exists(In("model/model.zip")) && new FileInfo(In("model/model.zip")).Length == 0);
+        }
+        var resumed = ToolRun.Of([.. arguments, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("Resuming from", resumed.Output);
+        Assert.Empty(Directory.GetFiles(In("model"), ".*.tmp*"));
+        using var final = UNetTrainer.LoadCheckpoint(In("model/checkpoint.ckpt"));
+        Assert.Equal(8, final.History.Count);
+    }
+
+    [Fact]
+    public void AHugeImageIsRefusedBeforeItIsDecoded()
+    {
+        SyntheticShapeImages.WritePngs(In("images"), 2, 32, 32, seed: 1);
+        var header = new byte[64];
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R' }.CopyTo(header, 0);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(16), 20000);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(20), 20000);
+        File.WriteAllBytes(In("images/shape_001.png"), header);
+        var run = ToolRun.Of("train", "--images", In("images"), "--output", In("out"), "--epochs", "1", "--size", "32", "--depth", "2");
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("is 20000 x 20000 pixels, above the limit", run.Error);
+    }
+
+    [Fact]
+    public void OneByOneImagesArePredictedAtTheirOwnSize()
+    {
+        SyntheticShapeImages.WritePngs(In("train"), 16, 32, 32, seed: 2);
+        var train = ToolRun.Of("train", "--images", In("train"), "--output", In("model"), "--epochs", "1", "--size", "32", "--depth", "2", "--base-filters", "4");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Directory.CreateDirectory(In("tiny"));
+        SyntheticShapeImages.WriteGray(In("tiny/dot.png"), [0.5f], 1, 1, v => v);
+        var predict = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("tiny"), "--output", In("pred"));
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        using var mask = Microsoft.ML.Data.MLImage.CreateFromFile(In("pred/dot_pred.png"));
+        Assert.Equal((1, 1), (mask.Width, mask.Height));
+
+        var modelBytes = File.ReadAllBytes(In("model/model.zip"));
+        var random = new Random(5);
+        for (int i = 0; i < 15; i++)
+        {
+            var damaged = (byte[])modelBytes.Clone();
+            for (int flips = 0; flips < 8; flips++)
+                damaged[random.Next(damaged.Length)] ^= (byte)(1 << random.Next(8));
+            File.WriteAllBytes(In("damaged.zip"), damaged);
+            var run = ToolRun.Of("info", In("damaged.zip"));
+            Assert.True(run.ExitCode is 0 or 1, run.ToString());
+        }
+        File.WriteAllBytes(In("empty.zip"), []);
+        Assert.Equal(1, ToolRun.Of("info", In("empty.zip")).ExitCode);
+        File.WriteAllText(In("a-file"), "x");
+        var intoFile = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("tiny"), "--output", In("a-file"));
+        Assert.True(intoFile.ExitCode == 1, intoFile.ToString());
+    }
+
+    [Fact]
+    public void DoctorChecksTheNumericsOfThisMachine()
+    {
+        var run = ToolRun.Of("doctor");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("102 of 102 checks passed", run.Output);
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
