@@ -1,0 +1,43 @@
+using Xunit.Abstractions;
+
+namespace MLNet.UNet.Notebooks.Tests;
+
+public class NotebookTests(ITestOutputHelper output)
+{
+    static string Notebook(string name)
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+            if (File.Exists(Path.Combine(folder.FullName, "MLNet.UNet.sln")))
+                return Path.Combine(folder.FullName, "src", "Examples", "notebooks", name);
+        throw new DirectoryNotFoundException("The repository root (MLNet.UNet.sln) was not found above the test folder.");
+    }
+
+    [Fact]
+    public async Task QuickStartRunsFromACleanStateAndShowsItsResults()
+    {
+        var run = await Run("QuickStart.ipynb");
+        Assert.Contains(run.Outputs, o => o.Contains("MeanDice"));
+        Assert.True(run.Outputs.Count(o => o.Contains("data:image/png;base64,")) >= 2, "the training curve and the overlay are shown as pictures");
+        Assert.Contains(run.Outputs, o => o.Contains("predicts the same masks: True"));
+    }
+
+    [Fact]
+    public async Task LiverMriRunsFromACleanStateAndShowsItsResults()
+    {
+        var run = await Run("LiverMri.ipynb");
+        Assert.Contains(run.Outputs, o => o.Contains("Hd95Mm"));
+        Assert.True(run.Outputs.Count(o => o.Contains("data:image/png;base64,")) >= 3, "slices, curve and overlays are shown as pictures");
+    }
+
+    async Task<NotebookRun> Run(string name)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await NotebookRunner.RunAsync(Notebook(name));
+        output.WriteLine($"{name}: {run.CodeCells} code cells in {clock.Elapsed.TotalSeconds:F0} s");
+        foreach (var line in run.Outputs.Where(o => !o.Contains("base64")))
+            output.WriteLine(line.Length > 400 ? line[..400] + "..." : line);
+        Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors));
+        Assert.True(run.CodeCells >= 7, $"only {run.CodeCells} code cells ran");
+        return run;
+    }
+}
