@@ -89,9 +89,30 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
         }
         File.WriteAllBytes(In("empty.zip"), []);
         Assert.Equal(1, ToolRun.Of("info", In("empty.zip")).ExitCode);
+        var readOnly = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("tiny"), "--output", "/proc/unet-read-only-output");
+        Assert.True(readOnly.ExitCode == 1, readOnly.ToString());
+        Assert.Contains("cannot be written", readOnly.Error);
         File.WriteAllText(In("a-file"), "x");
         var intoFile = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("tiny"), "--output", In("a-file"));
         Assert.True(intoFile.ExitCode == 1, intoFile.ToString());
+    }
+
+    [Fact]
+    public void GrayAndColourImagesCanBeMixed()
+    {
+        var pairs = SyntheticShapeImages.WritePngs(In("mixed"), 12, 32, 32, seed: 6);
+        var pixels = new byte[32 * 32 * 4];
+        new Random(1).NextBytes(pixels);
+        for (int i = 3; i < pixels.Length; i += 4)
+            pixels[i] = 255;
+        using (var colour = Microsoft.ML.Data.MLImage.CreateFromPixels(32, 32, Microsoft.ML.Data.MLPixelFormat.Bgra32, pixels))
+            colour.Save(pairs[0].ImagePath);
+        foreach (var channels in new[] { "1", "3" })
+        {
+            var run = ToolRun.Of("train", "--images", In("mixed"), "--output", In("mixed-" + channels), "--epochs", "1", "--size", "32",
+                "--depth", "2", "--base-filters", "4", "--channels", channels);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
     }
 
     [Fact]

@@ -38,7 +38,17 @@ internal static class CommandOptions
     {
         if (File.Exists(folder.FullName))
             throw new ArgumentException($"--output '{folder.FullName}' is a file, not a folder.");
-        folder.Create();
+        try
+        {
+            folder.Create();
+            var probe = Path.Combine(folder.FullName, $".write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--output '{folder.FullName}' cannot be written: {e.Message}", e);
+        }
         return folder;
     }
 }
