@@ -50,6 +50,12 @@ public sealed class ToolBadInputTests : IDisposable
         File.Copy(Path.Combine(In("b"), "shape_000.png"), Path.Combine(In("b"), "shape_000_mask.png"), overwrite: true);
         AssertBadInput(Train(In("b")), "is not binary");
 
+        var mixed = SyntheticShapeImages.WritePngs(In("e"), 3, 32, 32, seed: 1);
+        var unitMask = new float[32 * 32];
+        unitMask[100] = 1;
+        SyntheticShapeImages.WriteGray(mixed[1].MaskPath, unitMask, 32, 32, v => v / 255f);
+        AssertBadInput(Train(In("e")), "The masks mix foreground values");
+
         SyntheticShapeImages.WritePngs(In("c"), 2, 32, 32, seed: 1);
         File.WriteAllBytes(Path.Combine(In("c"), "shape_001.png"), [1, 2, 3, 4, 5]);
         AssertBadInput(Train(In("c")), "is not a readable image");

@@ -27,7 +27,7 @@ internal static class ExportCommand
         {
             var file = result.GetValue(checkpoint)!;
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
-            trainer.UseBestWeights();
+            int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size);
             var network = trainer.Network.Options;
             var onnx = OnnxExporter.Export(trainer.Network, new OnnxExportOptions
@@ -48,7 +48,7 @@ internal static class ExportCommand
                 .Fit(empty);
             var zipPath = Path.Combine(folder.FullName, "model.zip");
             AtomicFile.Write(zipPath, stream => context.Model.Save(model, empty.Schema, stream));
-            environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (epoch {trainer.BestEpoch} of {trainer.History.Count}):");
+            environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
             environment.Output.WriteLine($"  wrote {onnxPath}");
             environment.Output.WriteLine($"  wrote {zipPath}");
             return ExitCodes.Success;

@@ -43,16 +43,23 @@ internal static class ImagePairs
             if (masks != images.Count)
                 throw new InvalidDataException($"There are {images.Count} images in '{imageFolder}' but {masks} masks in '{maskFolder}'.");
         }
+        // The label range is detected once for all masks, so 0/1 and 0/255 masks must not be mixed.
+        var foregrounds = new Dictionary<byte, string>();
         foreach (var pair in pairs)
         {
             ImageDimensions.CheckSize(pair.ImagePath, maxPixels);
             ImageDimensions.CheckSize(pair.MaskPath, maxPixels);
-            Check(pair);
+            if (Check(pair) is { } foreground)
+                foregrounds.TryAdd(foreground, pair.MaskPath);
         }
+        if (foregrounds.Count > 1)
+            throw new InvalidDataException(
+                $"The masks mix foreground values: {string.Join(" and ", foregrounds.Select(f => $"{f.Key} (e.g. '{f.Value}')"))}; use one convention, 0/255 or 0/1.");
         return pairs;
     }
 
-    static void Check(ImageMaskPair pair)
+    /// <summary>Checks one pair; returns the mask's foreground value, or null when the mask is empty.</summary>
+    static byte? Check(ImageMaskPair pair)
     {
         using var image = Open(pair.ImagePath);
         using var mask = Open(pair.MaskPath);
@@ -67,6 +74,7 @@ internal static class ImagePairs
         if (values.Count > 2 || (values.Count == 2 && !values.Contains(0)))
             throw new InvalidDataException(
                 $"Mask '{pair.MaskPath}' is not binary: it has values {string.Join(", ", values.Order().Take(3))}...; expected 0 for background and one foreground value (255 or 1).");
+        return values.Where(v => v != 0).Select(v => (byte?)v).FirstOrDefault();
     }
 
     /// <summary>Opens an image file, naming it when it cannot be decoded.</summary>

@@ -51,18 +51,19 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         bool IsCanceled() => cancellation.IsCancellationRequested || host.IsCanceled;
 
+        using var engine = StartOrResume(network, trainer, channel);
         var rows = Read(input, shape, IsCanceled, "training", channel);
+        // The split uses the engine's seed: after a resume that is the checkpoint's, so validation rows stay validation rows.
         var (trainingRows, validationRows) = options.ValidationSet is { } validationSet
             ? (rows, Read(validationSet, shape, IsCanceled, "validation", channel))
-            : Split(rows, options.ValidationFraction, trainer.Seed.Value);
+            : Split(rows, options.ValidationFraction, engine.Options.Seed!.Value);
         channel.Info(MessageSensitivity.None,
             $"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm {network.BatchNorm}) on " +
-            $"{trainingRows.Images.Count} images of {shape}, validating on {validationRows?.Images.Count ?? 0}, seed {trainer.Seed}.");
+            $"{trainingRows.Images.Count} images of {shape}, validating on {validationRows?.Images.Count ?? 0}, seed {engine.Options.Seed}.");
 
         using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width);
         using var validation = validationRows is null ? null
             : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width);
-        using var engine = StartOrResume(network, trainer, channel);
         var result = engine.Fit(training, validation, progress =>
         {
             if (host.IsCanceled)

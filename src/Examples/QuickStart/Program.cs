@@ -25,12 +25,12 @@ var heldOut = ToRows(SyntheticShapeImages.WritePngs(Path.Combine(output, "data",
 // The masks become the Label column: one colour channel, resized like the images (edges turn grey; UNetSegment
 // binarizes them at half range).
 var labels = context.Transforms.LoadImages("MaskImage", imageFolder: null, inputColumnName: nameof(ImageRow.MaskPath))
-    .Append(context.Transforms.ResizeImages("MaskImage", Size, Size, "MaskImage"))
+    .Append(context.Transforms.ResizeImages("MaskImage", Size, Size, "MaskImage", ImageResizingEstimator.ResizingKind.Fill))
     .Append(context.Transforms.ExtractPixels("Label", "MaskImage", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red));
 var trainingData = labels.Fit(context.Data.LoadFromEnumerable(training)).Transform(context.Data.LoadFromEnumerable(training));
 
 var pipeline = context.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageRow.ImagePath))
-    .Append(context.Transforms.ResizeImages("Image", Size, Size, "Image"))
+    .Append(context.Transforms.ResizeImages("Image", Size, Size, "Image", ImageResizingEstimator.ResizingKind.Fill))
     .Append(context.Transforms.ExtractPixels("Features", "Image",
         colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
     .Append(context.Segmentation().UNetSegment(new UNetSegmentOptions

@@ -34,8 +34,10 @@ public static class VolumeEvaluator
             for (int i = 0; i < truth.Length; i++)
                 truth[i] = labels.Map(label.Data[i]) == 1;
             var predicted = new bool[truth.Length];
-            slices.TryGetValue(patient.PatientId, out var patientSlices);
-            foreach (var (z, probability) in patientSlices ?? [])
+            if (!slices.TryGetValue(patient.PatientId, out var patientSlices))
+                throw new ArgumentException(
+                    $"Patient {patient.PatientId} has no rows in the scored data (patients there: {string.Join(", ", slices.Keys)}).", nameof(patients));
+            foreach (var (z, probability) in patientSlices)
             {
                 if (z < 0 || z >= label.SizeZ)
                     throw new InvalidDataException($"Patient {patient.PatientId}: slice {z} is outside the volume's 0..{label.SizeZ - 1}.");

@@ -85,7 +85,19 @@ internal static class CheckpointFile
         public Dictionary<string, Tensor>? RestoreBest(UNetNetwork network)
         {
             Dictionary<string, Tensor>? best = null;
-            Read(() =>
+            try
+            {
+                ReadBest();
+            }
+            catch
+            {
+                foreach (var tensor in best?.Values.ToList() ?? [])
+                    tensor.Dispose();
+                throw;
+            }
+            return best;
+
+            void ReadBest() => Read(() =>
             {
                 if (reader.ReadBoolean())
                 {
@@ -98,12 +110,11 @@ internal static class CheckpointFile
                         if (!shapes.TryGetValue(name, out var like))
                             throw new InvalidDataException($"best weights name '{name}', which the network does not have");
                         var tensor = zeros_like(like).DetachFromDisposeScope();
-                        tensor.Load(reader);
                         best[name] = tensor;
+                        tensor.Load(reader);
                     }
                 }
             });
-            return best;
         }
 
         public void RestoreOptimizer(OptimizerHelper optimizer) => Read(() => optimizer.load_state_dict(reader));

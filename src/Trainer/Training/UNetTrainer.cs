@@ -219,11 +219,16 @@ public sealed class UNetTrainer : IDisposable
         return (lossSum / data.Count, diceSum / data.Count);
     }
 
-    /// <summary>Puts the weights of the best validation epoch into <see cref="Network"/>, if there are any.</summary>
-    public void UseBestWeights()
+    /// <summary>
+    /// Puts the weights of the best validation epoch into <see cref="Network"/>; returns false (and changes nothing)
+    /// when there are none (no validation data, or <see cref="TrainerOptions.KeepBestModel"/> off).
+    /// </summary>
+    public bool UseBestWeights()
     {
-        if (bestWeights is not null)
-            RestoreBestWeights();
+        if (bestWeights is null)
+            return false;
+        RestoreBestWeights();
+        return true;
     }
 
     /// <summary>Writes network, optimizer state, best weights, options and history atomically to <paramref name="path"/>.</summary>
