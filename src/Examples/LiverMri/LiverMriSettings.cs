@@ -5,8 +5,8 @@ internal sealed record LiverMriSettings
 {
     public string? DataFolder { get; init; }
     public string OutputFolder { get; init; } = Path.GetFullPath(Path.Combine("artifacts", "liver-mri"));
-    public double Minutes { get; init; } = 50;
-    public int Epochs { get; init; } = 60;
+    public double Minutes { get; init; } = 55;
+    public int Epochs { get; init; } = 50;
     public int ImageSize { get; init; } = 128;
     public string Preset { get; init; } = "medium";
     public int ValidationPatients { get; init; } = 3;
