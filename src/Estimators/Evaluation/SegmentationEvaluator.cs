@@ -28,18 +28,8 @@ internal static class SegmentationEvaluator
             if (truth.Length != guess.Length)
                 throw new InvalidOperationException(
                     $"Row {row}: label column '{labelColumnName}' has {truth.Length} values but predicted column '{predictedColumnName}' has {guess.Length}.");
-            long both = 0, truePixels = 0, predictedPixels = 0;
-            for (int i = 0; i < truth.Length; i++)
-            {
-                bool t = truth[i] >= labelCut, p = guess[i] > 0;
-                both += t && p ? 1 : 0;
-                truePixels += t ? 1 : 0;
-                predictedPixels += p ? 1 : 0;
-            }
-            long union = truePixels + predictedPixels - both;
-            double dice = truePixels + predictedPixels == 0 ? 1 : 2.0 * both / (truePixels + predictedPixels);
-            double iou = union == 0 ? 1 : (double)both / union;
-            overlaps.Add(new ImageOverlap(row, dice, iou, predictedPixels, truePixels));
+            var overlap = Overlap.Of(guess.Select(v => v > 0).ToArray(), truth.Select(v => v >= labelCut).ToArray());
+            overlaps.Add(new ImageOverlap(row, overlap.Dice, overlap.IoU, overlap.Predicted, overlap.True));
         }
         return new SegmentationMetrics(overlaps);
     }

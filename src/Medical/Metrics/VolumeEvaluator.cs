@@ -1,3 +1,4 @@
+using MLNet.UNet.Evaluation;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Medical.PostProcessing;
@@ -59,18 +60,9 @@ public static class VolumeEvaluator
         var prediction = new BinaryVolume(predicted, grid.SizeX, grid.SizeY, grid.SizeZ, grid.SpacingX, grid.SpacingY, grid.SpacingZ);
         var reference = prediction.With(truth);
         var cleaned = MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(prediction));
-        var sliceDice = new List<double>(grid.SizeZ);
-        for (int z = 0; z < grid.SizeZ; z++)
-        {
-            long both = 0, p = 0, t = 0;
-            for (int i = z * grid.SliceLength; i < (z + 1) * grid.SliceLength; i++)
-            {
-                both += predicted[i] && truth[i] ? 1 : 0;
-                p += predicted[i] ? 1 : 0;
-                t += truth[i] ? 1 : 0;
-            }
-            sliceDice.Add(p + t == 0 ? 1 : 2.0 * both / (p + t));
-        }
+        var sliceDice = Enumerable.Range(0, grid.SizeZ)
+            .Select(z => Overlap.Of(predicted.AsSpan(z * grid.SliceLength, grid.SliceLength), truth.AsSpan(z * grid.SliceLength, grid.SliceLength)).Dice)
+            .ToList();
         return new PatientEvaluation(patientId, VolumeMetrics.Compute(prediction, reference), VolumeMetrics.Compute(cleaned, reference), sliceDice);
     }
 

@@ -1,3 +1,4 @@
+using MLNet.UNet.Evaluation;
 namespace MLNet.UNet.Medical.Metrics;
 
 /// <summary>
@@ -25,17 +26,10 @@ public sealed record VolumeMetrics(
         if (!predicted.SameGrid(truth))
             throw new ArgumentException(
                 $"Prediction is {predicted.SizeX} x {predicted.SizeY} x {predicted.SizeZ} but truth is {truth.SizeX} x {truth.SizeY} x {truth.SizeZ}.");
-        long both = 0, p = 0, t = 0;
-        for (int i = 0; i < truth.Voxels.Length; i++)
-        {
-            bool a = predicted.Voxels[i], b = truth.Voxels[i];
-            both += a && b ? 1 : 0;
-            p += a ? 1 : 0;
-            t += b ? 1 : 0;
-        }
+        var overlap = Overlap.Of(predicted.Voxels, truth.Voxels);
+        long p = overlap.Predicted, t = overlap.True;
         double voxelMl = truth.SpacingX * truth.SpacingY * truth.SpacingZ / 1000;
-        double dice = p + t == 0 ? 1 : 2.0 * both / (p + t);
-        double iou = p + t - both == 0 ? 1 : (double)both / (p + t - both);
+        double dice = overlap.Dice, iou = overlap.IoU;
         double? ravd = t == 0 ? (p == 0 ? 0 : null) : 100.0 * Math.Abs(p - t) / t;
         if (p == 0 && t == 0)
             return new VolumeMetrics(dice, iou, ravd, 0, 0, 0, 0, 0);
