@@ -51,28 +51,20 @@ public sealed class ToolWorkflowTests : IDisposable
     [Fact]
     public void ResumeAfterAnInterruptionGivesTheSameModelAsAnUninterruptedRun()
     {
+        // A run stopped after epoch 2 (deterministically, by its epoch count; killing at random moments is covered by
+        // ToolRobustnessTests) and resumed to epoch 4 must equal a straight 4-epoch run. A constant learning rate
+        // keeps the two schedules the same.
         SyntheticShapeImages.WritePngs(In("train"), 24, 32, 32, seed: 3);
-        string[] arguments = ["train", "--images", In("train"), "--epochs", "4", "--validation", "0.25", .. Small];
+        string[] arguments = ["train", "--images", In("train"), "--validation", "0.25", "--schedule", "constant", .. Small];
 
-        var straight = ToolRun.Of([.. arguments, "--output", In("straight")]);
+        var straight = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("straight")]);
         Assert.True(straight.ExitCode == 0, straight.ToString());
 
-        using var stop = new CancellationTokenSource();
-        var checkpoint = Path.Combine(In("interrupted"), "checkpoint.ckpt");
-        var watcher = Task.Run(async () =>
-        {
-            while (!File.Exists(checkpoint))
-                await Task.Delay(20);
-            stop.Cancel();
-        });
-        var interrupted = ToolRun.Of(stop.Token, [.. arguments, "--output", In("interrupted")]);
-        watcher.Wait();
-        Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
-        Assert.Contains("--resume", interrupted.Error);
-        Assert.False(File.Exists(Path.Combine(In("interrupted"), "model.zip")));
-
-        var resumed = ToolRun.Of([.. arguments, "--output", In("interrupted"), "--resume"]);
+        var firstPart = ToolRun.Of([.. arguments, "--epochs", "2", "--output", In("interrupted")]);
+        Assert.True(firstPart.ExitCode == 0, firstPart.ToString());
+        var resumed = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("Resuming from", resumed.Output);
         Assert.Equal(Losses(In("straight")), Losses(In("interrupted")));
         Assert.Empty(Directory.GetFiles(In("interrupted"), "*.tmp*"));
     }
