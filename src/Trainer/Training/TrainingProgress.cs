@@ -30,6 +30,15 @@ public sealed record TrainingProgress
     /// <summary>Training images per second in this epoch so far.</summary>
     public double ImagesPerSecond { get; init; }
 
+    /// <summary>Wall time of the last step (batch preparation, forward, backward, optimizer), in seconds; 0 at epoch end.</summary>
+    public double StepSeconds { get; init; }
+
+    /// <summary>
+    /// Part of <see cref="StepSeconds"/> spent preparing the batch (gathering samples and augmenting them) before the
+    /// network could run: the time the step waited on data.
+    /// </summary>
+    public double DataSeconds { get; init; }
+
     /// <summary>Estimated time until the planned epochs are done.</summary>
     public TimeSpan TimeRemaining { get; init; }
 }

@@ -109,7 +109,9 @@ public sealed class UNetTrainer : IDisposable
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = rate;
                 var indices = Array.ConvertAll(order.AsSpan((step - 1) * batchSize, Math.Min(batchSize, training.Count - (step - 1) * batchSize)).ToArray(), i => (long)i);
-                double stepLoss = TrainStep(training, indices, augmenter, epochRandom, epoch, step);
+                long stepStart = Stopwatch.GetTimestamp();
+                double stepLoss = TrainStep(training, indices, augmenter, epochRandom, epoch, step, out double dataSeconds);
+                double stepSeconds = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
                 lossSum += stepLoss;
                 if (progress is not null)
                 {
@@ -118,6 +120,7 @@ public sealed class UNetTrainer : IDisposable
                     progress(new TrainingProgress
                     {
                         Epoch = epoch, Epochs = options.Epochs, Step = step, StepsPerEpoch = stepsPerEpoch, Loss = stepLoss,
+                        StepSeconds = stepSeconds, DataSeconds = dataSeconds,
                         ValidationDice = state.History.LastOrDefault()?.ValidationDice, LearningRate = rate,
                         ImagesPerSecond = step * batchSize / Math.Max(seconds, 1e-9),
                         TimeRemaining = TimeSpan.FromSeconds(perStep * ((options.Epochs - epoch) * stepsPerEpoch + stepsPerEpoch - step)),
@@ -169,12 +172,15 @@ public sealed class UNetTrainer : IDisposable
         return new TrainingResult(state.History.ToArray(), state.BestEpoch, state.BestValidationDice, stopReason);
     }
 
-    double TrainStep(SegmentationDataset training, long[] indices, Augmenter? augmenter, Random epochRandom, int epoch, int step)
+    double TrainStep(SegmentationDataset training, long[] indices, Augmenter? augmenter, Random epochRandom, int epoch, int step,
+        out double dataSeconds)
     {
         using var scope = NewDisposeScope();
+        long dataStart = Stopwatch.GetTimestamp();
         var (images, masks) = training.Batch(tensor(indices));
         if (augmenter is not null)
             (images, masks) = augmenter.Apply(images, masks, epochRandom);
+        dataSeconds = Stopwatch.GetElapsedTime(dataStart).TotalSeconds;
         optimizer.zero_grad();
         var logits = Network.forward(images);
         var lossValue = loss.Compute(logits, masks);

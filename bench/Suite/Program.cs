@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using MLNet.UNet.Bench;
+using MLNet.UNet.Bench.Cases;
+using MLNet.UNet.Bench.Measure;
+using MLNet.UNet.Bench.Report;
+using MLNet.UNet.Runtime;
+
+// The benchmark suite (issue 6). Without --case it runs every case in a process of its own, the PyTorch side
+// beside it, and writes <output>/latest.md and latest.json. Run it through bench/run, which installs PyTorch.
+// Usage: dotnet run -c Release --project bench/Suite -- [--threads N] [--steps N] [--runs N] [--output DIR]
+//        [--data DIR] [--python PATH] [--no-pytorch] [--only seed|small]
+var settings = SuiteSettings.Parse(args);
+if (settings is null)
+    return 2;
+try
+{
+    if (settings.Case is null)
+        return Suite.Run(settings);
+    var result = RunCase(settings);
+    Console.WriteLine(ChildProcess.ResultPrefix + result.ToJsonString());
+    return 0;
+}
+catch (Exception error) when (settings.Case is not null)
+{
+    var cause = error is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : error;
+    Console.Error.WriteLine(cause.ToString());
+    Console.Error.WriteLine($"{cause.GetType().Name}: {cause.Message}");
+    return 1;
+}
+
+static JsonObject RunCase(SuiteSettings settings)
+{
+    switch (settings.Case)
+    {
+        case "pipeline":
+            return PipelineInferenceCase.Run(settings.Folder!, settings.Size, settings.Runs);
+        case "ort":
+            return OnnxRuntimeInferenceCase.Run(settings.Folder!, 1, settings.Size, settings.Runs);
+    }
+    TorchRuntime.Threads = settings.Threads;
+    return settings.Case switch
+    {
+        "peak" => PeakCase.Run(),
+        "train" => TrainingCase.Run(BenchNetwork.Named(settings.Network!), settings.Steps),
+        "prepare" => PrepareCase.Run(BenchNetwork.Named(settings.Network!), settings.Folder!),
+        "torchsharp" => TorchSharpInferenceCase.Run(BenchNetwork.Named(settings.Network!), settings.Folder!, settings.Runs),
+        "data" => DataPathCase.Run(settings.Data!, settings.Steps),
+        _ => throw new ArgumentException($"Unknown case '{settings.Case}'."),
+    };
+}
