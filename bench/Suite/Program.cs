@@ -35,7 +35,7 @@ static JsonObject RunCase(SuiteSettings settings)
         case "pipeline":
             return PipelineInferenceCase.Run(settings.Folder!, settings.Size, settings.Runs);
         case "ort":
-            return OnnxRuntimeInferenceCase.Run(settings.Folder!, 1, settings.Size, settings.Runs);
+            return OnnxRuntimeInferenceCase.Run(settings.Folder!, 1, settings.Size, settings.Threads, settings.Runs);
     }
     TorchRuntime.Threads = settings.Threads;
     return settings.Case switch

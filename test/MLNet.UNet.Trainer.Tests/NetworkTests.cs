@@ -28,6 +28,34 @@ public class NetworkTests
             Assert.True(output.sum(1).sub(1).abs().max().item<float>() < 1e-5f);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ChannelsLastGivesTheSameOutputAndGradientsAsChannelsFirst(bool batchNorm)
+    {
+        random.manual_seed(7);
+        using var network = new UNetNetwork(new UNetOptions { InputChannels = 2, Depth = 3, BaseFilters = 8, BatchNorm = batchNorm });
+        using var scope = NewDisposeScope();
+        var input = randn(2, 2, 32, 32);
+        (Tensor Output, Tensor[] Gradients) Run(bool channelsLast)
+        {
+            network.ChannelsLast = channelsLast;
+            network.zero_grad();
+            var output = network.forward(input);
+            output.square().mean().backward();
+            return (output.detach().contiguous(), network.parameters().Select(p => p.grad!.clone()).ToArray());
+        }
+        var (firstOutput, firstGradients) = Run(channelsLast: false);
+        var (lastOutput, lastGradients) = Run(channelsLast: true);
+        Assert.Equal(firstOutput.shape, lastOutput.shape);
+        Assert.True(firstOutput.sub(lastOutput).abs().max().item<float>() < 1e-4f);
+        for (int i = 0; i < firstGradients.Length; i++)
+        {
+            float scale = Math.Max(1e-3f, firstGradients[i].abs().max().item<float>());
+            Assert.True(firstGradients[i].sub(lastGradients[i]).abs().max().item<float>() / scale < 1e-3f, $"gradient {i} differs");
+        }
+    }
+
     [Fact]
     public void InputWithWrongChannelsOrSizeIsRefusedWithAClearMessage()
     {

@@ -23,13 +23,17 @@ public class TrainingTests(ITestOutputHelper output)
             Augmentation = new AugmentationOptions { HorizontalFlipProbability = 0.5, VerticalFlipProbability = 0.5 },
         };
         using var trainer = new UNetTrainer(Tiny, options);
+        var stepTimings = new List<(double Step, double Data)>();
         var result = trainer.Fit(training, validation, p =>
         {
-            if (p.EpochCompleted)
+            if (!p.EpochCompleted)
+                stepTimings.Add((p.StepSeconds, p.DataSeconds));
+            else
                 output.WriteLine($"epoch {p.Epoch}: loss {p.Loss:F4}, validation Dice {p.ValidationDice:F4}, {p.ImagesPerSecond:F0} images/s");
         });
         Assert.True(result.BestValidationDice >= 0.95, $"best validation Dice {result.BestValidationDice:F4} after {result.History.Count} epochs");
         var (_, dice) = trainer.Evaluate(validation, 8);
         Assert.Equal(result.BestValidationDice!.Value, dice!.Value, 6);
+        Assert.All(stepTimings, t => Assert.True(t.Data > 0 && t.Data < t.Step, $"batch preparation {t.Data} s of a {t.Step} s step"));
     }
 }

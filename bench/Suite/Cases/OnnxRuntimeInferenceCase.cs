@@ -7,15 +7,22 @@ using MLNet.UNet.Bench.Measure;
 namespace MLNet.UNet.Bench.Cases;
 
 /// <summary>
-/// A bare ONNX Runtime session on the pipeline's own U-Net graph (model.onnx), with the session options ML.NET
-/// uses (the defaults): load + first prediction, batch 1, batch 8. The input is a ready float tensor.
+/// A bare ONNX Runtime session on the pipeline's own U-Net graph (model.onnx), tuned: load + first prediction,
+/// batch 1, batch 8. The input is a ready float tensor.
 /// </summary>
 static class OnnxRuntimeInferenceCase
 {
-    public static JsonObject Run(string folder, int channels, int size, int runs)
+    public static JsonObject Run(string folder, int channels, int size, int threads, int runs)
     {
         long start = Stopwatch.GetTimestamp();
-        using var session = new InferenceSession(Path.Combine(folder, "model.onnx"));
+        // Tuned as a careful developer would: one intra-op thread per core (ORT's default here is 1) and no memory
+        // arena or memory pattern, which were both faster and ~300 MB smaller for the seed preset on this machine.
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads, EnableCpuMemArena = false, EnableMemoryPattern = false,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        using var session = new InferenceSession(Path.Combine(folder, "model.onnx"), options);
         string input = session.InputMetadata.Keys.Single();
         var one = RandomTensor(1, channels, size);
         var eight = RandomTensor(8, channels, size);

@@ -23,7 +23,7 @@ static class MachineInfo
             ["pytorch"] = results["peak.pytorch"]?["torch"]?.GetValue<string>(),
             ["libtorch_threads"] = settings.Threads,
             ["pytorch_threads"] = results["peak.pytorch"]?["threads"]?.GetValue<int>(),
-            ["onnxruntime_threads"] = "session defaults (as ML.NET's OnnxTransformer)",
+            ["onnxruntime_threads"] = $"ML.NET pipeline: ML.NET's own session options; bare session: {settings.Threads} intra-op threads, no memory arena",
             ["onednn_max_cpu_isa"] = results["peak.torchsharp"]?["onednn_isa"]?.GetValue<string>() ?? "(not set: all)",
         };
     }

