@@ -80,7 +80,8 @@ sealed class SuiteReport(SuiteSettings settings, JsonObject machine, JsonObject 
                           $"{F(Value(ours, "conv_gflops"), 0)} | {Percent(Ratio(Value(ours, "conv_gflops"), ConvolutionPeak))} | {F(Value(ours, "peak_rss_mb"), 0)} | " +
                           $"{F(Value(theirs, "peak_rss_mb"), 0)} | {Percent(Value(ours, "data_fraction"))} |");
         }
-        md.AppendLine().AppendLine("conv GFLOP/s counts the convolutions of forward, weight-gradient and input-gradient passes (2 per multiply-add) over the step's wall time.").AppendLine();
+        md.AppendLine().AppendLine("Each side ran twice, alternating with the other; the faster run is shown (both are in latest.json). " +
+                                   "conv GFLOP/s counts the convolutions of forward, weight-gradient and input-gradient passes (2 per multiply-add) over the step's wall time.").AppendLine();
     }
 
     void AppendInference(StringBuilder md)
