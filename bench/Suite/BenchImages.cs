@@ -16,13 +16,9 @@ abstract class ImageRow
 
     public float[] Label { get; set; } = [];
 
-    /// <summary>Makes a row type for the size: one of the benchmarked sizes.</summary>
-    public static Type ForSize(int size) => size switch
-    {
-        128 => typeof(ImageRow128),
-        256 => typeof(ImageRow256),
-        _ => throw new ArgumentException($"The pipeline benchmark has image rows of 128 and 256 pixels, not {size}."),
-    };
+    /// <summary>The error for a size without a row type.</summary>
+    public static ArgumentException UnsupportedSize(int size) =>
+        new($"The pipeline benchmark has image rows of 128 and 256 pixels, not {size}.");
 }
 
 sealed class ImageRow128 : ImageRow

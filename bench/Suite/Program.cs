@@ -22,9 +22,9 @@ try
 }
 catch (Exception error) when (settings.Case is not null)
 {
-    var cause = error is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : error;
-    Console.Error.WriteLine(cause.ToString());
-    Console.Error.WriteLine($"{cause.GetType().Name}: {cause.Message}");
+    // The stack first, for a reader of stderr; the one-line cause last, for the suite's report.
+    Console.Error.WriteLine(error.ToString());
+    Console.Error.WriteLine($"{error.GetType().Name}: {error.Message}");
     return 1;
 }
 

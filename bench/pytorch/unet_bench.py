@@ -85,7 +85,7 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def timed(action, runs, warmup=2):
+def sorted_seconds(action, runs, warmup=2):
     for _ in range(warmup):
         action()
     times = []
@@ -93,19 +93,17 @@ def timed(action, runs, warmup=2):
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return sorted(times)
+
+
+def timed(action, runs, warmup=2):
+    """Median seconds of the timed runs."""
+    return statistics.median(sorted_seconds(action, runs, warmup))
 
 
 def best_of(action, runs, warmup=2):
     """The fastest of several runs: a machine's limit, which noise can only hide."""
-    for _ in range(warmup):
-        action()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return sorted_seconds(action, runs, warmup)[0]
 
 
 def case_peak(args):

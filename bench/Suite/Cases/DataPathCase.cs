@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MLNet.UNet.Bench.Measure;
 using MLNet.UNet.Data;
+using MLNet.UNet.Medical.Recipes;
 using MLNet.UNet.Medical.Slices;
-using MLNet.UNet.Networks;
 using MLNet.UNet.Training;
-using MLNet.UNet.Transforms;
 
 namespace MLNet.UNet.Bench.Cases;
 
@@ -18,41 +17,26 @@ static class DataPathCase
 {
     public static JsonObject Run(string dataFolder, int steps)
     {
-        const int warmup = 2, batch = 8;
+        const int warmup = 2;
         long start = Stopwatch.GetTimestamp();
         var patients = PatientVolume.ReadFolder(dataFolder);
         var slices = SliceLoader.Slices(patients, new SliceLoaderOptions { ImageSize = 128, EmptySliceFraction = 0.5 });
         using var dataset = SegmentationDataset.FromArrays(slices.Select(s => s.Features).ToList(), slices.Select(s => s.Label).ToList(), 1, 128, 128);
         double loadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        var options = new TrainerOptions
-        {
-            Epochs = 1, BatchSize = batch, Optimizer = OptimizerKind.AdamW, WeightDecay = 1e-4, MaxGradientNorm = 5, Seed = 1,
-            Augmentation = new AugmentationOptions
-            {
-                AffineProbability = 0.7, MaxRotationDegrees = 15, MaxScaleChange = 0.15, MaxShiftFraction = 0.08,
-                BrightnessProbability = 0.3, ContrastProbability = 0.3, GammaProbability = 0.3, NoiseProbability = 0.2,
-            },
-        };
-        using var trainer = new UNetTrainer(new UNetOptions { Depth = 5, BaseFilters = 24, BatchNorm = true }, options);
-        var stepSeconds = new List<double>();
-        var dataSeconds = new List<double>();
-        int count = Math.Min(dataset.Count, batch * (steps + warmup));
+        var options = LiverMriRecipe.Trainer(epochs: 1);
+        options.Seed = 1;
+        using var trainer = new UNetTrainer(LiverMriRecipe.Network(), options);
+        int count = Math.Min(dataset.Count, options.BatchSize * (steps + warmup));
         using var subset = SegmentationDataset.FromTensors(dataset.Images.narrow(0, 0, count), dataset.Masks.narrow(0, 0, count));
-        trainer.Fit(subset, progress: p =>
-        {
-            if (p.EpochCompleted)
-                return;
-            stepSeconds.Add(p.StepSeconds);
-            dataSeconds.Add(p.DataSeconds);
-        });
-        double steadyStep = stepSeconds.Skip(warmup).Sum(), steadyData = dataSeconds.Skip(warmup).Sum();
+        var timings = new StepTimings(warmup);
+        trainer.Fit(subset, progress: timings.Report);
         return new JsonObject
         {
             ["patients"] = patients.Count, ["slices"] = slices.Count, ["load_seconds"] = loadSeconds,
-            ["step_seconds"] = steadyStep / (stepSeconds.Count - warmup),
-            ["data_ms_per_step"] = 1000 * steadyData / (dataSeconds.Count - warmup),
-            ["data_fraction"] = steadyData / steadyStep,
+            ["step_seconds"] = timings.MeanStepSeconds,
+            ["data_ms_per_step"] = 1000 * timings.MeanDataSeconds,
+            ["data_fraction"] = timings.DataFraction,
             ["peak_rss_mb"] = ProcessMemory.PeakResidentMegabytes(),
         };
     }

@@ -14,8 +14,12 @@ static class PipelineInferenceCase
 {
     public static JsonObject Run(string folder, int size, int runs)
     {
-        var run = typeof(PipelineInferenceCase).GetMethod(nameof(Score), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-        return (JsonObject)run.MakeGenericMethod(ImageRow.ForSize(size)).Invoke(null, [folder, size, runs])!;
+        return size switch
+        {
+            128 => Score<ImageRow128>(folder, size, runs),
+            256 => Score<ImageRow256>(folder, size, runs),
+            _ => throw ImageRow.UnsupportedSize(size),
+        };
     }
 
     // ML.NET disposes each in-memory image once its row has been read, so every pass gets new images (made untimed).

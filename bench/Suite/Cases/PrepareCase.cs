@@ -31,8 +31,12 @@ static class PrepareCase
             WriteFloats(Path.Combine(folder, "output.bin"), network.Predict(probe).data<float>().ToArray());
         }
 
-        var fit = typeof(PrepareCase).GetMethod(nameof(SavePipeline), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-        fit.MakeGenericMethod(ImageRow.ForSize(bench.Size)).Invoke(null, [bench, folder]);
+        switch (bench.Size)
+        {
+            case 128: SavePipeline<ImageRow128>(bench, folder); break;
+            case 256: SavePipeline<ImageRow256>(bench, folder); break;
+            default: throw ImageRow.UnsupportedSize(bench.Size);
+        }
         return new JsonObject { ["folder"] = folder };
     }
 

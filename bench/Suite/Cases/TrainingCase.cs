@@ -16,23 +16,15 @@ static class TrainingCase
         const int warmup = 2;
         using var data = SyntheticShapes.Dataset(bench.Batch * (steps + warmup), bench.Size, bench.Size, seed: 1);
         using var trainer = new UNetTrainer(bench.Network, new TrainerOptions { Epochs = 1, BatchSize = bench.Batch, Seed = 1 });
-        var stepSeconds = new List<double>();
-        var dataSeconds = new List<double>();
-        trainer.Fit(data, progress: p =>
-        {
-            if (p.EpochCompleted)
-                return;
-            stepSeconds.Add(p.StepSeconds);
-            dataSeconds.Add(p.DataSeconds);
-        });
-        var steady = stepSeconds.Skip(warmup).ToArray();
-        double mean = steady.Average();
+        var timings = new StepTimings(warmup);
+        trainer.Fit(data, progress: timings.Report);
+        double mean = timings.MeanStepSeconds;
         return new JsonObject
         {
             ["step_seconds"] = mean,
-            ["step_seconds_median"] = steady.Order().ElementAt(steady.Length / 2),
+            ["step_seconds_median"] = timings.MedianStepSeconds,
             ["images_per_second"] = bench.Batch / mean,
-            ["data_fraction"] = dataSeconds.Skip(warmup).Sum() / steady.Sum(),
+            ["data_fraction"] = timings.DataFraction,
             ["conv_gflops"] = bench.TrainingConvFlops() * bench.Batch / mean / 1e9,
             ["parameters"] = trainer.Network.ParameterCount,
             ["peak_rss_mb"] = ProcessMemory.PeakResidentMegabytes(),

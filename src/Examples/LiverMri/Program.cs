@@ -4,11 +4,11 @@ using Microsoft.ML.Data;
 using MLNet.UNet;
 using MLNet.UNet.Examples;
 using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Recipes;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Training;
-using MLNet.UNet.Transforms;
 using MLNet.UNet.Visualization;
 
 // Liver in abdominal MRI (CHAOS T2-SPIR): trains a U-Net on a patient split of the shared data, evaluates the
@@ -44,19 +44,9 @@ var network = settings.Preset switch
 {
     "seed" => UNetOptions.Seed(),
     "small" => new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true },
-    _ => new UNetOptions { Depth = 5, BaseFilters = 24, BatchNorm = true },
+    _ => LiverMriRecipe.Network(),
 };
-var trainer = new TrainerOptions
-{
-    Epochs = settings.Epochs, BatchSize = 8, LearningRate = 2e-3, Optimizer = OptimizerKind.AdamW, WeightDecay = 1e-4,
-    Schedule = LearningRateSchedule.Cosine, Loss = MLNet.UNet.Losses.SegmentationLoss.BinaryCrossEntropyPlusDice,
-    TimeBudget = TimeSpan.FromMinutes(settings.Minutes), MaxGradientNorm = 5,
-    Augmentation = new AugmentationOptions
-    {
-        AffineProbability = 0.7, MaxRotationDegrees = 15, MaxScaleChange = 0.15, MaxShiftFraction = 0.08,
-        BrightnessProbability = 0.3, ContrastProbability = 0.3, GammaProbability = 0.3, NoiseProbability = 0.2,
-    },
-};
+var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(settings.Minutes));
 var progress = new ConsoleProgress();
 var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
     {

@@ -7,10 +7,7 @@ public sealed class BinaryVolume
     public BinaryVolume(bool[] voxels, int sizeX, int sizeY, int sizeZ, double spacingX = 1, double spacingY = 1, double spacingZ = 1)
     {
         ArgumentNullException.ThrowIfNull(voxels);
-        if (sizeX < 1 || sizeY < 1 || sizeZ < 1 || (long)sizeX * sizeY * sizeZ != voxels.Length)
-            throw new ArgumentException($"A {sizeX} x {sizeY} x {sizeZ} mask needs {(long)sizeX * sizeY * sizeZ} voxels, got {voxels.Length}.");
-        if (!(spacingX > 0 && spacingY > 0 && spacingZ > 0))
-            throw new ArgumentException($"Voxel spacing must be positive, got {spacingX} x {spacingY} x {spacingZ}.");
+        Volumes.VoxelGrid.Check("mask", voxels.Length, sizeX, sizeY, sizeZ, spacingX, spacingY, spacingZ);
         Voxels = voxels;
         SizeX = sizeX;
         SizeY = sizeY;

@@ -13,13 +13,7 @@ public sealed class Volume
         NiftiHeader? header = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (sizeX < 1 || sizeY < 1 || sizeZ < 1)
-            throw new ArgumentException($"Volume sizes must be positive, got {sizeX} x {sizeY} x {sizeZ}.");
-        if ((long)sizeX * sizeY * sizeZ != data.Length)
-            throw new ArgumentException($"A {sizeX} x {sizeY} x {sizeZ} volume needs {(long)sizeX * sizeY * sizeZ} values, got {data.Length}.");
-        foreach (var spacing in new[] { spacingX, spacingY, spacingZ })
-            if (!(spacing > 0) || double.IsInfinity(spacing))
-                throw new ArgumentException($"Voxel spacing must be positive and finite, got {spacingX} x {spacingY} x {spacingZ}.");
+        VoxelGrid.Check("volume", data.Length, sizeX, sizeY, sizeZ, spacingX, spacingY, spacingZ);
         Data = data;
         SizeX = sizeX;
         SizeY = sizeY;
