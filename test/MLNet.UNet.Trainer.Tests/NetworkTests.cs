@@ -56,6 +56,25 @@ public class NetworkTests
         }
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void ForwardLeavesOnlyItsOutputAliveAndNeverDisposesTheInput(bool channelsLast, bool batchNorm)
+    {
+        using var network = new UNetNetwork(new UNetOptions { Depth = 3, BaseFilters = 4, BatchNorm = batchNorm, Dropout = 0.1 });
+        network.ChannelsLast = channelsLast;
+        network.eval();
+        using var scope = NewDisposeScope();
+        var input = randn(2, 1, 16, 16);
+        int LiveTensors() => scope.DisposablesView.OfType<Tensor>().Count(t => !t.IsInvalid);
+        int before = LiveTensors();
+        using (no_grad())
+            network.forward(input);
+        Assert.Equal(before + 1, LiveTensors());
+        Assert.False(input.IsInvalid);
+        Assert.Equal(512, input.numel());
+    }
+
     [Fact]
     public void InputWithWrongChannelsOrSizeIsRefusedWithAClearMessage()
     {

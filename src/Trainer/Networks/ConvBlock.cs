@@ -34,16 +34,40 @@ public sealed class ConvBlock : Module<Tensor, Tensor>
     internal IEnumerable<(Conv2d Conv, BatchNorm2d? Norm)> Layers => [(conv1, norm1), (conv2, norm2)];
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Intermediate tensors are released as soon as they are used (autograd keeps its own references to what the
+    /// backward pass needs), and the ReLU works in place: neither convolution nor batch norm needs its own output
+    /// to compute gradients. Inside a dispose scope every tensor would otherwise live until the scope ends.
+    /// </remarks>
     public override Tensor forward(Tensor input)
     {
         var x = input;
         foreach (var (conv, norm) in Layers)
         {
-            x = conv.forward(x);
+            var next = conv.forward(x);
+            Release(x, input);
             if (norm is not null)
-                x = norm.forward(x);
-            x = functional.relu(x);
+            {
+                var normalized = norm.forward(next);
+                next.Dispose();
+                next = normalized;
+            }
+            x = functional.relu(next, inplace: true);
+            if (!ReferenceEquals(x, next))
+                next.Dispose(); // the in-place result is a second handle on the same storage
         }
-        return dropout is null ? x : dropout.forward(x);
+        if (dropout is null)
+            return x;
+        var dropped = dropout.forward(x);
+        if (!ReferenceEquals(dropped, x))
+            x.Dispose();
+        return dropped;
+    }
+
+    /// <summary>Disposes a tensor this module made, never the caller's input.</summary>
+    internal static void Release(Tensor tensor, Tensor input)
+    {
+        if (!ReferenceEquals(tensor, input))
+            tensor.Dispose();
     }
 }

@@ -79,27 +79,48 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         CheckInput(input);
+        // Each intermediate is disposed once used (see ConvBlock.forward): the memory of a training step and of
+        // inference then follows what autograd keeps, as in PyTorch, not everything the pass ever made.
         var skips = new List<Tensor>(Options.Depth);
-        var x = ChannelsLast ? input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : input;
+        var x = ChannelsLast ? ToChannelsLast(input) : input;
         foreach (var block in encoder)
         {
-            x = block.forward(x);
-            skips.Add(x);
-            x = functional.max_pool2d(x, 2);
+            var features = block.forward(x);
+            ConvBlock.Release(x, input);
+            skips.Add(features);
+            x = functional.max_pool2d(features, 2);
         }
-        x = bottom.forward(x);
+        var bottomOutput = bottom.forward(x);
+        x.Dispose();
+        x = bottomOutput;
         for (int i = 0; i < decoder.Count; i++)
         {
             var up = upsamplers[i].forward(x);
-            x = decoder[i].forward(cat([up, skips[skips.Count - 1 - i]], 1));
+            x.Dispose();
+            var skip = skips[skips.Count - 1 - i];
+            var merged = cat([up, skip], 1);
+            up.Dispose();
+            skip.Dispose();
+            x = decoder[i].forward(merged);
+            merged.Dispose();
         }
-        return head.forward(x);
+        var logits = head.forward(x);
+        x.Dispose();
+        return logits;
+    }
+
+    // N x C x H x W with NHWC strides: libtorch and oneDNN keep that layout through the network.
+    static Tensor ToChannelsLast(Tensor input)
+    {
+        using var nhwc = input.permute(0, 2, 3, 1);
+        using var packed = nhwc.contiguous();
+        return packed.permute(0, 3, 1, 2);
     }
 
     /// <summary>Probabilities: sigmoid of the logits for one class, softmax over the class axis otherwise.</summary>
     public Tensor Predict(Tensor input)
     {
-        var logits = forward(input);
+        using var logits = forward(input);
         return Options.OutputClasses == 1 ? functional.sigmoid(logits) : functional.softmax(logits, 1);
     }
 
