@@ -1,3 +1,6 @@
+using MLNet.UNet.Medical.Recipes;
+using MLNet.UNet.Medical.Slices;
+
 namespace MLNet.UNet.Examples;
 
 /// <summary>Command-line settings of the liver example.</summary>
@@ -9,6 +12,7 @@ internal sealed record LiverMriSettings
     public int Epochs { get; init; } = 50;
     public int ImageSize { get; init; } = 128;
     public string Preset { get; init; } = "medium";
+    public int NeighbourSlices { get; init; } = LiverMriRecipe.NeighbourSlices;
     public int ValidationPatients { get; init; } = 3;
     public int Seed { get; init; } = 1;
 
@@ -28,6 +32,7 @@ internal sealed record LiverMriSettings
                     "--epochs" => settings with { Epochs = int.Parse(Next()) },
                     "--size" => settings with { ImageSize = int.Parse(Next()) },
                     "--preset" => settings with { Preset = Next() },
+                    "--neighbour-slices" => settings with { NeighbourSlices = int.Parse(Next()) },
                     "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
                     "--seed" => settings with { Seed = int.Parse(Next()) },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
@@ -37,13 +42,15 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--preset must be small, medium or seed, got '{settings.Preset}'.");
             if (settings.Minutes <= 0 || settings.Epochs < 1 || settings.ImageSize < 32 || settings.ImageSize % 32 != 0)
                 throw new ArgumentException("--minutes and --epochs must be positive and --size a multiple of 32.");
+            if (settings.NeighbourSlices is < 0 or > SliceLoader.MaxNeighbourSlices)
+                throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}].");
             return settings;
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
-                                    "[--preset small|medium|seed] [--validation-patients K] [--seed N]");
+                                    "[--preset small|medium|seed] [--neighbour-slices K] [--validation-patients K] [--seed N]");
             return null;
         }
     }

@@ -14,7 +14,7 @@ using MLNet.UNet.Visualization;
 // Liver in abdominal MRI (CHAOS T2-SPIR): trains a U-Net on a patient split of the shared data, evaluates the
 // validation patients in 3D, and writes metrics, overlays, a training curve and the model zip.
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
-//        [--epochs N] [--size S] [--preset small|medium|seed] [--validation-patients K] [--seed N]
+//        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--validation-patients K] [--seed N]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
     return 1;
@@ -35,8 +35,12 @@ var validation = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToLi
 Console.WriteLine($"{patients.Count} patients: training on {string.Join(", ", fold.Training)}; validating on {string.Join(", ", fold.Validation)}.");
 
 var context = new MLContext(seed: settings.Seed);
-var trainingSlices = SliceLoader.Load(context, training, new SliceLoaderOptions { ImageSize = settings.ImageSize, EmptySliceFraction = 0.5, Seed = settings.Seed });
-var validationSlices = SliceLoader.Load(context, validation, new SliceLoaderOptions { ImageSize = settings.ImageSize });
+var sliceOptions = new SliceLoaderOptions { ImageSize = settings.ImageSize, NeighbourSlices = settings.NeighbourSlices, Seed = settings.Seed };
+var trainingSlices = SliceLoader.Load(context, training, new SliceLoaderOptions
+{
+    ImageSize = sliceOptions.ImageSize, NeighbourSlices = sliceOptions.NeighbourSlices, EmptySliceFraction = 0.5, Seed = settings.Seed,
+});
+var validationSlices = SliceLoader.Load(context, validation, sliceOptions);
 Console.WriteLine($"{trainingSlices.GetRowCount() ?? trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices " +
                   $"(all with liver, half of those without), {validationSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} validation slices.");
 
@@ -46,6 +50,7 @@ var network = settings.Preset switch
     "small" => new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true },
     _ => LiverMriRecipe.Network(),
 };
+network.InputChannels = sliceOptions.Channels;
 var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(settings.Minutes));
 var progress = new ConsoleProgress();
 var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
@@ -54,7 +59,8 @@ var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
         Network = network, Trainer = trainer, ValidationSet = validationSlices, Progress = progress.Report,
     })
     .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
-Console.WriteLine($"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm) on {settings.ImageSize}x{settings.ImageSize} slices, " +
+Console.WriteLine($"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm) on {settings.ImageSize}x{settings.ImageSize} slices " +
+                  $"with {network.InputChannels} channel(s) ({settings.NeighbourSlices} neighbour slice(s) on each side), " +
                   $"up to {settings.Epochs} epochs or {settings.Minutes} minutes ...");
 var model = pipeline.Fit(trainingSlices);
 var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
@@ -72,7 +78,7 @@ report.WriteJson(metricsPath);
 var rows = context.Data.CreateEnumerable<ScoredSlice>(scored, reuseRowObject: false).ToList();
 var tiles = rows.GroupBy(r => r.PatientId)
     .SelectMany(g => g.OrderByDescending(r => r.Label.Count(v => v > 0)).Take(4).OrderBy(r => r.SliceIndex))
-    .Select(r => new OverlayTile(r.Features, r.Label, r.PredictedMask)).ToList();
+    .Select(r => new OverlayTile(MiddleChannel(r.Features, r.Label.Length), r.Label, r.PredictedMask)).ToList();
 var overlayPath = Path.Combine(settings.OutputFolder, "overlay.png");
 OverlayImage.Write(overlayPath, tiles, settings.ImageSize, settings.ImageSize, columns: 4);
 var curvePath = Path.Combine(settings.OutputFolder, "training-curve.png");
@@ -86,6 +92,10 @@ Console.WriteLine($"Wrote {curvePath}");
 Console.WriteLine($"Wrote {modelPath}");
 Console.WriteLine($"Done in {clock.Elapsed:hh\\:mm\\:ss}.");
 return 0;
+
+// The slice itself is the middle channel of 2.5D features.
+static float[] MiddleChannel(float[] features, int planeLength) =>
+    features.AsSpan(features.Length / planeLength / 2 * planeLength, planeLength).ToArray();
 
 /// <summary>A scored validation slice, as read back for the overlays.</summary>
 sealed class ScoredSlice

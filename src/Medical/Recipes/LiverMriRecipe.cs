@@ -11,8 +11,14 @@ namespace MLNet.UNet.Medical.Recipes;
 /// </summary>
 public static class LiverMriRecipe
 {
-    /// <summary>U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for 128 x 128 slices.</summary>
-    public static UNetOptions Network() => new() { Depth = 5, BaseFilters = 24, BatchNorm = true };
+    /// <summary>Neighbour slices on each side given to the network as extra channels (see <see cref="Slices.SliceLoaderOptions.NeighbourSlices"/>).</summary>
+    public const int NeighbourSlices = 0;
+
+    /// <summary>
+    /// U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for 128 x 128 slices with
+    /// 2 x <see cref="NeighbourSlices"/> + 1 channels.
+    /// </summary>
+    public static UNetOptions Network() => new() { Depth = 5, BaseFilters = 24, BatchNorm = true, InputChannels = 2 * NeighbourSlices + 1 };
 
     /// <summary>
     /// Affine moves, brightness, contrast, gamma and noise; no flips, since the liver's side of the body is

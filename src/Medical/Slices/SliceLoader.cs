@@ -13,7 +13,7 @@ public sealed class SliceRow
     /// <summary>Index of the slice in the volume (z).</summary>
     public int SliceIndex { get; set; }
 
-    /// <summary>Normalized intensities, 1 x H x W.</summary>
+    /// <summary>Normalized intensities, C x H x W: the slice, or with neighbour slices z - k .. z + k (the slice in the middle).</summary>
     public float[] Features { get; set; } = [];
 
     /// <summary>Class per pixel, H x W.</summary>
@@ -22,11 +22,14 @@ public sealed class SliceRow
 
 /// <summary>
 /// Turns image/label volumes into 2D slices: per-volume intensity normalization, label mapping, resizing, and a
-/// choice of the slices without the organ. As an ML.NET <see cref="IDataView"/> the Features column declares its
-/// shape (1 x H x W), which is what UNetSegment reads.
+/// choice of the slices without the organ, and optionally neighbouring slices as extra channels (2.5D). As an
+/// ML.NET <see cref="IDataView"/> the Features column declares its shape (C x H x W), which is what UNetSegment reads.
 /// </summary>
 public static class SliceLoader
 {
+    /// <summary>Largest <see cref="SliceLoaderOptions.NeighbourSlices"/> accepted.</summary>
+    public const int MaxNeighbourSlices = 8;
+
     /// <summary>The slices of every patient, in patient then slice order.</summary>
     public static List<SliceRow> Slices(IEnumerable<PatientVolume> patients, SliceLoaderOptions options)
     {
@@ -36,6 +39,8 @@ public static class SliceLoader
             throw new ArgumentException($"EmptySliceFraction must be in [0, 1], got {options.EmptySliceFraction}.");
         if (options.ImageSize is < 1)
             throw new ArgumentException($"ImageSize must be positive or null, got {options.ImageSize}.");
+        if (options.NeighbourSlices is < 0 or > MaxNeighbourSlices)
+            throw new ArgumentException($"NeighbourSlices must be in [0, {MaxNeighbourSlices}], got {options.NeighbourSlices}.");
         var random = new Random(options.Seed);
         var rows = new List<SliceRow>();
         foreach (var patient in patients)
@@ -52,12 +57,11 @@ public static class SliceLoader
                 bool hasOrgan = label.Any(v => v > 0);
                 if (!hasOrgan && random.NextDouble() >= options.EmptySliceFraction)
                     continue;
-                var pixels = normalized.AsSpan(z * image.SliceLength, image.SliceLength).ToArray();
                 rows.Add(new SliceRow
                 {
                     PatientId = patient.PatientId,
                     SliceIndex = z,
-                    Features = SliceResampler.Bilinear(pixels, height, width, outHeight, outWidth),
+                    Features = Features(normalized, image, z, options.NeighbourSlices, outHeight, outWidth),
                     Label = SliceResampler.Nearest(label, height, width, outHeight, outWidth),
                 });
             }
@@ -65,21 +69,38 @@ public static class SliceLoader
         return rows;
     }
 
-    /// <summary>The slices as an IDataView with Features (Vector&lt;Single, 1, H, W&gt;), Label, PatientId and SliceIndex.</summary>
+    // Channels stacked slice-major: channel c holds slice z - k + c, clamped to the volume.
+    static float[] Features(float[] normalized, Volume image, int z, int neighbours, int outHeight, int outWidth)
+    {
+        int planeLength = outHeight * outWidth;
+        var features = new float[(2 * neighbours + 1) * planeLength];
+        for (int c = 0; c <= 2 * neighbours; c++)
+        {
+            int source = Math.Clamp(z - neighbours + c, 0, image.SizeZ - 1);
+            var pixels = normalized.AsSpan(source * image.SliceLength, image.SliceLength).ToArray();
+            SliceResampler.Bilinear(pixels, image.SizeY, image.SizeX, outHeight, outWidth).CopyTo(features, c * planeLength);
+        }
+        return features;
+    }
+
+    /// <summary>The slices as an IDataView with Features (Vector&lt;Single, C, H, W&gt;), Label, PatientId and SliceIndex.</summary>
     public static IDataView Load(MLContext context, IEnumerable<PatientVolume> patients, SliceLoaderOptions options) =>
         AsDataView(context, Slices(patients, options));
 
-    /// <summary>Slices as an IDataView whose Features column declares 1 x H x W.</summary>
+    /// <summary>Slices as an IDataView whose Features column declares C x H x W (C from the rows' length).</summary>
     public static IDataView AsDataView(MLContext context, IReadOnlyList<SliceRow> rows)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (rows.Count == 0)
             throw new ArgumentException("There are no slices to load.", nameof(rows));
         int side = (int)Math.Round(Math.Sqrt(rows[0].Label.Length));
-        if (side * side != rows[0].Label.Length || rows.Any(r => r.Features.Length != side * side || r.Label.Length != side * side))
-            throw new ArgumentException("All slices must be square and of one size.", nameof(rows));
+        int channels = rows[0].Features.Length / Math.Max(side * side, 1);
+        if (side * side != rows[0].Label.Length || channels < 1
+            || rows.Any(r => r.Features.Length != channels * side * side || r.Label.Length != side * side))
+            throw new ArgumentException(
+                $"All slices must be square, of one size and one channel count (the first is {channels} x {side} x {side}).", nameof(rows));
         var schema = SchemaDefinition.Create(typeof(SliceRow));
-        schema[nameof(SliceRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, side, side);
+        schema[nameof(SliceRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, side, side);
         schema[nameof(SliceRow.Label)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);
         return context.Data.LoadFromEnumerable(rows, schema);
     }

@@ -17,6 +17,16 @@ public sealed class SliceLoaderOptions
     /// <summary>Fraction of the slices without any foreground to keep (1 keeps all, 0 keeps only slices with the organ).</summary>
     public double EmptySliceFraction { get; set; } = 1;
 
+    /// <summary>
+    /// Slices on each side stacked as extra channels (2.5D input): 0 gives 1 channel, 1 gives 3 channels
+    /// (z - 1, z, z + 1), k gives 2k + 1. The slice itself is the middle channel; at the ends of the volume the
+    /// edge slice is repeated. The network's InputChannels must be 2k + 1.
+    /// </summary>
+    public int NeighbourSlices { get; set; }
+
+    /// <summary>Channels of the Features column that these options give: 2 x NeighbourSlices + 1.</summary>
+    public int Channels => 2 * NeighbourSlices + 1;
+
     /// <summary>Seed of the choice of empty slices.</summary>
     public int Seed { get; set; } = 1;
 }

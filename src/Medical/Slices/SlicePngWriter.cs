@@ -24,7 +24,7 @@ public static class SlicePngWriter
         {
             int side = (int)Math.Round(Math.Sqrt(row.Label.Length));
             if (side * side != row.Label.Length || row.Features.Length != row.Label.Length)
-                throw new ArgumentException($"Slice {row.SliceIndex} of patient {row.PatientId} is not a square single-channel slice.");
+                throw new ArgumentException($"Slice {row.SliceIndex} of patient {row.PatientId} is not a square single-channel slice; PNG pairs hold one channel, so load the slices with NeighbourSlices = 0.");
             var name = $"{row.PatientId}_{row.SliceIndex:D3}";
             var image = Path.Combine(folder, name + ".png");
             var mask = Path.Combine(folder, name + "_mask.png");
