@@ -100,7 +100,9 @@ sealed class SuiteReport(SuiteSettings settings, JsonObject machine, JsonObject 
             }
         md.AppendLine();
         md.AppendLine("Load + first prediction is timed inside a fresh process from before the model is opened (PyTorch: from before `import torch`) to the first result; " +
-                      "the pipeline and ONNX Runtime rows load no TorchSharp. The pipeline's batch 8 is 8 rows through `Transform`.");
+                      "the pipeline and ONNX Runtime rows load no TorchSharp. The pipeline's batch 8 is 8 rows through `Transform`. " +
+                      "Every path ran three times, in turn with the others, each in a fresh process; the row shows its run with the fastest batch 1 " +
+                      "(all three batch 1 figures are in latest.json).");
         foreach (var n in Networks)
             if (Value($"infer.{n.Name}.pytorch", "parity_max_abs") is { } parity)
                 md.AppendLine($"PyTorch runs the same network with TorchSharp's weights ({n.Name}): largest difference of the probabilities {parity:G2}.");

@@ -52,7 +52,7 @@ internal static class EvaluateCommand
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var slices = SliceLoader.Load(context, patients, new SliceLoaderOptions { ImageSize = kind.Size });
+                var slices = SliceLoader.Load(context, patients, kind.SliceOptions());
                 var volumeReport = context.Segmentation().EvaluateVolumes(transformer.Transform(slices), patients);
                 environment.Output.WriteLine(volumeReport.ToTable());
                 report = new { volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed };

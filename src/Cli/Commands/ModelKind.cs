@@ -1,12 +1,19 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
+using MLNet.UNet.Medical.Slices;
 
 namespace MLNet.UNet.Cli.Commands;
 
 /// <summary>What a saved model expects as input, read from the input schema stored in its zip.</summary>
-internal sealed record ModelKind(bool TakesImageFiles, int Size)
+internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
 {
+    /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
+    public int NeighbourSlices => (Channels - 1) / 2;
+
+    /// <summary>The slice options that reproduce the model's input from volumes.</summary>
+    public SliceLoaderOptions SliceOptions() => new() { ImageSize = Size, NeighbourSlices = NeighbourSlices };
+
     public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip)
     {
         if (!zip.Exists)
@@ -32,6 +39,9 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size)
         }
         var slices = schema.GetColumnOrNull("Features")?.Type as VectorDataViewType
             ?? throw new InvalidDataException($"'{zip.FullName}' has neither an ImagePath nor a Features input column.");
-        return (model, new ModelKind(false, slices.Dimensions[^1]), schema);
+        int channels = slices.Dimensions.Length == 3 ? slices.Dimensions[0] : 1;
+        if (channels % 2 == 0)
+            throw new InvalidDataException($"'{zip.FullName}' takes {channels}-channel slices; volume slices have an odd count (2k + 1 with k neighbours).");
+        return (model, new ModelKind(false, slices.Dimensions[^1], channels), schema);
     }
 }

@@ -87,7 +87,7 @@ internal static class PredictCommand
             var image = NiftiReader.Read(file.FullName);
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
             var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
-            var slices = SliceLoader.Load(context, [patient], new SliceLoaderOptions { ImageSize = kind.Size });
+            var slices = SliceLoader.Load(context, [patient], kind.SliceOptions());
             var probabilities = model.Transform(slices).GetColumn<float[]>("Probability").ToList();
             var mask = new bool[image.Data.Length];
             for (int z = 0; z < probabilities.Count; z++)

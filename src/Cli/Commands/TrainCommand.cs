@@ -32,6 +32,11 @@ internal static class TrainCommand
         var size = new Option<int>("--size") { Description = "Images are resized to size x size (a multiple of 2^depth).", DefaultValueFactory = _ => 128 };
         var channels = new Option<int>("--channels") { Description = "1 (gray) or 3 (RGB) image channels.", DefaultValueFactory = _ => 1 };
         channels.AcceptOnlyFromAmong("1", "3");
+        var neighbourSlices = new Option<int>("--neighbour-slices")
+        {
+            Description = $"For --volumes: neighbouring slices on each side given as extra channels (2.5D), 0 to {SliceLoader.MaxNeighbourSlices}.",
+            DefaultValueFactory = _ => 0,
+        };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 30 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 8 };
         var learningRate = new Option<double>("--learning-rate") { Description = "Initial learning rate.", DefaultValueFactory = _ => 2e-3 };
@@ -58,7 +63,7 @@ internal static class TrainCommand
               unet train --images data/train --output model --resume     (after an interruption)
             """)
         {
-            images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, epochs, batchSize, learningRate,
+            images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, epochs, batchSize, learningRate,
             schedule, loss, augment, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
@@ -69,6 +74,11 @@ internal static class TrainCommand
             int imageSize = result.GetValue(size);
             if (imageSize < network.SizeMultiple || imageSize % network.SizeMultiple != 0)
                 throw new ArgumentException($"--size {imageSize} must be a positive multiple of 2^depth = {network.SizeMultiple}.");
+            int neighbours = result.GetValue(neighbourSlices);
+            if (neighbours is < 0 or > SliceLoader.MaxNeighbourSlices)
+                throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {neighbours}.");
+            if (neighbours > 0 && result.GetValue(volumes) is null)
+                throw new ArgumentException("--neighbour-slices applies to --volumes only.");
             double fraction = result.GetValue(validation);
             if (!(fraction >= 0 && fraction < 1))
                 throw new ArgumentException($"--validation must be in [0, 1), got {fraction}.");
@@ -96,7 +106,7 @@ internal static class TrainCommand
             var run = new TrainingRun(environment, folder, network, trainer, imageSize, result.GetValue(resume));
             return result.GetValue(images) is { } imageFolder
                 ? run.OnImages(imageFolder, result.GetValue(masks), result.GetValue(channels), fraction, result.GetValue(maxPixels))
-                : run.OnVolumes(result.GetValue(volumes)!, fraction);
+                : run.OnVolumes(result.GetValue(volumes)!, neighbours, fraction);
         }));
         return command;
     }
@@ -138,7 +148,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         return Finish(context, model, files.Schema, new { TrainingImages = new { metrics.MeanDice, metrics.DiceStandardDeviation, metrics.MeanIoU } });
     }
 
-    public int OnVolumes(DirectoryInfo volumes, double validationFraction)
+    public int OnVolumes(DirectoryInfo volumes, int neighbourSlices, double validationFraction)
     {
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         int held = (int)Math.Round(patients.Count * validationFraction);
@@ -150,8 +160,11 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         var context = new MLContext(trainer.Seed);
         var trainingPatients = patients.Where(p => fold.Training.Contains(p.PatientId)).ToList();
         var validationPatients = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToList();
-        var training = SliceLoader.Load(context, trainingPatients, new SliceLoaderOptions { ImageSize = size, EmptySliceFraction = 0.5, Seed = trainer.Seed!.Value });
-        var validation = validationPatients.Count > 0 ? SliceLoader.Load(context, validationPatients, new SliceLoaderOptions { ImageSize = size }) : null;
+        var training = SliceLoader.Load(context, trainingPatients,
+            new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices, EmptySliceFraction = 0.5, Seed = trainer.Seed!.Value });
+        var validation = validationPatients.Count > 0
+            ? SliceLoader.Load(context, validationPatients, new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices })
+            : null;
         var options = SegmentOptions(0, validation);
         options.FeatureColumnName = nameof(SliceRow.Features);
         options.LabelColumnName = nameof(SliceRow.Label);

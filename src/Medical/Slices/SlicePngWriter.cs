@@ -18,13 +18,21 @@ public static class SlicePngWriter
         ArgumentNullException.ThrowIfNull(rows);
         if (!(high > low))
             throw new ArgumentException($"The intensity window must have high > low, got [{low}, {high}].");
+        var slices = rows.ToList();
+        // Every row is checked before the first file is written, so a bad row leaves no partial set behind.
+        foreach (var row in slices)
+        {
+            int length = row.Label.Length, root = (int)Math.Round(Math.Sqrt(length));
+            if (root * root != length || row.Features.Length != length)
+                throw new ArgumentException(
+                    $"Slice {row.SliceIndex} of patient {row.PatientId} is not a square single-channel slice; " +
+                    "PNG pairs hold one channel, so load the slices with NeighbourSlices = 0.");
+        }
         Directory.CreateDirectory(folder);
         var pairs = new List<ImageMaskPair>();
-        foreach (var row in rows)
+        foreach (var row in slices)
         {
             int side = (int)Math.Round(Math.Sqrt(row.Label.Length));
-            if (side * side != row.Label.Length || row.Features.Length != row.Label.Length)
-                throw new ArgumentException($"Slice {row.SliceIndex} of patient {row.PatientId} is not a square single-channel slice; PNG pairs hold one channel, so load the slices with NeighbourSlices = 0.");
             var name = $"{row.PatientId}_{row.SliceIndex:D3}";
             var image = Path.Combine(folder, name + ".png");
             var mask = Path.Combine(folder, name + "_mask.png");

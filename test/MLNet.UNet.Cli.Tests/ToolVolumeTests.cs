@@ -1,0 +1,67 @@
+using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Cli.Tests;
+
+/// <summary>train -> info -> evaluate -> predict on small NIfTI volumes that the test writes, with 2.5D slices.</summary>
+public sealed class ToolVolumeTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-cli-volumes-").FullName;
+
+    string In(string name) => Path.Combine(folder, name);
+
+    [Fact]
+    public void AModelTrainedOnNeighbourSlicesIsEvaluatedAndAppliedWithTheSameChannels()
+    {
+        const int side = 32, depth = 8;
+        Directory.CreateDirectory(In("volumes"));
+        for (int patient = 1; patient <= 3; patient++)
+        {
+            var (image, label) = Ball(side, depth, radius: 6 + patient);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+        }
+
+        var train = ToolRun.Of("train", "--volumes", In("volumes"), "--neighbour-slices", "1", "--validation", "0.34", "--epochs", "2",
+            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("model"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("input Features: [N, 3, 32, 32]", ToolRun.Of("info", Path.Combine(In("model"), "model.onnx")).Output);
+
+        var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"));
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        Assert.Contains("mean ± sd", evaluate.Output);
+
+        Directory.CreateDirectory(In("unlabelled"));
+        File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));
+        var predict = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("unlabelled"), "--output", In("pred"));
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        var mask = NiftiReader.Read(Path.Combine(In("pred"), "pred_2.nii.gz"));
+        Assert.Equal((side, side, depth), (mask.SizeX, mask.SizeY, mask.SizeZ));
+        Assert.All(mask.Data, v => Assert.True(v is 0 or 1));
+
+        var flat = ToolRun.Of("train", "--images", In("volumes"), "--neighbour-slices", "1", "--output", In("bad"));
+        Assert.NotEqual(0, flat.ExitCode);
+        Assert.Contains("--neighbour-slices applies to --volumes only", flat.ToString());
+    }
+
+    // A bright ball (the organ) in a dim, slightly noisy background; the label is the ball.
+    static (Volume Image, Volume Label) Ball(int side, int depth, int radius)
+    {
+        var random = new Random(radius);
+        var image = new float[side * side * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < side; y++)
+                for (int x = 0; x < side; x++)
+                {
+                    int i = (z * side + y) * side + x;
+                    double dz = (z - depth / 2.0) * 3, dy = y - side / 2.0, dx = x - side / 2.0;
+                    bool inside = dx * dx + dy * dy + dz * dz <= radius * radius;
+                    label[i] = inside ? 1 : 0;
+                    image[i] = (inside ? 200 : 50) + (float)random.NextDouble() * 20;
+                }
+        return (new Volume(image, side, side, depth, 1.5, 1.5, 6), new Volume(label, side, side, depth, 1.5, 1.5, 6));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
