@@ -35,12 +35,9 @@ var validation = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToLi
 Console.WriteLine($"{patients.Count} patients: training on {string.Join(", ", fold.Training)}; validating on {string.Join(", ", fold.Validation)}.");
 
 var context = new MLContext(seed: settings.Seed);
-var sliceOptions = new SliceLoaderOptions { ImageSize = settings.ImageSize, NeighbourSlices = settings.NeighbourSlices, Seed = settings.Seed };
-var trainingSlices = SliceLoader.Load(context, training, new SliceLoaderOptions
-{
-    ImageSize = sliceOptions.ImageSize, NeighbourSlices = sliceOptions.NeighbourSlices, EmptySliceFraction = 0.5, Seed = settings.Seed,
-});
-var validationSlices = SliceLoader.Load(context, validation, sliceOptions);
+var trainingOptions = LiverMriRecipe.Slices(training: true, settings.ImageSize, settings.NeighbourSlices, settings.Seed);
+var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
+var validationSlices = SliceLoader.Load(context, validation, LiverMriRecipe.Slices(training: false, settings.ImageSize, settings.NeighbourSlices));
 Console.WriteLine($"{trainingSlices.GetRowCount() ?? trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices " +
                   $"(all with liver, half of those without), {validationSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} validation slices.");
 
@@ -50,7 +47,7 @@ var network = settings.Preset switch
     "small" => new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true },
     _ => LiverMriRecipe.Network(),
 };
-network.InputChannels = sliceOptions.Channels;
+network.InputChannels = trainingOptions.Channels;
 var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(settings.Minutes));
 var progress = new ConsoleProgress();
 var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions

@@ -1,4 +1,5 @@
 using MLNet.UNet.Losses;
+using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Training;
 using MLNet.UNet.Transforms;
@@ -11,8 +12,17 @@ namespace MLNet.UNet.Medical.Recipes;
 /// </summary>
 public static class LiverMriRecipe
 {
-    /// <summary>Neighbour slices on each side given to the network as extra channels (see <see cref="Slices.SliceLoaderOptions.NeighbourSlices"/>).</summary>
+    /// <summary>Neighbour slices on each side given to the network as extra channels (see <see cref="SliceLoaderOptions.NeighbourSlices"/>).</summary>
     public const int NeighbourSlices = 0;
+
+    /// <summary>
+    /// Slice loading: 128 x 128 slices with <see cref="NeighbourSlices"/> on each side; for training, all slices with
+    /// liver and half of the others (drawn with <paramref name="seed"/>), otherwise every slice.
+    /// </summary>
+    public static SliceLoaderOptions Slices(bool training, int imageSize = 128, int neighbourSlices = NeighbourSlices, int seed = 1) => new()
+    {
+        ImageSize = imageSize, NeighbourSlices = neighbourSlices, EmptySliceFraction = training ? 0.5 : 1, Seed = seed,
+    };
 
     /// <summary>
     /// U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for 128 x 128 slices with

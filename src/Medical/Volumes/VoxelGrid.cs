@@ -5,6 +5,13 @@ internal static class VoxelGrid
 {
     /// <summary>Throws an <see cref="ArgumentException"/> naming what is wrong with the grid.</summary>
     /// <param name="what">The kind of array, for the message ("volume", "mask").</param>
+    /// <param name="elements">Number of elements the array holds.</param>
+    /// <param name="sizeX">Voxels along x.</param>
+    /// <param name="sizeY">Voxels along y.</param>
+    /// <param name="sizeZ">Voxels along z.</param>
+    /// <param name="spacingX">Voxel spacing along x (mm).</param>
+    /// <param name="spacingY">Voxel spacing along y (mm).</param>
+    /// <param name="spacingZ">Voxel spacing along z (mm).</param>
     public static void Check(string what, long elements, int sizeX, int sizeY, int sizeZ, double spacingX, double spacingY, double spacingZ)
     {
         if (sizeX < 1 || sizeY < 1 || sizeZ < 1)
