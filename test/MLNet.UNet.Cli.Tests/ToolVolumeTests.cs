@@ -13,11 +13,11 @@ public sealed class ToolVolumeTests : IDisposable
     [Fact]
     public void AModelTrainedOnNeighbourSlicesIsEvaluatedAndAppliedWithTheSameChannels()
     {
-        const int side = 32, depth = 8;
+        const int width = 40, height = 36, depth = 8;
         Directory.CreateDirectory(In("volumes"));
         for (int patient = 1; patient <= 3; patient++)
         {
-            var (image, label) = Ball(side, depth, radius: 6 + patient);
+            var (image, label) = Ball(width, height, depth, radius: 6 + patient);
             NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
             NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
         }
@@ -36,31 +36,34 @@ public sealed class ToolVolumeTests : IDisposable
         var predict = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("unlabelled"), "--output", In("pred"));
         Assert.True(predict.ExitCode == 0, predict.ToString());
         var mask = NiftiReader.Read(Path.Combine(In("pred"), "pred_2.nii.gz"));
-        Assert.Equal((side, side, depth), (mask.SizeX, mask.SizeY, mask.SizeZ));
+        Assert.Equal((width, height, depth), (mask.SizeX, mask.SizeY, mask.SizeZ));
         Assert.All(mask.Data, v => Assert.True(v is 0 or 1));
 
         var flat = ToolRun.Of("train", "--images", In("volumes"), "--neighbour-slices", "1", "--output", In("bad"));
         Assert.NotEqual(0, flat.ExitCode);
         Assert.Contains("--neighbour-slices applies to --volumes only", flat.ToString());
+        var colour = ToolRun.Of("train", "--volumes", In("volumes"), "--channels", "3", "--output", In("bad"));
+        Assert.NotEqual(0, colour.ExitCode);
+        Assert.Contains("give --neighbour-slices k", colour.ToString());
     }
 
     // A bright ball (the organ) in a dim, slightly noisy background; the label is the ball.
-    static (Volume Image, Volume Label) Ball(int side, int depth, int radius)
+    static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius)
     {
         var random = new Random(radius);
-        var image = new float[side * side * depth];
+        var image = new float[width * height * depth];
         var label = new float[image.Length];
         for (int z = 0; z < depth; z++)
-            for (int y = 0; y < side; y++)
-                for (int x = 0; x < side; x++)
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++)
                 {
-                    int i = (z * side + y) * side + x;
-                    double dz = (z - depth / 2.0) * 3, dy = y - side / 2.0, dx = x - side / 2.0;
+                    int i = (z * height + y) * width + x;
+                    double dz = (z - depth / 2.0) * 3, dy = y - height / 2.0, dx = x - width / 2.0;
                     bool inside = dx * dx + dy * dy + dz * dz <= radius * radius;
                     label[i] = inside ? 1 : 0;
                     image[i] = (inside ? 200 : 50) + (float)random.NextDouble() * 20;
                 }
-        return (new Volume(image, side, side, depth, 1.5, 1.5, 6), new Volume(label, side, side, depth, 1.5, 1.5, 6));
+        return (new Volume(image, width, height, depth, 1.5, 1.5, 6), new Volume(label, width, height, depth, 1.5, 1.5, 6));
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

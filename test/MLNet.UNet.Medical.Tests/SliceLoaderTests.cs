@@ -42,31 +42,38 @@ public class SliceLoaderTests
     [Fact]
     public void NeighbourSlicesBecomeChannelsWithTheSliceInTheMiddleAndTheEdgesRepeated()
     {
-        // Slice z is filled with the value z, so every channel tells which slice it came from.
-        const int side = 4, depth = 5;
-        var values = new float[side * side * depth];
+        // A non-square volume whose every voxel differs, resized to a size of neither side: each channel must be
+        // exactly the resized normalized slice it stands for.
+        const int sizeX = 6, sizeY = 4, depth = 5, size = 8;
+        var values = new float[sizeX * sizeY * depth];
         for (int i = 0; i < values.Length; i++)
-            values[i] = i / (side * side);
-        var image = new Volume(values, side, side, depth);
+            values[i] = i / (sizeX * sizeY) * 100 + i % (sizeX * sizeY);
+        var image = new Volume(values, sizeX, sizeY, depth);
         var patient = new PatientVolume("p", image, image.WithData(new float[values.Length]));
-        var single = SliceLoader.Slices([patient], new SliceLoaderOptions { ImageSize = null });
-        var stacked = SliceLoader.Slices([patient], new SliceLoaderOptions { ImageSize = null, NeighbourSlices = 1 });
+        var normalized = new IntensityNormalization().Apply(image);
+        float[] Expected(int z) =>
+            SliceResampler.Bilinear(normalized.AsSpan(z * sizeX * sizeY, sizeX * sizeY).ToArray(), sizeY, sizeX, size, size);
+
+        var single = SliceLoader.Slices([patient], new SliceLoaderOptions { ImageSize = size });
+        var stacked = SliceLoader.Slices([patient], new SliceLoaderOptions { ImageSize = size, NeighbourSlices = 1 });
         Assert.Equal(depth, stacked.Count);
-        float Level(int z) => single[z].Features[0];
         for (int z = 0; z < depth; z++)
         {
-            Assert.Equal(3 * side * side, stacked[z].Features.Length);
-            var channels = Enumerable.Range(0, 3).Select(c => stacked[z].Features.Skip(c * side * side).Take(side * side).ToArray()).ToArray();
+            Assert.Equal(3 * size * size, stacked[z].Features.Length);
+            var channels = Enumerable.Range(0, 3).Select(c => stacked[z].Features.AsSpan(c * size * size, size * size).ToArray()).ToArray();
             Assert.Equal(single[z].Features, channels[1]);
-            Assert.All(channels[0], v => Assert.Equal(Level(Math.Max(z - 1, 0)), v));
-            Assert.All(channels[2], v => Assert.Equal(Level(Math.Min(z + 1, depth - 1)), v));
+            Assert.Equal(Expected(z), channels[1]);
+            Assert.Equal(Expected(Math.Max(z - 1, 0)), channels[0]);
+            Assert.Equal(Expected(Math.Min(z + 1, depth - 1)), channels[2]);
         }
-        Assert.NotEqual(Level(0), Level(1));
+        Assert.NotEqual(Expected(0), Expected(1));
 
         var data = SliceLoader.AsDataView(new MLContext(), stacked);
-        Assert.Equal([3, side, side], ((VectorDataViewType)data.Schema[nameof(SliceRow.Features)].Type).Dimensions.ToArray());
+        Assert.Equal([3, size, size], ((VectorDataViewType)data.Schema[nameof(SliceRow.Features)].Type).Dimensions.ToArray());
         var tooMany = Assert.Throws<ArgumentException>(() => SliceLoader.Slices([patient], new SliceLoaderOptions { NeighbourSlices = 9 }));
         Assert.Contains("NeighbourSlices must be in [0, 8], got 9", tooMany.Message);
+        var mixed = Assert.Throws<ArgumentException>(() => SliceLoader.AsDataView(new MLContext(), [single[0], stacked[1]]));
+        Assert.Contains("Slice 1 of patient p has 192 feature values", mixed.Message);
         var pngFolder = Path.Combine(Path.GetTempPath(), "unet-slices-" + Guid.NewGuid().ToString("N"));
         Assert.Contains("NeighbourSlices = 0", Assert.Throws<ArgumentException>(() => SlicePngWriter.Write(stacked, pngFolder)).Message);
         Assert.False(Directory.Exists(pngFolder));

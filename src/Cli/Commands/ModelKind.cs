@@ -12,7 +12,11 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
     public int NeighbourSlices => (Channels - 1) / 2;
 
     /// <summary>The slice options that reproduce the model's input from volumes.</summary>
-    public SliceLoaderOptions SliceOptions() => new() { ImageSize = Size, NeighbourSlices = NeighbourSlices };
+    public SliceLoaderOptions SliceOptions() => Channels % 2 == 1
+        ? new() { ImageSize = Size, NeighbourSlices = NeighbourSlices }
+        : throw new ArgumentException(
+            $"This model takes {Channels}-channel slices, so it cannot be applied to volumes: slices from volumes have 2k + 1 channels " +
+            "(the slice and k neighbours on each side, as 'unet train --volumes --neighbour-slices k' makes them).");
 
     public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip)
     {
@@ -40,8 +44,6 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
         var slices = schema.GetColumnOrNull("Features")?.Type as VectorDataViewType
             ?? throw new InvalidDataException($"'{zip.FullName}' has neither an ImagePath nor a Features input column.");
         int channels = slices.Dimensions.Length == 3 ? slices.Dimensions[0] : 1;
-        if (channels % 2 == 0)
-            throw new InvalidDataException($"'{zip.FullName}' takes {channels}-channel slices; volume slices have an odd count (2k + 1 with k neighbours).");
         return (model, new ModelKind(false, slices.Dimensions[^1], channels), schema);
     }
 }

@@ -79,6 +79,8 @@ internal static class TrainCommand
                 throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {neighbours}.");
             if (neighbours > 0 && result.GetValue(volumes) is null)
                 throw new ArgumentException("--neighbour-slices applies to --volumes only.");
+            if (result.GetValue(channels) != 1 && result.GetValue(volumes) is not null)
+                throw new ArgumentException("--channels applies to --images only; for more channels from volumes, give --neighbour-slices k (2k + 1 channels).");
             double fraction = result.GetValue(validation);
             if (!(fraction >= 0 && fraction < 1))
                 throw new ArgumentException($"--validation must be in [0, 1), got {fraction}.");

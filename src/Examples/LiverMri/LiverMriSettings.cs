@@ -43,7 +43,7 @@ internal sealed record LiverMriSettings
             if (settings.Minutes <= 0 || settings.Epochs < 1 || settings.ImageSize < 32 || settings.ImageSize % 32 != 0)
                 throw new ArgumentException("--minutes and --epochs must be positive and --size a multiple of 32.");
             if (settings.NeighbourSlices is < 0 or > SliceLoader.MaxNeighbourSlices)
-                throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}].");
+                throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {settings.NeighbourSlices}.");
             return settings;
         }
         catch (Exception e) when (e is ArgumentException or FormatException)

@@ -16,7 +16,7 @@ public static class LiverMriRecipe
     public const int NeighbourSlices = 0;
 
     /// <summary>
-    /// Slice loading: 128 x 128 slices with <see cref="NeighbourSlices"/> on each side; for training, all slices with
+    /// Slice loading: imageSize x imageSize slices with <see cref="NeighbourSlices"/> on each side; for training, all slices with
     /// liver and half of the others (drawn with <paramref name="seed"/>), otherwise every slice.
     /// </summary>
     public static SliceLoaderOptions Slices(bool training, int imageSize = 128, int neighbourSlices = NeighbourSlices, int seed = 1) => new()
@@ -25,7 +25,7 @@ public static class LiverMriRecipe
     };
 
     /// <summary>
-    /// U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for 128 x 128 slices with
+    /// U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for slices with
     /// 2 x <see cref="NeighbourSlices"/> + 1 channels.
     /// </summary>
     public static UNetOptions Network() => new() { Depth = 5, BaseFilters = 24, BatchNorm = true, InputChannels = 2 * NeighbourSlices + 1 };

@@ -49,6 +49,10 @@ public static class SliceLoader
             var normalized = options.Normalization.Apply(image, $"image of patient {patient.PatientId}");
             int height = image.SizeY, width = image.SizeX;
             int outHeight = options.ImageSize ?? height, outWidth = options.ImageSize ?? width;
+            // Each slice is resized once, whether it is a row's own slice or a neighbour of others.
+            var resized = new float[image.SizeZ][];
+            float[] Resized(int z) => resized[z] ??=
+                SliceResampler.Bilinear(normalized.AsSpan(z * image.SliceLength, image.SliceLength).ToArray(), height, width, outHeight, outWidth);
             for (int z = 0; z < image.SizeZ; z++)
             {
                 var label = patient.Label.Slice(z);
@@ -61,7 +65,7 @@ public static class SliceLoader
                 {
                     PatientId = patient.PatientId,
                     SliceIndex = z,
-                    Features = Features(normalized, image, z, options.NeighbourSlices, outHeight, outWidth),
+                    Features = Stack(Resized, z, options.NeighbourSlices, image.SizeZ, outHeight * outWidth),
                     Label = SliceResampler.Nearest(label, height, width, outHeight, outWidth),
                 });
             }
@@ -69,17 +73,12 @@ public static class SliceLoader
         return rows;
     }
 
-    // Channels stacked slice-major: channel c holds slice z - k + c, clamped to the volume.
-    static float[] Features(float[] normalized, Volume image, int z, int neighbours, int outHeight, int outWidth)
+    // Channel c holds slice z - k + c, clamped to the volume, so the slice itself is the middle channel.
+    static float[] Stack(Func<int, float[]> slice, int z, int neighbours, int depth, int planeLength)
     {
-        int planeLength = outHeight * outWidth;
         var features = new float[(2 * neighbours + 1) * planeLength];
         for (int c = 0; c <= 2 * neighbours; c++)
-        {
-            int source = Math.Clamp(z - neighbours + c, 0, image.SizeZ - 1);
-            var pixels = normalized.AsSpan(source * image.SliceLength, image.SliceLength).ToArray();
-            SliceResampler.Bilinear(pixels, image.SizeY, image.SizeX, outHeight, outWidth).CopyTo(features, c * planeLength);
-        }
+            slice(Math.Clamp(z - neighbours + c, 0, depth - 1)).CopyTo(features, c * planeLength);
         return features;
     }
 
@@ -94,11 +93,13 @@ public static class SliceLoader
         if (rows.Count == 0)
             throw new ArgumentException("There are no slices to load.", nameof(rows));
         int side = (int)Math.Round(Math.Sqrt(rows[0].Label.Length));
-        int channels = rows[0].Features.Length / Math.Max(side * side, 1);
-        if (side * side != rows[0].Label.Length || channels < 1
-            || rows.Any(r => r.Features.Length != channels * side * side || r.Label.Length != side * side))
+        int channels = rows[0].Features.Length / Math.Max(rows[0].Label.Length, 1);
+        var bad = rows.FirstOrDefault(r => side * side != r.Label.Length || channels < 1 || r.Features.Length != channels * side * side);
+        if (bad is not null)
             throw new ArgumentException(
-                $"All slices must be square, of one size and one channel count (the first is {channels} x {side} x {side}).", nameof(rows));
+                $"Slice {bad.SliceIndex} of patient {bad.PatientId} has {bad.Features.Length} feature values and {bad.Label.Length} label values; " +
+                $"every slice must be square and like the first: {channels} channel(s) of {side} x {side} (set ImageSize to make slices square).",
+                nameof(rows));
         var schema = SchemaDefinition.Create(typeof(SliceRow));
         schema[nameof(SliceRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, side, side);
         schema[nameof(SliceRow.Label)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);

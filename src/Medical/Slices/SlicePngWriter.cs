@@ -23,10 +23,13 @@ public static class SlicePngWriter
         foreach (var row in slices)
         {
             int length = row.Label.Length, root = (int)Math.Round(Math.Sqrt(length));
-            if (root * root != length || row.Features.Length != length)
+            if (root * root != length)
                 throw new ArgumentException(
-                    $"Slice {row.SliceIndex} of patient {row.PatientId} is not a square single-channel slice; " +
-                    "PNG pairs hold one channel, so load the slices with NeighbourSlices = 0.");
+                    $"Slice {row.SliceIndex} of patient {row.PatientId} is not square ({length} label values); load the slices with an ImageSize.");
+            if (row.Features.Length != length)
+                throw new ArgumentException(
+                    $"Slice {row.SliceIndex} of patient {row.PatientId} has {row.Features.Length / Math.Max(length, 1)} channels; PNG pairs hold one, " +
+                    "so load the slices with NeighbourSlices = 0.");
         }
         Directory.CreateDirectory(folder);
         var pairs = new List<ImageMaskPair>();
