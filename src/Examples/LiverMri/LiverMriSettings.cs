@@ -13,6 +13,7 @@ internal sealed record LiverMriSettings
     public int ImageSize { get; init; } = 128;
     public string Preset { get; init; } = "medium";
     public int NeighbourSlices { get; init; } = LiverMriRecipe.NeighbourSlices;
+    public double EmptySlices { get; init; } = LiverMriRecipe.TrainingEmptySliceFraction;
     public int ValidationPatients { get; init; } = 3;
     public int Seed { get; init; } = 1;
 
@@ -33,6 +34,7 @@ internal sealed record LiverMriSettings
                     "--size" => settings with { ImageSize = int.Parse(Next()) },
                     "--preset" => settings with { Preset = Next() },
                     "--neighbour-slices" => settings with { NeighbourSlices = int.Parse(Next()) },
+                    "--empty-slices" => settings with { EmptySlices = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
                     "--seed" => settings with { Seed = int.Parse(Next()) },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
@@ -42,6 +44,8 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--preset must be small, medium or seed, got '{settings.Preset}'.");
             if (settings.Minutes <= 0 || settings.Epochs < 1 || settings.ImageSize < 32 || settings.ImageSize % 32 != 0)
                 throw new ArgumentException("--minutes and --epochs must be positive and --size a multiple of 32.");
+            if (!(settings.EmptySlices is >= 0 and <= 1))
+                throw new ArgumentException($"--empty-slices must be in [0, 1], got {settings.EmptySlices}.");
             if (settings.NeighbourSlices is < 0 or > SliceLoader.MaxNeighbourSlices)
                 throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {settings.NeighbourSlices}.");
             return settings;
@@ -50,7 +54,7 @@ internal sealed record LiverMriSettings
         {
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
-                                    "[--preset small|medium|seed] [--neighbour-slices K] [--validation-patients K] [--seed N]");
+                                    "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]");
             return null;
         }
     }

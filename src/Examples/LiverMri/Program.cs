@@ -14,7 +14,7 @@ using MLNet.UNet.Visualization;
 // Liver in abdominal MRI (CHAOS T2-SPIR): trains a U-Net on a patient split of the shared data, evaluates the
 // validation patients in 3D, and writes metrics, overlays, a training curve and the model zip.
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
-//        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--validation-patients K] [--seed N]
+//        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
     return 1;
@@ -35,11 +35,11 @@ var validation = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToLi
 Console.WriteLine($"{patients.Count} patients: training on {string.Join(", ", fold.Training)}; validating on {string.Join(", ", fold.Validation)}.");
 
 var context = new MLContext(seed: settings.Seed);
-var trainingOptions = LiverMriRecipe.Slices(training: true, settings.ImageSize, settings.NeighbourSlices, settings.Seed);
+var trainingOptions = LiverMriRecipe.Slices(training: true, settings.ImageSize, settings.NeighbourSlices, settings.EmptySlices, settings.Seed);
 var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
 var validationSlices = SliceLoader.Load(context, validation, LiverMriRecipe.Slices(training: false, settings.ImageSize, settings.NeighbourSlices));
 Console.WriteLine($"{trainingSlices.GetRowCount() ?? trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices " +
-                  $"(all with liver, half of those without), {validationSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} validation slices.");
+                  $"(all with liver, {settings.EmptySlices:P0} of those without), {validationSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} validation slices.");
 
 var network = settings.Preset switch
 {

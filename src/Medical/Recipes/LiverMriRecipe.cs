@@ -15,13 +15,18 @@ public static class LiverMriRecipe
     /// <summary>Neighbour slices on each side given to the network as extra channels (see <see cref="SliceLoaderOptions.NeighbourSlices"/>).</summary>
     public const int NeighbourSlices = 0;
 
+    /// <summary>Fraction of the liver-free slices kept for training (all slices with liver are kept).</summary>
+    public const double TrainingEmptySliceFraction = 0.5;
+
     /// <summary>
-    /// Slice loading: imageSize x imageSize slices with <see cref="NeighbourSlices"/> on each side; for training, all slices with
-    /// liver and half of the others (drawn with <paramref name="seed"/>), otherwise every slice.
+    /// Slice loading: imageSize x imageSize slices with <paramref name="neighbourSlices"/> on each side; for training,
+    /// all slices with liver and <paramref name="emptySliceFraction"/> of the others (drawn with <paramref name="seed"/>),
+    /// otherwise every slice.
     /// </summary>
-    public static SliceLoaderOptions Slices(bool training, int imageSize = 128, int neighbourSlices = NeighbourSlices, int seed = 1) => new()
+    public static SliceLoaderOptions Slices(bool training, int imageSize = 128, int neighbourSlices = NeighbourSlices,
+        double emptySliceFraction = TrainingEmptySliceFraction, int seed = 1) => new()
     {
-        ImageSize = imageSize, NeighbourSlices = neighbourSlices, EmptySliceFraction = training ? 0.5 : 1, Seed = seed,
+        ImageSize = imageSize, NeighbourSlices = neighbourSlices, EmptySliceFraction = training ? emptySliceFraction : 1, Seed = seed,
     };
 
     /// <summary>
