@@ -20,14 +20,16 @@ static class DataPathCase
         const int warmup = 2;
         long start = Stopwatch.GetTimestamp();
         var patients = PatientVolume.ReadFolder(dataFolder);
-        var slices = SliceLoader.Slices(patients, LiverMriRecipe.Slices(training: true));
-        var network = LiverMriRecipe.Network();
-        using var dataset = SegmentationDataset.FromArrays(slices.Select(s => s.Features).ToList(), slices.Select(s => s.Label).ToList(), network.InputChannels, 128, 128);
+        var sliceOptions = LiverMriRecipe.Slices(training: true);
+        var slices = SliceLoader.Slices(patients, sliceOptions);
+        int size = sliceOptions.ImageSize!.Value;
+        using var dataset = SegmentationDataset.FromArrays(slices.Select(s => s.Features).ToList(), slices.Select(s => s.Label).ToList(),
+            sliceOptions.Channels, size, size);
         double loadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
         var options = LiverMriRecipe.Trainer(epochs: 1);
         options.Seed = 1;
-        using var trainer = new UNetTrainer(network, options);
+        using var trainer = new UNetTrainer(LiverMriRecipe.Network(), options);
         int count = Math.Min(dataset.Count, options.BatchSize * (steps + warmup));
         using var subset = SegmentationDataset.FromTensors(dataset.Images.narrow(0, 0, count), dataset.Masks.narrow(0, 0, count));
         var timings = new StepTimings(warmup);
