@@ -42,6 +42,30 @@ public class AugmenterTests
     }
 
     [Fact]
+    public void ElasticDeformationBendsImageAndMaskAlikeWithinItsBound()
+    {
+        using var scope = NewDisposeScope();
+        var masks = zeros(4, 32, 32);
+        masks[TensorIndex.Colon, TensorIndex.Slice(10, 22), TensorIndex.Slice(8, 24)] = tensor(1f);
+        var images = masks.unsqueeze(1).clone();
+        // 0.05 of the size is 1.6 pixels at most at a control point; bicubic interpolation may overshoot a little.
+        var augmenter = new Augmenter(new AugmentationOptions { ElasticProbability = 1, MaxElasticDisplacement = 0.05, ElasticControlPoints = 5 });
+        var (movedImages, movedMasks) = augmenter.Apply(images, masks, new Random(7));
+
+        Assert.True(movedMasks.eq(0).logical_or(movedMasks.eq(1)).all().item<bool>());
+        for (int i = 0; i < 4; i++)
+            Assert.False(movedMasks[i].eq(masks[i]).all().item<bool>(), $"sample {i} was not deformed");
+        var grown = zeros(4, 32, 32);
+        grown[TensorIndex.Colon, TensorIndex.Slice(7, 25), TensorIndex.Slice(5, 27)] = tensor(1f);
+        var shrunk = zeros(4, 32, 32);
+        shrunk[TensorIndex.Colon, TensorIndex.Slice(13, 19), TensorIndex.Slice(11, 21)] = tensor(1f);
+        Assert.True(movedMasks.le(grown).all().item<bool>(), "a mask pixel moved more than 3 pixels out");
+        Assert.True(movedMasks.ge(shrunk).all().item<bool>(), "a mask pixel moved more than 3 pixels in");
+        double agreement = movedImages.squeeze(1).gt(0.5).eq(movedMasks.gt(0.5)).to(ScalarType.Float32).mean().item<float>();
+        Assert.True(agreement > 0.97, $"image and mask agree on {agreement:P1} of pixels");
+    }
+
+    [Fact]
     public void IntensityChangesTheImageOnlyAndStaysFinite()
     {
         using var scope = NewDisposeScope();

@@ -89,5 +89,9 @@ public class BadInputTests
         Assert.Contains("Dropout", Assert.Throws<ArgumentException>(() => new UNetNetwork(new UNetOptions { Dropout = 1.5 })).Message);
         Assert.Contains("AffineProbability", Assert.Throws<ArgumentException>(() =>
             new Augmenter(new AugmentationOptions { AffineProbability = 2 })).Message);
+        Assert.Contains("ElasticControlPoints", Assert.Throws<ArgumentException>(() =>
+            new Augmenter(new AugmentationOptions { ElasticProbability = 1, ElasticControlPoints = 1 })).Message);
+        Assert.Contains("WeightAveragingDecay", Assert.Throws<ArgumentException>(() =>
+            new UNetTrainer(new UNetOptions { Depth = 2, BaseFilters = 2 }, new TrainerOptions { WeightAveragingDecay = 1 })).Message);
     }
 }

@@ -80,6 +80,13 @@ public sealed class TrainerOptions
     /// <summary>At the end, put back the weights of the epoch with the best validation Dice.</summary>
     public bool KeepBestModel { get; set; } = true;
 
+    /// <summary>
+    /// Decay per step of an exponential moving average of the weights (e.g. 0.995, about the last 200 steps);
+    /// null trains without one. With it, validation, best-model keeping and the final network use the averaged
+    /// weights, which vary less from epoch to epoch than the raw ones and usually generalize better.
+    /// </summary>
+    public double? WeightAveragingDecay { get; set; }
+
     /// <summary>Seed of weights, shuffling, dropout and augmentation; a run repeats for a fixed thread count. Null picks one.</summary>
     public int? Seed { get; set; }
 
@@ -116,6 +123,8 @@ public sealed class TrainerOptions
             throw new ArgumentException($"TrainerOptions.PlateauFactor must be in (0, 1), got {PlateauFactor}.");
         if (MaxGradientNorm is { } norm && !(norm > 0))
             throw new ArgumentException($"TrainerOptions.MaxGradientNorm must be positive or null, got {norm}.");
+        if (WeightAveragingDecay is { } decay && !(decay > 0 && decay < 1))
+            throw new ArgumentException($"TrainerOptions.WeightAveragingDecay must be in (0, 1) or null, got {decay}.");
         if (EarlyStoppingPatience is < 1)
             throw new ArgumentException($"TrainerOptions.EarlyStoppingPatience must be at least 1 or null, got {EarlyStoppingPatience}.");
         if (TimeBudget is { } budget && budget <= TimeSpan.Zero)

@@ -13,6 +13,7 @@ internal sealed class TrainingState
     public double LearningRate { get; set; }
     public double PlateauBest { get; set; } = double.NegativeInfinity;
     public int PlateauEpochsWithoutImprovement { get; set; }
+    public long AveragedSteps { get; set; }
 
     public int CompletedEpochs => History.Count;
 }

@@ -14,8 +14,8 @@ namespace MLNet.UNet.Training;
 
 /// <summary>
 /// Trains a <see cref="UNetNetwork"/> on a <see cref="SegmentationDataset"/>: shuffled mini-batches, on-the-fly
-/// augmentation, Adam or AdamW with a learning-rate schedule, validation Dice after each epoch, best-model keeping
-/// and early stopping. Every step runs in its own TorchSharp dispose scope. A trainer can be saved as a checkpoint
+/// augmentation, Adam or AdamW with a learning-rate schedule, an optional moving average of the weights, validation
+/// Dice after each epoch, best-model keeping and early stopping. Every step runs in its own TorchSharp dispose scope. A trainer can be saved as a checkpoint
 /// and resumed; a resumed run repeats the uninterrupted one, because each epoch reseeds from (seed, epoch).
 /// </summary>
 public sealed class UNetTrainer : IDisposable
@@ -24,6 +24,7 @@ public sealed class UNetTrainer : IDisposable
     readonly OptimizerHelper optimizer;
     readonly LossFunction loss;
     Dictionary<string, Tensor>? bestWeights;
+    WeightAverage? average;
 
     /// <summary>Creates a network with freshly initialized weights (from the seed) and its optimizer.</summary>
     public UNetTrainer(UNetOptions network, TrainerOptions options)
@@ -89,6 +90,8 @@ public sealed class UNetTrainer : IDisposable
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
         var clock = Stopwatch.StartNew();
         var stopReason = StopReason.Completed;
+        if (options.WeightAveragingDecay is { } decay)
+            average ??= WeightAverage.Start(Network, decay);
 
         for (int epoch = state.CompletedEpochs + 1; epoch <= options.Epochs; epoch++)
         {
@@ -129,7 +132,7 @@ public sealed class UNetTrainer : IDisposable
             }
             double trainingSeconds = epochClock.Elapsed.TotalSeconds;
 
-            var (validationLoss, validationDice) = validation is null ? (null, null) : Evaluate(validation, batchSize);
+            var (validationLoss, validationDice) = validation is null ? (null, null) : EvaluateAveraged(validation, batchSize);
             var summary = new EpochSummary(epoch, lossSum / stepsPerEpoch, validationLoss, validationDice, scheduler.Current,
                 epochClock.Elapsed, stepsPerEpoch * batchSize / Math.Max(trainingSeconds, 1e-9));
             state.History.Add(summary);
@@ -140,6 +143,7 @@ public sealed class UNetTrainer : IDisposable
                 if (options.KeepBestModel)
                     SnapshotBestWeights();
             }
+            state.AveragedSteps = average?.Updates ?? 0;
             scheduler.EndEpoch(validationDice ?? -summary.TrainingLoss);
             state.LearningRate = scheduler.Current;
             state.PlateauBest = scheduler.BestMonitored;
@@ -169,6 +173,8 @@ public sealed class UNetTrainer : IDisposable
 
         if (options.KeepBestModel && bestWeights is not null)
             RestoreBestWeights();
+        else
+            average?.CopyTo(Network);
         return new TrainingResult(state.History.ToArray(), state.BestEpoch, state.BestValidationDice, stopReason);
     }
 
@@ -194,7 +200,15 @@ public sealed class UNetTrainer : IDisposable
         if (!double.IsFinite(gradientNorm))
             throw new NonFiniteLossException(epoch, step, value, gradientNorm, state.History.ToArray());
         optimizer.step();
+        average?.Update(Network);
         return value;
+    }
+
+    // Validation sees the averaged weights when there are any; training then goes on from the raw ones.
+    (double? Loss, double? Dice) EvaluateAveraged(SegmentationDataset validation, int batchSize)
+    {
+        using var averaged = average?.Apply(Network);
+        return Evaluate(validation, batchSize);
     }
 
     /// <summary>Mean loss and mean per-image Dice of the network on a dataset, in evaluation mode.</summary>
@@ -238,7 +252,7 @@ public sealed class UNetTrainer : IDisposable
     }
 
     /// <summary>Writes network, optimizer state, best weights, options and history atomically to <paramref name="path"/>.</summary>
-    public void SaveCheckpoint(string path) => CheckpointFile.Save(path, state, Network, optimizer, bestWeights);
+    public void SaveCheckpoint(string path) => CheckpointFile.Save(path, state, Network, optimizer, bestWeights, average?.Values);
 
     /// <summary>Loads a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Fit"/> then continues after its last epoch.</summary>
     /// <param name="path">Checkpoint file.</param>
@@ -253,6 +267,8 @@ public sealed class UNetTrainer : IDisposable
         {
             contents.RestoreNetwork(trainer.Network);
             trainer.bestWeights = contents.RestoreBest(trainer.Network);
+            if (contents.RestoreAveraged(trainer.Network) is { } averaged)
+                trainer.average = WeightAverage.Resume(averaged, contents.State.Trainer.WeightAveragingDecay!.Value, contents.State.AveragedSteps);
             contents.RestoreOptimizer(trainer.optimizer);
             return trainer;
         }
@@ -291,12 +307,14 @@ public sealed class UNetTrainer : IDisposable
             throw new ArgumentException($"The {role} masks are labelled for {data.Classes} classes; the network has {net.OutputClasses}.");
     }
 
+    // The weights that were validated: the averaged ones when there are any.
     void SnapshotBestWeights()
     {
         DisposeBestWeights();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        bestWeights = Network.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
+        var validated = average?.Values ?? Network.state_dict();
+        bestWeights = validated.ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
     }
 
     void RestoreBestWeights()
@@ -328,6 +346,7 @@ public sealed class UNetTrainer : IDisposable
     public void Dispose()
     {
         DisposeBestWeights();
+        average?.Dispose();
         optimizer.Dispose();
         Network.Dispose();
     }

@@ -27,6 +27,19 @@ public sealed class AugmentationOptions
     /// <summary>Largest shift of the affine transform, as a fraction of the image size.</summary>
     public double MaxShiftFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// Probability of an elastic deformation: a smooth random displacement field, interpolated (bicubic) from
+    /// <see cref="ElasticControlPoints"/> x <see cref="ElasticControlPoints"/> random displacements, as in the
+    /// original U-Net paper, where it taught the network to tolerate the shape variation of a few training images.
+    /// </summary>
+    public double ElasticProbability { get; set; }
+
+    /// <summary>Largest displacement of a control point, as a fraction of the image size, either way on each axis.</summary>
+    public double MaxElasticDisplacement { get; set; } = 0.03;
+
+    /// <summary>Control points of the displacement field on each axis (more points give a finer, more local deformation).</summary>
+    public int ElasticControlPoints { get; set; } = 4;
+
     /// <summary>Probability of a brightness change.</summary>
     public double BrightnessProbability { get; set; }
 
@@ -68,7 +81,8 @@ public sealed class AugmentationOptions
     /// <summary>True when any transform has a probability above 0.</summary>
     public bool Enabled => Geometric || Intensity;
 
-    internal bool Geometric => HorizontalFlipProbability > 0 || VerticalFlipProbability > 0 || Rotate90Probability > 0 || AffineProbability > 0;
+    internal bool Geometric => HorizontalFlipProbability > 0 || VerticalFlipProbability > 0 || Rotate90Probability > 0 || AffineProbability > 0
+        || ElasticProbability > 0;
 
     internal bool Intensity => BrightnessProbability > 0 || ContrastProbability > 0 || GammaProbability > 0 || NoiseProbability > 0;
 
@@ -82,6 +96,7 @@ public sealed class AugmentationOptions
         {
             (nameof(HorizontalFlipProbability), HorizontalFlipProbability), (nameof(VerticalFlipProbability), VerticalFlipProbability),
             (nameof(Rotate90Probability), Rotate90Probability), (nameof(AffineProbability), AffineProbability),
+            (nameof(ElasticProbability), ElasticProbability),
             (nameof(BrightnessProbability), BrightnessProbability), (nameof(ContrastProbability), ContrastProbability),
             (nameof(GammaProbability), GammaProbability), (nameof(NoiseProbability), NoiseProbability),
         })
@@ -90,11 +105,14 @@ public sealed class AugmentationOptions
         foreach (var (name, value, max) in new[]
         {
             (nameof(MaxRotationDegrees), MaxRotationDegrees, 180.0), (nameof(MaxScaleChange), MaxScaleChange, 0.9),
-            (nameof(MaxShiftFraction), MaxShiftFraction, 1.0), (nameof(MaxBrightnessShift), MaxBrightnessShift, 10.0),
+            (nameof(MaxShiftFraction), MaxShiftFraction, 1.0), (nameof(MaxElasticDisplacement), MaxElasticDisplacement, 0.25),
+            (nameof(MaxBrightnessShift), MaxBrightnessShift, 10.0),
             (nameof(MaxContrastChange), MaxContrastChange, 0.9), (nameof(MaxGammaChange), MaxGammaChange, 10.0),
             (nameof(NoiseStandardDeviation), NoiseStandardDeviation, 10.0),
         })
             if (!(value >= 0 && value <= max))
                 throw new ArgumentException($"AugmentationOptions.{name} must be in [0, {max}], got {value}.");
+        if (ElasticControlPoints is < 2 or > 64)
+            throw new ArgumentException($"AugmentationOptions.ElasticControlPoints must be in [2, 64], got {ElasticControlPoints}.");
     }
 }

@@ -5,8 +5,8 @@ namespace MLNet.UNet.Transforms;
 
 /// <summary>
 /// Applies <see cref="AugmentationOptions"/> to a batch in a few native operations: all geometric transforms of a
-/// sample are composed into one affine matrix and resampled once (bilinear for images, nearest for masks, so
-/// labels stay labels); intensity changes are per-sample parameters, identity where a sample was not drawn.
+/// sample are composed into one sampling grid (an affine matrix plus an optional elastic displacement) and resampled
+/// once (bilinear for images, nearest for masks, so labels stay labels); intensity changes are per-sample parameters, identity where a sample was not drawn.
 /// Random choices come from the given <see cref="Random"/> and libtorch's generator, so a seeded run repeats.
 /// </summary>
 public sealed class Augmenter
@@ -34,20 +34,47 @@ public sealed class Augmenter
     (Tensor, Tensor) Resample(Tensor images, Tensor masks, Random random)
     {
         long n = images.shape[0], height = images.shape[2], width = images.shape[3];
+        int controlValues = 2 * options.ElasticControlPoints * options.ElasticControlPoints;
         var theta = new float[n * 6];
+        float[]? displacements = null;
         bool any = false;
         for (int i = 0; i < n; i++)
         {
             var matrix = SampleMatrix(random, height, width, out bool changed);
             any |= changed;
             Array.Copy(matrix, 0, theta, i * 6, 6);
+            // Drawn only when enabled, so that runs without elastic deformation repeat those of earlier versions.
+            if (options.ElasticProbability > 0 && random.NextDouble() < options.ElasticProbability)
+            {
+                displacements ??= new float[n * controlValues];
+                SampleDisplacements(random, displacements.AsSpan(i * controlValues, controlValues));
+                any = true;
+            }
         }
         if (!any)
             return (images, masks);
         var grid = functional.affine_grid(tensor(theta, [n, 2, 3]), [n, 1, height, width], align_corners: false);
+        if (displacements is not null)
+            grid = grid.add(DisplacementField(displacements, n, height, width));
         var movedImages = functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, false);
         var movedMasks = functional.grid_sample(masks.unsqueeze(1), grid, GridSampleMode.Nearest, GridSamplePaddingMode.Reflection, false);
         return (movedImages, movedMasks.squeeze(1));
+    }
+
+    // Control-point displacements in normalized units, where the image spans 2.
+    void SampleDisplacements(Random random, Span<float> values)
+    {
+        for (int k = 0; k < values.Length; k++)
+            values[k] = (float)((random.NextDouble() * 2 - 1) * options.MaxElasticDisplacement * 2);
+    }
+
+    // N x H x W x 2 displacement, in the (x, y) order of the sampling grid; zero for samples not drawn.
+    Tensor DisplacementField(float[] displacements, long n, long height, long width)
+    {
+        int points = options.ElasticControlPoints;
+        var controls = tensor(displacements, [n, 2, points, points]);
+        var field = functional.interpolate(controls, [height, width], mode: InterpolationMode.Bicubic, align_corners: true);
+        return field.permute(0, 2, 3, 1);
     }
 
     // The 2 x 3 matrix maps output coordinates to input coordinates in [-1, 1]. Rotations are made in pixel
