@@ -46,6 +46,10 @@ internal static class TrainCommand
         loss.AcceptOnlyFromAmong("bce", "dice", "bce-dice");
         var augment = new Option<string>("--augment") { Description = "none or default (flips, small affine, intensity).", DefaultValueFactory = _ => "default" };
         augment.AcceptOnlyFromAmong("none", "default");
+        var weightAveraging = new Option<double?>("--weight-averaging")
+        {
+            Description = "Decay per step of a moving average of the weights (e.g. 0.995); the averaged weights are validated and saved.",
+        };
         var validation = new Option<double>("--validation") { Description = "Fraction held out for validation (of patients, for volumes).", DefaultValueFactory = _ => 0.2 };
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
         var seed = new Option<int>("--seed") { Description = "Seed: same seed and threads give the same model.", DefaultValueFactory = _ => 1 };
@@ -64,7 +68,7 @@ internal static class TrainCommand
             """)
         {
             images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, epochs, batchSize, learningRate,
-            schedule, loss, augment, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
+            schedule, loss, augment, weightAveraging, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
         {
@@ -84,6 +88,8 @@ internal static class TrainCommand
             double fraction = result.GetValue(validation);
             if (!(fraction >= 0 && fraction < 1))
                 throw new ArgumentException($"--validation must be in [0, 1), got {fraction}.");
+            if (result.GetValue(weightAveraging) is { } decay && !(decay > 0 && decay < 1))
+                throw new ArgumentException($"--weight-averaging must be in (0, 1), got {decay}; 0.995 averages about the last 200 steps.");
             environment.ApplyThreads(result.GetValue(threads));
             var trainer = new TrainerOptions
             {
@@ -98,6 +104,7 @@ internal static class TrainCommand
                     "bce" => SegmentationLoss.BinaryCrossEntropy, "dice" => SegmentationLoss.SoftDice, _ => SegmentationLoss.BinaryCrossEntropyPlusDice,
                 },
                 Augmentation = result.GetValue(augment) == "none" ? AugmentationOptions.None : AugmentationOptions.Default,
+                WeightAveragingDecay = result.GetValue(weightAveraging),
                 EarlyStoppingPatience = result.GetValue(earlyStopping),
                 TimeBudget = result.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
             };

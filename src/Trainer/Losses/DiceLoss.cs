@@ -5,7 +5,9 @@ namespace MLNet.UNet.Losses;
 
 /// <summary>
 /// Soft Dice loss: 1 - (2 sum(p t) + s) / (sum(p) + sum(t) + s) per image and class, averaged, where p are the
-/// probabilities and t the one-hot target. The smoothing s keeps empty masks from dividing by zero.
+/// probabilities and t the one-hot target. The smoothing s keeps empty masks from dividing by zero. In batch mode
+/// the sums run over the whole batch, as nnU-Net's "batch Dice" does: slices that hold only a sliver of the organ
+/// then weigh by their pixels, like they do in a volume's Dice, instead of as much as a full slice.
 /// </summary>
 public static class DiceLoss
 {
@@ -13,7 +15,11 @@ public static class DiceLoss
     public const double DefaultSmoothing = 1.0;
 
     /// <summary>Mean soft Dice loss. <paramref name="masks"/> is N x H x W (0/1, or class indices).</summary>
-    public static Tensor Compute(Tensor logits, Tensor masks, double smoothing = DefaultSmoothing)
+    /// <param name="logits">N x K x H x W network output.</param>
+    /// <param name="masks">N x H x W targets.</param>
+    /// <param name="smoothing">Added to numerator and denominator.</param>
+    /// <param name="overBatch">Sum over the batch and average over classes only (batch Dice).</param>
+    public static Tensor Compute(Tensor logits, Tensor masks, double smoothing = DefaultSmoothing, bool overBatch = false)
     {
         Tensor probabilities, target;
         if (logits.shape[1] == 1)
@@ -26,7 +32,7 @@ public static class DiceLoss
             probabilities = functional.softmax(logits, 1);
             target = functional.one_hot(masks.to(ScalarType.Int64), logits.shape[1]).permute(0, 3, 1, 2).to(logits.dtype);
         }
-        var sumDims = new long[] { 2, 3 };
+        long[] sumDims = overBatch ? [0, 2, 3] : [2, 3];
         var intersection = probabilities.mul(target).sum(sumDims);
         var total = probabilities.sum(sumDims).add(target.sum(sumDims));
         var dice = intersection.mul(2).add(smoothing).div(total.add(smoothing));

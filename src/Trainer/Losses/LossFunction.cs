@@ -8,9 +8,14 @@ public sealed class LossFunction
     readonly SegmentationLoss kind;
     readonly double crossEntropyWeight;
     readonly double diceWeight;
+    readonly bool batchDice;
 
     /// <summary>Creates the loss; the weights apply to <see cref="SegmentationLoss.BinaryCrossEntropyPlusDice"/>.</summary>
-    public LossFunction(SegmentationLoss kind, double crossEntropyWeight = 0.5, double diceWeight = 0.5)
+    /// <param name="kind">Which loss.</param>
+    /// <param name="crossEntropyWeight">Weight of cross-entropy in the sum.</param>
+    /// <param name="diceWeight">Weight of soft Dice in the sum.</param>
+    /// <param name="batchDice">Soft Dice over the whole batch instead of per image (see <see cref="DiceLoss"/>).</param>
+    public LossFunction(SegmentationLoss kind, double crossEntropyWeight = 0.5, double diceWeight = 0.5, bool batchDice = false)
     {
         if (!Enum.IsDefined(kind))
             throw new ArgumentException($"Unknown loss {kind}.");
@@ -20,14 +25,15 @@ public sealed class LossFunction
         this.kind = kind;
         this.crossEntropyWeight = crossEntropyWeight;
         this.diceWeight = diceWeight;
+        this.batchDice = batchDice;
     }
 
     /// <summary>The scalar loss for logits N x K x H x W and masks N x H x W.</summary>
     public Tensor Compute(Tensor logits, Tensor masks) => kind switch
     {
         SegmentationLoss.BinaryCrossEntropy => CrossEntropyLoss.Compute(logits, masks),
-        SegmentationLoss.SoftDice => DiceLoss.Compute(logits, masks),
+        SegmentationLoss.SoftDice => DiceLoss.Compute(logits, masks, overBatch: batchDice),
         _ => CrossEntropyLoss.Compute(logits, masks).mul(crossEntropyWeight)
-            .add(DiceLoss.Compute(logits, masks).mul(diceWeight)),
+            .add(DiceLoss.Compute(logits, masks, overBatch: batchDice).mul(diceWeight)),
     };
 }

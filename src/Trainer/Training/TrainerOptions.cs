@@ -68,6 +68,12 @@ public sealed class TrainerOptions
     /// <summary>Weight of soft Dice in <see cref="SegmentationLoss.BinaryCrossEntropyPlusDice"/>.</summary>
     public double DiceWeight { get; set; } = 0.5;
 
+    /// <summary>
+    /// Soft Dice over the whole batch instead of per image (nnU-Net's "batch Dice"): closer to a volume's Dice when
+    /// many slices hold little or none of the organ.
+    /// </summary>
+    public bool BatchDice { get; set; }
+
     /// <summary>Gradients are rescaled so that their global L2 norm is at most this; null disables clipping.</summary>
     public double? MaxGradientNorm { get; set; }
 

@@ -45,7 +45,7 @@ public sealed class UNetTrainer : IDisposable
             ? (OptimizerHelper)
               optim.AdamW(parameters, state.Trainer.LearningRate, weight_decay: state.Trainer.WeightDecay)
             : optim.Adam(parameters, state.Trainer.LearningRate, weight_decay: state.Trainer.WeightDecay);
-        loss = new LossFunction(state.Trainer.Loss, state.Trainer.CrossEntropyWeight, state.Trainer.DiceWeight);
+        loss = new LossFunction(state.Trainer.Loss, state.Trainer.CrossEntropyWeight, state.Trainer.DiceWeight, state.Trainer.BatchDice);
     }
 
     /// <summary>The network being trained.</summary>
