@@ -17,6 +17,12 @@ internal sealed record LiverMriSettings
     public int ValidationPatients { get; init; } = 3;
     public int Seed { get; init; } = 1;
 
+    /// <summary>Weight-averaging decay; 0 turns it off; null keeps the recipe's.</summary>
+    public double? WeightAveraging { get; init; }
+
+    /// <summary>Soft Dice over the batch (true) or per image (false); null keeps the recipe's.</summary>
+    public bool? BatchDice { get; init; }
+
     public static LiverMriSettings? Parse(string[] args)
     {
         var settings = new LiverMriSettings();
@@ -37,6 +43,14 @@ internal sealed record LiverMriSettings
                     "--empty-slices" => settings with { EmptySlices = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
                     "--seed" => settings with { Seed = int.Parse(Next()) },
+                    "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                    "--dice" => settings with
+                    {
+                        BatchDice = Next() switch
+                        {
+                            "batch" => true, "image" => false, var other => throw new ArgumentException($"--dice must be batch or image, got '{other}'."),
+                        },
+                    },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };
             }
@@ -48,13 +62,16 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--empty-slices must be in [0, 1], got {settings.EmptySlices}.");
             if (settings.NeighbourSlices is < 0 or > SliceLoader.MaxNeighbourSlices)
                 throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {settings.NeighbourSlices}.");
+            if (settings.WeightAveraging is { } decay && !(decay >= 0 && decay < 1))
+                throw new ArgumentException($"--weight-averaging must be in [0, 1) (0 turns it off), got {decay}.");
             return settings;
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
-                                    "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]");
+                                    "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
+                                    "[--weight-averaging DECAY] [--dice batch|image]");
             return null;
         }
     }
