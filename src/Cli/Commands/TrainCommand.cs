@@ -44,6 +44,8 @@ internal static class TrainCommand
         schedule.AcceptOnlyFromAmong("constant", "cosine", "plateau");
         var loss = new Option<string>("--loss") { Description = "bce, dice or bce-dice.", DefaultValueFactory = _ => "bce-dice" };
         loss.AcceptOnlyFromAmong("bce", "dice", "bce-dice");
+        var dice = new Option<string>("--dice") { Description = "Soft Dice per image or over the batch (closer to a volume's Dice).", DefaultValueFactory = _ => "image" };
+        dice.AcceptOnlyFromAmong("image", "batch");
         var augment = new Option<string>("--augment") { Description = "none or default (flips, small affine, intensity).", DefaultValueFactory = _ => "default" };
         augment.AcceptOnlyFromAmong("none", "default");
         var weightAveraging = new Option<double?>("--weight-averaging")
@@ -68,7 +70,7 @@ internal static class TrainCommand
             """)
         {
             images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, epochs, batchSize, learningRate,
-            schedule, loss, augment, weightAveraging, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
+            schedule, loss, dice, augment, weightAveraging, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
         {
@@ -103,6 +105,7 @@ internal static class TrainCommand
                 {
                     "bce" => SegmentationLoss.BinaryCrossEntropy, "dice" => SegmentationLoss.SoftDice, _ => SegmentationLoss.BinaryCrossEntropyPlusDice,
                 },
+                BatchDice = result.GetValue(dice) == "batch",
                 Augmentation = result.GetValue(augment) == "none" ? AugmentationOptions.None : AugmentationOptions.Default,
                 WeightAveragingDecay = result.GetValue(weightAveraging),
                 EarlyStoppingPatience = result.GetValue(earlyStopping),

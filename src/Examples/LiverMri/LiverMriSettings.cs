@@ -20,6 +20,9 @@ internal sealed record LiverMriSettings
     /// <summary>Weight-averaging decay; 0 turns it off; null keeps the recipe's.</summary>
     public double? WeightAveraging { get; init; }
 
+    /// <summary>Probability of elastic deformation; null keeps the recipe's.</summary>
+    public double? Elastic { get; init; }
+
     /// <summary>Soft Dice over the batch (true) or per image (false); null keeps the recipe's.</summary>
     public bool? BatchDice { get; init; }
 
@@ -44,6 +47,7 @@ internal sealed record LiverMriSettings
                     "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
                     "--seed" => settings with { Seed = int.Parse(Next()) },
                     "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                    "--elastic" => settings with { Elastic = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--dice" => settings with
                     {
                         BatchDice = Next() switch
@@ -62,6 +66,8 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--empty-slices must be in [0, 1], got {settings.EmptySlices}.");
             if (settings.NeighbourSlices is < 0 or > SliceLoader.MaxNeighbourSlices)
                 throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {settings.NeighbourSlices}.");
+            if (settings.Elastic is { } elastic && !(elastic is >= 0 and <= 1))
+                throw new ArgumentException($"--elastic must be a probability in [0, 1], got {elastic}.");
             if (settings.WeightAveraging is { } decay && !(decay >= 0 && decay < 1))
                 throw new ArgumentException($"--weight-averaging must be in [0, 1) (0 turns it off), got {decay}.");
             return settings;
@@ -71,7 +77,7 @@ internal sealed record LiverMriSettings
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
-                                    "[--weight-averaging DECAY] [--dice batch|image]");
+                                    "[--weight-averaging DECAY] [--elastic P] [--dice batch|image]");
             return null;
         }
     }

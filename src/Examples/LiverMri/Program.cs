@@ -15,7 +15,7 @@ using MLNet.UNet.Visualization;
 // validation patients in 3D, and writes metrics, overlays, a training curve and the model zip.
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
 //        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
-//        [--weight-averaging DECAY] [--dice batch|image]
+//        [--weight-averaging DECAY] [--elastic P] [--dice batch|image]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
     return 1;
@@ -53,6 +53,7 @@ var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(setti
 if (settings.WeightAveraging is { } decay)
     trainer.WeightAveragingDecay = decay > 0 ? decay : null;
 trainer.BatchDice = settings.BatchDice ?? trainer.BatchDice;
+trainer.Augmentation.ElasticProbability = settings.Elastic ?? trainer.Augmentation.ElasticProbability;
 var progress = new ConsoleProgress();
 var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
     {
@@ -63,6 +64,7 @@ var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
 Console.WriteLine($"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm) on {settings.ImageSize}x{settings.ImageSize} slices " +
                   $"with {network.InputChannels} channel(s) ({settings.NeighbourSlices} neighbour slice(s) on each side), " +
                   $"{(trainer.BatchDice ? "batch" : "per-image")} Dice, weight averaging {trainer.WeightAveragingDecay?.ToString() ?? "off"}, " +
+                  $"elastic deformation {trainer.Augmentation.ElasticProbability:P0} of slices, " +
                   $"up to {settings.Epochs} epochs or {settings.Minutes} minutes ...");
 var model = pipeline.Fit(trainingSlices);
 var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
