@@ -268,7 +268,15 @@ public sealed class UNetTrainer : IDisposable
             contents.RestoreNetwork(trainer.Network);
             trainer.bestWeights = contents.RestoreBest(trainer.Network);
             if (contents.RestoreAveraged(trainer.Network) is { } averaged)
-                trainer.average = WeightAverage.Resume(averaged, contents.State.Trainer.WeightAveragingDecay!.Value, contents.State.AveragedSteps);
+            {
+                if (contents.State.Trainer.WeightAveragingDecay is not { } decay)
+                {
+                    foreach (var tensor in averaged.Values)
+                        tensor.Dispose();
+                    throw new InvalidDataException($"'{path}' holds averaged weights but no WeightAveragingDecay in its options.");
+                }
+                trainer.average = WeightAverage.Resume(averaged, decay, contents.State.AveragedSteps);
+            }
             contents.RestoreOptimizer(trainer.optimizer);
             return trainer;
         }
