@@ -271,8 +271,7 @@ public sealed class UNetTrainer : IDisposable
             {
                 if (contents.State.Trainer.WeightAveragingDecay is not { } decay)
                 {
-                    foreach (var tensor in averaged.Values)
-                        tensor.Dispose();
+                    WeightSet.Dispose(averaged);
                     throw new InvalidDataException($"'{path}' holds averaged weights but no WeightAveragingDecay in its options.");
                 }
                 trainer.average = WeightAverage.Resume(averaged, decay, contents.State.AveragedSteps);
@@ -319,25 +318,16 @@ public sealed class UNetTrainer : IDisposable
     void SnapshotBestWeights()
     {
         DisposeBestWeights();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var validated = average?.Values ?? Network.state_dict();
-        bestWeights = validated.ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
+        bestWeights = WeightSet.Clone(average?.Values ?? Network.state_dict());
     }
 
-    void RestoreBestWeights()
-    {
-        using var noGrad = no_grad();
-        foreach (var (name, value) in Network.state_dict())
-            value.copy_(bestWeights![name]);
-    }
+    void RestoreBestWeights() => WeightSet.CopyInto(Network, bestWeights!);
 
     void DisposeBestWeights()
     {
         if (bestWeights is null)
             return;
-        foreach (var tensor in bestWeights.Values)
-            tensor.Dispose();
+        WeightSet.Dispose(bestWeights);
         bestWeights = null;
     }
 

@@ -27,7 +27,7 @@ internal sealed class WeightAverage : IDisposable
     public IReadOnlyDictionary<string, Tensor> Values => averages;
 
     /// <summary>Starts an average at the network's current weights, counted as zero updates.</summary>
-    public static WeightAverage Start(UNetNetwork network, double decay) => new(decay, CopyState(network), 0);
+    public static WeightAverage Start(UNetNetwork network, double decay) => new(decay, WeightSet.Clone(network.state_dict()), 0);
 
     /// <summary>Continues an average read from a checkpoint; takes ownership of <paramref name="values"/>.</summary>
     public static WeightAverage Resume(Dictionary<string, Tensor> values, double decay, long updates) => new(decay, values, updates);
@@ -52,43 +52,23 @@ internal sealed class WeightAverage : IDisposable
     /// <summary>Puts the averaged weights into the network until the returned scope is disposed.</summary>
     public IDisposable Apply(UNetNetwork network)
     {
-        var own = CopyState(network);
-        CopyInto(network, averages);
+        var own = WeightSet.Clone(network.state_dict());
+        WeightSet.CopyInto(network, averages);
         return new Restore(network, own);
     }
 
     /// <summary>Puts the averaged weights into the network for good.</summary>
-    public void CopyTo(UNetNetwork network) => CopyInto(network, averages);
-
-    static Dictionary<string, Tensor> CopyState(UNetNetwork network)
-    {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        return network.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
-    }
-
-    static void CopyInto(UNetNetwork network, IReadOnlyDictionary<string, Tensor> values)
-    {
-        using var noGrad = no_grad();
-        foreach (var (name, value) in network.state_dict())
-            value.copy_(values[name]);
-    }
-
-    static void DisposeAll(Dictionary<string, Tensor> values)
-    {
-        foreach (var tensor in values.Values)
-            tensor.Dispose();
-    }
+    public void CopyTo(UNetNetwork network) => WeightSet.CopyInto(network, averages);
 
     /// <inheritdoc />
-    public void Dispose() => DisposeAll(averages);
+    public void Dispose() => WeightSet.Dispose(averages);
 
     sealed class Restore(UNetNetwork network, Dictionary<string, Tensor> own) : IDisposable
     {
         public void Dispose()
         {
-            CopyInto(network, own);
-            DisposeAll(own);
+            WeightSet.CopyInto(network, own);
+            WeightSet.Dispose(own);
         }
     }
 }
