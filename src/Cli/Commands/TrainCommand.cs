@@ -56,6 +56,10 @@ internal static class TrainCommand
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
         var seed = new Option<int>("--seed") { Description = "Seed: same seed and threads give the same model.", DefaultValueFactory = _ => 1 };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; training stops after the epoch that passes it." };
+        var fitSchedule = new Option<bool>("--fit-schedule-to-time")
+        {
+            Description = "With --minutes and the cosine schedule: anneal the learning rate over the minutes, not the epochs (give more --epochs than fit).",
+        };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output folder." };
         var threads = CommandOptions.Threads();
         var maxPixels = CommandOptions.MaxImagePixels();
@@ -70,7 +74,7 @@ internal static class TrainCommand
             """)
         {
             images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, epochs, batchSize, learningRate,
-            schedule, loss, dice, augment, weightAveraging, validation, earlyStopping, seed, minutes, resume, threads, maxPixels,
+            schedule, loss, dice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
         {
@@ -92,6 +96,8 @@ internal static class TrainCommand
                 throw new ArgumentException($"--validation must be in [0, 1), got {fraction}.");
             if (result.GetValue(weightAveraging) is { } decay && !(decay > 0 && decay < 1))
                 throw new ArgumentException($"--weight-averaging must be in (0, 1), got {decay}; 0.995 averages about the last 200 steps.");
+            if (result.GetValue(fitSchedule) && (result.GetValue(minutes) is null || result.GetValue(schedule) != "cosine"))
+                throw new ArgumentException($"--fit-schedule-to-time needs --minutes and --schedule cosine (got {(result.GetValue(minutes) is null ? "no --minutes" : "--schedule " + result.GetValue(schedule))}).");
             environment.ApplyThreads(result.GetValue(threads));
             var trainer = new TrainerOptions
             {
@@ -110,6 +116,7 @@ internal static class TrainCommand
                 WeightAveragingDecay = result.GetValue(weightAveraging),
                 EarlyStoppingPatience = result.GetValue(earlyStopping),
                 TimeBudget = result.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+                FitScheduleToTimeBudget = result.GetValue(fitSchedule),
             };
             trainer.Validate();
             var folder = result.GetValue(output)!;

@@ -26,6 +26,12 @@ internal sealed record LiverMriSettings
     /// <summary>Soft Dice over the batch (true) or per image (false); null keeps the recipe's.</summary>
     public bool? BatchDice { get; init; }
 
+    /// <summary>Filters of the first level; null keeps the preset's.</summary>
+    public int? BaseFilters { get; init; }
+
+    /// <summary>Anneal the cosine schedule over the time budget rather than over the epochs.</summary>
+    public bool FitScheduleToTime { get; init; }
+
     public static LiverMriSettings? Parse(string[] args)
     {
         var settings = new LiverMriSettings();
@@ -47,6 +53,8 @@ internal sealed record LiverMriSettings
                     "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
                     "--seed" => settings with { Seed = int.Parse(Next()) },
                     "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                    "--base-filters" => settings with { BaseFilters = int.Parse(Next()) },
+                    "--fit-schedule-to-time" => settings with { FitScheduleToTime = true },
                     "--elastic" => settings with { Elastic = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--dice" => settings with
                     {
@@ -70,6 +78,8 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--elastic must be a probability in [0, 1], got {elastic}.");
             if (settings.WeightAveraging is { } decay && !(decay >= 0 && decay < 1))
                 throw new ArgumentException($"--weight-averaging must be in [0, 1) (0 turns it off), got {decay}.");
+            if (settings.BaseFilters is < 1)
+                throw new ArgumentException($"--base-filters must be at least 1, got {settings.BaseFilters}.");
             return settings;
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
@@ -77,7 +87,7 @@ internal sealed record LiverMriSettings
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
-                                    "[--weight-averaging DECAY] [--elastic P] [--dice batch|image]");
+                                    "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--fit-schedule-to-time]");
             return null;
         }
     }

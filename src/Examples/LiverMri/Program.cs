@@ -15,7 +15,7 @@ using MLNet.UNet.Visualization;
 // validation patients in 3D, and writes metrics, overlays, a training curve and the model zip.
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
 //        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
-//        [--weight-averaging DECAY] [--elastic P] [--dice batch|image]
+//        [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--fit-schedule-to-time]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
     return 1;
@@ -49,11 +49,13 @@ var network = settings.Preset switch
     _ => LiverMriRecipe.Network(),
 };
 network.InputChannels = trainingOptions.Channels;
+network.BaseFilters = settings.BaseFilters ?? network.BaseFilters;
 var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(settings.Minutes));
 if (settings.WeightAveraging is { } decay)
     trainer.WeightAveragingDecay = decay > 0 ? decay : null;
 trainer.BatchDice = settings.BatchDice ?? trainer.BatchDice;
 trainer.Augmentation.ElasticProbability = settings.Elastic ?? trainer.Augmentation.ElasticProbability;
+trainer.FitScheduleToTimeBudget |= settings.FitScheduleToTime;
 var progress = new ConsoleProgress();
 var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
     {
@@ -65,7 +67,7 @@ Console.WriteLine($"Training a U-Net (depth {network.Depth}, base {network.BaseF
                   $"with {network.InputChannels} channel(s) ({settings.NeighbourSlices} neighbour slice(s) on each side), " +
                   $"{(trainer.BatchDice ? "batch" : "per-image")} Dice, weight averaging {trainer.WeightAveragingDecay?.ToString() ?? "off"}, " +
                   $"elastic deformation {trainer.Augmentation.ElasticProbability:P0} of slices, " +
-                  $"up to {settings.Epochs} epochs or {settings.Minutes} minutes ...");
+                  $"up to {settings.Epochs} epochs or {settings.Minutes} minutes{(trainer.FitScheduleToTimeBudget ? ", the learning rate annealed over the minutes" : "")} ...");
 var model = pipeline.Fit(trainingSlices);
 var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
 progress.Done();

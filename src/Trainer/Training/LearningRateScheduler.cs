@@ -22,12 +22,17 @@ internal sealed class LearningRateScheduler
     /// <summary>Epochs since the monitor last improved.</summary>
     public int EpochsWithoutImprovement { get; private set; }
 
-    /// <summary>Rate for a step, counted from 0 over the whole run.</summary>
-    public double AtStep(long step, long totalSteps)
+    /// <summary>
+    /// Rate for a step, counted from 0 over the whole run; <paramref name="budgetUsed"/> is the fraction of the time
+    /// budget spent, which moves the cosine schedule on where <see cref="TrainerOptions.FitScheduleToTimeBudget"/> is set.
+    /// </summary>
+    public double AtStep(long step, long totalSteps, double budgetUsed = 0)
     {
         if (options.Schedule == LearningRateSchedule.Cosine)
         {
             double progress = totalSteps <= 1 ? 1 : Math.Min(1, (double)step / (totalSteps - 1));
+            if (options.FitScheduleToTimeBudget)
+                progress = Math.Max(progress, Math.Min(1, budgetUsed));
             Current = options.MinLearningRate
                 + 0.5 * (options.LearningRate - options.MinLearningRate) * (1 + Math.Cos(Math.PI * progress));
         }

@@ -99,8 +99,20 @@ public sealed class TrainerOptions
     /// <summary>Augmentation of training batches.</summary>
     public AugmentationOptions Augmentation { get; set; } = AugmentationOptions.None;
 
-    /// <summary>Stop after the epoch in which this much time has passed; null for no limit.</summary>
+    /// <summary>
+    /// Stop after the epoch in which this much training time has passed, counted over the whole run (a run resumed
+    /// from a checkpoint goes on from the time already spent); null for no limit.
+    /// </summary>
     public TimeSpan? TimeBudget { get; set; }
+
+    /// <summary>
+    /// Fit the cosine schedule to <see cref="TimeBudget"/>: its progress is the larger of the fraction of steps done
+    /// and the fraction of the budget used, so the learning rate reaches <see cref="MinLearningRate"/> when the budget
+    /// runs out even where fewer than <see cref="Epochs"/> epochs fit. Set <see cref="Epochs"/> to more than will fit
+    /// and the run trains for the budget on any machine. The rate then depends on the machine's speed, so two runs
+    /// with one seed no longer repeat exactly. Needs <see cref="TimeBudget"/> and the cosine schedule.
+    /// </summary>
+    public bool FitScheduleToTimeBudget { get; set; }
 
     /// <summary>A copy that later changes to this instance do not affect.</summary>
     public TrainerOptions Clone()
@@ -135,6 +147,9 @@ public sealed class TrainerOptions
             throw new ArgumentException($"TrainerOptions.EarlyStoppingPatience must be at least 1 or null, got {EarlyStoppingPatience}.");
         if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
             throw new ArgumentException($"TrainerOptions.TimeBudget must be positive or null, got {budget}.");
+        if (FitScheduleToTimeBudget && (TimeBudget is null || Schedule != LearningRateSchedule.Cosine))
+            throw new ArgumentException(
+                $"TrainerOptions.FitScheduleToTimeBudget needs a TimeBudget and Schedule = Cosine, got TimeBudget = {TimeBudget?.ToString() ?? "null"} and Schedule = {Schedule}.");
         if (!Enum.IsDefined(Optimizer) || !Enum.IsDefined(Schedule))
             throw new ArgumentException("TrainerOptions.Optimizer or Schedule has an unknown value.");
         _ = new LossFunction(Loss, CrossEntropyWeight, DiceWeight);

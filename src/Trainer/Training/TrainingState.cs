@@ -15,5 +15,8 @@ internal sealed class TrainingState
     public int PlateauEpochsWithoutImprovement { get; set; }
     public long AveragedSteps { get; set; }
 
+    /// <summary>Training time of the epochs completed so far, over every Fit call and resume.</summary>
+    public double TrainingSeconds { get; set; }
+
     public int CompletedEpochs => History.Count;
 }

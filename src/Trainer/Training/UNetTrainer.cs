@@ -89,6 +89,9 @@ public sealed class UNetTrainer : IDisposable
         int stepsPerEpoch = StepsPerEpoch(training.Count, batchSize);
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
         var clock = Stopwatch.StartNew();
+        double secondsBefore = state.TrainingSeconds;
+        double Elapsed() => secondsBefore + clock.Elapsed.TotalSeconds;
+        double BudgetUsed() => options.TimeBudget is { } budget ? Elapsed() / budget.TotalSeconds : 0;
         var stopReason = StopReason.Completed;
         if (options.WeightAveragingDecay is { } decay)
             average ??= WeightAverage.Start(Network, decay);
@@ -108,7 +111,7 @@ public sealed class UNetTrainer : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 long globalStep = (long)(epoch - 1) * stepsPerEpoch + step - 1;
-                double rate = scheduler.AtStep(globalStep, totalSteps);
+                double rate = scheduler.AtStep(globalStep, totalSteps, BudgetUsed());
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = rate;
                 var indices = Array.ConvertAll(order.AsSpan((step - 1) * batchSize, Math.Min(batchSize, training.Count - (step - 1) * batchSize)).ToArray(), i => (long)i);
@@ -126,7 +129,7 @@ public sealed class UNetTrainer : IDisposable
                         StepSeconds = stepSeconds, DataSeconds = dataSeconds,
                         ValidationDice = state.History.LastOrDefault()?.ValidationDice, LearningRate = rate,
                         ImagesPerSecond = step * batchSize / Math.Max(seconds, 1e-9),
-                        TimeRemaining = TimeSpan.FromSeconds(perStep * ((options.Epochs - epoch) * stepsPerEpoch + stepsPerEpoch - step)),
+                        TimeRemaining = Remaining(perStep * ((options.Epochs - epoch) * stepsPerEpoch + stepsPerEpoch - step), Elapsed()),
                     });
                 }
             }
@@ -144,6 +147,7 @@ public sealed class UNetTrainer : IDisposable
                     SnapshotBestWeights();
             }
             state.AveragedSteps = average?.Updates ?? 0;
+            state.TrainingSeconds = Elapsed();
             scheduler.EndEpoch(validationDice ?? -summary.TrainingLoss);
             state.LearningRate = scheduler.Current;
             state.PlateauBest = scheduler.BestMonitored;
@@ -156,7 +160,7 @@ public sealed class UNetTrainer : IDisposable
                 EpochCompleted = true, Epoch = epoch, Epochs = options.Epochs, Step = stepsPerEpoch, StepsPerEpoch = stepsPerEpoch,
                 Loss = summary.TrainingLoss, ValidationDice = validationDice, LearningRate = scheduler.Current,
                 ImagesPerSecond = summary.ImagesPerSecond,
-                TimeRemaining = TimeSpan.FromSeconds(epochClock.Elapsed.TotalSeconds * (options.Epochs - epoch)),
+                TimeRemaining = Remaining(epochClock.Elapsed.TotalSeconds * (options.Epochs - epoch), Elapsed()),
             });
 
             if (options.EarlyStoppingPatience is { } patience && validationDice is not null && epoch - state.BestEpoch >= patience)
@@ -164,7 +168,7 @@ public sealed class UNetTrainer : IDisposable
                 stopReason = StopReason.EarlyStopping;
                 break;
             }
-            if (options.TimeBudget is { } budget && clock.Elapsed >= budget)
+            if (BudgetUsed() >= 1)
             {
                 stopReason = epoch < options.Epochs ? StopReason.TimeBudget : StopReason.Completed;
                 break;
@@ -177,6 +181,10 @@ public sealed class UNetTrainer : IDisposable
             average?.CopyTo(Network);
         return new TrainingResult(state.History.ToArray(), state.BestEpoch, state.BestValidationDice, stopReason);
     }
+
+    // The epochs left at the current pace, or the time budget left if that is sooner.
+    TimeSpan Remaining(double secondsForEpochsLeft, double elapsedSeconds) => TimeSpan.FromSeconds(
+        state.Trainer.TimeBudget is { } budget ? Math.Clamp(budget.TotalSeconds - elapsedSeconds, 0, secondsForEpochsLeft) : secondsForEpochsLeft);
 
     double TrainStep(SegmentationDataset training, long[] indices, Augmenter? augmenter, Random epochRandom, int epoch, int step,
         out double dataSeconds)
