@@ -18,7 +18,8 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
     {
         SyntheticShapeImages.WritePngs(In("train"), 24, 32, 32, seed: 4);
         string[] arguments = ["train", "--images", In("train"), "--output", In("model"), "--epochs", "8", "--size", "32", "--depth", "2",
-            "--base-filters", "8", "--batch-size", "4", "--augment", "none", "--weight-averaging", "0.9", "--dice", "batch"];
+            "--base-filters", "8", "--batch-size", "4", "--augment", "none", "--weight-averaging", "0.9", "--dice", "batch",
+            "--validation-dice", "pooled"];
         var random = new Random(7);
         for (int attempt = 0; attempt < 2; attempt++)
         {

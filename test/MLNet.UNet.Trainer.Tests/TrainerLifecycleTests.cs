@@ -17,7 +17,7 @@ public sealed class TrainerLifecycleTests : IDisposable
     static TrainerOptions Quick(int epochs) => new()
     {
         Epochs = epochs, BatchSize = 4, LearningRate = 1e-2, Seed = 9, Optimizer = OptimizerKind.AdamW, WeightDecay = 1e-4,
-        Schedule = LearningRateSchedule.Cosine, WeightAveragingDecay = 0.9,
+        Schedule = LearningRateSchedule.Cosine, WeightAveragingDecay = 0.9, PooledValidationDice = true,
         Augmentation = new AugmentationOptions
         {
             HorizontalFlipProbability = 0.5, Rotate90Probability = 0.5, AffineProbability = 0.5, ElasticProbability = 0.5,

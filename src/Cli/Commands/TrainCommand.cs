@@ -46,6 +46,12 @@ internal static class TrainCommand
         loss.AcceptOnlyFromAmong("bce", "dice", "bce-dice");
         var dice = new Option<string>("--dice") { Description = "Soft Dice per image or over the batch (closer to a volume's Dice).", DefaultValueFactory = _ => "image" };
         dice.AcceptOnlyFromAmong("image", "batch");
+        var validationDice = new Option<string>("--validation-dice")
+        {
+            Description = "Validation Dice (which picks the kept epoch): the mean of the images' or pooled over all validation pixels.",
+            DefaultValueFactory = _ => "image",
+        };
+        validationDice.AcceptOnlyFromAmong("image", "pooled");
         var augment = new Option<string>("--augment") { Description = "none or default (flips, small affine, intensity).", DefaultValueFactory = _ => "default" };
         augment.AcceptOnlyFromAmong("none", "default");
         var weightAveraging = new Option<double?>("--weight-averaging")
@@ -74,7 +80,7 @@ internal static class TrainCommand
             """)
         {
             images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, epochs, batchSize, learningRate,
-            schedule, loss, dice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, resume, threads, maxPixels,
+            schedule, loss, dice, validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
         {
@@ -112,6 +118,7 @@ internal static class TrainCommand
                     "bce" => SegmentationLoss.BinaryCrossEntropy, "dice" => SegmentationLoss.SoftDice, _ => SegmentationLoss.BinaryCrossEntropyPlusDice,
                 },
                 BatchDice = result.GetValue(dice) == "batch",
+                PooledValidationDice = result.GetValue(validationDice) == "pooled",
                 Augmentation = result.GetValue(augment) == "none" ? AugmentationOptions.None : AugmentationOptions.Default,
                 WeightAveragingDecay = result.GetValue(weightAveraging),
                 EarlyStoppingPatience = result.GetValue(earlyStopping),

@@ -26,6 +26,9 @@ internal sealed record LiverMriSettings
     /// <summary>Soft Dice over the batch (true) or per image (false); null keeps the recipe's.</summary>
     public bool? BatchDice { get; init; }
 
+    /// <summary>Validation Dice pooled over all slices (true) or the mean of the slices' (false); null keeps the recipe's.</summary>
+    public bool? PooledValidationDice { get; init; }
+
     /// <summary>Filters of the first level; null keeps the preset's.</summary>
     public int? BaseFilters { get; init; }
 
@@ -54,6 +57,13 @@ internal sealed record LiverMriSettings
                     "--seed" => settings with { Seed = int.Parse(Next()) },
                     "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--base-filters" => settings with { BaseFilters = int.Parse(Next()) },
+                    "--validation-dice" => settings with
+                    {
+                        PooledValidationDice = Next() switch
+                        {
+                            "pooled" => true, "image" => false, var other => throw new ArgumentException($"--validation-dice must be pooled or image, got '{other}'."),
+                        },
+                    },
                     "--fit-schedule-to-time" => settings with { FitScheduleToTime = true },
                     "--elastic" => settings with { Elastic = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--dice" => settings with
@@ -87,7 +97,7 @@ internal sealed record LiverMriSettings
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
-                                    "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--fit-schedule-to-time]");
+                                    "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image] [--fit-schedule-to-time]");
             return null;
         }
     }

@@ -15,7 +15,8 @@ using MLNet.UNet.Visualization;
 // validation patients in 3D, and writes metrics, overlays, a training curve and the model zip.
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
 //        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
-//        [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--fit-schedule-to-time]
+//        [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image]
+//        [--fit-schedule-to-time]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
     return 1;
@@ -56,6 +57,7 @@ if (settings.WeightAveraging is { } decay)
 trainer.BatchDice = settings.BatchDice ?? trainer.BatchDice;
 trainer.Augmentation.ElasticProbability = settings.Elastic ?? trainer.Augmentation.ElasticProbability;
 trainer.FitScheduleToTimeBudget |= settings.FitScheduleToTime;
+trainer.PooledValidationDice = settings.PooledValidationDice ?? trainer.PooledValidationDice;
 var progress = new ConsoleProgress();
 var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
     {
@@ -65,7 +67,7 @@ var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
     .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
 Console.WriteLine($"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm) on {settings.ImageSize}x{settings.ImageSize} slices " +
                   $"with {network.InputChannels} channel(s) ({settings.NeighbourSlices} neighbour slice(s) on each side), " +
-                  $"{(trainer.BatchDice ? "batch" : "per-image")} Dice, weight averaging {trainer.WeightAveragingDecay?.ToString() ?? "off"}, " +
+                  $"{(trainer.BatchDice ? "batch" : "per-image")} Dice, {(trainer.PooledValidationDice ? "pooled" : "per-slice")} validation Dice, weight averaging {trainer.WeightAveragingDecay?.ToString() ?? "off"}, " +
                   $"elastic deformation {trainer.Augmentation.ElasticProbability:P0} of slices, " +
                   $"up to {settings.Epochs} epochs or {settings.Minutes} minutes{(trainer.FitScheduleToTimeBudget ? ", the learning rate annealed over the minutes" : "")} ...");
 var model = pipeline.Fit(trainingSlices);

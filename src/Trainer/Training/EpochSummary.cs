@@ -4,7 +4,10 @@ namespace MLNet.UNet.Training;
 /// <param name="Epoch">Epoch number, from 1.</param>
 /// <param name="TrainingLoss">Mean training loss over the epoch's steps.</param>
 /// <param name="ValidationLoss">Mean validation loss, if there is validation data.</param>
-/// <param name="ValidationDice">Mean per-image validation Dice, if there is validation data.</param>
+/// <param name="ValidationDice">
+/// Validation Dice, if there is validation data: the mean of the images' Dice, or the pooled Dice where
+/// <see cref="TrainerOptions.PooledValidationDice"/> is set.
+/// </param>
 /// <param name="LearningRate">Learning rate at the end of the epoch.</param>
 /// <param name="Duration">Wall time of the epoch, validation included.</param>
 /// <param name="ImagesPerSecond">Training images per second.</param>

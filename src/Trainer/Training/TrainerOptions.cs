@@ -74,6 +74,14 @@ public sealed class TrainerOptions
     /// </summary>
     public bool BatchDice { get; set; }
 
+    /// <summary>
+    /// Validation Dice pooled over the whole validation set, 2 |P ∩ T| / (|P| + |T|) over all its pixels (nnU-Net's
+    /// "pseudo Dice"), instead of the mean of the images' Dice. The pooled Dice is closer to a volume's Dice, and a
+    /// few stray pixels on an organ-free slice move it by their count, where they cost the mean a whole image's
+    /// Dice. It is what best-model keeping, early stopping and reduce-on-plateau then go by.
+    /// </summary>
+    public bool PooledValidationDice { get; set; }
+
     /// <summary>Gradients are rescaled so that their global L2 norm is at most this; null disables clipping.</summary>
     public double? MaxGradientNorm { get; set; }
 

@@ -219,7 +219,10 @@ public sealed class UNetTrainer : IDisposable
         return Evaluate(validation, batchSize);
     }
 
-    /// <summary>Mean loss and mean per-image Dice of the network on a dataset, in evaluation mode.</summary>
+    /// <summary>
+    /// Mean loss and Dice of the network on a dataset, in evaluation mode; the Dice is the mean of the images' or, with
+    /// <see cref="TrainerOptions.PooledValidationDice"/>, pooled over the dataset.
+    /// </summary>
     public (double? Loss, double? Dice) Evaluate(SegmentationDataset data, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -227,6 +230,7 @@ public sealed class UNetTrainer : IDisposable
         bool wasTraining = Network.training;
         Network.eval();
         double lossSum = 0, diceSum = 0;
+        Tensor? counts = null;
         try
         {
             using var noGrad = no_grad();
@@ -237,14 +241,25 @@ public sealed class UNetTrainer : IDisposable
                 var (images, masks) = data.Batch(arange(start, start + count, ScalarType.Int64));
                 var logits = Network.forward(images);
                 lossSum += loss.Compute(logits, masks).item<float>() * count;
-                diceSum += DiceScore.PerImage(logits, masks).sum().item<double>();
+                if (state.Trainer.PooledValidationDice)
+                {
+                    var batchCounts = DiceScore.Counts(logits, masks);
+                    var sum = counts is null ? batchCounts : counts.add(batchCounts);
+                    counts?.Dispose();
+                    counts = sum.MoveToOuterDisposeScope();
+                }
+                else
+                {
+                    diceSum += DiceScore.PerImage(logits, masks).sum().item<double>();
+                }
             }
+            return (lossSum / data.Count, counts is null ? diceSum / data.Count : DiceScore.Pooled(counts));
         }
         finally
         {
+            counts?.Dispose();
             Network.train(wasTraining);
         }
-        return (lossSum / data.Count, diceSum / data.Count);
     }
 
     /// <summary>
