@@ -16,7 +16,7 @@ public static class LiverMriRecipe
     public const int NeighbourSlices = 0;
 
     /// <summary>Fraction of the liver-free slices kept for training (all slices with liver are kept).</summary>
-    public const double TrainingEmptySliceFraction = 0.5;
+    public const double TrainingEmptySliceFraction = 0.25;
 
     /// <summary>
     /// Slice loading: imageSize x imageSize slices with <paramref name="neighbourSlices"/> on each side; for training,
