@@ -57,22 +57,10 @@ internal sealed record LiverMriSettings
                     "--seed" => settings with { Seed = int.Parse(Next()) },
                     "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--base-filters" => settings with { BaseFilters = int.Parse(Next()) },
-                    "--validation-dice" => settings with
-                    {
-                        PooledValidationDice = Next() switch
-                        {
-                            "pooled" => true, "image" => false, var other => throw new ArgumentException($"--validation-dice must be pooled or image, got '{other}'."),
-                        },
-                    },
+                    "--validation-dice" => settings with { PooledValidationDice = Either(args[i], Next(), "pooled", "image") },
                     "--fit-schedule-to-time" => settings with { FitScheduleToTime = true },
                     "--elastic" => settings with { Elastic = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                    "--dice" => settings with
-                    {
-                        BatchDice = Next() switch
-                        {
-                            "batch" => true, "image" => false, var other => throw new ArgumentException($"--dice must be batch or image, got '{other}'."),
-                        },
-                    },
+                    "--dice" => settings with { BatchDice = Either(args[i], Next(), "batch", "image") },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };
             }
@@ -101,6 +89,10 @@ internal sealed record LiverMriSettings
             return null;
         }
     }
+
+    // True for the first of an option's two values, false for the second.
+    static bool Either(string option, string value, string first, string second) =>
+        value == first || (value == second ? false : throw new ArgumentException($"{option} must be {first} or {second}, got '{value}'."));
 
     /// <summary>shared/data/chaos-mr-t2 in the current folder or one of its parents (the CI layout puts shared beside the clone).</summary>
     public static string? FindSharedData()
