@@ -17,6 +17,12 @@ internal sealed record LiverMriSettings
     public int ValidationPatients { get; init; } = 3;
     public int Seed { get; init; } = 1;
 
+    /// <summary>Folds of a cross-validation by patient; null trains once on a split holding out <see cref="ValidationPatients"/>.</summary>
+    public int? Folds { get; init; }
+
+    /// <summary>Keep the epoch with the best validation Dice (true) or the last one (false, no choice made on the validation patients).</summary>
+    public bool KeepBest { get; init; } = true;
+
     /// <summary>Weight-averaging decay; 0 turns it off; null keeps the recipe's.</summary>
     public double? WeightAveraging { get; init; }
 
@@ -55,6 +61,8 @@ internal sealed record LiverMriSettings
                     "--empty-slices" => settings with { EmptySlices = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
                     "--seed" => settings with { Seed = int.Parse(Next()) },
+                    "--folds" => settings with { Folds = int.Parse(Next()) },
+                    "--keep" => settings with { KeepBest = Either(args[i], Next(), "best", "last") },
                     "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                     "--base-filters" => settings with { BaseFilters = int.Parse(Next()) },
                     "--validation-dice" => settings with { PooledValidationDice = Either(args[i], Next(), "pooled", "image") },
@@ -76,6 +84,8 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--elastic must be a probability in [0, 1], got {elastic}.");
             if (settings.WeightAveraging is { } decay && !(decay >= 0 && decay < 1))
                 throw new ArgumentException($"--weight-averaging must be in [0, 1) (0 turns it off), got {decay}.");
+            if (settings.Folds is < 2)
+                throw new ArgumentException($"--folds must be at least 2, got {settings.Folds}.");
             if (settings.BaseFilters is < 1)
                 throw new ArgumentException($"--base-filters must be at least 1, got {settings.BaseFilters}.");
             return settings;
@@ -85,6 +95,7 @@ internal sealed record LiverMriSettings
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
+                                    "[--folds K] [--keep best|last] " +
                                     "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image] [--fit-schedule-to-time]");
             return null;
         }

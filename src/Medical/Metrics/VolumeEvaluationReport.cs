@@ -21,6 +21,23 @@ public sealed class VolumeEvaluationReport
         PostProcessed = Summaries(patients.Select(p => p.PostProcessed).ToList());
     }
 
+    /// <summary>
+    /// The patients of several reports in one, with summaries over all of them: the folds of a cross-validation by
+    /// patient, where every patient is evaluated once by the model that did not train on it.
+    /// </summary>
+    /// <exception cref="ArgumentException">No report is given, or a patient is in more than one report.</exception>
+    public static VolumeEvaluationReport Combine(IEnumerable<VolumeEvaluationReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var patients = reports.SelectMany(r => r.Patients).ToList();
+        if (patients.Count == 0)
+            throw new ArgumentException("There is no patient to combine: give at least one report with patients.", nameof(reports));
+        if (patients.GroupBy(p => p.PatientId).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException(
+                $"Patient {twice.Key} is in {twice.Count()} of the reports; folds of a cross-validation must not share patients.", nameof(reports));
+        return new VolumeEvaluationReport(patients);
+    }
+
     /// <summary>Every patient, in the order evaluated.</summary>
     public IReadOnlyList<PatientEvaluation> Patients { get; }
 

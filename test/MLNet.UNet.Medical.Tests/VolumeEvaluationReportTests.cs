@@ -1,0 +1,64 @@
+using System.Text.Json;
+using MLNet.UNet.Medical.Metrics;
+
+namespace MLNet.UNet.Medical.Tests;
+
+public class VolumeEvaluationReportTests
+{
+    // Ten voxels in a row, 1 mm apart, set from 'from' to 'to'.
+    static BinaryVolume Line(int from, int to) =>
+        new(Enumerable.Range(0, 10).Select(x => x >= from && x <= to).ToArray(), 10, 1, 1, 1, 1, 1);
+
+    static PatientEvaluation Patient(string id, int predictedTo)
+    {
+        var metrics = VolumeMetrics.Compute(Line(0, predictedTo), Line(0, 3));
+        return new PatientEvaluation(id, metrics, metrics, [metrics.Dice]);
+    }
+
+    [Fact]
+    public void CombiningFoldsSummarisesEveryPatientOnce()
+    {
+        // Truth x = 0..3. Predictions 0..3, 0..1 and 0..5 give Dice 1, 4/6 and 8/10.
+        var first = new VolumeEvaluationReport([Patient("a", 3), Patient("b", 1)]);
+        var second = new VolumeEvaluationReport([Patient("c", 5)]);
+
+        var combined = VolumeEvaluationReport.Combine([first, second]);
+
+        Assert.Equal(["a", "b", "c"], combined.Patients.Select(p => p.PatientId));
+        double mean = (1 + 4.0 / 6 + 0.8) / 3;
+        Assert.Equal(mean, combined.Raw["Dice"].Mean, 12);
+        double variance = (Math.Pow(1 - mean, 2) + Math.Pow(4.0 / 6 - mean, 2) + Math.Pow(0.8 - mean, 2)) / 3;
+        Assert.Equal(Math.Sqrt(variance), combined.Raw["Dice"].StandardDeviation, 12);
+        Assert.Equal(3, combined.PostProcessed["HD95"].Defined);
+        Assert.NotEqual(first.Raw["Dice"].Mean, combined.Raw["Dice"].Mean, 6);
+    }
+
+    [Fact]
+    public void CombinedReportIsWrittenAsJsonWithAllPatients()
+    {
+        var combined = VolumeEvaluationReport.Combine([new([Patient("a", 3)]), new([Patient("b", 1)])]);
+        var path = Path.Combine(Path.GetTempPath(), $"combined-{Guid.NewGuid():N}.json");
+        try
+        {
+            combined.WriteJson(path);
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            Assert.Equal(2, json.RootElement.GetProperty("Patients").GetArrayLength());
+            Assert.Equal((1 + 4.0 / 6) / 2, json.RootElement.GetProperty("Raw").GetProperty("Dice").GetProperty("Mean").GetDouble(), 12);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void CombiningRefusesSharedPatientsAndNothing()
+    {
+        var fold = new VolumeEvaluationReport([Patient("7", 3)]);
+        var shared = Assert.Throws<ArgumentException>(() => VolumeEvaluationReport.Combine([fold, new([Patient("7", 1)])]));
+        Assert.Contains("Patient 7", shared.Message);
+        Assert.Contains("must not share patients", shared.Message);
+        var empty = Assert.Throws<ArgumentException>(() => VolumeEvaluationReport.Combine([]));
+        Assert.Contains("no patient", empty.Message);
+    }
+}
