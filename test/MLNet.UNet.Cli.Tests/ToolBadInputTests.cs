@@ -79,6 +79,8 @@ public sealed class ToolBadInputTests : IDisposable
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--size", "30", "--depth", "2"), "must be a positive multiple of 2^depth = 4");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--weight-averaging", "1"), "--weight-averaging must be in (0, 1), got 1");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--fit-schedule-to-time"), "--fit-schedule-to-time needs --minutes and --schedule cosine");
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5"), "--empty-slices must be a fraction in [0, 1], got 1.5");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--empty-slices", "0.25"), "--empty-slices applies to --volumes only");
         var unknown = ToolRun.Of("train", "--frobnicate");
         Assert.Equal(1, unknown.ExitCode);
     }

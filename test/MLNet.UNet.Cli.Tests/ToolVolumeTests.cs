@@ -23,8 +23,9 @@ public sealed class ToolVolumeTests : IDisposable
         }
 
         var train = ToolRun.Of("train", "--volumes", In("volumes"), "--neighbour-slices", "1", "--validation", "0.34", "--epochs", "2",
-            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("model"));
+            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--empty-slices", "0.25", "--output", In("model"));
         Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("training slices (all with the organ, a fraction 0.25 of those without)", train.Output);
         Assert.Contains("input Features: [N, 3, 32, 32]", ToolRun.Of("info", Path.Combine(In("model"), "model.onnx")).Output);
 
         var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"));

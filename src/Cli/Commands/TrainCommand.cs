@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Data;
 using MLNet.UNet.Losses;
@@ -36,6 +37,12 @@ internal static class TrainCommand
         {
             Description = $"For --volumes: neighbouring slices on each side given as extra channels (2.5D), 0 to {SliceLoader.MaxNeighbourSlices}.",
             DefaultValueFactory = _ => 0,
+        };
+        var emptySlices = new Option<double>("--empty-slices")
+        {
+            Description = "For --volumes: fraction of the slices without the organ kept for training (all slices with it are kept); " +
+                          "the README's liver recipe keeps 0.25.",
+            DefaultValueFactory = _ => 0.5,
         };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 30 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 8 };
@@ -79,7 +86,7 @@ internal static class TrainCommand
               unet train --images data/train --output model --resume     (after an interruption)
             """)
         {
-            images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, epochs, batchSize, learningRate,
+            images, masks, volumes, output, preset, depth, baseFilters, batchNorm, size, channels, neighbourSlices, emptySlices, epochs, batchSize, learningRate,
             schedule, loss, dice, validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, resume, threads, maxPixels,
         };
         command.SetAction(result => environment.Run(() =>
@@ -95,6 +102,11 @@ internal static class TrainCommand
                 throw new ArgumentException($"--neighbour-slices must be in [0, {SliceLoader.MaxNeighbourSlices}], got {neighbours}.");
             if (neighbours > 0 && result.GetValue(volumes) is null)
                 throw new ArgumentException("--neighbour-slices applies to --volumes only.");
+            double empty = result.GetValue(emptySlices);
+            if (!(empty is >= 0 and <= 1))
+                throw new ArgumentException($"--empty-slices must be a fraction in [0, 1], got {empty}.");
+            if (result.GetValue(volumes) is null && result.GetResult(emptySlices) is { Implicit: false })
+                throw new ArgumentException("--empty-slices applies to --volumes only.");
             if (result.GetValue(channels) != 1 && result.GetValue(volumes) is not null)
                 throw new ArgumentException("--channels applies to --images only; for more channels from volumes, give --neighbour-slices k (2k + 1 channels).");
             double fraction = result.GetValue(validation);
@@ -132,7 +144,7 @@ internal static class TrainCommand
             var run = new TrainingRun(environment, folder, network, trainer, imageSize, result.GetValue(resume));
             return result.GetValue(images) is { } imageFolder
                 ? run.OnImages(imageFolder, result.GetValue(masks), result.GetValue(channels), fraction, result.GetValue(maxPixels))
-                : run.OnVolumes(result.GetValue(volumes)!, neighbours, fraction);
+                : run.OnVolumes(result.GetValue(volumes)!, neighbours, empty, fraction);
         }));
         return command;
     }
@@ -174,7 +186,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         return Finish(context, model, files.Schema, new { TrainingImages = new { metrics.MeanDice, metrics.DiceStandardDeviation, metrics.MeanIoU } });
     }
 
-    public int OnVolumes(DirectoryInfo volumes, int neighbourSlices, double validationFraction)
+    public int OnVolumes(DirectoryInfo volumes, int neighbourSlices, double emptySliceFraction, double validationFraction)
     {
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         int held = (int)Math.Round(patients.Count * validationFraction);
@@ -187,10 +199,12 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         var trainingPatients = patients.Where(p => fold.Training.Contains(p.PatientId)).ToList();
         var validationPatients = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToList();
         var training = SliceLoader.Load(context, trainingPatients,
-            new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices, EmptySliceFraction = 0.5, Seed = trainer.Seed!.Value });
+            new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices, EmptySliceFraction = emptySliceFraction, Seed = trainer.Seed!.Value });
         var validation = validationPatients.Count > 0
             ? SliceLoader.Load(context, validationPatients, new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices })
             : null;
+        environment.Output.WriteLine($"{training.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices " +
+                                     $"(all with the organ, a fraction {emptySliceFraction.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} of those without).");
         var options = SegmentOptions(0, validation);
         options.FeatureColumnName = nameof(SliceRow.Features);
         options.LabelColumnName = nameof(SliceRow.Label);
