@@ -58,6 +58,7 @@ public class VolumeEvaluationReportTests
         var shared = Assert.Throws<ArgumentException>(() => VolumeEvaluationReport.Combine([fold, new([Patient("7", 1)])]));
         Assert.Contains("Patient 7", shared.Message);
         Assert.Contains("must not share patients", shared.Message);
+        Assert.Contains("null", Assert.Throws<ArgumentException>(() => VolumeEvaluationReport.Combine([fold, null!])).Message);
         var empty = Assert.Throws<ArgumentException>(() => VolumeEvaluationReport.Combine([]));
         Assert.Contains("no patient", empty.Message);
     }

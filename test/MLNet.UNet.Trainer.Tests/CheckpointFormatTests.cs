@@ -2,6 +2,7 @@ using System.Text;
 using MLNet.UNet.Data;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.UNet.Tests;
@@ -13,22 +14,23 @@ public sealed class CheckpointFormatTests : IDisposable
 
     static UNetOptions Tiny => new() { Depth = 2, BaseFilters = 4, BatchNorm = true };
 
-    // No validation and no weight averaging: no best and no averaged weights, as a version 1 run without validation wrote.
+    // Best weights kept (validation data given) and no weight averaging, as version 1 wrote.
     static TrainerOptions Plain(int epochs) => new()
     {
         Epochs = epochs, BatchSize = 4, LearningRate = 1e-2, Seed = 3, Optimizer = OptimizerKind.AdamW,
-        Schedule = LearningRateSchedule.Cosine, WeightAveragingDecay = null,
+        Schedule = LearningRateSchedule.Cosine, WeightAveragingDecay = null, KeepBestModel = true,
     };
 
     [Fact]
     public void VersionOneCheckpointResumesLikeTheCurrentFormat()
     {
         using var data = SyntheticShapes.Dataset(12, 32, 32, seed: 8);
+        using var validation = SyntheticShapes.Dataset(4, 32, 32, seed: 9);
         var current = Path.Combine(folder, "current.ckpt");
         using (var trainer = new UNetTrainer(Tiny, Plain(3)))
         {
             using var stop = new CancellationTokenSource();
-            Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(data, null,
+            Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(data, validation,
                 p => { if (p.EpochCompleted && p.Epoch == 1) stop.Cancel(); }, stop.Token, checkpointPath: current));
         }
         var versionOne = Path.Combine(folder, "version1.ckpt");
@@ -37,11 +39,13 @@ public sealed class CheckpointFormatTests : IDisposable
         using var fromCurrent = UNetTrainer.LoadCheckpoint(current);
         using var fromVersionOne = UNetTrainer.LoadCheckpoint(versionOne);
         Assert.Equal(fromCurrent.History, fromVersionOne.History);
-        var expected = fromCurrent.Fit(data, null);
-        var actual = fromVersionOne.Fit(data, null);
+        var expected = fromCurrent.Fit(data, validation);
+        var actual = fromVersionOne.Fit(data, validation);
 
         Assert.Equal(3, actual.History.Count);
         Assert.Equal(expected.History.Select(e => e.TrainingLoss), actual.History.Select(e => e.TrainingLoss));
+        Assert.Equal(expected.BestEpoch, actual.BestEpoch);
+        Assert.Equal(expected.BestValidationDice, actual.BestValidationDice);
         using var scope = NewDisposeScope();
         var weights = fromVersionOne.Network.state_dict();
         foreach (var (name, value) in fromCurrent.Network.state_dict())
@@ -49,7 +53,7 @@ public sealed class CheckpointFormatTests : IDisposable
     }
 
     // Version 1 is version 2 without the averaged-weights section: the same header with version 1, the JSON, the
-    // network, the best-weights flag, then the optimizer state.
+    // network, the best weights, then the optimizer state.
     static byte[] AsVersionOne(byte[] current)
     {
         using var reader = new BinaryReader(new MemoryStream(current), Encoding.UTF8);
@@ -58,11 +62,18 @@ public sealed class CheckpointFormatTests : IDisposable
         Assert.Equal(2, reader.ReadInt32());
         reader.ReadString();
         using (var network = new UNetNetwork(Tiny))
+        using (NewDisposeScope())
+        {
             network.load(reader);
-        long bestFlagAt = reader.BaseStream.Position;
+            Assert.True(reader.ReadBoolean());
+            var shapes = network.state_dict();
+            int count = reader.ReadInt32();
+            for (int i = 0; i < count; i++)
+                zeros_like(shapes[reader.ReadString()]).Load(reader);
+        }
+        long averagedFlagAt = reader.BaseStream.Position;
         Assert.False(reader.ReadBoolean());
-        Assert.False(reader.ReadBoolean());
-        var result = current.Take((int)bestFlagAt + 1).Concat(current.Skip((int)bestFlagAt + 2)).ToArray();
+        var result = current.Take((int)averagedFlagAt).Concat(current.Skip((int)averagedFlagAt + 1)).ToArray();
         BitConverter.GetBytes(1).CopyTo(result, versionAt);
         return result;
     }

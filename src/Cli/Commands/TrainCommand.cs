@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -40,7 +41,7 @@ internal static class TrainCommand
         };
         var emptySlices = new Option<double>("--empty-slices")
         {
-            Description = "For --volumes: fraction of the slices without the organ kept for training (all slices with it are kept); " +
+            Description = "For --volumes: each slice without the organ is kept for training with this probability (all slices with it are kept); " +
                           "the README's liver recipe keeps 0.25.",
             DefaultValueFactory = _ => 0.5,
         };
@@ -104,7 +105,7 @@ internal static class TrainCommand
                 throw new ArgumentException("--neighbour-slices applies to --volumes only.");
             double empty = result.GetValue(emptySlices);
             if (!(empty is >= 0 and <= 1))
-                throw new ArgumentException($"--empty-slices must be a fraction in [0, 1], got {empty}.");
+                throw new ArgumentException($"--empty-slices must be a fraction in [0, 1], got {empty.ToString(CultureInfo.InvariantCulture)}.");
             if (result.GetValue(volumes) is null && result.GetResult(emptySlices) is { Implicit: false })
                 throw new ArgumentException("--empty-slices applies to --volumes only.");
             if (result.GetValue(channels) != 1 && result.GetValue(volumes) is not null)
@@ -204,7 +205,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             ? SliceLoader.Load(context, validationPatients, new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices })
             : null;
         environment.Output.WriteLine($"{training.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices " +
-                                     $"(all with the organ, a fraction {emptySliceFraction.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} of those without).");
+                                     $"(all with the organ; each without it kept with probability {emptySliceFraction.ToString("0.###", CultureInfo.InvariantCulture)}).");
         var options = SegmentOptions(0, validation);
         options.FeatureColumnName = nameof(SliceRow.Features);
         options.LabelColumnName = nameof(SliceRow.Label);

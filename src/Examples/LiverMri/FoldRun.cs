@@ -47,7 +47,7 @@ internal static class FoldRun
                           $"elastic deformation {trainer.Augmentation.ElasticProbability:P0} of slices, " +
                           $"up to {settings.Epochs} epochs or {settings.Minutes} minutes{(trainer.FitScheduleToTimeBudget ? ", the learning rate annealed over the minutes" : "")}, " +
                           $"keeping the {(trainer.KeepBestModel ? "epoch with the best validation Dice" : "last epoch")} ...");
-        var model = pipeline.Fit(trainingSlices);
+        using var model = pipeline.Fit(trainingSlices);
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
         progress.Done();
         var kept = trainer.KeepBestModel ? $"kept epoch {segment.BestEpoch}" : $"kept the last epoch ({segment.TrainingHistory[^1].ValidationDice:F4})";
@@ -98,7 +98,7 @@ internal static class FoldRun
         trainer.Augmentation.ElasticProbability = settings.Elastic ?? trainer.Augmentation.ElasticProbability;
         trainer.FitScheduleToTimeBudget |= settings.FitScheduleToTime;
         trainer.PooledValidationDice = settings.PooledValidationDice ?? trainer.PooledValidationDice;
-        trainer.KeepBestModel = settings.KeepBest;
+        trainer.KeepBestModel = settings.KeepBest ?? settings.Folds is null;
         return trainer;
     }
 

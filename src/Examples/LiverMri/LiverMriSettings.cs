@@ -1,3 +1,4 @@
+using System.Globalization;
 using MLNet.UNet.Medical.Recipes;
 using MLNet.UNet.Medical.Slices;
 
@@ -14,14 +15,18 @@ internal sealed record LiverMriSettings
     public string Preset { get; init; } = "medium";
     public int NeighbourSlices { get; init; } = LiverMriRecipe.NeighbourSlices;
     public double EmptySlices { get; init; } = LiverMriRecipe.TrainingEmptySliceFraction;
-    public int ValidationPatients { get; init; } = 3;
+    /// <summary>Patients held out when not cross-validating; null means 3.</summary>
+    public int? ValidationPatients { get; init; }
     public int Seed { get; init; } = 1;
 
     /// <summary>Folds of a cross-validation by patient; null trains once on a split holding out <see cref="ValidationPatients"/>.</summary>
     public int? Folds { get; init; }
 
-    /// <summary>Keep the epoch with the best validation Dice (true) or the last one (false, no choice made on the validation patients).</summary>
-    public bool KeepBest { get; init; } = true;
+    /// <summary>
+    /// Keep the epoch with the best validation Dice (true) or the last one (false: no choice made on the validation
+    /// patients, so their figures are unbiased); null keeps the best for one split and the last in a cross-validation.
+    /// </summary>
+    public bool? KeepBest { get; init; }
 
     /// <summary>Weight-averaging decay; 0 turns it off; null keeps the recipe's.</summary>
     public double? WeightAveraging { get; init; }
@@ -53,21 +58,21 @@ internal sealed record LiverMriSettings
                 {
                     "--data" => settings with { DataFolder = Path.GetFullPath(Next()) },
                     "--output" => settings with { OutputFolder = Path.GetFullPath(Next()) },
-                    "--minutes" => settings with { Minutes = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                    "--epochs" => settings with { Epochs = int.Parse(Next()) },
-                    "--size" => settings with { ImageSize = int.Parse(Next()) },
+                    "--minutes" => settings with { Minutes = Number(args[i], Next()) },
+                    "--epochs" => settings with { Epochs = Integer(args[i], Next()) },
+                    "--size" => settings with { ImageSize = Integer(args[i], Next()) },
                     "--preset" => settings with { Preset = Next() },
-                    "--neighbour-slices" => settings with { NeighbourSlices = int.Parse(Next()) },
-                    "--empty-slices" => settings with { EmptySlices = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                    "--validation-patients" => settings with { ValidationPatients = int.Parse(Next()) },
-                    "--seed" => settings with { Seed = int.Parse(Next()) },
-                    "--folds" => settings with { Folds = int.Parse(Next()) },
+                    "--neighbour-slices" => settings with { NeighbourSlices = Integer(args[i], Next()) },
+                    "--empty-slices" => settings with { EmptySlices = Number(args[i], Next()) },
+                    "--validation-patients" => settings with { ValidationPatients = Integer(args[i], Next()) },
+                    "--seed" => settings with { Seed = Integer(args[i], Next()) },
+                    "--folds" => settings with { Folds = Integer(args[i], Next()) },
                     "--keep" => settings with { KeepBest = Either(args[i], Next(), "best", "last") },
-                    "--weight-averaging" => settings with { WeightAveraging = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                    "--base-filters" => settings with { BaseFilters = int.Parse(Next()) },
+                    "--weight-averaging" => settings with { WeightAveraging = Number(args[i], Next()) },
+                    "--base-filters" => settings with { BaseFilters = Integer(args[i], Next()) },
                     "--validation-dice" => settings with { PooledValidationDice = Either(args[i], Next(), "pooled", "image") },
                     "--fit-schedule-to-time" => settings with { FitScheduleToTime = true },
-                    "--elastic" => settings with { Elastic = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                    "--elastic" => settings with { Elastic = Number(args[i], Next()) },
                     "--dice" => settings with { BatchDice = Either(args[i], Next(), "batch", "image") },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };
@@ -86,11 +91,15 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--weight-averaging must be in [0, 1) (0 turns it off), got {decay}.");
             if (settings.Folds is < 2)
                 throw new ArgumentException($"--folds must be at least 2, got {settings.Folds}.");
+            if (settings.Folds is not null && settings.ValidationPatients is not null)
+                throw new ArgumentException("--validation-patients does not apply with --folds: each fold holds out its own patients.");
+            if (settings.ValidationPatients is < 1)
+                throw new ArgumentException($"--validation-patients must be at least 1, got {settings.ValidationPatients}.");
             if (settings.BaseFilters is < 1)
                 throw new ArgumentException($"--base-filters must be at least 1, got {settings.BaseFilters}.");
             return settings;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (ArgumentException e)
         {
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
@@ -100,6 +109,14 @@ internal sealed record LiverMriSettings
             return null;
         }
     }
+
+    static int Integer(string option, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)
+            ? number : throw new ArgumentException($"{option} must be a whole number, got '{value}'.");
+
+    static double Number(string option, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+            ? number : throw new ArgumentException($"{option} must be a number (with a point for decimals), got '{value}'.");
 
     // True for the first of an option's two values, false for the second.
     static bool Either(string option, string value, string first, string second) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MLNet.UNet.Examples;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Slices;
@@ -20,37 +21,44 @@ if (dataFolder is null || !Directory.Exists(dataFolder))
                             "pass --data <folder with image_<id>.nii.gz and label_<id>.nii.gz>.");
     return 1;
 }
+// Figures on the console with a decimal point, like the report tables, whatever the machine's culture.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var clock = Stopwatch.StartNew();
 Console.WriteLine($"Reading CHAOS MR T2-SPIR volumes from {dataFolder} ...");
 var patients = PatientVolume.ReadFolder(dataFolder);
 var ids = patients.Select(p => p.PatientId).ToList();
-if (settings.Folds is { } foldCount && foldCount > ids.Count)
+int needed = settings.Folds ?? (settings.ValidationPatients ?? 3) + 1;
+if (needed > ids.Count)
 {
-    Console.Error.WriteLine($"--folds {foldCount} needs at least {foldCount} patients; {dataFolder} has {ids.Count}.");
+    Console.Error.WriteLine(settings.Folds is { } k
+        ? $"--folds {k} needs at least {k} patients; {dataFolder} has {ids.Count}."
+        : $"Holding out {needed - 1} patients needs at least {needed}; {dataFolder} has {ids.Count}.");
     return 1;
 }
-var folds = settings.Folds is { } k
-    ? PatientSplit.KFold(ids, k, settings.Seed)
-    : [PatientSplit.TrainValidation(ids, settings.ValidationPatients, settings.Seed)];
-Console.WriteLine($"{patients.Count} patients" + (folds.Count > 1 ? $", {folds.Count}-fold cross-validation by patient." : "."));
 
-var reports = new List<VolumeEvaluationReport>();
-for (int f = 0; f < folds.Count; f++)
+if (settings.Folds is not { } foldCount)
 {
-    if (folds.Count == 1)
+    var fold = PatientSplit.TrainValidation(ids, settings.ValidationPatients ?? 3, settings.Seed);
+    Console.WriteLine($"{patients.Count} patients.");
+    FoldRun.Run(settings, patients, fold, settings.OutputFolder);
+}
+else
+{
+    var folds = PatientSplit.KFold(ids, foldCount, settings.Seed);
+    Console.WriteLine($"{patients.Count} patients, {foldCount}-fold cross-validation by patient.");
+    var reports = new List<VolumeEvaluationReport>();
+    for (int f = 0; f < folds.Count; f++)
     {
-        reports.Add(FoldRun.Run(settings, patients, folds[f], settings.OutputFolder));
-        break;
+        Console.WriteLine();
+        Console.WriteLine($"== Fold {f + 1} of {folds.Count} ({clock.Elapsed:hh\\:mm\\:ss} so far) ==");
+        reports.Add(FoldRun.Run(settings, patients, folds[f], Path.Combine(settings.OutputFolder, $"fold-{f + 1}")));
+        // Rewritten after every fold, so that an interrupted cross-validation keeps the folds it finished.
+        var combined = VolumeEvaluationReport.Combine(reports);
+        var path = Path.Combine(settings.OutputFolder, "cross-validation.json");
+        combined.WriteJson(path);
+        Console.WriteLine($"Cross-validation after {f + 1} of {folds.Count} folds ({combined.Patients.Count} patients), written to {path}:");
+        Console.WriteLine(combined.ToTable());
     }
-    Console.WriteLine();
-    Console.WriteLine($"== Fold {f + 1} of {folds.Count} ({clock.Elapsed:hh\\:mm\\:ss} so far) ==");
-    reports.Add(FoldRun.Run(settings, patients, folds[f], Path.Combine(settings.OutputFolder, $"fold-{f + 1}")));
-    // Rewritten after every fold, so that an interrupted cross-validation keeps the folds it finished.
-    var combined = VolumeEvaluationReport.Combine(reports);
-    var path = Path.Combine(settings.OutputFolder, "cross-validation.json");
-    combined.WriteJson(path);
-    Console.WriteLine($"Cross-validation after {f + 1} of {folds.Count} folds ({combined.Patients.Count} patients), written to {path}:");
-    Console.WriteLine(combined.ToTable());
 }
 Console.WriteLine($"Done in {clock.Elapsed:hh\\:mm\\:ss}.");
 return 0;

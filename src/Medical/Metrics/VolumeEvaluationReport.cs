@@ -25,11 +25,11 @@ public sealed class VolumeEvaluationReport
     /// The patients of several reports in one, with summaries over all of them: the folds of a cross-validation by
     /// patient, where every patient is evaluated once by the model that did not train on it.
     /// </summary>
-    /// <exception cref="ArgumentException">No report is given, or a patient is in more than one report.</exception>
+    /// <exception cref="ArgumentException">A report is null, the reports hold no patient, or a patient is in more than one report.</exception>
     public static VolumeEvaluationReport Combine(IEnumerable<VolumeEvaluationReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
-        var patients = reports.SelectMany(r => r.Patients).ToList();
+        var patients = reports.SelectMany(r => r?.Patients ?? throw new ArgumentException("A report to combine is null.", nameof(reports))).ToList();
         if (patients.Count == 0)
             throw new ArgumentException("There is no patient to combine: give at least one report with patients.", nameof(reports));
         if (patients.GroupBy(p => p.PatientId).FirstOrDefault(g => g.Count() > 1) is { } twice)
