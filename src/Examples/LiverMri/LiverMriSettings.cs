@@ -15,8 +15,11 @@ internal sealed record LiverMriSettings
     public string Preset { get; init; } = "medium";
     public int NeighbourSlices { get; init; } = LiverMriRecipe.NeighbourSlices;
     public double EmptySlices { get; init; } = LiverMriRecipe.TrainingEmptySliceFraction;
-    /// <summary>Patients held out when not cross-validating; null means 3.</summary>
+    /// <summary>Patients held out when not cross-validating, as given (null when not given).</summary>
     public int? ValidationPatients { get; init; }
+
+    /// <summary>Patients held out when not cross-validating: <see cref="ValidationPatients"/>, 3 by default.</summary>
+    public int HeldOutPatients => ValidationPatients ?? 3;
     public int Seed { get; init; } = 1;
 
     /// <summary>Folds of a cross-validation by patient; null trains once on a split holding out <see cref="ValidationPatients"/>.</summary>

@@ -27,25 +27,25 @@ var clock = Stopwatch.StartNew();
 Console.WriteLine($"Reading CHAOS MR T2-SPIR volumes from {dataFolder} ...");
 var patients = PatientVolume.ReadFolder(dataFolder);
 var ids = patients.Select(p => p.PatientId).ToList();
-int needed = settings.Folds ?? (settings.ValidationPatients ?? 3) + 1;
-if (needed > ids.Count)
+IReadOnlyList<PatientFold> folds;
+try
 {
-    Console.Error.WriteLine(settings.Folds is { } k
-        ? $"--folds {k} needs at least {k} patients; {dataFolder} has {ids.Count}."
-        : $"Holding out {needed - 1} patients needs at least {needed}; {dataFolder} has {ids.Count}.");
+    folds = settings.Folds is { } k ? PatientSplit.KFold(ids, k, settings.Seed) : [PatientSplit.TrainValidation(ids, settings.HeldOutPatients, settings.Seed)];
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"{e.Message} ({dataFolder})");
     return 1;
 }
 
-if (settings.Folds is not { } foldCount)
+if (settings.Folds is null)
 {
-    var fold = PatientSplit.TrainValidation(ids, settings.ValidationPatients ?? 3, settings.Seed);
     Console.WriteLine($"{patients.Count} patients.");
-    FoldRun.Run(settings, patients, fold, settings.OutputFolder);
+    FoldRun.Run(settings, patients, folds[0], settings.OutputFolder);
 }
 else
 {
-    var folds = PatientSplit.KFold(ids, foldCount, settings.Seed);
-    Console.WriteLine($"{patients.Count} patients, {foldCount}-fold cross-validation by patient.");
+    Console.WriteLine($"{patients.Count} patients, {folds.Count}-fold cross-validation by patient.");
     var reports = new List<VolumeEvaluationReport>();
     for (int f = 0; f < folds.Count; f++)
     {
