@@ -25,6 +25,9 @@ internal sealed record LiverMriSettings
     /// <summary>Folds of a cross-validation by patient; null trains once on a split holding out <see cref="ValidationPatients"/>.</summary>
     public int? Folds { get; init; }
 
+    /// <summary>Run only this fold (1-based) of the <see cref="Folds"/>, and combine it with the folds already in the output folder; null runs them all.</summary>
+    public int? Fold { get; init; }
+
     /// <summary>
     /// Keep the epoch with the best validation Dice (true) or the last one (false: no choice made on the validation
     /// patients, so their figures are unbiased); null keeps the best for one split and the last in a cross-validation.
@@ -70,6 +73,7 @@ internal sealed record LiverMriSettings
                     "--validation-patients" => settings with { ValidationPatients = Integer(args[i], Next()) },
                     "--seed" => settings with { Seed = Integer(args[i], Next()) },
                     "--folds" => settings with { Folds = Integer(args[i], Next()) },
+                    "--fold" => settings with { Fold = Integer(args[i], Next()) },
                     "--keep" => settings with { KeepBest = Either(args[i], Next(), "best", "last") },
                     "--weight-averaging" => settings with { WeightAveraging = Number(args[i], Next()) },
                     "--base-filters" => settings with { BaseFilters = Integer(args[i], Next()) },
@@ -94,6 +98,10 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException($"--weight-averaging must be in [0, 1) (0 turns it off), got {decay}.");
             if (settings.Folds is < 2)
                 throw new ArgumentException($"--folds must be at least 2, got {settings.Folds}.");
+            if (settings.Fold is { } fold && (settings.Folds is not { } count || fold < 1 || fold > count))
+                throw new ArgumentException(settings.Folds is null
+                    ? "--fold needs --folds: give the number of folds as well, for example --folds 5 --fold 2."
+                    : $"--fold must be between 1 and {settings.Folds} (the --folds), got {fold}.");
             if (settings.Folds is not null && settings.ValidationPatients is not null)
                 throw new ArgumentException("--validation-patients does not apply with --folds: each fold holds out its own patients.");
             if (settings.ValidationPatients is < 1)
@@ -107,7 +115,7 @@ internal sealed record LiverMriSettings
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
-                                    "[--folds K] [--keep best|last] " +
+                                    "[--folds K [--fold I]] [--keep best|last] " +
                                     "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image] [--fit-schedule-to-time]");
             return null;
         }

@@ -6,10 +6,11 @@ using MLNet.UNet.Medical.Slices;
 
 // Liver in abdominal MRI (CHAOS T2-SPIR): trains a U-Net on a patient split of the shared data, evaluates the
 // validation patients in 3D, and writes metrics, overlays, a training curve and the model zip. With --folds K it
-// cross-validates by patient instead: K runs, each in its own folder, and the metrics of every patient together.
+// cross-validates by patient instead: K runs, each in its own folder, and the metrics of every patient together;
+// --fold I runs only fold I and combines it with the folds already in the output folder (one fold per sitting).
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
 //        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
-//        [--folds K] [--keep best|last] [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image]
+//        [--folds K [--fold I]] [--keep best|last] [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image]
 //        [--validation-dice pooled|image] [--fit-schedule-to-time]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
@@ -43,6 +44,14 @@ if (settings.Folds is null)
     Console.WriteLine($"{patients.Count} patients.");
     FoldRun.Run(settings, patients, folds[0], settings.OutputFolder);
 }
+else if (settings.Fold is { } only)
+{
+    Console.WriteLine($"{patients.Count} patients, fold {only} of a {folds.Count}-fold cross-validation by patient.");
+    CrossValidation.RunFold(settings, patients, folds, only - 1, args);
+    Console.WriteLine();
+    if (CrossValidation.CombineFromFolders(settings.OutputFolder, folds) is { } combined)
+        CrossValidation.Write(combined, settings.OutputFolder, $"the folds in {settings.OutputFolder}");
+}
 else
 {
     Console.WriteLine($"{patients.Count} patients, {folds.Count}-fold cross-validation by patient.");
@@ -51,13 +60,9 @@ else
     {
         Console.WriteLine();
         Console.WriteLine($"== Fold {f + 1} of {folds.Count} ({clock.Elapsed:hh\\:mm\\:ss} so far) ==");
-        reports.Add(FoldRun.Run(settings, patients, folds[f], Path.Combine(settings.OutputFolder, $"fold-{f + 1}")));
+        reports.Add(CrossValidation.RunFold(settings, patients, folds, f, args));
         // Rewritten after every fold, so that an interrupted cross-validation keeps the folds it finished.
-        var combined = VolumeEvaluationReport.Combine(reports);
-        var path = Path.Combine(settings.OutputFolder, "cross-validation.json");
-        combined.WriteJson(path);
-        Console.WriteLine($"Cross-validation after {f + 1} of {folds.Count} folds ({combined.Patients.Count} patients), written to {path}:");
-        Console.WriteLine(combined.ToTable());
+        CrossValidation.Write(VolumeEvaluationReport.Combine(reports), settings.OutputFolder, $"{f + 1} of {folds.Count} folds");
     }
 }
 Console.WriteLine($"Done in {clock.Elapsed:hh\\:mm\\:ss}.");

@@ -64,6 +64,39 @@ public sealed class VolumeEvaluationReport
     public void WriteJson(string path) =>
         AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, new { Patients, Raw, PostProcessed }, Json));
 
+    /// <summary>
+    /// Reads a report written by <see cref="WriteJson"/>, for example one fold's metrics to combine with others';
+    /// the summaries are computed again from the patients.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not such a report.</exception>
+    public static VolumeEvaluationReport ReadJson(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"There is no evaluation report at {path}.", path);
+        SavedReport? saved;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            saved = JsonSerializer.Deserialize<SavedReport>(stream, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not an evaluation report written as JSON: {e.Message}", e);
+        }
+        var patients = saved?.Patients;
+        if (patients is null || patients.Count == 0)
+            throw new InvalidDataException($"{path} has no patients: expected a report with a non-empty 'Patients' list.");
+        if (patients.FirstOrDefault(p => p is null || string.IsNullOrEmpty(p.PatientId) || p.Metrics is null || p.PostProcessed is null) is { } incomplete)
+            throw new InvalidDataException(
+                $"{path} has a patient without an id or without its metrics ({incomplete?.PatientId ?? "null"}): expected PatientId, Metrics and PostProcessed for each.");
+        return new VolumeEvaluationReport(patients.Select(p => p with { SliceDice = p.SliceDice ?? [] }).ToList());
+    }
+
+    /// <summary>The part of the JSON that is read back; the summaries are not trusted but recomputed.</summary>
+    sealed record SavedReport(List<PatientEvaluation>? Patients);
+
     static Dictionary<string, Summary> Summaries(List<VolumeMetrics> metrics) => new()
     {
         ["Dice"] = Summary.Of(metrics.Select(m => (double?)m.Dice)),
