@@ -62,4 +62,52 @@ public class VolumeEvaluationReportTests
         var empty = Assert.Throws<ArgumentException>(() => VolumeEvaluationReport.Combine([]));
         Assert.Contains("no patient", empty.Message);
     }
+
+    [Fact]
+    public void ReportReadBackFromJsonHasTheSamePatientsAndSummaries()
+    {
+        // Patient b's prediction is empty, so its distances are null and must stay null.
+        var empty = VolumeMetrics.Compute(new BinaryVolume(new bool[10], 10, 1, 1, 1, 1, 1), Line(0, 3));
+        var report = new VolumeEvaluationReport([Patient("a", 5), new PatientEvaluation("b", empty, empty, [0, 1])]);
+        var path = TemporaryPath();
+        try
+        {
+            report.WriteJson(path);
+            var read = VolumeEvaluationReport.ReadJson(path);
+
+            Assert.Equal(report.Patients.Select(p => p.PatientId), read.Patients.Select(p => p.PatientId));
+            Assert.Equal(report.Patients[0].Metrics, read.Patients[0].Metrics);
+            Assert.Null(read.Patients[1].Metrics.Hd95);
+            Assert.Equal([0.0, 1.0], read.Patients[1].SliceDice);
+            Assert.Equal(report.Raw["Dice"], read.Raw["Dice"]);
+            Assert.Equal(1, read.Raw["HD95"].Defined);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"Patients\": [{\"PatientId\": \"1\", \"Metr", "is not an evaluation report")]
+    [InlineData("{\"Raw\": {}}", "has no patients")]
+    [InlineData("{\"Patients\": [{\"PatientId\": \"1\"}]}", "without its metrics")]
+    public void ReadingRefusesWhatIsNotAReport(string text, string expected)
+    {
+        var path = TemporaryPath();
+        try
+        {
+            File.WriteAllText(path, text);
+            var error = Assert.Throws<InvalidDataException>(() => VolumeEvaluationReport.ReadJson(path));
+            Assert.Contains(expected, error.Message);
+            Assert.Contains(path, error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        Assert.Throws<FileNotFoundException>(() => VolumeEvaluationReport.ReadJson(path));
+    }
+
+    static string TemporaryPath() => Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.json");
 }
