@@ -13,6 +13,26 @@ public class NetworkTests
     }
 
     [Theory]
+    [InlineData("small", 4, 16, true)]
+    [InlineData("medium", 5, 24, true)]
+    [InlineData("seed", 5, 32, false)]
+    public void PresetsByNameHaveTheirDocumentedShape(string name, int depth, int baseFilters, bool batchNorm)
+    {
+        var network = UNetOptions.Preset(name, inputChannels: 3);
+        Assert.Equal((depth, baseFilters, batchNorm, 3), (network.Depth, network.BaseFilters, network.BatchNorm, network.InputChannels));
+        network.Validate();
+        Assert.Contains(name, UNetOptions.PresetNames);
+    }
+
+    [Fact]
+    public void UnknownPresetIsRefusedWithTheNamesThatExist()
+    {
+        var error = Assert.Throws<ArgumentException>(() => UNetOptions.Preset("large"));
+        Assert.Contains("'large'", error.Message);
+        Assert.Contains("small, medium, seed", error.Message);
+    }
+
+    [Theory]
     [InlineData(1, UpsamplingMode.Nearest, false)]
     [InlineData(2, UpsamplingMode.TransposedConvolution, true)]
     public void OutputHasOneChannelPerClassAndTheInputSize(int classes, UpsamplingMode upsampling, bool batchNorm)

@@ -27,7 +27,7 @@ internal static class TrainCommand
         var volumes = CommandOptions.Volumes();
         var output = CommandOptions.Output("unet-model");
         var preset = new Option<string>("--preset") { Description = "Network: small (depth 4, base 16, batch norm), medium (depth 5, base 24, batch norm) or seed (the Keras U-Net).", DefaultValueFactory = _ => "small" };
-        preset.AcceptOnlyFromAmong("small", "medium", "seed");
+        preset.AcceptOnlyFromAmong([.. UNetOptions.PresetNames]);
         var depth = new Option<int?>("--depth") { Description = "Poolings; overrides the preset." };
         var baseFilters = new Option<int?>("--base-filters") { Description = "Filters of the first level; overrides the preset." };
         var batchNorm = new Option<bool?>("--batch-norm") { Description = "Batch norm after each convolution; overrides the preset." };
@@ -152,12 +152,7 @@ internal static class TrainCommand
 
     static UNetOptions Network(string preset, int? depth, int? baseFilters, bool? batchNorm)
     {
-        var network = preset switch
-        {
-            "seed" => UNetOptions.Seed(),
-            "medium" => new UNetOptions { Depth = 5, BaseFilters = 24, BatchNorm = true },
-            _ => new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true },
-        };
+        var network = UNetOptions.Preset(preset);
         network.Depth = depth ?? network.Depth;
         network.BaseFilters = baseFilters ?? network.BaseFilters;
         network.BatchNorm = batchNorm ?? network.BatchNorm;

@@ -78,13 +78,7 @@ internal static class FoldRun
 
     static UNetOptions Network(LiverMriSettings settings, int channels)
     {
-        var network = settings.Preset switch
-        {
-            "seed" => UNetOptions.Seed(),
-            "small" => new UNetOptions { Depth = 4, BaseFilters = 16, BatchNorm = true },
-            _ => LiverMriRecipe.Network(),
-        };
-        network.InputChannels = channels;
+        var network = UNetOptions.Preset(settings.Preset, channels);
         network.BaseFilters = settings.BaseFilters ?? network.BaseFilters;
         return network;
     }

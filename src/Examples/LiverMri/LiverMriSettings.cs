@@ -1,6 +1,7 @@
 using System.Globalization;
 using MLNet.UNet.Medical.Recipes;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Networks;
 
 namespace MLNet.UNet.Examples;
 
@@ -84,8 +85,8 @@ internal sealed record LiverMriSettings
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };
             }
-            if (settings.Preset is not ("small" or "medium" or "seed"))
-                throw new ArgumentException($"--preset must be small, medium or seed, got '{settings.Preset}'.");
+            if (!UNetOptions.PresetNames.Contains(settings.Preset))
+                throw new ArgumentException($"--preset must be one of {string.Join(", ", UNetOptions.PresetNames)}, got '{settings.Preset}'.");
             if (settings.Minutes <= 0 || settings.Epochs < 1 || settings.ImageSize < 32 || settings.ImageSize % 32 != 0)
                 throw new ArgumentException("--minutes and --epochs must be positive and --size a multiple of 32.");
             if (!(settings.EmptySlices is >= 0 and <= 1))

@@ -33,7 +33,7 @@ public static class LiverMriRecipe
     /// U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for the channels of <see cref="Slices"/>
     /// (2 x <see cref="NeighbourSlices"/> + 1).
     /// </summary>
-    public static UNetOptions Network() => new() { Depth = 5, BaseFilters = 24, BatchNorm = true, InputChannels = Slices(training: false).Channels };
+    public static UNetOptions Network() => UNetOptions.Preset("medium", Slices(training: false).Channels);
 
     /// <summary>
     /// Affine moves, brightness, contrast, gamma and noise; no flips, since the liver's side of the body is anatomy,

@@ -33,6 +33,22 @@ public sealed class UNetOptions
     /// </summary>
     public static UNetOptions Seed(int inputChannels = 1) => new() { InputChannels = inputChannels };
 
+    /// <summary>The names <see cref="Preset"/> accepts.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["small", "medium", "seed"];
+
+    /// <summary>
+    /// A named network: "small" (depth 4, base 16, batch norm; quick to train on 64 x 64 images), "medium" (depth 5,
+    /// base 24, batch norm; the liver recipe's) or "seed" (<see cref="Seed"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="PresetNames"/>.</exception>
+    public static UNetOptions Preset(string name, int inputChannels = 1) => name switch
+    {
+        "small" => new() { Depth = 4, BaseFilters = 16, BatchNorm = true, InputChannels = inputChannels },
+        "medium" => new() { Depth = 5, BaseFilters = 24, BatchNorm = true, InputChannels = inputChannels },
+        "seed" => Seed(inputChannels),
+        _ => throw new ArgumentException($"Unknown network preset '{name}': expected one of {string.Join(", ", PresetNames)}.", nameof(name)),
+    };
+
     /// <summary>Height and width must be multiples of this value.</summary>
     public int SizeMultiple => 1 << Depth;
 
