@@ -13,10 +13,28 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
 {
     readonly ITransformer inner;
     readonly byte[] onnxModel;
+    readonly string modelFile;
 
-    private protected OnnxBackedTransformer(ITransformer inner, byte[] onnxModel)
+    /// <summary>
+    /// Fits ML.NET's OnnxTransformer for <paramref name="onnxModel"/> to <paramref name="input"/>'s schema. It scores
+    /// from a file in the context's <see cref="MLContext.TempFilePath"/> that this transformer owns and deletes when
+    /// disposed: ML.NET's own overload for a model in memory (a Stream) copies it to a temporary file that nothing
+    /// ever deletes (Microsoft.ML.OnnxTransformer 5.0.1).
+    /// </summary>
+    private protected OnnxBackedTransformer(MLContext context, IDataView input, byte[] onnxModel, string outputColumnName,
+        string inputColumnName, int? gpuDeviceId = null, bool fallbackToCpu = false)
     {
-        this.inner = inner;
+        modelFile = Path.Combine(context.TempFilePath, $"mlnet-unet-model-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(modelFile, onnxModel);
+            inner = context.Transforms.ApplyOnnxModel(outputColumnName, inputColumnName, modelFile, gpuDeviceId, fallbackToCpu).Fit(input);
+        }
+        catch
+        {
+            File.Delete(modelFile);
+            throw;
+        }
         this.onnxModel = onnxModel;
     }
 
@@ -42,9 +60,18 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => inner.Save(ctx);
 
     /// <inheritdoc />
+    /// <summary>Releases the ONNX Runtime session, then deletes the model file it scored from.</summary>
     public void Dispose()
     {
         (inner as IDisposable)?.Dispose();
+        try
+        {
+            File.Delete(modelFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file that cannot be deleted now is only disk space in the temporary folder; disposing must not throw.
+        }
         GC.SuppressFinalize(this);
     }
 }

@@ -32,6 +32,8 @@ internal static class EvaluateCommand
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             var context = new MLContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
+            // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
+            using var loaded = transformer as IDisposable;
             object report;
             if (result.GetValue(images) is { } folder)
             {

@@ -43,7 +43,8 @@ internal static class ExportCommand
             var schema = SchemaDefinition.Create(typeof(FeaturesRow));
             schema[nameof(FeaturesRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, network.InputChannels, side, side);
             var empty = context.Data.LoadFromEnumerable(Array.Empty<FeaturesRow>(), schema);
-            var model = context.Transforms.ApplyOnnxModel("Probability", "Features", new MemoryStream(onnx))
+            // Scored from the model.onnx just written: ML.NET's overload for a model in memory leaves a temporary copy behind.
+            using var model = context.Transforms.ApplyOnnxModel("Probability", "Features", onnxPath)
                 .Append(context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold)))
                 .Fit(empty);
             var zipPath = Path.Combine(folder.FullName, "model.zip");

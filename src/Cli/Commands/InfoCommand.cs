@@ -33,6 +33,8 @@ internal static class InfoCommand
             }
             var context = new MLContext();
             var (model, kind, inputSchema) = ModelKind.Load(context, path);
+            // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
+            using var loaded = model as IDisposable;
             output.WriteLine($"ML.NET model {path.FullName}");
             output.WriteLine($"  input: {(kind.TakesImageFiles ? "image files (ImagePath column)" : "Features column")}, images resized to {kind.Size} x {kind.Size}");
             foreach (var column in inputSchema)

@@ -32,6 +32,20 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
         {
             throw new InvalidDataException($"'{zip.FullName}' is not an ML.NET model zip that this tool can read ({e.GetBaseException().Message}).", e);
         }
+        try
+        {
+            return (model, Of(zip, model, schema), schema);
+        }
+        catch
+        {
+            // A model that is not this tool's still holds an ONNX Runtime session and a temporary copy of its ONNX file.
+            (model as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    static ModelKind Of(FileInfo zip, ITransformer model, DataViewSchema schema)
+    {
         var output = model.GetOutputSchema(schema);
         if (output.GetColumnOrNull("Probability") is null || output.GetColumnOrNull("PredictedMask") is null)
             throw new InvalidDataException(
@@ -39,11 +53,11 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
         if (schema.GetColumnOrNull(nameof(ImageRow.ImagePath)) is not null)
         {
             var features = (VectorDataViewType)output["Features"].Type;
-            return (model, new ModelKind(true, features.Dimensions[^1]), schema);
+            return new ModelKind(true, features.Dimensions[^1]);
         }
         var slices = schema.GetColumnOrNull("Features")?.Type as VectorDataViewType
             ?? throw new InvalidDataException($"'{zip.FullName}' has neither an ImagePath nor a Features input column.");
         int channels = slices.Dimensions.Length == 3 ? slices.Dimensions[0] : 1;
-        return (model, new ModelKind(false, slices.Dimensions[^1], channels), schema);
+        return new ModelKind(false, slices.Dimensions[^1], channels);
     }
 }

@@ -38,6 +38,8 @@ internal static class PredictCommand
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             var context = new MLContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
+            // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
+            using var loaded = transformer as IDisposable;
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);
             int written = result.GetValue(images) is { } imageFolder

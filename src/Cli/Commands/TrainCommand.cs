@@ -10,6 +10,7 @@ using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
+using MLNet.UNet.Threshold;
 using MLNet.UNet.Training;
 using MLNet.UNet.Transforms;
 using MLNet.UNet.Reporting;
@@ -176,7 +177,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         var files = context.Data.LoadFromEnumerable(pairs.Select(p => new ImageRow { ImagePath = p.ImagePath, MaskPath = p.MaskPath }).ToList());
         var labelled = ImagePipeline.WithLabels(context, files, size);
         var options = SegmentOptions(validationFraction, validationSet: null);
-        var model = Fit(context, ImagePipeline.Features(context, size, channels), options, labelled);
+        using var model = Fit(context, ImagePipeline.Features(context, size, channels), options, labelled);
         var metrics = context.Segmentation().Evaluate(model.Transform(labelled));
         environment.Output.WriteLine($"Dice on all {metrics.PerImage.Count} images (training and validation): {metrics.MeanDice:F4} ± {metrics.DiceStandardDeviation:F4}.");
         return Finish(context, model, files.Schema, new { TrainingImages = new { metrics.MeanDice, metrics.DiceStandardDeviation, metrics.MeanIoU } });
@@ -204,7 +205,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         var options = SegmentOptions(0, validation);
         options.FeatureColumnName = nameof(SliceRow.Features);
         options.LabelColumnName = nameof(SliceRow.Label);
-        var model = Fit(context, null, options, training);
+        using var model = Fit(context, null, options, training);
         object? evaluation = null;
         if (validation is not null)
         {
@@ -221,7 +222,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         CheckpointPath = PathOf("checkpoint.ckpt"), Resume = resume, CancellationToken = environment.Cancellation,
     };
 
-    ITransformer Fit(MLContext context, IEstimator<ITransformer>? features, UNetSegmentOptions options, IDataView data)
+    TransformerChain<ThresholdTransformer> Fit(MLContext context, IEstimator<ITransformer>? features, UNetSegmentOptions options, IDataView data)
     {
         if (resume)
             environment.Output.WriteLine(File.Exists(options.CheckpointPath)

@@ -85,9 +85,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             Height = shape.Height,
             Width = shape.Width,
         });
-        var inner = context.Transforms.ApplyOnnxModel(options.OutputColumnName, options.FeatureColumnName,
-            new MemoryStream(onnx), options.GpuDeviceId, options.FallbackToCpu).Fit(input);
-        return new UNetSegmentTransformer(inner, onnx, options, engine.Network.Options, engine.Options, result);
+        return new UNetSegmentTransformer(context, input, onnx, options, engine.Network.Options, engine.Options, result);
     }
 
     /// <inheritdoc />

@@ -11,9 +11,9 @@ namespace MLNet.UNet.Segment;
 /// </summary>
 public sealed class UNetSegmentTransformer : OnnxBackedTransformer
 {
-    internal UNetSegmentTransformer(ITransformer inner, byte[] onnxModel, UNetSegmentOptions options, UNetOptions network,
+    internal UNetSegmentTransformer(MLContext context, IDataView input, byte[] onnxModel, UNetSegmentOptions options, UNetOptions network,
         TrainerOptions trainer, TrainingResult result)
-        : base(inner, onnxModel)
+        : base(context, input, onnxModel, options.OutputColumnName, options.FeatureColumnName, options.GpuDeviceId, options.FallbackToCpu)
     {
         Options = options;
         Network = network;

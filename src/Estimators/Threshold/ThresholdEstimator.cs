@@ -43,8 +43,7 @@ public sealed class ThresholdEstimator : IEstimator<ThresholdTransformer>
                 $"Schema mismatch for input column '{options.InputColumnName}': expected a known-size vector of Single (probabilities), got {column.Type}.");
         var shape = vector.Dimensions.Select(d => (long)d).ToArray();
         var onnx = ThresholdGraph.Build(options.InputColumnName, options.OutputColumnName, shape, options.Threshold, options.Format);
-        var inner = context.Transforms.ApplyOnnxModel(options.OutputColumnName, options.InputColumnName, new MemoryStream(onnx)).Fit(input);
-        return new ThresholdTransformer(inner, onnx, options);
+        return new ThresholdTransformer(context, input, onnx, options);
     }
 
     /// <inheritdoc />

@@ -5,8 +5,8 @@ namespace MLNet.UNet.Threshold;
 /// <summary>Turns probabilities into a binary mask with a tiny ONNX graph scored by ML.NET's OnnxTransformer.</summary>
 public sealed class ThresholdTransformer : OnnxBackedTransformer
 {
-    internal ThresholdTransformer(ITransformer inner, byte[] onnxModel, ThresholdOptions options)
-        : base(inner, onnxModel)
+    internal ThresholdTransformer(MLContext context, IDataView input, byte[] onnxModel, ThresholdOptions options)
+        : base(context, input, onnxModel, options.OutputColumnName, options.InputColumnName)
     {
         Options = options;
     }

@@ -52,7 +52,7 @@ var pipeline = context.Transforms.LoadImages("Image", imageFolder: null, inputCo
     .Append(context.Segmentation().Threshold("PredictedMask", "Probability", threshold: 0.5f));
 
 Console.WriteLine($"Fitting the pipeline on {training.Count} images ({Size}x{Size}) ...");
-var model = pipeline.Fit(trainingData);
+using var model = pipeline.Fit(trainingData);
 
 var heldOutData = context.Data.LoadFromEnumerable(heldOut);
 var metrics = context.Segmentation().Evaluate(model.Transform(labels.Fit(heldOutData).Transform(heldOutData)));
@@ -65,7 +65,9 @@ Console.WriteLine($"Saved the fitted pipeline to {modelPath}.");
 // A fresh context loads the zip as a user's application would: only ML.NET and ONNX Runtime are needed.
 var scoring = new MLContext();
 var loaded = scoring.Model.Load(modelPath, out _);
-var engine = scoring.Model.CreatePredictionEngine<ImageRow, Prediction>(loaded);
+// Disposing a loaded model releases its ONNX Runtime session and deletes the temporary copy of the ONNX model ML.NET made.
+using var loadedResources = loaded as IDisposable;
+using var engine = scoring.Model.CreatePredictionEngine<ImageRow, Prediction>(loaded);
 var maskFolder = Path.Combine(output, "masks");
 var tiles = new List<OverlayTile>();
 var truthData = labels.Fit(heldOutData).Transform(heldOutData);

@@ -1,0 +1,62 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.UNet.Tests;
+
+/// <summary>
+/// ML.NET's OnnxTransformer keeps its model in a temporary file (in <see cref="MLContext.TempFilePath"/>) until it is
+/// disposed; the components made of it must leave none behind once disposed.
+/// </summary>
+public sealed class TemporaryFileTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-temporary-file-tests-").FullName;
+
+    sealed class Probabilities
+    {
+        [VectorType(1, 1, 2, 2)] public float[] Probability { get; set; } = [];
+    }
+
+    string[] TemporaryFiles(MLContext context) => Directory.GetFiles(context.TempFilePath);
+
+    MLContext ContextWithOwnTemporaryFolder()
+    {
+        var temporary = Directory.CreateDirectory(Path.Combine(folder, "temporary")).FullName;
+        return new MLContext(seed: 1) { TempFilePath = temporary };
+    }
+
+    [Fact]
+    public void DisposingAThresholdRemovesItsTemporaryModelFile()
+    {
+        var context = ContextWithOwnTemporaryFolder();
+        var data = context.Data.LoadFromEnumerable([new Probabilities { Probability = [0.2f, 0.4f, 0.6f, 0.8f] }]);
+        var transformer = context.Segmentation().Threshold("Mask", "Probability").Fit(data);
+        Assert.NotEmpty(TemporaryFiles(context));
+
+        transformer.Dispose();
+
+        Assert.Empty(TemporaryFiles(context));
+    }
+
+    [Fact]
+    public void DisposingAFittedOrLoadedPipelineRemovesEveryTemporaryModelFile()
+    {
+        var context = ContextWithOwnTemporaryFolder();
+        var rows = ShapePipeline.WriteImages(Path.Combine(folder, "images"), 10, seed: 4);
+        var data = ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
+        var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 1)).Fit(data);
+        Assert.NotEmpty(TemporaryFiles(context));
+        var zip = Path.Combine(folder, "model.zip");
+        context.Model.Save(model, data.Schema, zip);
+
+        Assert.IsAssignableFrom<IDisposable>(model).Dispose();
+
+        Assert.Empty(TemporaryFiles(context));
+        var scoring = new MLContext { TempFilePath = context.TempFilePath };
+        var loaded = scoring.Model.Load(zip, out _);
+        Assert.NotEmpty(TemporaryFiles(context));
+        Assert.IsAssignableFrom<IDisposable>(loaded).Dispose();
+        Assert.Empty(TemporaryFiles(context));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
