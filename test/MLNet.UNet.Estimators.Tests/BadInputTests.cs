@@ -118,7 +118,7 @@ public class BadInputTests
         var warnings = new List<string>();
         context.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) warnings.Add(e.RawMessage); };
         var data = context.Data.LoadFromEnumerable(Enumerable.Range(0, 4).Select(_ => new Shaped()).ToList());
-        context.Segmentation().UNetSegment(new UNetSegmentOptions
+        using var transformer = context.Segmentation().UNetSegment(new UNetSegmentOptions
         {
             Network = new UNetOptions { Depth = 1, BaseFilters = 2 }, Trainer = { Epochs = 1, BatchSize = 2 }, ValidationFraction = 0,
         }).Fit(data);
@@ -128,7 +128,7 @@ public class BadInputTests
     [Fact]
     public void ByteLabelsTrain()
     {
-        var transformer = Estimator(label: "ByteLabel").Fit(Rows());
+        using var transformer = Estimator(label: "ByteLabel").Fit(Rows());
         Assert.Single(transformer.TrainingHistory);
     }
 

@@ -16,7 +16,7 @@ public sealed class ContextTests : IDisposable
         {
             var context = new MLContext(seed);
             var data = ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
-            var model = (IEnumerable<ITransformer>)ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 2)).Fit(data);
+            using var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 2)).Fit(data);
             return model.OfType<UNetSegmentTransformer>().Single().GetOnnxModel();
         }
         var first = Fit(7);

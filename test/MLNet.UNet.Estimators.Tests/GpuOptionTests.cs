@@ -16,14 +16,14 @@ public sealed class GpuOptionTests(ITestOutputHelper output) : IDisposable
         IDataView Data(MLContext context) => ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
 
         var cpuContext = new MLContext(seed: 3);
-        var cpu = ShapePipeline.Pipeline(cpuContext, ShapePipeline.TinyOptions(epochs: 1)).Fit(Data(cpuContext));
+        using var cpu = ShapePipeline.Pipeline(cpuContext, ShapePipeline.TinyOptions(epochs: 1)).Fit(Data(cpuContext));
         var expected = ShapePipeline.Column(cpu.Transform(Data(cpuContext)), "Probability");
 
         var gpuContext = new MLContext(seed: 3);
         var options = ShapePipeline.TinyOptions(epochs: 1);
         options.GpuDeviceId = 0;
         options.FallbackToCpu = true;
-        var gpu = ShapePipeline.Pipeline(gpuContext, options).Fit(Data(gpuContext));
+        using var gpu = ShapePipeline.Pipeline(gpuContext, options).Fit(Data(gpuContext));
         Assert.Equal(expected, ShapePipeline.Column(gpu.Transform(Data(gpuContext)), "Probability"));
 
         var strictContext = new MLContext(seed: 3);
@@ -40,14 +40,17 @@ public sealed class GpuOptionTests(ITestOutputHelper output) : IDisposable
         var rows = ShapePipeline.WriteImages(folder, 8, seed: 6);
         var context = new MLContext(seed: 3);
         var data = ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
-        var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 1)).Fit(data);
+        using var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 1)).Fit(data);
         var zip = Path.Combine(folder, "model.zip");
         context.Model.Save(model, data.Schema, zip);
         var expected = ShapePipeline.Column(model.Transform(data), "Probability");
 
         var fallback = new MLContext { GpuDeviceId = 0, FallbackToCpu = true };
-        Assert.Equal(expected, ShapePipeline.Column(fallback.Model.Load(zip, out _).Transform(data), "Probability"));
-        var strict = new MLContext { GpuDeviceId = 0, FallbackToCpu = false };
+        var loaded = fallback.Model.Load(zip, out _);
+        using var loadedResources = (IDisposable)loaded;
+        Assert.Equal(expected, ShapePipeline.Column(loaded.Transform(data), "Probability"));
+        // Its failed load leaves ML.NET's temporary copy of the ONNX model behind, so it goes into this test's folder.
+        var strict = new MLContext { GpuDeviceId = 0, FallbackToCpu = false, TempFilePath = folder };
         Assert.ThrowsAny<Exception>(() => ShapePipeline.Column(strict.Model.Load(zip, out _).Transform(data), "Probability"));
     }
 

@@ -14,7 +14,7 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
         var rows = ShapePipeline.WriteImages(folder, 16, seed: 8);
         var context = new MLContext(seed: 2);
         var data = ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
-        var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 2)).Fit(data);
+        using var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 2)).Fit(data);
         var zip = Path.Combine(folder, "model.zip");
         context.Model.Save(model, context.Data.LoadFromEnumerable(rows).Schema, zip);
         var scoring = new MLContext();
@@ -25,6 +25,7 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
     public void EightThreadsScoringOneLoadedModelGetSingleThreadedResults()
     {
         var (model, context, rows) = LoadedModel();
+        using var modelResources = (IDisposable)model;
         var engine = context.Model.CreatePredictionEngine<ImageRow, Mask>(model);
         var expected = rows.Select(r => engine.Predict(r).PredictedMask).ToList();
         var shared = context.Data.LoadFromEnumerable(rows);
@@ -48,6 +49,7 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
     public void TwoThousandPredictionsKeepResidentMemoryFlat()
     {
         var (model, context, rows) = LoadedModel();
+        using var modelResources = (IDisposable)model;
         var engine = context.Model.CreatePredictionEngine<ImageRow, Mask>(model);
         long Resident()
         {

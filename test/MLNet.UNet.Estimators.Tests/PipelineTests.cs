@@ -26,8 +26,8 @@ public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
         var options = ShapePipeline.TinyOptions(epochs: 12);
         options.Progress = _ => progressReports++;
 
-        var model = ShapePipeline.Pipeline(context, options).Fit(training);
-        var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
+        using var model = ShapePipeline.Pipeline(context, options).Fit(training);
+        var segment = model.OfType<UNetSegmentTransformer>().Single();
         Assert.Equal(12, segment.TrainingHistory.Count);
         Assert.True(progressReports > 12);
         Assert.Contains(log, m => m.StartsWith("Epoch 12/12"));
@@ -48,6 +48,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "*.onnx"));
 
         var loaded = context.Model.Load(zip, out _);
+        using var loadedResources = (IDisposable)loaded;
         Assert.Contains(((IEnumerable<ITransformer>)loaded), t => t is OnnxTransformer);
         Assert.Equal(predicted, ShapePipeline.Column(loaded.Transform(testData), "PredictedMask"));
 

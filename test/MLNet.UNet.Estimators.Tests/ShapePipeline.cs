@@ -32,7 +32,7 @@ internal static class ShapePipeline
             .Fit(rows).Transform(rows);
 
     /// <summary>LoadImages -> ResizeImages -> ExtractPixels -> UNetSegment -> Threshold.</summary>
-    public static IEstimator<ITransformer> Pipeline(MLContext context, UNetSegmentOptions segment, int size = Size,
+    public static EstimatorChain<ThresholdTransformer> Pipeline(MLContext context, UNetSegmentOptions segment, int size = Size,
         MaskFormat format = MaskFormat.Float) =>
         context.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageRow.ImagePath))
             .Append(context.Transforms.ResizeImages("Image", size, size, "Image"))

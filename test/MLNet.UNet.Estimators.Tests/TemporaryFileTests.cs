@@ -48,7 +48,7 @@ public sealed class TemporaryFileTests : IDisposable
         var zip = Path.Combine(folder, "model.zip");
         context.Model.Save(model, data.Schema, zip);
 
-        Assert.IsAssignableFrom<IDisposable>(model).Dispose();
+        model.Dispose();
 
         Assert.Empty(TemporaryFiles(context));
         var scoring = new MLContext { TempFilePath = context.TempFilePath };

@@ -21,7 +21,7 @@ public sealed class ThresholdTests : IDisposable
         var context = new MLContext(1);
         float[] values = [0.1f, 0.3f, 0.5f, 0.69f, 0.71f, 0.99f];
         var data = context.Data.LoadFromEnumerable([new Probabilities { Probability = values }]);
-        var transformer = context.Segmentation().Threshold("Mask", "Probability", threshold, format).Fit(data);
+        using var transformer = context.Segmentation().Threshold("Mask", "Probability", threshold, format).Fit(data);
         float foreground = format == MaskFormat.Byte ? 255f : 1f;
         var expected = values.Select(v => v > threshold ? foreground : 0f).ToArray();
         Assert.Equal(expected, ShapePipeline.Column(transformer.Transform(data), "Mask").Single());
@@ -30,6 +30,7 @@ public sealed class ThresholdTests : IDisposable
         var zip = Path.Combine(folder, "threshold.zip");
         context.Model.Save(transformer, data.Schema, zip);
         var loaded = new MLContext().Model.Load(zip, out _);
+        using var loadedResources = (IDisposable)loaded;
         var output = loaded.Transform(data);
         Assert.Equal(expected, ShapePipeline.Column(output, "Mask").Single());
         var itemType = ((VectorDataViewType)output.Schema["Mask"].Type).ItemType;

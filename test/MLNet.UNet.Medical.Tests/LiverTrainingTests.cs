@@ -46,7 +46,7 @@ public sealed class LiverTrainingTests(ITestOutputHelper output) : IDisposable
             .Append(context.Transforms.ResizeImages("MaskImage", 64, 64, "MaskImage"))
             .Append(context.Transforms.ExtractPixels("Label", "MaskImage", ImagePixelExtractingEstimator.ColorBits.Red))
             .Fit(files).Transform(files);
-        var model = context.Transforms.LoadImages("Image", null, nameof(Files.ImagePath))
+        using var model = context.Transforms.LoadImages("Image", null, nameof(Files.ImagePath))
             .Append(context.Transforms.ResizeImages("Image", 64, 64, "Image"))
             .Append(context.Transforms.ExtractPixels("Features", "Image", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
             .Append(context.Segmentation().UNetSegment(new UNetSegmentOptions

@@ -10,6 +10,7 @@ if (args.Length < 4)
 }
 var context = new MLContext();
 var model = context.Model.Load(args[0], out var inputSchema);
+using var modelResources = (IDisposable)model;
 Console.WriteLine($"Loaded {model.GetType().Name}; input columns: {string.Join(", ", inputSchema.Select(c => c.Name))}");
 var rows = args.Skip(3).Select(path => new ImageRow { ImagePath = path, MaskPath = path }).ToList();
 var scored = model.Transform(context.Data.LoadFromEnumerable(rows));
