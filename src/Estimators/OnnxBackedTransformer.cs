@@ -32,7 +32,9 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
         }
         catch
         {
-            File.Delete(modelFile);
+            // If Fit refused the schema, ML.NET's estimator still holds a session on the file, which it gives no way to
+            // dispose; the file goes at least where the system lets it, and the first error is the one reported.
+            TryDelete(modelFile);
             throw;
         }
         this.onnxModel = onnxModel;
@@ -59,19 +61,23 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
     /// <summary>Saves the inner OnnxTransformer, with the ONNX model embedded.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => inner.Save(ctx);
 
-    /// <inheritdoc />
     /// <summary>Releases the ONNX Runtime session, then deletes the model file it scored from.</summary>
     public void Dispose()
     {
         (inner as IDisposable)?.Dispose();
+        TryDelete(modelFile);
+        GC.SuppressFinalize(this);
+    }
+
+    // A file that cannot be deleted is only disk space in the temporary folder; it must not hide an error or make Dispose throw.
+    static void TryDelete(string path)
+    {
         try
         {
-            File.Delete(modelFile);
+            File.Delete(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A file that cannot be deleted now is only disk space in the temporary folder; disposing must not throw.
         }
-        GC.SuppressFinalize(this);
     }
 }

@@ -91,7 +91,8 @@ public class VolumeEvaluationReportTests
     [Theory]
     [InlineData("{\"Patients\": [{\"PatientId\": \"1\", \"Metr", "is not an evaluation report")]
     [InlineData("{\"Raw\": {}}", "has no patients")]
-    [InlineData("{\"Patients\": [{\"PatientId\": \"1\"}]}", "without its metrics")]
+    [InlineData("{\"Patients\": [{\"PatientId\": \"1\"}]}", "patient entry 1 has no id or no metrics")]
+    [InlineData("{\"Patients\": [null]}", "patient entry 1 has no id or no metrics")]
     public void ReadingRefusesWhatIsNotAReport(string text, string expected)
     {
         var path = TemporaryPath();
@@ -106,7 +107,13 @@ public class VolumeEvaluationReportTests
         {
             File.Delete(path);
         }
-        Assert.Throws<FileNotFoundException>(() => VolumeEvaluationReport.ReadJson(path));
+    }
+
+    [Fact]
+    public void ReadingAMissingFileNamesIt()
+    {
+        var path = TemporaryPath();
+        Assert.Contains(path, Assert.Throws<FileNotFoundException>(() => VolumeEvaluationReport.ReadJson(path)).Message);
     }
 
     static string TemporaryPath() => Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.json");

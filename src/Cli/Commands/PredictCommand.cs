@@ -58,7 +58,7 @@ internal static class PredictCommand
         var paths = ImagePairs.Images(input.FullName);
         foreach (var path in paths)
             ImageDimensions.CheckSize(path, maxPixels);
-        var engine = context.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(model);
+        using var engine = context.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(model);
         foreach (var path in paths)
         {
             int width, height;

@@ -49,8 +49,9 @@ else if (settings.Fold is { } only)
     Console.WriteLine($"{patients.Count} patients, fold {only} of a {folds.Count}-fold cross-validation by patient.");
     CrossValidation.RunFold(settings, patients, folds, only - 1, args);
     Console.WriteLine();
-    if (CrossValidation.CombineFromFolders(settings.OutputFolder, folds) is { } combined)
-        CrossValidation.Write(combined, settings.OutputFolder, $"the folds in {settings.OutputFolder}");
+    var (combined, foldsIn) = CrossValidation.CombineFromFolders(settings.OutputFolder, folds);
+    if (combined is not null)
+        CrossValidation.Write(combined, settings.OutputFolder, $"{foldsIn} of {folds.Count} folds in {settings.OutputFolder}");
 }
 else
 {

@@ -88,9 +88,10 @@ public sealed class VolumeEvaluationReport
         var patients = saved?.Patients;
         if (patients is null || patients.Count == 0)
             throw new InvalidDataException($"{path} has no patients: expected a report with a non-empty 'Patients' list.");
-        if (patients.FirstOrDefault(p => p is null || string.IsNullOrEmpty(p.PatientId) || p.Metrics is null || p.PostProcessed is null) is { } incomplete)
+        int incomplete = patients.FindIndex(p => p is null || string.IsNullOrEmpty(p.PatientId) || p.Metrics is null || p.PostProcessed is null);
+        if (incomplete >= 0)
             throw new InvalidDataException(
-                $"{path} has a patient without an id or without its metrics ({incomplete?.PatientId ?? "null"}): expected PatientId, Metrics and PostProcessed for each.");
+                $"{path}: patient entry {incomplete + 1} has no id or no metrics: expected PatientId, Metrics and PostProcessed for each.");
         return new VolumeEvaluationReport(patients.Select(p => p with { SliceDice = p.SliceDice ?? [] }).ToList());
     }
 
