@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
 namespace MLNet.UNet.Notebooks.Tests;
@@ -19,6 +20,7 @@ public class NotebookTests(ITestOutputHelper output)
         Assert.Contains(run.Outputs, o => o.Contains("MeanDice"));
         Assert.True(run.Outputs.Count(o => o.Contains("data:image/png;base64,")) >= 2, "the training curve and the overlay are shown as pictures");
         Assert.Contains(run.Outputs, o => o.Contains("predicts the same masks: True"));
+        AssertCleanedUp(run);
     }
 
     [Fact]
@@ -27,6 +29,15 @@ public class NotebookTests(ITestOutputHelper output)
         var run = await Run("LiverMri.ipynb");
         Assert.Contains(run.Outputs, o => o.Contains("Hd95Mm"));
         Assert.True(run.Outputs.Count(o => o.Contains("data:image/png;base64,")) >= 3, "slices, curve and overlays are shown as pictures");
+        AssertCleanedUp(run);
+    }
+
+    // The last cell disposes the models and deletes the notebook's work folder, whose path it shows.
+    static void AssertCleanedUp(NotebookRun run)
+    {
+        var match = run.Outputs.Select(o => Regex.Match(o, @"cleaned up: .*, (/\S+) deleted")).FirstOrDefault(m => m.Success);
+        Assert.True(match is not null, "the clean-up cell did not report");
+        Assert.False(Directory.Exists(match.Groups[1].Value), $"{match.Groups[1].Value} is still there");
     }
 
     async Task<NotebookRun> Run(string name)
