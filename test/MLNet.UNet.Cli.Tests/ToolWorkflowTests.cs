@@ -3,7 +3,7 @@ using MLNet.UNet.Data;
 
 namespace MLNet.UNet.Cli.Tests;
 
-/// <summary>train -> evaluate -> predict -> export -> info on synthetic PNGs, and resume after an interruption.</summary>
+/// <summary>train -> evaluate -> predict -> export -> info on synthetic PNGs, and resume after an interruption (on the same data only).</summary>
 public sealed class ToolWorkflowTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("unet-cli-tests-").FullName;
@@ -62,6 +62,10 @@ public sealed class ToolWorkflowTests : IDisposable
 
         var firstPart = ToolRun.Of([.. arguments, "--epochs", "2", "--output", In("interrupted")]);
         Assert.True(firstPart.ExitCode == 0, firstPart.ToString());
+        // Another seed draws another validation split: resuming on it is refused, and leaves the run as it was.
+        var otherData = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("interrupted"), "--resume", "--seed", "2"]);
+        Assert.True(otherData.ExitCode == 1, otherData.ToString());
+        Assert.Contains("which was trained on other data: --seed was 1, now 2", otherData.Error);
         var resumed = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains("Resuming from", resumed.Output);

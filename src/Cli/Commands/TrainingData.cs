@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary>
+/// The options that choose a training run's data, recorded beside its checkpoint: a resumed run on other data would
+/// mix two datasets, or two validation splits, in one model without saying so.
+/// </summary>
+/// <param name="Source">The --images or --volumes folder.</param>
+/// <param name="Masks">The --masks folder, if given.</param>
+/// <param name="Size">--size.</param>
+/// <param name="Channels">--channels (images).</param>
+/// <param name="NeighbourSlices">--neighbour-slices (volumes).</param>
+/// <param name="EmptySlices">--empty-slices (volumes; null for images).</param>
+/// <param name="Validation">--validation.</param>
+/// <param name="Seed">--seed, which draws the validation split and the slices kept.</param>
+internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed)
+{
+    public const string FileName = "training-data.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>
+    /// Checks these options against the record of the run being resumed, or records them for a run that starts now.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run being resumed was trained on other data.</exception>
+    /// <exception cref="InvalidDataException">The record is damaged.</exception>
+    public void CheckOrRecord(string folder, bool resumingACheckpoint, TextWriter output)
+    {
+        var path = Path.Combine(folder, FileName);
+        if (resumingACheckpoint && File.Exists(path))
+        {
+            var differences = Differences(Read(path));
+            if (differences.Count > 0)
+                throw new ArgumentException(
+                    $"--resume continues the run in {folder}, which was trained on other data: {string.Join("; ", differences)}. " +
+                    "Give the same options, or train into another --output folder.");
+            return;
+        }
+        if (resumingACheckpoint)
+            output.WriteLine($"No record of the data options of the checkpoint's run ({path}); resuming with the options given.");
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
+    }
+
+    static TrainingData Read(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<TrainingData>(stream, Json)
+                ?? throw new InvalidDataException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(
+                $"{path} (the data options of the run to resume) is damaged: {e.Message}. Delete it to resume without the check.", e);
+        }
+    }
+
+    List<string> Differences(TrainingData recorded) => Options().Zip(recorded.Options())
+        .Where(pair => pair.First.Value != pair.Second.Value)
+        .Select(pair => $"{pair.First.Option} was {pair.Second.Value}, now {pair.First.Value}")
+        .ToList();
+
+    IEnumerable<(string Option, string Value)> Options() =>
+    [
+        ("--images/--volumes", Source), ("--masks", Masks ?? "not given"), ("--size", Text(Size)), ("--channels", Text(Channels)),
+        ("--neighbour-slices", Text(NeighbourSlices)), ("--empty-slices", EmptySlices is { } empty ? Text(empty) : "not applicable"),
+        ("--validation", Text(Validation)), ("--seed", Text(Seed)),
+    ];
+
+    static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+}
