@@ -69,6 +69,12 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Deletes the model file of a transformer that was never disposed, once it is collected. Nothing else can reach the
+    /// file by then: ML.NET's OnnxTransformer reads it again only to save, and saving goes through this object.
+    /// </summary>
+    ~OnnxBackedTransformer() => TryDelete(modelFile);
+
     // A file that cannot be deleted is only disk space in the temporary folder; it must not hide an error or make Dispose throw.
     static void TryDelete(string path)
     {

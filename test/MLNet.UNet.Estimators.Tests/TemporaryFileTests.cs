@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -56,6 +57,28 @@ public sealed class TemporaryFileTests : IDisposable
         Assert.NotEmpty(TemporaryFiles(context));
         Assert.IsAssignableFrom<IDisposable>(loaded).Dispose();
         Assert.Empty(TemporaryFiles(context));
+    }
+
+    [Fact]
+    public void AThresholdNeverDisposedRemovesItsTemporaryModelFileWhenCollected()
+    {
+        var context = ContextWithOwnTemporaryFolder();
+        FitAndForgetThreshold(context);
+        Assert.NotEmpty(TemporaryFiles(context));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        Assert.Empty(TemporaryFiles(context));
+    }
+
+    // In a method of its own so that no local of the test keeps the transformer reachable.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void FitAndForgetThreshold(MLContext context)
+    {
+        var data = context.Data.LoadFromEnumerable([new Probabilities { Probability = [0.2f, 0.4f, 0.6f, 0.8f] }]);
+        var mask = context.Segmentation().Threshold("Mask", "Probability").Fit(data).Transform(data).GetColumn<float[]>("Mask").Single();
+        Assert.Equal([0f, 0f, 1f, 1f], mask);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
