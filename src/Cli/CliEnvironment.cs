@@ -1,10 +1,17 @@
+using Microsoft.ML;
 using MLNet.UNet.Runtime;
 
 namespace MLNet.UNet.Cli;
 
-/// <summary>What a command runs with: where it writes, what stops it, and how failures become exit codes.</summary>
-internal sealed class CliEnvironment(TextWriter output, TextWriter error, CancellationToken cancellation)
+/// <summary>
+/// What a command runs with: where it writes, what stops it, where its temporary files go, and how failures become
+/// exit codes.
+/// </summary>
+/// <param name="temporaryRoot">The folder in which the command makes its temporary folder; the system's temporary folder if null.</param>
+internal sealed class CliEnvironment(TextWriter output, TextWriter error, CancellationToken cancellation, string? temporaryRoot = null)
 {
+    string? temporaryFolder;
+
     public TextWriter Output { get; } = output;
 
     public TextWriter Error { get; } = error;
@@ -15,6 +22,17 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, Cancel
     {
         if (threads is { } count)
             TorchRuntime.Threads = count;
+    }
+
+    /// <summary>
+    /// A context whose temporary files (the ONNX model copies of ML.NET and of this project's transformers) go to a
+    /// folder of this command that is deleted when the command ends. A model load that fails inside ML.NET leaves a
+    /// copy that no object owns; deleting the folder is the only way to remove it.
+    /// </summary>
+    public MLContext CreateContext(int? seed = null)
+    {
+        temporaryFolder ??= Directory.CreateDirectory(Path.Combine(temporaryRoot ?? Path.GetTempPath(), $"unet-cli-{Guid.NewGuid():N}")).FullName;
+        return new MLContext(seed) { TempFilePath = temporaryFolder };
     }
 
     /// <summary>Runs a command body; a bad input gives one line and exit code 1, any other failure exit code 2.</summary>
@@ -39,5 +57,24 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, Cancel
             Error.WriteLine(e.ToString());
             return ExitCodes.Failure;
         }
+        finally
+        {
+            DeleteTemporaryFolder();
+        }
+    }
+
+    // Leftovers are only disk space in the temporary folder; they must not change the command's exit code.
+    void DeleteTemporaryFolder()
+    {
+        if (temporaryFolder is null)
+            return;
+        try
+        {
+            Directory.Delete(temporaryFolder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        temporaryFolder = null;
     }
 }

@@ -7,9 +7,16 @@ namespace MLNet.UNet.Cli;
 public static class UNetCli
 {
     /// <summary>Parses and runs a command line; returns the exit code (0 success, 1 bad input, 2 failure, 130 interrupted).</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    /// <param name="args">The command line, without the tool's name.</param>
+    /// <param name="output">Where results and progress are written.</param>
+    /// <param name="error">Where errors are written.</param>
+    /// <param name="cancellation">Stops training after the current step, and any other command between steps.</param>
+    /// <param name="temporaryRoot">
+    /// Where the command makes the folder for its temporary files, deleted when it ends; the system's temporary folder if null.
+    /// </param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default, string? temporaryRoot = null)
     {
-        var environment = new CliEnvironment(output, error, cancellation);
+        var environment = new CliEnvironment(output, error, cancellation, temporaryRoot);
         var root = new RootCommand("""
             unet: U-Net segmentation with ML.NET - train, evaluate, predict, export and inspect models.
             Exit codes: 0 success, 1 bad input, 2 failure, 130 interrupted.

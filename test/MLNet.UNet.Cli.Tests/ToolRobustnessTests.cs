@@ -79,14 +79,16 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
 
         var modelBytes = File.ReadAllBytes(In("model/model.zip"));
         var random = new Random(5);
+        var temporary = Directory.CreateDirectory(In("temporary")).FullName;
         for (int i = 0; i < 15; i++)
         {
             var damaged = (byte[])modelBytes.Clone();
             for (int flips = 0; flips < 8; flips++)
                 damaged[random.Next(damaged.Length)] ^= (byte)(1 << random.Next(8));
             File.WriteAllBytes(In("damaged.zip"), damaged);
-            var run = ToolRun.Of("info", In("damaged.zip"));
+            var run = ToolRun.WithTemporaryRoot(temporary, "info", In("damaged.zip"));
             Assert.True(run.ExitCode is 0 or 1, run.ToString());
+            Assert.Empty(Directory.GetFileSystemEntries(temporary));
         }
         File.WriteAllBytes(In("empty.zip"), []);
         Assert.Equal(1, ToolRun.Of("info", In("empty.zip")).ExitCode);

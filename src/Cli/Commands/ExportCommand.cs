@@ -39,7 +39,7 @@ internal static class ExportCommand
             var onnxPath = Path.Combine(folder.FullName, "model.onnx");
             AtomicFile.Write(onnxPath, stream => stream.Write(onnx));
 
-            var context = new MLContext();
+            var context = environment.CreateContext();
             var schema = SchemaDefinition.Create(typeof(FeaturesRow));
             schema[nameof(FeaturesRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, network.InputChannels, side, side);
             var empty = context.Data.LoadFromEnumerable(Array.Empty<FeaturesRow>(), schema);

@@ -31,7 +31,7 @@ internal static class InfoCommand
                 Describe(output, ParseOnnx(File.ReadAllBytes(path.FullName), path.FullName), path.Name);
                 return ExitCodes.Success;
             }
-            var context = new MLContext();
+            var context = environment.CreateContext();
             var (model, kind, inputSchema) = ModelKind.Load(context, path);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = model as IDisposable;

@@ -36,7 +36,7 @@ internal static class PredictCommand
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
-            var context = new MLContext();
+            var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;

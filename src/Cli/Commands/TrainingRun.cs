@@ -27,7 +27,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         CheckData(new TrainingData(images.FullName, masks?.FullName, size, channels, 0, null, validationFraction, trainer.Seed!.Value));
         var pairs = ImagePairs.Find(images.FullName, masks?.FullName, maxPixels);
         environment.Output.WriteLine($"Training on {pairs.Count} image/mask pairs from {images.FullName}, resized to {size} x {size}.");
-        var context = new MLContext(trainer.Seed);
+        var context = environment.CreateContext(trainer.Seed);
         var files = context.Data.LoadFromEnumerable(pairs.Select(p => new ImageRow { ImagePath = p.ImagePath, MaskPath = p.MaskPath }).ToList());
         var labelled = ImagePipeline.WithLabels(context, files, size);
         var options = SegmentOptions(validationFraction, validationSet: null);
@@ -47,7 +47,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             : new PatientFold(patients.Select(p => p.PatientId).ToList(), []);
         environment.Output.WriteLine($"{patients.Count} patients: training on {string.Join(", ", fold.Training)}" +
                                      (fold.Validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
-        var context = new MLContext(trainer.Seed);
+        var context = environment.CreateContext(trainer.Seed);
         var trainingPatients = patients.Where(p => fold.Training.Contains(p.PatientId)).ToList();
         var validationPatients = patients.Where(p => fold.Validation.Contains(p.PatientId)).ToList();
         var training = SliceLoader.Load(context, trainingPatients,
