@@ -10,7 +10,7 @@ public static class UNetCli
     /// <param name="args">The command line, without the tool's name.</param>
     /// <param name="output">Where results and progress are written.</param>
     /// <param name="error">Where errors are written.</param>
-    /// <param name="cancellation">Stops training after the current step, and any other command between steps.</param>
+    /// <param name="cancellation">Stops training after the current step; the other commands do not look at it.</param>
     /// <param name="temporaryRoot">
     /// Where the command makes the folder for its temporary files, deleted when it ends; the system's temporary folder if null.
     /// </param>

@@ -59,7 +59,12 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input) => inner.Transform(input);
 
     /// <summary>Saves the inner OnnxTransformer, with the ONNX model embedded.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => inner.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        inner.Save(ctx);
+        // The inner transformer reads the model file again while it saves; this object's finalizer must not delete it meanwhile.
+        GC.KeepAlive(this);
+    }
 
     /// <summary>Releases the ONNX Runtime session, then deletes the model file it scored from.</summary>
     public void Dispose()
@@ -70,10 +75,16 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Deletes the model file of a transformer that was never disposed, once it is collected. Nothing else can reach the
-    /// file by then: ML.NET's OnnxTransformer reads it again only to save, and saving goes through this object.
+    /// Deletes the model file of a transformer that was never disposed, once it is collected. Nothing needs the file by
+    /// then: ML.NET's OnnxTransformer reads it again only to save, and saving keeps this object alive. On Windows the
+    /// file is usually still open by ML.NET at that moment and stays.
     /// </summary>
-    ~OnnxBackedTransformer() => TryDelete(modelFile);
+    ~OnnxBackedTransformer()
+    {
+        // Null when the constructor failed before naming the file.
+        if (modelFile is not null)
+            TryDelete(modelFile);
+    }
 
     // A file that cannot be deleted is only disk space in the temporary folder; it must not hide an error or make Dispose throw.
     static void TryDelete(string path)

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.IO.Compression;
+using MLNet.UNet.Cli.Commands;
 using MLNet.UNet.Data;
 using MLNet.UNet.Training;
 using Xunit.Abstractions;
@@ -124,6 +126,68 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
         var run = ToolRun.Of("doctor");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("102 of 102 checks passed", run.Output);
+    }
+
+    [Fact]
+    public void AModelWhoseOnnxIsGarbageLeavesNoTemporaryCopyBehind()
+    {
+        SyntheticShapeImages.WritePngs(In("train"), 8, 32, 32, seed: 3);
+        var train = ToolRun.Of("train", "--images", In("train"), "--output", In("model"), "--epochs", "1", "--size", "32", "--depth", "2", "--base-filters", "4");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        var garbage = In("garbage-onnx.zip");
+        WriteWithOnnxOverwritten(In("model/model.zip"), File.ReadAllBytes(In("model/model.onnx")), garbage);
+        var temporary = Directory.CreateDirectory(In("temporary")).FullName;
+        var environment = new CliEnvironment(TextWriter.Null, TextWriter.Null, CancellationToken.None, temporary);
+        int copies = -1;
+
+        int code = environment.Run(() =>
+        {
+            var context = environment.CreateContext();
+            try
+            {
+                ModelKind.Load(context, new FileInfo(garbage));
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                copies = Directory.GetFiles(context.TempFilePath).Length;
+            }
+        });
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.True(copies > 0, "ML.NET was expected to copy the model to the temporary folder before ONNX Runtime refused it.");
+        Assert.Empty(Directory.GetFileSystemEntries(temporary));
+        var run = ToolRun.WithTemporaryRoot(temporary, "info", garbage);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(temporary));
+    }
+
+    // Copies a model zip with the first bytes of its embedded ONNX model overwritten: the zip and ML.NET's own framing
+    // stay valid, so ML.NET writes the model out to a file before ONNX Runtime refuses to parse it.
+    static void WriteWithOnnxOverwritten(string zip, byte[] onnx, string damagedZip)
+    {
+        File.Copy(zip, damagedZip);
+        using var archive = ZipFile.Open(damagedZip, ZipArchiveMode.Update);
+        foreach (var entry in archive.Entries.ToList())
+        {
+            byte[] content;
+            using (var stream = entry.Open())
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                content = copy.ToArray();
+            }
+            int at = content.AsSpan().IndexOf(onnx);
+            if (at < 0)
+                continue;
+            content.AsSpan(at, 64).Fill(0xFF);
+            var name = entry.FullName;
+            entry.Delete();
+            using var replaced = archive.CreateEntry(name).Open();
+            replaced.Write(content);
+            return;
+        }
+        throw new InvalidOperationException($"'{zip}' does not embed the ONNX model.");
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
