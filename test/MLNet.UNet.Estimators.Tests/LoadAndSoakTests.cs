@@ -22,7 +22,7 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void EightThreadsScoringOneLoadedModelGetSingleThreadedResults()
+    public async Task EightThreadsScoringOneLoadedModelGetSingleThreadedResults()
     {
         var (model, context, rows) = LoadedModel();
         using var modelResources = (IDisposable)model;
@@ -37,12 +37,12 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
         })).ToArray();
         var sharedTransforms = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
             ShapePipeline.Column(model.Transform(shared), "PredictedMask"))).ToArray();
-        Task.WaitAll([.. perThreadEngines, .. sharedTransforms]);
+        await Task.WhenAll([.. perThreadEngines, .. sharedTransforms]);
 
         foreach (var task in perThreadEngines)
-            Assert.Equal(expected.Concat(expected).Concat(expected), task.Result);
+            Assert.Equal(expected.Concat(expected).Concat(expected), await task);
         foreach (var task in sharedTransforms)
-            Assert.Equal(expected, task.Result);
+            Assert.Equal(expected, await task);
     }
 
     [Fact]
