@@ -27,11 +27,12 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, Cancel
     /// <summary>
     /// A context whose temporary files (the ONNX model copies of ML.NET and of this project's transformers) go to a
     /// folder of this command that is deleted when the command ends. A model load that fails inside ML.NET leaves a
-    /// copy that no object owns; deleting the folder is the only way to remove it.
+    /// copy that no object owns; deleting the folder is the only way to remove it. The folder is made only by what
+    /// writes into it, so a command killed before that (a training run, for most of its time) leaves none.
     /// </summary>
     public MLContext CreateContext(int? seed = null)
     {
-        temporaryFolder ??= Directory.CreateDirectory(Path.Combine(temporaryRoot ?? Path.GetTempPath(), $"unet-cli-{Guid.NewGuid():N}")).FullName;
+        temporaryFolder ??= Path.Combine(temporaryRoot ?? Path.GetTempPath(), $"unet-cli-{Guid.NewGuid():N}");
         return new MLContext(seed) { TempFilePath = temporaryFolder };
     }
 
@@ -70,7 +71,8 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, Cancel
             return;
         try
         {
-            Directory.Delete(temporaryFolder, recursive: true);
+            if (Directory.Exists(temporaryFolder))
+                Directory.Delete(temporaryFolder, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

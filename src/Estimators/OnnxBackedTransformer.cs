@@ -17,7 +17,7 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Fits ML.NET's OnnxTransformer for <paramref name="onnxModel"/> to <paramref name="input"/>'s schema. It scores
-    /// from a file in the context's <see cref="MLContext.TempFilePath"/> that this transformer owns and deletes when
+    /// from a file in the context's <see cref="MLContext.TempFilePath"/> (made if missing) that this transformer owns and deletes when
     /// disposed: ML.NET's own overload for a model in memory (a Stream) copies it to a temporary file that nothing
     /// ever deletes (Microsoft.ML.OnnxTransformer 5.0.1).
     /// </summary>
@@ -27,6 +27,7 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
         modelFile = Path.Combine(context.TempFilePath, $"mlnet-unet-model-{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(context.TempFilePath);
             File.WriteAllBytes(modelFile, onnxModel);
             inner = context.Transforms.ApplyOnnxModel(outputColumnName, inputColumnName, modelFile, gpuDeviceId, fallbackToCpu).Fit(input);
         }

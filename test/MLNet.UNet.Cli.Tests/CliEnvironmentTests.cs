@@ -13,6 +13,7 @@ public sealed class CliEnvironmentTests : IDisposable
         var error = new StringWriter();
         var environment = new CliEnvironment(TextWriter.Null, error, CancellationToken.None, root);
         string? seen = null;
+        bool madeBeforeUse = true;
 
         int code = environment.Run(() =>
         {
@@ -21,12 +22,16 @@ public sealed class CliEnvironmentTests : IDisposable
             Assert.Equal(first.TempFilePath, second.TempFilePath);
             Assert.Equal(root, Path.GetDirectoryName(first.TempFilePath));
             seen = first.TempFilePath;
+            madeBeforeUse = Directory.Exists(seen);
+            Directory.CreateDirectory(seen);
             File.WriteAllText(Path.Combine(seen, "left-by-a-failed-load.tmp"), "model");
             return fails ? throw new InvalidDataException("damaged model") : ExitCodes.Success;
         });
 
-        Assert.Equal(fails ? ExitCodes.BadInput : ExitCodes.Success, code);
+        // An assertion that fails inside the body is reported by Run as a failure (exit code 2) on the error writer.
+        Assert.True(code == (fails ? ExitCodes.BadInput : ExitCodes.Success), $"exit {code}: {error}");
         Assert.NotNull(seen);
+        Assert.False(madeBeforeUse, "The folder is to be made only by what writes into it.");
         Assert.False(Directory.Exists(seen));
         Assert.Empty(Directory.GetFileSystemEntries(root));
     }

@@ -19,11 +19,8 @@ public sealed class TemporaryFileTests : IDisposable
 
     string[] TemporaryFiles(MLContext context) => Directory.GetFiles(context.TempFilePath);
 
-    MLContext ContextWithOwnTemporaryFolder()
-    {
-        var temporary = Directory.CreateDirectory(Path.Combine(folder, "temporary")).FullName;
-        return new MLContext(seed: 1) { TempFilePath = temporary };
-    }
+    // The folder does not exist yet: the transformers make it when they write their model file.
+    MLContext ContextWithOwnTemporaryFolder() => new(seed: 1) { TempFilePath = Path.Combine(folder, "temporary") };
 
     [Fact]
     public void DisposingAThresholdRemovesItsTemporaryModelFile()

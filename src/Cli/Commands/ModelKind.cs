@@ -24,6 +24,8 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
             throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
         ITransformer model;
         DataViewSchema schema;
+        // ML.NET writes a copy of the ONNX model there while loading.
+        Directory.CreateDirectory(context.TempFilePath);
         try
         {
             model = context.Model.Load(zip.FullName, out schema);
