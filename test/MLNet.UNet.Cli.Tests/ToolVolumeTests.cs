@@ -38,6 +38,20 @@ public sealed class ToolVolumeTests : IDisposable
         var mask = NiftiReader.Read(Path.Combine(In("pred"), "pred_2.nii.gz"));
         Assert.Equal((width, height, depth), (mask.SizeX, mask.SizeY, mask.SizeZ));
         Assert.All(mask.Data, v => Assert.True(v is 0 or 1));
+        var smoothedEvaluation = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "1");
+        Assert.True(smoothedEvaluation.ExitCode == 0, smoothedEvaluation.ToString());
+        Assert.Contains("mean ± sd", smoothedEvaluation.Output);
+        // A window wider than the volume gives every slice the same mean probabilities, so every slice the same mask.
+        var flattened = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("unlabelled"), "--output", In("pred-smoothed"),
+            "--smooth-slices", depth.ToString());
+        Assert.True(flattened.ExitCode == 0, flattened.ToString());
+        var sameEverySlice = NiftiReader.Read(Path.Combine(In("pred-smoothed"), "pred_2.nii.gz"));
+        for (int z = 1; z < depth; z++)
+            Assert.Equal(sameEverySlice.Slice(0), sameEverySlice.Slice(z));
+        Assert.Contains("--smooth-slices must be 0 or more",
+            ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "-1").Error);
+        Assert.Contains("--smooth-slices applies to --volumes only",
+            ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("volumes"), "--smooth-slices", "1").Error);
 
         var flat = ToolRun.Of("train", "--images", In("volumes"), "--neighbour-slices", "1", "--output", In("bad"));
         Assert.NotEqual(0, flat.ExitCode);

@@ -27,6 +27,18 @@ internal static class CommandOptions
 
     public static Option<int?> Threads() => new("--threads") { Description = "libtorch and ONNX Runtime threads (default: processor count)." };
 
+    public static Option<int> SmoothSlices() => new("--smooth-slices")
+    {
+        Description = "Volumes: average each slice's probabilities with this many neighbour slices on each side before thresholding (0: none).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>The --smooth-slices value, refused where it cannot apply (images) or is negative.</summary>
+    public static int CheckedSmoothing(int radius, bool volumes) =>
+        radius < 0 ? throw new ArgumentException($"--smooth-slices must be 0 or more; it is {radius}.")
+        : radius > 0 && !volumes ? throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices.")
+        : radius;
+
     public static Option<long> MaxImagePixels() => new("--max-image-pixels")
     {
         Description = "Refuse images with more pixels than this, before decoding them.",

@@ -18,18 +18,20 @@ internal static class EvaluateCommand
         var volumes = CommandOptions.Volumes();
         var maxPixels = CommandOptions.MaxImagePixels();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the metrics as JSON to this file." };
+        var smoothSlices = CommandOptions.SmoothSlices();
         var command = new Command("evaluate", """
             Evaluate a model on labelled images (Dice and IoU per image) or volumes (3D metrics per patient).
 
             Examples:
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
-              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2
+              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1
             """)
-        { model, images, masks, volumes, json, maxPixels };
+        { model, images, masks, volumes, json, maxPixels, smoothSlices };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
+            int smoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
@@ -55,7 +57,7 @@ internal static class EvaluateCommand
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
                 var slices = SliceLoader.Load(context, patients, kind.SliceOptions());
-                var volumeReport = context.Segmentation().EvaluateVolumes(transformer.Transform(slices), patients);
+                var volumeReport = context.Segmentation().EvaluateVolumes(transformer.Transform(slices), patients, smoothingRadius: smoothing);
                 environment.Output.WriteLine(volumeReport.ToTable());
                 report = new { volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed };
             }

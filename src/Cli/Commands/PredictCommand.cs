@@ -24,18 +24,20 @@ internal static class PredictCommand
         var overlay = new Option<bool>("--overlay") { Description = "Also write an overlay PNG per image (predicted contour in red)." };
         var maxPixels = CommandOptions.MaxImagePixels();
         var postProcess = new Option<bool>("--post-process") { Description = "Volumes: keep the largest 3D component and fill holes." };
+        var smoothSlices = CommandOptions.SmoothSlices();
         var command = new Command("predict", """
             Predict masks: PNGs the size of each input image, or NIfTI label volumes (uint8, 0/1) in the input's space.
 
             Examples:
               unet predict --model model/model.zip --images data/new --output masks --overlay
-              unet predict --model liver/model.zip --volumes scans --output labels --post-process
+              unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 1
             """)
-        { model, images, volumes, output, overlay, postProcess, maxPixels };
+        { model, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
+            int smoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
@@ -44,7 +46,7 @@ internal static class PredictCommand
             CommandOptions.EnsureFolder(folder);
             int written = result.GetValue(images) is { } imageFolder
                 ? Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay), result.GetValue(maxPixels))
-                : Volumes(context, transformer, kind, result.GetValue(volumes)!, folder, result.GetValue(postProcess));
+                : Volumes(context, transformer, kind, result.GetValue(volumes)!, folder, result.GetValue(postProcess), smoothing);
             environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
             return ExitCodes.Success;
         }));
@@ -75,7 +77,7 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static int Volumes(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool postProcess)
+    static int Volumes(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool postProcess, int smoothing)
     {
         if (kind.TakesImageFiles)
             throw new ArgumentException("This model takes image files; predict with --images.");
@@ -90,14 +92,9 @@ internal static class PredictCommand
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
             var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
             var slices = SliceLoader.Load(context, [patient], kind.SliceOptions());
-            var probabilities = model.Transform(slices).GetColumn<float[]>("Probability").ToList();
-            var mask = new bool[image.Data.Length];
-            for (int z = 0; z < probabilities.Count; z++)
-            {
-                var resized = SliceResampler.Bilinear(probabilities[z], kind.Size, kind.Size, image.SizeY, image.SizeX);
-                for (int i = 0; i < resized.Length; i++)
-                    mask[z * image.SliceLength + i] = resized[i] > 0.5f;
-            }
+            var probabilities = context.Data.CreateEnumerable<ScoredSlice>(model.Transform(slices), reuseRowObject: false)
+                .Select(row => (row.SliceIndex, row.Probability)).ToList();
+            var mask = ProbabilityMask.OnGrid(probabilities, image, smoothingRadius: smoothing);
             var binary = new BinaryVolume(mask, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
             if (postProcess)
                 binary = MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(binary));
@@ -105,6 +102,12 @@ internal static class PredictCommand
             NiftiWriter.Write(Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"), labels, NiftiDataType.UInt8);
         }
         return files.Count;
+    }
+
+    sealed class ScoredSlice
+    {
+        public int SliceIndex { get; set; }
+        public float[] Probability { get; set; } = [];
     }
 
     sealed class ImagePrediction

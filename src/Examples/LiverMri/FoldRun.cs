@@ -55,9 +55,10 @@ internal static class FoldRun
                           $"at epoch {segment.BestEpoch}; {kept}.");
 
         var scored = model.Transform(validationSlices);
-        var report = context.Segmentation().EvaluateVolumes(scored, validation, LabelMapping.Liver);
+        var report = context.Segmentation().EvaluateVolumes(scored, validation, LabelMapping.Liver, smoothingRadius: settings.SmoothSlices);
         Console.WriteLine();
-        Console.WriteLine("3D liver metrics of the validation patients (volume grid 256 x 256, spacing from the NIfTI header):");
+        Console.WriteLine("3D liver metrics of the validation patients (volume grid 256 x 256, spacing from the NIfTI header" +
+                          (settings.SmoothSlices > 0 ? $"; probabilities averaged over {settings.SmoothSlices} slice(s) on each side" : "") + "):");
         Console.WriteLine(report.ToTable());
         var metricsPath = Path.Combine(outputFolder, "metrics.json");
         report.WriteJson(metricsPath);

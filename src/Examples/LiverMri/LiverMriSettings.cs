@@ -53,6 +53,9 @@ internal sealed record LiverMriSettings
     /// <summary>Anneal the cosine schedule over the time budget rather than over the epochs.</summary>
     public bool FitScheduleToTime { get; init; }
 
+    /// <summary>Neighbour slices on each side averaged with each slice's probabilities before the 3D evaluation; 0 for none.</summary>
+    public int SmoothSlices { get; init; }
+
     public static LiverMriSettings? Parse(string[] args)
     {
         var settings = new LiverMriSettings();
@@ -82,6 +85,7 @@ internal sealed record LiverMriSettings
                     "--fit-schedule-to-time" => settings with { FitScheduleToTime = true },
                     "--elastic" => settings with { Elastic = Number(args[i], Next()) },
                     "--dice" => settings with { BatchDice = Either(args[i], Next(), "batch", "image") },
+                    "--smooth-slices" => settings with { SmoothSlices = Integer(args[i], Next()) },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };
             }
@@ -107,6 +111,8 @@ internal sealed record LiverMriSettings
                 throw new ArgumentException("--validation-patients does not apply with --folds: each fold holds out its own patients.");
             if (settings.ValidationPatients is < 1)
                 throw new ArgumentException($"--validation-patients must be at least 1, got {settings.ValidationPatients}.");
+            if (settings.SmoothSlices < 0)
+                throw new ArgumentException($"--smooth-slices must be 0 or more, got {settings.SmoothSlices}.");
             if (settings.BaseFilters is < 1)
                 throw new ArgumentException($"--base-filters must be at least 1, got {settings.BaseFilters}.");
             return settings;
@@ -117,7 +123,8 @@ internal sealed record LiverMriSettings
             Console.Error.WriteLine("Usage: LiverMri [--data DIR] [--output DIR] [--minutes M] [--epochs N] [--size S] " +
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
                                     "[--folds K [--fold I]] [--keep best|last] " +
-                                    "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image] [--fit-schedule-to-time]");
+                                    "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image] [--fit-schedule-to-time] " +
+                                    "[--smooth-slices R]");
             return null;
         }
     }

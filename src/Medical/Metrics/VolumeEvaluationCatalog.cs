@@ -9,11 +9,14 @@ public static class VolumeEvaluationCatalog
     /// <summary>
     /// Per-patient 3D metrics (Dice, IoU, RAVD, ASSD, MSSD, HD95, per-slice Dice), with and without post-processing,
     /// of an IDataView scored over <see cref="SliceLoader"/> slices; see <see cref="VolumeEvaluator"/>.
+    /// <paramref name="smoothingRadius"/> averages each slice's probabilities with that many neighbour slices on each
+    /// side before thresholding (0, the default, for none).
     /// </summary>
     public static VolumeEvaluationReport EvaluateVolumes(this SegmentationCatalog catalog, IDataView scored,
-        IEnumerable<PatientVolume> patients, LabelMapping? labels = null, string probabilityColumnName = "Probability", float threshold = 0.5f)
+        IEnumerable<PatientVolume> patients, LabelMapping? labels = null, string probabilityColumnName = "Probability", float threshold = 0.5f,
+        int smoothingRadius = 0)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return VolumeEvaluator.Evaluate(scored, patients, labels ?? LabelMapping.Liver, probabilityColumnName, threshold);
+        return VolumeEvaluator.Evaluate(scored, patients, labels ?? LabelMapping.Liver, probabilityColumnName, threshold, smoothingRadius);
     }
 }

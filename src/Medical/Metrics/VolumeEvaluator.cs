@@ -20,8 +20,12 @@ public static class VolumeEvaluator
     /// <param name="labels">The label mapping the model was trained with; class 1 is evaluated.</param>
     /// <param name="probabilityColumnName">Column of probabilities (H x W per row, any square size).</param>
     /// <param name="threshold">Foreground above this probability.</param>
+    /// <param name="smoothingRadius">
+    /// Neighbour slices on each side whose probabilities are averaged with each slice's before thresholding
+    /// (<see cref="SliceSmoothing"/>); 0, the default, for none. Both the raw and the post-processed metrics include it.
+    /// </param>
     public static VolumeEvaluationReport Evaluate(IDataView scored, IEnumerable<PatientVolume> patients, LabelMapping labels,
-        string probabilityColumnName = "Probability", float threshold = 0.5f)
+        string probabilityColumnName = "Probability", float threshold = 0.5f, int smoothingRadius = 0)
     {
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(patients);
@@ -34,18 +38,17 @@ public static class VolumeEvaluator
             var truth = new bool[label.Data.Length];
             for (int i = 0; i < truth.Length; i++)
                 truth[i] = labels.Map(label.Data[i]) == 1;
-            var predicted = new bool[truth.Length];
             if (!slices.TryGetValue(patient.PatientId, out var patientSlices))
                 throw new ArgumentException(
                     $"Patient {patient.PatientId} has no rows in the scored data (patients there: {string.Join(", ", slices.Keys)}).", nameof(patients));
-            foreach (var (z, probability) in patientSlices)
+            bool[] predicted;
+            try
             {
-                if (z < 0 || z >= label.SizeZ)
-                    throw new InvalidDataException($"Patient {patient.PatientId}: slice {z} is outside the volume's 0..{label.SizeZ - 1}.");
-                int side = (int)Math.Round(Math.Sqrt(probability.Length));
-                var resized = SliceResampler.Bilinear(probability, side, side, label.SizeY, label.SizeX);
-                for (int i = 0; i < resized.Length; i++)
-                    predicted[z * label.SliceLength + i] = resized[i] > threshold;
+                predicted = ProbabilityMask.OnGrid(patientSlices, label, threshold, smoothingRadius);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            {
+                throw new InvalidDataException($"Patient {patient.PatientId}: {e.Message}", e);
             }
             evaluations.Add(Evaluate(patient.PatientId, predicted, truth, label));
         }

@@ -1,0 +1,35 @@
+using MLNet.UNet.Medical.PostProcessing;
+
+namespace MLNet.UNet.Medical.Volumes;
+
+/// <summary>Turns a volume's slice probabilities, at the network's size, into a mask on the volume's own grid.</summary>
+public static class ProbabilityMask
+{
+    /// <summary>
+    /// Optionally smooths the slices across z (<see cref="SliceSmoothing"/>), resizes each back to the grid's slice size
+    /// (bilinear) and thresholds it. Slices that are not given stay background.
+    /// </summary>
+    /// <param name="slices">Slice index and square probabilities (side x side, any side).</param>
+    /// <param name="grid">The volume whose geometry the mask takes.</param>
+    /// <param name="threshold">Foreground above this probability.</param>
+    /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
+    /// <returns>One value per voxel of <paramref name="grid"/>, x fastest, then y, then z.</returns>
+    public static bool[] OnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, float threshold = 0.5f, int smoothingRadius = 0)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        ArgumentNullException.ThrowIfNull(grid);
+        var mask = new bool[grid.Data.Length];
+        foreach (var (z, probability) in SliceSmoothing.AcrossSlices(slices, smoothingRadius))
+        {
+            if (z < 0 || z >= grid.SizeZ)
+                throw new InvalidDataException($"Slice {z} is outside the volume's 0..{grid.SizeZ - 1}.");
+            int side = (int)Math.Round(Math.Sqrt(probability.Length));
+            if (side * side != probability.Length)
+                throw new InvalidDataException($"Slice {z} has {probability.Length} probabilities, which is not a square slice.");
+            var resized = SliceResampler.Bilinear(probability, side, side, grid.SizeY, grid.SizeX);
+            for (int i = 0; i < resized.Length; i++)
+                mask[z * grid.SliceLength + i] = resized[i] > threshold;
+        }
+        return mask;
+    }
+}
