@@ -1,4 +1,7 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.PostProcessing;
+using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 
 namespace MLNet.UNet.Medical.Tests;
@@ -33,7 +36,10 @@ public class SliceSmoothingTests
     {
         (int, float[])[] slices = [(0, [0.2f, 0.4f]), (1, [0.6f, 0.8f])];
         Assert.Same(slices, SliceSmoothing.AcrossSlices(slices, radius: 0));
+        Assert.Equal([0.4f, 0.4f], SliceSmoothing.AcrossSlices(slices, radius: int.MaxValue).Select(s => s.Probability[0]), new FloatTolerance(1e-6f));
         Assert.Throws<ArgumentOutOfRangeException>(() => SliceSmoothing.AcrossSlices(slices, radius: -1));
+        Assert.Contains("Slice 0 appears more than once",
+            Assert.Throws<ArgumentException>(() => SliceSmoothing.AcrossSlices([(0, [0f]), (0, [1f])], 0)).Message);
         Assert.Contains("Slice 1 has 1 probabilities; slice 0 has 2",
             Assert.Throws<ArgumentException>(() => SliceSmoothing.AcrossSlices([(0, [0f, 0f]), (1, [0f])], 1)).Message);
         Assert.Contains("Slice 3 appears more than once",
@@ -55,6 +61,42 @@ public class SliceSmoothingTests
         Assert.All(smoothed[..12], Assert.True);
         Assert.True(plain[20]);
         Assert.False(smoothed[20]);
+    }
+
+    [Fact]
+    public void ProbabilitiesAreResizedToTheGridsRowsAndColumns()
+    {
+        var grid = new Volume(new float[4 * 2], sizeX: 4, sizeY: 2, sizeZ: 1);
+        // Left column probable, right column not: after resizing to 4 columns, the left half is foreground in both rows.
+        var mask = ProbabilityMask.OnGrid([(0, [1f, 0f, 1f, 0f])], grid);
+        Assert.Equal([true, true, false, false, true, true, false, false], mask);
+    }
+
+    [Fact]
+    public void TheVolumeEvaluationSmoothsWhenAskedAndOnlyThen()
+    {
+        var label = new float[2 * 2 * 7];
+        Array.Fill(label, 1f, 0, 12);
+        var image = new Volume(new float[label.Length], 2, 2, 7, 1, 1, 1);
+        var patient = new PatientVolume("p", image, image.WithData(label));
+        float[] organ = [0.9f, 0.9f, 0.9f, 0.9f], empty = [0f, 0f, 0f, 0f];
+        float[][] probabilities = [organ, organ, organ, empty, empty, [0.9f, 0f, 0f, 0f], empty];
+        var context = new MLContext(seed: 1);
+        var scored = context.Data.LoadFromEnumerable(probabilities.Select((p, z) => new ScoredRow { PatientId = "p", SliceIndex = z, Probability = p }));
+
+        var plain = context.Segmentation().EvaluateVolumes(scored, [patient]).Patients.Single().Metrics;
+        var smoothed = context.Segmentation().EvaluateVolumes(scored, [patient], smoothingRadius: 1).Patients.Single().Metrics;
+
+        Assert.Equal(2.0 * 12 / (13 + 12), plain.Dice, 1e-9);
+        Assert.Equal(1.0, smoothed.Dice, 1e-9);
+        Assert.Throws<ArgumentOutOfRangeException>(() => context.Segmentation().EvaluateVolumes(scored, [patient], smoothingRadius: -1));
+    }
+
+    sealed class ScoredRow
+    {
+        public string PatientId { get; set; } = "";
+        public int SliceIndex { get; set; }
+        [Microsoft.ML.Data.VectorType(4)] public float[] Probability { get; set; } = [];
     }
 
     [Fact]

@@ -35,7 +35,7 @@ internal static class CommandOptions
 
     /// <summary>The --smooth-slices value, refused where it cannot apply (images) or is negative.</summary>
     public static int CheckedSmoothing(int radius, bool volumes) =>
-        radius < 0 ? throw new ArgumentException($"--smooth-slices must be 0 or more; it is {radius}.")
+        radius < 0 ? throw new ArgumentException($"--smooth-slices must be 0 or more, got {radius}.")
         : radius > 0 && !volumes ? throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices.")
         : radius;
 

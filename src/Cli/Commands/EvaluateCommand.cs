@@ -59,7 +59,7 @@ internal static class EvaluateCommand
                 var slices = SliceLoader.Load(context, patients, kind.SliceOptions());
                 var volumeReport = context.Segmentation().EvaluateVolumes(transformer.Transform(slices), patients, smoothingRadius: smoothing);
                 environment.Output.WriteLine(volumeReport.ToTable());
-                report = new { volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed };
+                report = new { SmoothingRadius = smoothing, volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed };
             }
             if (result.GetValue(json) is { } path)
             {

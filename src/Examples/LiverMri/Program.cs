@@ -11,7 +11,7 @@ using MLNet.UNet.Medical.Slices;
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
 //        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
 //        [--folds K [--fold I]] [--keep best|last] [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image]
-//        [--validation-dice pooled|image] [--fit-schedule-to-time]
+//        [--validation-dice pooled|image] [--fit-schedule-to-time] [--smooth-slices R]
 var settings = LiverMriSettings.Parse(args);
 if (settings is null)
     return 1;

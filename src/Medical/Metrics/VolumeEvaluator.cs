@@ -30,6 +30,7 @@ public static class VolumeEvaluator
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfNegative(smoothingRadius);
         var slices = ReadSlices(scored, probabilityColumnName);
         var evaluations = new List<PatientEvaluation>();
         foreach (var patient in patients)
@@ -46,7 +47,7 @@ public static class VolumeEvaluator
             {
                 predicted = ProbabilityMask.OnGrid(patientSlices, label, threshold, smoothingRadius);
             }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is InvalidDataException or ArgumentException and not ArgumentOutOfRangeException)
             {
                 throw new InvalidDataException($"Patient {patient.PatientId}: {e.Message}", e);
             }

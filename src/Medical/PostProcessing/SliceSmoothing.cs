@@ -8,7 +8,8 @@ public static class SliceSmoothing
 {
     /// <summary>
     /// Each slice becomes the mean of the slices within <paramref name="radius"/> of its index that are present (so the
-    /// window is shorter at the ends of the volume and around missing slices). Radius 0 returns the slices unchanged.
+    /// window is shorter at the ends of the volume and around missing slices). Radius 0 returns the slices unchanged
+    /// (after the same checks).
     /// </summary>
     /// <param name="slices">Slice index and probabilities, all of one length, in any order; indices must be distinct.</param>
     /// <param name="radius">Neighbours on each side, 0 or more.</param>
@@ -17,7 +18,7 @@ public static class SliceSmoothing
     {
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentOutOfRangeException.ThrowIfNegative(radius);
-        if (radius == 0 || slices.Count == 0)
+        if (slices.Count == 0)
             return slices;
         int length = slices[0].Probability.Length;
         var byIndex = new Dictionary<int, float[]>(slices.Count);
@@ -28,12 +29,17 @@ public static class SliceSmoothing
             if (!byIndex.TryAdd(slice, probability))
                 throw new ArgumentException($"Slice {slice} appears more than once.", nameof(slices));
         }
+        if (radius == 0)
+            return slices;
+        // The window is clamped to the indices present, so that a huge radius costs no more than the volume's depth.
+        int first = byIndex.Keys.Min(), last = byIndex.Keys.Max();
         var smoothed = new List<(int, float[])>(slices.Count);
         foreach (var (slice, _) in slices)
         {
             var sum = new float[length];
             int count = 0;
-            for (int z = slice - radius; z <= slice + radius; z++)
+            int from = (int)Math.Max((long)slice - radius, first), to = (int)Math.Min((long)slice + radius, last);
+            for (int z = from; z <= to; z++)
             {
                 if (!byIndex.TryGetValue(z, out var neighbour))
                     continue;

@@ -1,6 +1,6 @@
-using MLNet.UNet.Medical.PostProcessing;
+using MLNet.UNet.Medical.Volumes;
 
-namespace MLNet.UNet.Medical.Volumes;
+namespace MLNet.UNet.Medical.PostProcessing;
 
 /// <summary>Turns a volume's slice probabilities, at the network's size, into a mask on the volume's own grid.</summary>
 public static class ProbabilityMask
