@@ -92,8 +92,7 @@ internal static class PredictCommand
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
             var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
             var slices = SliceLoader.Load(context, [patient], kind.SliceOptions());
-            var probabilities = context.Data.CreateEnumerable<ScoredSlice>(model.Transform(slices), reuseRowObject: false)
-                .Select(row => (row.SliceIndex, row.Probability)).ToList();
+            var probabilities = ScoredSlices.ByPatient(model.Transform(slices))[id];
             var mask = ProbabilityMask.OnGrid(probabilities, image, smoothingRadius: smoothing);
             var binary = new BinaryVolume(mask, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
             if (postProcess)
@@ -102,12 +101,6 @@ internal static class PredictCommand
             NiftiWriter.Write(Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"), labels, NiftiDataType.UInt8);
         }
         return files.Count;
-    }
-
-    sealed class ScoredSlice
-    {
-        public int SliceIndex { get; set; }
-        public float[] Probability { get; set; } = [];
     }
 
     sealed class ImagePrediction

@@ -1,6 +1,5 @@
 using MLNet.UNet.Evaluation;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
@@ -31,7 +30,7 @@ public static class VolumeEvaluator
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfNegative(smoothingRadius);
-        var slices = ReadSlices(scored, probabilityColumnName);
+        var slices = ScoredSlices.ByPatient(scored, probabilityColumnName);
         var evaluations = new List<PatientEvaluation>();
         foreach (var patient in patients)
         {
@@ -69,37 +68,4 @@ public static class VolumeEvaluator
             .ToList();
         return new PatientEvaluation(patientId, VolumeMetrics.Compute(prediction, reference), VolumeMetrics.Compute(cleaned, reference), sliceDice);
     }
-
-    static Dictionary<string, List<(int Slice, float[] Probability)>> ReadSlices(IDataView scored, string probabilityColumnName)
-    {
-        var patient = Column(scored, nameof(SliceRow.PatientId));
-        var slice = Column(scored, nameof(SliceRow.SliceIndex));
-        var probability = Column(scored, probabilityColumnName);
-        if (probability.Type is not VectorDataViewType { ItemType: var item } || item != NumberDataViewType.Single)
-            throw new ArgumentOutOfRangeException(nameof(scored),
-                $"Schema mismatch for probability column '{probabilityColumnName}': expected a vector of Single, got {probability.Type}.");
-        var result = new Dictionary<string, List<(int, float[])>>();
-        using var cursor = scored.GetRowCursor([patient, slice, probability]);
-        var patientGetter = cursor.GetGetter<ReadOnlyMemory<char>>(patient);
-        var sliceGetter = cursor.GetGetter<int>(slice);
-        var probabilityGetter = cursor.GetGetter<VBuffer<float>>(probability);
-        ReadOnlyMemory<char> id = default;
-        int index = 0;
-        VBuffer<float> values = default;
-        while (cursor.MoveNext())
-        {
-            patientGetter(ref id);
-            sliceGetter(ref index);
-            probabilityGetter(ref values);
-            var key = id.ToString();
-            if (!result.TryGetValue(key, out var list))
-                result[key] = list = [];
-            list.Add((index, values.DenseValues().ToArray()));
-        }
-        return result;
-    }
-
-    static DataViewSchema.Column Column(IDataView data, string name) =>
-        data.Schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(data),
-            $"Column '{name}' was not found; the columns are: {string.Join(", ", data.Schema.Select(c => c.Name))}.");
 }
