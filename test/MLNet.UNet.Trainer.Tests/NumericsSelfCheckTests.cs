@@ -4,23 +4,25 @@ using Xunit.Abstractions;
 namespace MLNet.UNet.Tests;
 
 /// <summary>
-/// Catches a machine whose libtorch kernels compute wrong values (oneDNN's AVX-512 kernels did on the AMD EPYC
-/// machines this project is developed on, for channel counts above 16 that are not multiples of 16).
+/// What the engine runs is right on this machine: every convolution along the route it takes, and whole U-Net
+/// gradients, against float64. Raw oneDNN is reported beside it, not asserted: it is wrong on some processors.
 /// </summary>
 public class NumericsSelfCheckTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Float32ConvolutionAndInputGradientMatchFloat64ForChannelCounts1To100()
+    public void EveryConvolutionRouteTheEngineTakesForChannelCounts1To100IsRight()
     {
-        var results = NumericsSelfCheck.Convolutions(1, 100);
-        Assert.Equal(100, results.Count);
-        var worst = results.MaxBy(r => r.MaxRelativeError)!;
-        output.WriteLine($"worst: {worst.Case}: relative error {worst.MaxRelativeError:E2}");
-        var failed = results.Where(r => !r.Passed).Select(r => $"{r.Case}: {r.MaxRelativeError:E2}").ToList();
+        var reports = NumericsSelfCheck.ChannelSweep(1, 100);
+        Assert.Equal(100, reports.Count);
+        Assert.All(reports, r => Assert.True(r.Shape.ChannelsLast)); // the layout the network runs in
+        output.WriteLine($"raw oneDNN wrong for {reports.Count(r => !r.OneDnn.Passed)} of 100; routes: " +
+            string.Join(", ", reports.GroupBy(r => r.Route).Select(g => $"{g.Key} {g.Count()}")));
+        var failed = reports.Where(r => !r.Passed).Select(r => $"{r.Shape}: {r.Route} {r.RouteCheck.MaxRelativeError:E2}").ToList();
         Assert.True(failed.Count == 0, "Wrong convolutions on this machine:\n" + string.Join("\n", failed));
     }
 
     [Theory]
+    [InlineData(4)]
     [InlineData(8)]
     [InlineData(24)]
     public void UNetGradientsMatchFloat64(int baseFilters)

@@ -1,8 +1,9 @@
+using MLNet.UNet.Kernels;
 using MLNet.UNet.Losses;
 using MLNet.UNet.Networks;
+using MLNet.UNet.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
 
 namespace MLNet.UNet.Diagnostics;
 
@@ -12,62 +13,90 @@ namespace MLNet.UNet.Diagnostics;
 /// <param name="Passed">True when the error is within tolerance and everything is finite.</param>
 public sealed record NumericsCheckResult(string Case, double MaxRelativeError, bool Passed);
 
+/// <summary>For one convolution shape: what raw oneDNN computes, and the route the engine takes with its check.</summary>
+/// <param name="Shape">The shape.</param>
+/// <param name="OneDnn">oneDNN as libtorch dispatches it, checked now.</param>
+/// <param name="Route">The route the engine takes for the shape.</param>
+/// <param name="RouteCheck">That route, checked now.</param>
+/// <param name="Forced">True when the route was forced (<see cref="TorchRuntime.ForcedConvolutionRoute"/>) rather than chosen by checks.</param>
+public sealed record ShapeReport(ConvolutionShape Shape, KernelCheck OneDnn, ConvolutionRoute Route, KernelCheck RouteCheck, bool Forced)
+{
+    /// <summary>True when what the engine runs for this shape is right.</summary>
+    public bool Passed => RouteCheck.Passed;
+}
+
 /// <summary>
-/// Checks that libtorch computes convolutions and their gradients correctly on this machine, by comparing float32
-/// work (oneDNN's kernels) with float64 work (a separate code path). On machines where oneDNN's AVX-512 kernels
-/// were wrong, this is what tells: errors of order 1 or NaN instead of 1e-6.
+/// Checks that what the engine computes on this machine is right: each convolution shape along the route the
+/// engine takes for it (and raw oneDNN beside it, to show the kernel faults the routes avoid), and whole U-Net
+/// gradients, float32 against float64. <c>unet doctor</c> prints these.
 /// </summary>
 public static class NumericsSelfCheck
 {
     /// <summary>Largest relative error accepted from float32 arithmetic.</summary>
-    public const double Tolerance = 1e-3;
+    public const double Tolerance = ConvolutionCheck.Tolerance;
 
     /// <summary>
-    /// A 3x3 'same' convolution and its input gradient, for every input channel count in
-    /// [<paramref name="fromChannels"/>, <paramref name="toChannels"/>].
+    /// Checks one shape now, bypassing the check cache: raw oneDNN and the route the engine takes. When no route is
+    /// right, the report carries the last route tried, failed.
     /// </summary>
-    public static IReadOnlyList<NumericsCheckResult> Convolutions(int fromChannels = 1, int toChannels = 100, int outputChannels = 24, int size = 12)
+    public static ShapeReport Shape(ConvolutionShape shape, ConvolutionRouter? router = null)
     {
-        Runtime.TorchRuntime.EnsureInitialized();
-        var results = new List<NumericsCheckResult>();
-        var generator = new Generator(1234);
-        for (int channels = fromChannels; channels <= toChannels; channels++)
+        router ??= ConvolutionRouter.Shared;
+        var forced = TorchRuntime.ForcedConvolutionRoute;
+        ConvolutionRoute route;
+        try
         {
-            using var scope = NewDisposeScope();
-            var input = randn([2, channels, size, size], dtype: ScalarType.Float64, generator: generator);
-            var weight = randn([outputChannels, channels, 3, 3], dtype: ScalarType.Float64, generator: generator).div(Math.Sqrt(9.0 * channels));
-            var upstream = randn([2, outputChannels, size, size], dtype: ScalarType.Float64, generator: generator);
-            var (output64, gradient64) = ConvolveWithGradient(input, weight, upstream);
-            var (output32, gradient32) = ConvolveWithGradient(input.to(ScalarType.Float32), weight.to(ScalarType.Float32), upstream.to(ScalarType.Float32));
-            double error = Math.Max(RelativeError(output32, output64), RelativeError(gradient32, gradient64));
-            results.Add(new NumericsCheckResult($"conv3x3 {channels}->{outputChannels} channels, output and input gradient", error, error <= Tolerance));
+            route = router.RouteFor(shape);
         }
-        return results;
+        catch (ConvolutionKernelException e)
+        {
+            return new ShapeReport(shape, e.Checks[0], e.Checks[^1].Route, e.Checks[^1], false);
+        }
+        var oneDnn = router.Check(shape, ConvolutionRoute.OneDnn);
+        var routeCheck = route == ConvolutionRoute.OneDnn ? oneDnn : router.Check(shape, route);
+        return new ShapeReport(shape, oneDnn, route, routeCheck, forced is not null);
     }
 
-    /// <summary>Input and weight gradients of a whole U-Net (BCE+Dice loss) at float32 against float64.</summary>
+    /// <summary>
+    /// A 3x3 'same' convolution to <paramref name="outputChannels"/> for every input channel count in
+    /// [<paramref name="fromChannels"/>, <paramref name="toChannels"/>], in the layout the network runs (channels-last).
+    /// </summary>
+    public static IReadOnlyList<ShapeReport> ChannelSweep(int fromChannels = 1, int toChannels = 100, int outputChannels = 24, ConvolutionRouter? router = null) =>
+        Enumerable.Range(fromChannels, toChannels - fromChannels + 1)
+            .Select(channels => Shape(ConvolutionShape.Same(channels, outputChannels, 3, bias: false), router))
+            .ToList();
+
+    /// <summary>Every distinct convolution shape of the named network presets (<see cref="UNetOptions.Preset"/>).</summary>
+    public static IReadOnlyList<ConvolutionShape> PresetShapes(int inputChannels = 1)
+    {
+        var shapes = new List<ConvolutionShape>();
+        foreach (var name in UNetOptions.PresetNames)
+        {
+            using var network = new UNetNetwork(UNetOptions.Preset(name, inputChannels));
+            shapes.AddRange(network.ConvolutionShapes);
+        }
+        return shapes.Distinct().ToList();
+    }
+
+    /// <summary>
+    /// Input and weight gradients of a whole U-Net (BCE+Dice loss), as the engine computes them (channels-last,
+    /// every convolution on its route), at float32 against float64.
+    /// </summary>
     public static NumericsCheckResult UNetGradient(int baseFilters, int depth = 3, int size = 32, int seed = 7)
     {
-        Runtime.TorchRuntime.EnsureInitialized();
+        TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
         random.manual_seed(seed);
         using var network = new UNetNetwork(new UNetOptions { Depth = depth, BaseFilters = baseFilters });
+        network.PrepareConvolutionRoutes();
         var generator = new Generator((ulong)seed);
         var input = randn([2, 1, size, size], dtype: ScalarType.Float64, generator: generator);
         var mask = rand([2, size, size], dtype: ScalarType.Float64, generator: generator).gt(0.5).to(ScalarType.Float64);
         var (input32, weights32) = Gradients(network, input.to(ScalarType.Float32), mask.to(ScalarType.Float32));
         network.to(ScalarType.Float64);
         var (input64, weights64) = Gradients(network, input, mask);
-        double error = Math.Max(RelativeError(input32, input64), RelativeError(weights32, weights64));
+        double error = Math.Max(ConvolutionCheck.RelativeError(input32, input64), ConvolutionCheck.RelativeError(weights32, weights64));
         return new NumericsCheckResult($"U-Net base {baseFilters} depth {depth}, input and weight gradients", error, error <= Tolerance);
-    }
-
-    static (Tensor Output, Tensor InputGradient) ConvolveWithGradient(Tensor input, Tensor weight, Tensor upstream)
-    {
-        var x = input.detach().requires_grad_(true);
-        var output = functional.conv2d(x, weight, padding: [1, 1]);
-        output.backward([upstream]);
-        return (output.detach(), x.grad!.detach());
     }
 
     static (Tensor Input, Tensor Weights) Gradients(UNetNetwork network, Tensor input, Tensor mask)
@@ -78,12 +107,5 @@ public static class NumericsSelfCheck
         loss.backward();
         var weights = cat(network.parameters().Select(p => p.grad!.flatten().to(ScalarType.Float64)).ToArray(), 0);
         return (x.grad!.detach().to(ScalarType.Float64), weights);
-    }
-
-    static double RelativeError(Tensor actual, Tensor reference)
-    {
-        double scale = reference.abs().max().item<double>();
-        double error = actual.to(ScalarType.Float64).sub(reference).abs().max().item<double>();
-        return double.IsFinite(error) ? error / Math.Max(scale, 1e-12) : double.PositiveInfinity;
     }
 }

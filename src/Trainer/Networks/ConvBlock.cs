@@ -1,3 +1,4 @@
+using MLNet.UNet.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,11 +14,23 @@ public sealed class ConvBlock : Module<Tensor, Tensor>
     readonly Conv2d conv2;
     readonly BatchNorm2d? norm2;
     readonly Dropout? dropout;
+    readonly ConvolutionRouter router;
+    readonly ConvolutionShape shape1;
+    readonly ConvolutionShape shape2;
 
     /// <summary>Creates a block from <paramref name="inputChannels"/> to <paramref name="outputChannels"/>.</summary>
     public ConvBlock(string name, long inputChannels, long outputChannels, bool batchNorm, double dropoutProbability)
+        : this(name, inputChannels, outputChannels, batchNorm, dropoutProbability, ConvolutionRouter.Shared)
+    {
+    }
+
+    /// <summary>A block whose convolutions take the routes <paramref name="router"/> checked for them.</summary>
+    internal ConvBlock(string name, long inputChannels, long outputChannels, bool batchNorm, double dropoutProbability, ConvolutionRouter router)
         : base(name)
     {
+        this.router = router;
+        shape1 = ConvolutionShape.Same((int)inputChannels, (int)outputChannels, 3, bias: !batchNorm);
+        shape2 = ConvolutionShape.Same((int)outputChannels, (int)outputChannels, 3, bias: !batchNorm);
         conv1 = Conv2d(inputChannels, outputChannels, 3, padding: 1, bias: !batchNorm);
         conv2 = Conv2d(outputChannels, outputChannels, 3, padding: 1, bias: !batchNorm);
         if (batchNorm)
@@ -33,6 +46,9 @@ public sealed class ConvBlock : Module<Tensor, Tensor>
     /// <summary>The layers in order (convolution, optional norm) twice, for export.</summary>
     internal IEnumerable<(Conv2d Conv, BatchNorm2d? Norm)> Layers => [(conv1, norm1), (conv2, norm2)];
 
+    /// <summary>The shapes of the two convolutions (channels-last), as the kernel checks see them.</summary>
+    internal IEnumerable<ConvolutionShape> Shapes => [shape1, shape2];
+
     /// <inheritdoc />
     /// <remarks>
     /// Intermediate tensors are released as soon as they are used (autograd keeps its own references to what the
@@ -42,9 +58,9 @@ public sealed class ConvBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var x = input;
-        foreach (var (conv, norm) in Layers)
+        foreach (var (conv, norm, shape) in new[] { (conv1, norm1, shape1), (conv2, norm2, shape2) })
         {
-            var next = conv.forward(x);
+            var next = router.Run(shape, x, conv.weight!, conv.bias);
             Release(x, input);
             if (norm is not null)
             {

@@ -1,3 +1,4 @@
+using MLNet.UNet.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,13 +17,22 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     readonly ModuleList<Module<Tensor, Tensor>> upsamplers = new();
     readonly ModuleList<ConvBlock> decoder = new();
     readonly Conv2d head;
+    readonly ConvolutionRouter router;
+    readonly List<ConvolutionShape?> upsamplerShapes = [];
+    readonly ConvolutionShape headShape;
 
     /// <summary>Creates the network; the weights are initialized from libtorch's generator (see torch.manual_seed).</summary>
-    public UNetNetwork(UNetOptions options) : base("UNet")
+    public UNetNetwork(UNetOptions options) : this(options, ConvolutionRouter.Shared)
+    {
+    }
+
+    /// <summary>A network whose convolutions take the routes <paramref name="router"/> checks for them.</summary>
+    internal UNetNetwork(UNetOptions options, ConvolutionRouter router) : base("UNet")
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options.Clone();
+        this.router = router;
         Runtime.TorchRuntime.EnsureInitialized();
 
         long channels = options.InputChannels;
@@ -30,10 +40,10 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
         {
             long filters = options.FiltersAt(level);
             double dropout = level == options.Depth - 1 ? options.Dropout : 0;
-            encoder.Add(new ConvBlock($"encoder{level}", channels, filters, options.BatchNorm, dropout));
+            encoder.Add(new ConvBlock($"encoder{level}", channels, filters, options.BatchNorm, dropout, router));
             channels = filters;
         }
-        bottom = new ConvBlock("bottom", channels, options.FiltersAt(options.Depth), options.BatchNorm, options.Dropout);
+        bottom = new ConvBlock("bottom", channels, options.FiltersAt(options.Depth), options.BatchNorm, options.Dropout, router);
         channels = options.FiltersAt(options.Depth);
         for (int level = options.Depth - 1; level >= 0; level--)
         {
@@ -42,18 +52,34 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
             if (options.Upsampling == UpsamplingMode.Nearest)
             {
                 upsamplers.Add(Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest));
+                upsamplerShapes.Add(null);
             }
             else
             {
                 upsampled = channels / 2;
                 upsamplers.Add(ConvTranspose2d(channels, upsampled, 2, stride: 2));
+                upsamplerShapes.Add(ConvolutionShape.Upsampling((int)channels, (int)upsampled, 2));
             }
-            decoder.Add(new ConvBlock($"decoder{level}", upsampled + skip, skip, options.BatchNorm, 0));
+            decoder.Add(new ConvBlock($"decoder{level}", upsampled + skip, skip, options.BatchNorm, 0, router));
             channels = skip;
         }
         head = Conv2d(channels, options.OutputClasses, 1);
+        headShape = ConvolutionShape.Same((int)channels, options.OutputClasses, 1, bias: true);
         RegisterComponents();
     }
+
+    /// <summary>The distinct convolution shapes this network runs, in the layout of <see cref="ChannelsLast"/>.</summary>
+    public IReadOnlyList<ConvolutionShape> ConvolutionShapes =>
+        encoder.Concat([bottom]).Concat(decoder).SelectMany(b => b.Shapes)
+            .Concat(upsamplerShapes.OfType<ConvolutionShape>()).Append(headShape)
+            .Select(s => s.WithLayout(ChannelsLast)).Distinct().ToList();
+
+    /// <summary>
+    /// Chooses a checked route for each of <see cref="ConvolutionShapes"/> now (see <see cref="ConvolutionRouter"/>),
+    /// rather than at each shape's first use; the first run on a machine checks each new shape once.
+    /// </summary>
+    /// <exception cref="ConvolutionKernelException">No route computes one of the shapes right on this machine.</exception>
+    public IReadOnlyList<RouteDecision> PrepareConvolutionRoutes() => ConvolutionShapes.Select(router.Decide).ToList();
 
     /// <summary>The options the network was built with (a copy).</summary>
     public UNetOptions Options { get; }
@@ -83,7 +109,7 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
         // Each intermediate is disposed once used (see ConvBlock.forward): the memory of a training step and of
         // inference then follows what autograd keeps, as in PyTorch, not everything the pass ever made.
         var skips = new List<Tensor>(Options.Depth);
-        var x = ChannelsLast ? ToChannelsLast(input) : input;
+        var x = ChannelsLast ? MemoryLayout.ToChannelsLast(input) : input;
         foreach (var block in encoder)
         {
             var features = block.forward(x);
@@ -96,7 +122,9 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
         x = bottomOutput;
         for (int i = 0; i < decoder.Count; i++)
         {
-            var up = upsamplers[i].forward(x);
+            var up = upsamplerShapes[i] is { } shape && upsamplers[i] is ConvTranspose2d transposed
+                ? router.Run(shape, x, transposed.weight!, transposed.bias)
+                : upsamplers[i].forward(x);
             x.Dispose();
             var skip = skips[skips.Count - 1 - i];
             var merged = cat([up, skip], 1);
@@ -105,17 +133,9 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
             x = decoder[i].forward(merged);
             merged.Dispose();
         }
-        var logits = head.forward(x);
+        var logits = router.Run(headShape, x, head.weight!, head.bias);
         x.Dispose();
         return logits;
-    }
-
-    // N x C x H x W with NHWC strides: libtorch and oneDNN keep that layout through the network.
-    static Tensor ToChannelsLast(Tensor input)
-    {
-        using var nhwc = input.permute(0, 2, 3, 1);
-        using var packed = nhwc.contiguous();
-        return packed.permute(0, 3, 1, 2);
     }
 
     /// <summary>Probabilities: sigmoid of the logits for one class, softmax over the class axis otherwise.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MLNet.UNet.Kernels;
 using TorchSharp;
 
 namespace MLNet.UNet.Runtime;
@@ -11,12 +12,17 @@ namespace MLNet.UNet.Runtime;
 /// Three settings are made in the process environment with libc <c>setenv</c> (libtorch reads the C environment,
 /// not .NET's), each only when the user has not set it already:
 /// <list type="bullet">
-/// <item><c>ONEDNN_MAX_CPU_ISA=AVX2</c> on AMD processors with AVX-512: oneDNN's AVX-512 convolution kernels
-/// computed wrong values and gradients on AMD EPYC VMs; <see cref="Diagnostics.NumericsSelfCheck"/> detects such a
-/// machine. Intel processors keep oneDNN's own choice, which was exact there.</item>
+/// <item><c>ONEDNN_MAX_CPU_ISA=AVX2</c> on AMD processors with AVX-512 (see <see cref="DefaultOneDnnMaxCpuIsa"/>).
+/// This is for speed, not for correctness: every convolution shape is checked before it runs, and one that oneDNN
+/// computes wrong goes to a route that is right (<see cref="ConvolutionRouter"/>). On AMD Zen 4 and Zen 5 oneDNN's
+/// AVX-512 kernels were wrong for every shape, so uncapped every layer would take the slower reference route;
+/// capped to AVX2, the U-Net presets' shapes were right there and keep oneDNN's speed.</item>
 /// <item><c>OMP_WAIT_POLICY=PASSIVE</c>: spinning OpenMP workers made two-thread runs on two vCPUs erratic.</item>
-/// <item><c>TORCH_CPP_LOG_LEVEL=ERROR</c>: keeps "Could not initialize NNPACK" warnings off the console.</item>
+/// <item><c>TORCH_CPP_LOG_LEVEL=ERROR</c>: keeps libtorch's C++ warnings off the console.</item>
 /// </list>
+/// <see cref="EnsureInitialized"/> also switches NNPACK off: on processors its detection does not know (AMD Zen 5),
+/// libtorch printed "Could not initialize NNPACK! Reason: Unsupported hardware" on every convolution it offered
+/// to NNPACK, and then used its own kernels anyway.
 /// On Linux, glibc malloc is told not to return memory to the kernel on every free (mmap churn made libtorch
 /// three to four times slower); <c>MLNET_UNET_MALLOC_TUNING=0</c> leaves malloc alone, which lowered the seed
 /// preset's peak training memory from 2.2 to 1.7 GB and made its steps about 1.3x slower (bench/run).
@@ -26,9 +32,29 @@ public static class TorchRuntime
     static readonly object Gate = new();
     static bool threadsApplied;
     static int threads = DefaultThreadCount();
+    static string? routeError;
 
     /// <summary>The CPU instruction-set cap given to oneDNN at start, or null when oneDNN picks the best it finds.</summary>
     public static string? OneDnnMaxCpuIsa { get; private set; }
+
+    /// <summary>
+    /// Forces every convolution onto one route instead of the checked choice of <see cref="ConvolutionRouter"/>;
+    /// null (the default) lets the checks decide. Starts from the environment variable
+    /// <c>MLNET_UNET_CONVOLUTION_ROUTE</c> (OneDnn, PaddedChannels or Reference) when it is set.
+    /// A forced route is not checked before use; <c>unet doctor</c> checks it.
+    /// </summary>
+    public static ConvolutionRoute? ForcedConvolutionRoute { get; set; }
+
+    /// <summary>
+    /// The oneDNN instruction-set cap chosen for a processor when the user sets none: "AVX2" for AMD processors
+    /// with AVX-512, null (oneDNN's own choice) otherwise. On Intel Xeon (Sapphire Rapids) oneDNN's AVX-512 kernels
+    /// were right and 1.4x faster than AVX2; on AMD Zen 4 and Zen 5 they were wrong for every shape checked.
+    /// </summary>
+    public static string? DefaultOneDnnMaxCpuIsa(CpuIdentity cpu)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        return cpu.IsAmd && cpu.HasAvx512 ? "AVX2" : null;
+    }
 
     /// <summary>
     /// Number of threads libtorch uses for one operation; defaults to the processor count. Applied on the next
@@ -58,7 +84,10 @@ public static class TorchRuntime
         {
             if (threadsApplied)
                 return;
+            if (routeError is not null)
+                throw new InvalidOperationException(routeError);
             torch.set_num_threads(threads);
+            OneDnnSwitch.DisableNnpack();
             threadsApplied = true;
         }
     }
@@ -69,7 +98,14 @@ public static class TorchRuntime
     {
         OneDnnMaxCpuIsa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is { Length: > 0 } chosen
             ? chosen
-            : IsAmdWithAvx512() ? SetDefault("ONEDNN_MAX_CPU_ISA", "AVX2") : null;
+            : DefaultOneDnnMaxCpuIsa(CpuIdentity.Current) is { } cap ? SetDefault("ONEDNN_MAX_CPU_ISA", cap) : null;
+        if (Environment.GetEnvironmentVariable("MLNET_UNET_CONVOLUTION_ROUTE") is { Length: > 0 } forced)
+        {
+            if (Enum.TryParse<ConvolutionRoute>(forced, ignoreCase: true, out var route) && Enum.IsDefined(route))
+                ForcedConvolutionRoute = route;
+            else
+                routeError = $"MLNET_UNET_CONVOLUTION_ROUTE is '{forced}'; expected one of {string.Join(", ", Enum.GetNames<ConvolutionRoute>())}, or unset to let the kernel checks choose.";
+        }
         SetDefault("OMP_WAIT_POLICY", "PASSIVE");
         SetDefault("TORCH_CPP_LOG_LEVEL", "ERROR");
         if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MLNET_UNET_MALLOC_TUNING") != "0")
@@ -85,25 +121,6 @@ public static class TorchRuntime
         if (!OperatingSystem.IsWindows())
             NativeMethods.SetEnvironmentVariable(name, value, overwrite: 0);
         return value;
-    }
-
-    // oneDNN's AVX-512 kernels computed wrong convolutions on AMD EPYC (Zen 4) VMs; on Intel Xeon they were exact
-    // and 1.4x faster than AVX2, so only AMD processors with AVX-512 are capped.
-    static bool IsAmdWithAvx512()
-    {
-        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/cpuinfo"))
-            return false;
-        try
-        {
-            var lines = File.ReadLines("/proc/cpuinfo").Take(64).ToList();
-            bool amd = lines.Any(l => l.StartsWith("vendor_id", StringComparison.Ordinal) && l.Contains("AuthenticAMD"));
-            bool avx512 = lines.Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Contains(" avx512f"));
-            return amd && avx512;
-        }
-        catch (IOException)
-        {
-            return true;
-        }
     }
 
     static void TuneGlibcMalloc()

@@ -81,6 +81,7 @@ public sealed class UNetTrainer : IDisposable
         if (validation is not null)
             CheckMatches(validation, "validation");
         TorchRuntime.EnsureInitialized();
+        Network.PrepareConvolutionRoutes(); // checks new shapes now, not inside the first timed step
 
         var options = state.Trainer;
         var scheduler = new LearningRateScheduler(options, state.LearningRate, state.PlateauBest, state.PlateauEpochsWithoutImprovement);

@@ -1,0 +1,160 @@
+using MLNet.UNet.Data;
+using MLNet.UNet.Kernels;
+using MLNet.UNet.Losses;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Runtime;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace MLNet.UNet.Tests;
+
+/// <summary>
+/// The engine's defence against wrong oneDNN kernels: each convolution shape is checked before use and sent to a
+/// route that is right. A simulated fault (a route whose output is corrupted, as a wrong kernel's is) exercises
+/// the fallback on machines where oneDNN is right; no test here needs raw oneDNN to be right.
+/// </summary>
+public sealed class ConvolutionRouteTests(ITestOutputHelper output) : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-routes-").FullName;
+
+    string CachePath => Path.Combine(folder, "checks.json");
+
+    // Zen 5 capped to AVX2, as measured: input channel counts above 8 that are not multiples of 8 are wrong.
+    static bool Zen5LikeFault(ConvolutionRoute route, ConvolutionShape shape) =>
+        route == ConvolutionRoute.OneDnn && shape.InputChannels > 8 && shape.InputChannels % 8 != 0;
+
+    static readonly ConvolutionShape[] OddShapes =
+    [
+        ConvolutionShape.Same(13, 24, 3, bias: false),
+        ConvolutionShape.Same(5, 7, 3, bias: true),
+        ConvolutionShape.Same(27, 9, 3, bias: false, channelsLast: false),
+        ConvolutionShape.Same(6, 1, 1, bias: true),
+        ConvolutionShape.Upsampling(13, 6, 2),
+    ];
+
+    [Fact]
+    public void TheReferenceRouteIsRightForOddShapesAndTheChosenRouteToo()
+    {
+        var router = new ConvolutionRouter(null);
+        foreach (var shape in OddShapes)
+        {
+            var reference = router.Check(shape, ConvolutionRoute.Reference);
+            Assert.True(reference.Passed, $"{shape}: reference route relative error {reference.MaxRelativeError:E2}");
+            var decision = router.Decide(shape);
+            var chosen = router.Check(shape, decision.Route);
+            output.WriteLine($"{shape}: {decision.Route}, {chosen.MaxRelativeError:E2}");
+            Assert.True(chosen.Passed, $"{shape}: chosen route {decision.Route} relative error {chosen.MaxRelativeError:E2}");
+        }
+    }
+
+    [Fact]
+    public void ASimulatedKernelFaultSendsTheShapeToARouteThatIsRight()
+    {
+        var router = new ConvolutionRouter(null, Zen5LikeFault);
+        var odd = router.Decide(ConvolutionShape.Same(13, 24, 3, bias: false));
+        Assert.False(odd.Checks[0].Passed);
+        Assert.Equal(ConvolutionRoute.OneDnn, odd.Checks[0].Route);
+        Assert.True(odd.OneDnnFaulty);
+        Assert.NotEqual(ConvolutionRoute.OneDnn, odd.Route);
+        Assert.True(router.Check(odd.Shape, odd.Route).Passed);
+
+        var paddingAlsoWrong = new ConvolutionRouter(null, (route, shape) => route != ConvolutionRoute.Reference);
+        var decision = paddingAlsoWrong.Decide(ConvolutionShape.Upsampling(13, 6, 2));
+        Assert.Equal([ConvolutionRoute.OneDnn, ConvolutionRoute.PaddedChannels, ConvolutionRoute.Reference], decision.Checks.Select(c => c.Route));
+        Assert.Equal(ConvolutionRoute.Reference, decision.Route);
+    }
+
+    [Fact]
+    public void WhenNoRouteIsRightTheErrorNamesTheShapeAndEveryRoute()
+    {
+        var router = new ConvolutionRouter(null, (_, _) => true);
+        var error = Assert.Throws<ConvolutionKernelException>(() => router.Decide(ConvolutionShape.Same(13, 24, 3, bias: false)));
+        Assert.Contains("13->24", error.Message);
+        Assert.Contains("OneDnn", error.Message);
+        Assert.Contains("Reference", error.Message);
+        Assert.Contains("unet doctor", error.Message);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void TinyNetworksWithOddConcatenationsTrainWithoutNaNOnAMachineWhoseOneDnnIsWrong(int baseFilters)
+    {
+        // Depth 3 from base 2: concatenations of 6, 12 and 24 channels, several not multiples of 8.
+        var router = new ConvolutionRouter(null, Zen5LikeFault);
+        using var network = new UNetNetwork(new UNetOptions { Depth = 3, BaseFilters = baseFilters, BatchNorm = true }, router);
+        var decisions = network.PrepareConvolutionRoutes();
+        Assert.Contains(decisions, d => d.OneDnnFaulty && d.Route != ConvolutionRoute.OneDnn);
+        var losses = Train(network, steps: 40);
+        output.WriteLine($"base {baseFilters}: loss {losses[0]:F4} -> {losses[^1]:F4}; routes {string.Join(", ", decisions.Select(d => $"{d.Shape.InputChannels}->{d.Shape.OutputChannels} {d.Route}"))}");
+        Assert.All(losses, l => Assert.True(double.IsFinite(l)));
+        Assert.True(losses.TakeLast(5).Average() < losses.Take(5).Average() * 0.9, $"loss did not fall: {losses[0]:F4} -> {losses[^1]:F4}");
+    }
+
+    [Fact]
+    public void EveryRouteTrainsTheSameAsTheCheckedChoice()
+    {
+        // Same seed, same data: a training step along any route gives the same loss (the routes differ in speed only).
+        var finals = new Dictionary<ConvolutionRoute, double>();
+        try
+        {
+            foreach (var route in Enum.GetValues<ConvolutionRoute>())
+            {
+                TorchRuntime.ForcedConvolutionRoute = route;
+                random.manual_seed(3);
+                using var network = new UNetNetwork(new UNetOptions { Depth = 2, BaseFilters = 5, Upsampling = UpsamplingMode.TransposedConvolution });
+                finals[route] = Train(network, steps: 5)[^1];
+            }
+        }
+        finally
+        {
+            TorchRuntime.ForcedConvolutionRoute = null;
+        }
+        output.WriteLine(string.Join(", ", finals.Select(f => $"{f.Key} {f.Value:F6}")));
+        Assert.Equal(finals[ConvolutionRoute.Reference], finals[ConvolutionRoute.PaddedChannels], 3);
+    }
+
+    [Fact]
+    public void ChecksAreCachedOnDiskAndADamagedCacheIsCheckedAgainAndRewritten()
+    {
+        var shape = ConvolutionShape.Same(11, 16, 3, bias: false);
+        var first = new ConvolutionRouter(CachePath, Zen5LikeFault).Decide(shape);
+        Assert.True(first.Seconds > 0);
+        Assert.True(File.Exists(CachePath));
+        Assert.Contains(shape.Key, File.ReadAllText(CachePath));
+
+        var second = new ConvolutionRouter(CachePath, (_, _) => true).Decide(shape); // a fault now would throw: the cache answers
+        Assert.Equal(0, second.Seconds);
+        Assert.Equal(first.Route, second.Route);
+
+        File.WriteAllText(CachePath, "{ \"Format\": 1, \"Machines\": { trunc");
+        var third = new ConvolutionRouter(CachePath, Zen5LikeFault).Decide(shape);
+        Assert.True(third.Seconds > 0);
+        Assert.Equal(first.Route, third.Route);
+        Assert.Equal(0, new ConvolutionRouter(CachePath, (_, _) => true).Decide(shape).Seconds);
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp*"));
+    }
+
+    static List<double> Train(UNetNetwork network, int steps)
+    {
+        using var data = SyntheticShapes.Dataset(8, 32, 32, seed: 4);
+        using var optimizer = optim.Adam(network.parameters(), 3e-3);
+        var loss = new LossFunction(SegmentationLoss.BinaryCrossEntropyPlusDice);
+        var losses = new List<double>();
+        network.train();
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var value = loss.Compute(network.forward(data.Images), data.Masks);
+            value.backward();
+            optimizer.step();
+            losses.Add(value.item<float>());
+        }
+        return losses;
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
