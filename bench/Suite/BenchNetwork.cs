@@ -6,16 +6,17 @@ namespace MLNet.UNet.Bench;
 /// <summary>A network and the image size and training batch it is benchmarked at.</summary>
 sealed record BenchNetwork(string Name, string Description, UNetOptions Network, int Size, int Batch)
 {
-    /// <summary>The two networks of the suite: the Keras seed preset and a small batch-norm U-Net.</summary>
+    /// <summary>The network presets of the suite: the Keras seed, small and medium (the liver recipe's), at their usual sizes.</summary>
     public static readonly BenchNetwork[] All =
     [
-        new("seed", "seed preset (base 32, depth 5)", UNetOptions.Seed(), 256, 4),
-        new("small", "base 16, depth 4, batch norm", new UNetOptions { BaseFilters = 16, Depth = 4, BatchNorm = true }, 128, 8),
+        new("seed", "seed preset (base 32, depth 5)", UNetOptions.Preset("seed"), 256, 4),
+        new("small", "small preset (base 16, depth 4, batch norm)", UNetOptions.Preset("small"), 128, 8),
+        new("medium", "medium preset (base 24, depth 5, batch norm)", UNetOptions.Preset("medium"), 128, 8),
     ];
 
     /// <summary>Finds a network by <see cref="Name"/>.</summary>
     public static BenchNetwork Named(string name) =>
-        All.FirstOrDefault(n => n.Name == name) ?? throw new ArgumentException($"Unknown network '{name}'; expected seed or small.");
+        All.FirstOrDefault(n => n.Name == name) ?? throw new ArgumentException($"Unknown network '{name}'; expected {string.Join(", ", All.Select(n => n.Name))}.");
 
     /// <summary>The network as the PyTorch script's --network argument.</summary>
     public string ToPythonJson() => new JsonObject

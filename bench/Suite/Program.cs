@@ -8,7 +8,7 @@ using MLNet.UNet.Runtime;
 // The benchmark suite (issue 6). Without --case it runs every case in a process of its own, the PyTorch side
 // beside it, and writes <output>/latest.md and latest.json. Run it through bench/run, which installs PyTorch.
 // Usage: dotnet run -c Release --project bench/Suite -- [--threads N] [--steps N] [--runs N] [--output DIR]
-//        [--data DIR] [--python PATH] [--no-pytorch] [--only seed|small]
+//        [--data DIR] [--python PATH] [--no-pytorch] [--only seed|small|medium]
 var settings = SuiteSettings.Parse(args);
 if (settings is null)
     return 2;
@@ -38,6 +38,7 @@ static JsonObject RunCase(SuiteSettings settings)
             return OnnxRuntimeInferenceCase.Run(settings.Folder!, 1, settings.Size, settings.Threads, settings.Runs);
     }
     TorchRuntime.Threads = settings.Threads;
+    TorchRuntime.ForcedConvolutionRoute = settings.Route;
     return settings.Case switch
     {
         "peak" => PeakCase.Run(),

@@ -49,6 +49,9 @@ static class Suite
                         Measure(results, $"train.{bench.Name}.pytorch", () => PyTorch(settings, script, ["train", "--network", bench.ToPythonJson()]),
                             round, StepKey);
                 }
+                // The same training along libtorch's reference kernels, the fallback for shapes oneDNN computes wrong.
+                Measure(results, $"train.{bench.Name}.reference", () =>
+                    ChildProcess.RunCase(settings.ChildArguments("train").Concat(networkArguments).Concat(["--route", "Reference"]), CaseTimeout));
                 Measure(results, $"prepare.{bench.Name}", () =>
                     ChildProcess.RunCase(settings.ChildArguments("prepare").Concat(networkArguments).Concat(["--folder", folder]), CaseTimeout));
                 var scoring = new[] { "--folder", folder, "--size", bench.Size.ToString() };

@@ -15,6 +15,7 @@ sealed class SuiteSettings
     public string? Network { get; private set; }
     public string? Folder { get; private set; }
     public int Size { get; private set; }
+    public MLNet.UNet.Kernels.ConvolutionRoute? Route { get; private set; }
 
     /// <summary>Parses the arguments; prints what is wrong and returns null on a bad one.</summary>
     public static SuiteSettings? Parse(string[] args)
@@ -40,11 +41,16 @@ sealed class SuiteSettings
                     case "--network": settings.Network = Next(); break;
                     case "--folder": settings.Folder = Next(); break;
                     case "--size": settings.Size = Positive(); break;
+                    case "--route":
+                        settings.Route = Enum.TryParse<MLNet.UNet.Kernels.ConvolutionRoute>(Next(), ignoreCase: true, out var route) && Enum.IsDefined(route)
+                            ? route
+                            : throw new ArgumentException($"--route takes {string.Join(", ", Enum.GetNames<MLNet.UNet.Kernels.ConvolutionRoute>())}, got '{args[i]}'.");
+                        break;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
             }
-            if (settings.Only is { } only && only != "seed" && only != "small")
-                throw new ArgumentException($"--only takes seed or small, got '{only}'.");
+            if (settings.Only is { } only && BenchNetwork.All.All(n => n.Name != only))
+                throw new ArgumentException($"--only takes {string.Join(", ", BenchNetwork.All.Select(n => n.Name))}, got '{only}'.");
             return settings;
         }
         catch (ArgumentException error)

@@ -121,11 +121,37 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void DoctorChecksTheNumericsOfThisMachine()
+    public void DoctorChecksWhatTheEngineRunsAndKeepsTheConsoleClean()
     {
-        var run = ToolRun.Of("doctor");
+        // A child process, so that anything libtorch prints on the native stderr (NNPACK warnings) is seen.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unet.dll"));
+        start.ArgumentList.Add("doctor");
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{error.Result}");
+        Assert.Contains("CPU: ", output);
+        Assert.Contains("every route right", output);
+        Assert.Contains("routes taken: OneDnn", output);
+        // Raw oneDNN may be wrong on this processor ("oneDNN WRONG -> PaddedChannels right"); a route taken may not.
+        Assert.DoesNotContain(output.Split('\n'), line => line.Contains(" -> ") && line[line.IndexOf(" -> ")..].Contains("WRONG"));
+        Assert.Equal("", error.Result);
+        Assert.DoesNotContain("NNPACK", output);
+    }
+
+    [Fact]
+    public void DoctorShowsAndChecksAForcedRoute()
+    {
+        var run = ToolRun.Of("doctor", "--route", "Reference");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("102 of 102 checks passed", run.Output);
+        Assert.Contains("forced to Reference", run.Output);
+        Assert.Contains("Reference 148", run.Output);
+        Assert.Null(MLNet.UNet.Runtime.TorchRuntime.ForcedConvolutionRoute); // restored after the command
+
+        var bad = ToolRun.Of("doctor", "--route", "Fastest");
+        Assert.NotEqual(0, bad.ExitCode);
     }
 
     [Fact]

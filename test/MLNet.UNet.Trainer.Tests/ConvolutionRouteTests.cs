@@ -66,6 +66,19 @@ public sealed class ConvolutionRouteTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void AShapeFirstMetDuringInferenceIsCheckedThere()
+    {
+        var router = new ConvolutionRouter(null, Zen5LikeFault);
+        using var network = new UNetNetwork(new UNetOptions { Depth = 2, BaseFilters = 5 }, router);
+        network.eval();
+        using var noGradients = no_grad();
+        using var input = rand(2, 1, 16, 16);
+        using var probabilities = network.Predict(input);
+        Assert.True(probabilities.isfinite().all().item<bool>());
+        Assert.Contains(router.Decisions, d => d.OneDnnFaulty && d.Route != ConvolutionRoute.OneDnn);
+    }
+
+    [Fact]
     public void WhenNoRouteIsRightTheErrorNamesTheShapeAndEveryRoute()
     {
         var router = new ConvolutionRouter(null, (_, _) => true);

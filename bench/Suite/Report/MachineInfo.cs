@@ -14,6 +14,7 @@ static class MachineInfo
         return new JsonObject
         {
             ["cpu"] = cpu + (avx512 ? " (AVX-512)" : ""),
+            ["cpu_identity"] = MLNet.UNet.Runtime.CpuIdentity.Current.ToString(),
             ["logical_cpus"] = Environment.ProcessorCount,
             ["memory"] = $"{long.Parse(memory.Split(' ')[0]) / 1024 / 1024} GB",
             ["os"] = RuntimeInformation.OSDescription,

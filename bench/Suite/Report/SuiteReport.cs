@@ -43,6 +43,7 @@ sealed class SuiteReport(SuiteSettings settings, JsonObject machine, JsonObject 
         AppendTargets(md);
         AppendPeak(md);
         AppendTraining(md);
+        AppendRoutes(md);
         AppendInference(md);
         AppendDataPath(md);
         var failures = results.Where(r => r.Value?["error"] is not null).ToList();
@@ -82,6 +83,22 @@ sealed class SuiteReport(SuiteSettings settings, JsonObject machine, JsonObject 
         }
         md.AppendLine().AppendLine("Each side ran twice, alternating with the other; the faster run is shown (both are in latest.json). " +
                                    "conv GFLOP/s counts the convolutions of forward, weight-gradient and input-gradient passes (2 per multiply-add) over the step's wall time.").AppendLine();
+    }
+
+    void AppendRoutes(StringBuilder md)
+    {
+        md.AppendLine("## Convolution routes (each shape checked against float64 on this CPU; see README, TorchSharp on Debian 12)").AppendLine();
+        md.AppendLine("| network | routes taken | shapes raw oneDNN got wrong | route check s | step s, checked routes | step s, all on Reference | Reference / checked | PyTorch step s | checked / PyTorch |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var n in Networks)
+        {
+            string ours = $"train.{n.Name}.torchsharp", reference = $"train.{n.Name}.reference", theirs = $"train.{n.Name}.pytorch";
+            double? step = Value(ours, "step_seconds");
+            md.AppendLine($"| {n.Description} | {results[ours]?["routes"]} | {Value(ours, "onednn_faulty_shapes")} | {F(Value(ours, "route_check_seconds"), 2)} | {F(step, 3)} | " +
+                          $"{F(Value(reference, "step_seconds"), 3)} | {F(Ratio(Value(reference, "step_seconds"), step), 2)} | {F(Value(theirs, "step_seconds"), 3)} | {F(Ratio(step, Value(theirs, "step_seconds")), 2)} |");
+        }
+        md.AppendLine().AppendLine("Route check s is the time the first training run spent checking shapes (0 when the per-user cache already held them). " +
+                                   "The Reference column forces every convolution onto libtorch's own kernels (one run): the cost of the fallback where oneDNN is wrong.").AppendLine();
     }
 
     void AppendInference(StringBuilder md)

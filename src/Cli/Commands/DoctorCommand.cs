@@ -1,36 +1,92 @@
 using System.CommandLine;
 using MLNet.UNet.Diagnostics;
+using MLNet.UNet.Kernels;
 using MLNet.UNet.Runtime;
 
 namespace MLNet.UNet.Cli.Commands;
 
-/// <summary><c>unet doctor</c>: checks that libtorch computes correctly on this machine before anyone trains on it.</summary>
+/// <summary>
+/// <c>unet doctor</c>: shows which convolution kernels are wrong on this machine, the route the engine takes for
+/// each shape instead, and checks that what the engine runs is right.
+/// </summary>
 internal static class DoctorCommand
 {
     public static Command Create(CliEnvironment environment)
     {
-        var command = new Command("doctor", """
-            Check this machine's numerics: float32 convolutions and input gradients for 1..100 channels, and whole U-Net
-            gradients, against float64. Exit code 2 when any is wrong (set ONEDNN_MAX_CPU_ISA=AVX2 and run it again).
-
-            Example:
-              unet doctor
-            """);
-        command.SetAction(_ => environment.Run(() =>
+        var route = new Option<ConvolutionRoute?>("--route")
         {
-            TorchRuntime.EnsureInitialized();
-            environment.Output.WriteLine($"libtorch threads {TorchRuntime.Threads}; ONEDNN_MAX_CPU_ISA {TorchRuntime.OneDnnMaxCpuIsa ?? "(oneDNN's choice)"}");
-            var results = NumericsSelfCheck.Convolutions().Concat([NumericsSelfCheck.UNetGradient(8), NumericsSelfCheck.UNetGradient(24)]).ToList();
-            var failed = results.Where(r => !r.Passed).ToList();
-            var worst = results.MaxBy(r => r.MaxRelativeError)!;
-            foreach (var result in failed)
-                environment.Output.WriteLine($"WRONG  {result.Case}: relative error {result.MaxRelativeError:E2}");
-            environment.Output.WriteLine($"{results.Count - failed.Count} of {results.Count} checks passed; worst relative error {worst.MaxRelativeError:E2} ({worst.Case}); tolerance {NumericsSelfCheck.Tolerance:E0}.");
-            if (failed.Count == 0)
-                return ExitCodes.Success;
-            environment.Error.WriteLine("error: this machine computes wrong convolutions; do not train here until 'unet doctor' passes (try ONEDNN_MAX_CPU_ISA=AVX2).");
-            return ExitCodes.Failure;
+            Description = "Force every convolution onto one route (OneDnn, PaddedChannels, Reference) and check that; " +
+                "by default each shape takes the first route its check finds right. MLNET_UNET_CONVOLUTION_ROUTE does the same for every command.",
+        };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the processor count); checks are per thread count." };
+        var command = new Command("doctor", """
+            Check this machine's numerics, float32 against float64: 3x3 convolutions with 1..100 input channels and every
+            convolution shape of the network presets (forward, input and weight gradients), each along the route the engine
+            takes, with raw oneDNN beside it; and whole U-Net gradients. Exit code 0 when everything the engine runs is
+            right, 2 when something is wrong.
+
+            Examples:
+              unet doctor
+              unet doctor --route Reference
+            """)
+        {
+            route, threads,
+        };
+        command.SetAction(parse => environment.Run(() =>
+        {
+            environment.ApplyThreads(parse.GetValue(threads));
+            var forcedBefore = TorchRuntime.ForcedConvolutionRoute;
+            if (parse.GetValue(route) is { } forced)
+                TorchRuntime.ForcedConvolutionRoute = forced;
+            try
+            {
+                return Check(environment.Output, environment.Error);
+            }
+            finally
+            {
+                TorchRuntime.ForcedConvolutionRoute = forcedBefore;
+            }
         }));
         return command;
     }
+
+    static int Check(TextWriter output, TextWriter error)
+    {
+        TorchRuntime.EnsureInitialized();
+        var router = ConvolutionRouter.Shared;
+        output.WriteLine($"CPU: {CpuIdentity.Current}");
+        output.WriteLine($"libtorch threads {TorchRuntime.Threads}; ONEDNN_MAX_CPU_ISA {TorchRuntime.OneDnnMaxCpuIsa ?? "(oneDNN's choice)"}");
+        output.WriteLine(TorchRuntime.ForcedConvolutionRoute is { } forced
+            ? $"Convolution route: forced to {forced} for every shape."
+            : $"Convolution routes: chosen per shape by checks, cached in {router.CachePath ?? "memory"}.");
+
+        var sweep = NumericsSelfCheck.ChannelSweep(1, 100);
+        var presetShapes = NumericsSelfCheck.PresetShapes().Except(sweep.Select(r => r.Shape)).ToList();
+        var reports = sweep.Concat(presetShapes.Select(s => NumericsSelfCheck.Shape(s))).ToList();
+        foreach (var report in reports.Where(r => !r.OneDnn.Passed || !r.Passed || r.Route != ConvolutionRoute.OneDnn))
+        {
+            output.WriteLine($"  {report.Shape}: oneDNN {Verdict(report.OneDnn)} -> {report.Route} {Verdict(report.RouteCheck)}");
+        }
+        int wrong = reports.Count(r => !r.Passed);
+        var worst = reports.MaxBy(r => r.RouteCheck.MaxRelativeError)!;
+        output.WriteLine($"{reports.Count} convolution shapes (1-100 input channels to 24, and {presetShapes.Count} more of the presets {string.Join(", ", Networks.UNetOptions.PresetNames)}): " +
+            $"raw oneDNN wrong for {reports.Count(r => !r.OneDnn.Passed)}; routes taken: " +
+            string.Join(", ", Enum.GetValues<ConvolutionRoute>().Select(k => $"{k} {reports.Count(r => r.Route == k)}")) +
+            $"; {(wrong == 0 ? "every route right" : $"{wrong} WRONG")} (worst relative error {worst.RouteCheck.MaxRelativeError:E2}, tolerance {NumericsSelfCheck.Tolerance:E0}).");
+
+        var gradients = new[] { 4, 8, 24 }.Select(b => NumericsSelfCheck.UNetGradient(b)).ToList();
+        foreach (var gradient in gradients)
+            output.WriteLine($"{gradient.Case}: {(gradient.Passed ? "right" : "WRONG")} (relative error {gradient.MaxRelativeError:E2})");
+        if (router.CacheWarning is { } warning)
+            output.WriteLine($"note: {warning}; checks are repeated in each process.");
+
+        if (wrong == 0 && gradients.All(g => g.Passed))
+            return ExitCodes.Success;
+        error.WriteLine(TorchRuntime.ForcedConvolutionRoute is { } route
+            ? $"error: the forced route {route} computes wrong results on this machine; unset it to let the checks choose."
+            : "error: the engine would compute wrong results on this machine; do not train here. Please report this output.");
+        return ExitCodes.Failure;
+    }
+
+    static string Verdict(KernelCheck check) => $"{(check.Passed ? "right" : "WRONG")} ({check.MaxRelativeError:E2})";
 }

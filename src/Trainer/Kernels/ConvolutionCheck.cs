@@ -30,6 +30,7 @@ public static class ConvolutionCheck
     {
         Runtime.TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
+        using var gradients = enable_grad(); // the first use of a shape may come from inference under no_grad
         var generator = new Generator((ulong)StableHash(shape.Key));
         int inputSize = shape.Kind == ConvolutionKind.Convolution ? Size : Size / shape.Stride;
         long[] weightShape = shape.Kind == ConvolutionKind.Convolution
