@@ -6,6 +6,7 @@ internal static class ExitCodes
     public const int Success = 0;
     public const int BadInput = 1;
     public const int Failure = 2;
+    public const int Implausible = 3;
     public const int Interrupted = 130;
 
     public static bool IsBadInput(Exception e) => e is ArgumentException or InvalidDataException or FileNotFoundException

@@ -82,6 +82,49 @@ public sealed class ToolVolumeTests : IDisposable
         }
     }
 
+    [Fact]
+    public void APredictionUnlikeAnyInTrainingIsFlaggedAndAnOrdinaryOneIsNot()
+    {
+        const int width = 32, height = 32, depth = 8;
+        Directory.CreateDirectory(In("volumes"));
+        for (int patient = 1; patient <= 3; patient++)
+        {
+            var (image, label) = Ball(width, height, depth, radius: 7 + patient);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+        }
+        var train = ToolRun.Of("train", "--volumes", In("volumes"), "--validation", "0", "--epochs", "6", "--size", "32", "--depth", "2",
+            "--base-filters", "8", "--augment", "none", "--output", In("model"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("Plausibility record", train.Output);
+        var model = Path.Combine(In("model"), "model.zip");
+        Assert.NotNull(MLNet.UNet.Medical.Plausibility.PlausibilityRecord.ReadFromModel(model));
+
+        // A training patient, and the same patient with its organ as dark as the background (an iron-loaded liver, say).
+        Directory.CreateDirectory(In("new"));
+        var (ordinary, organ) = Ball(width, height, depth, radius: 9);
+        NiftiWriter.Write(Path.Combine(In("new"), "image_ordinary.nii.gz"), ordinary);
+        var dark = ordinary.WithData(ordinary.Data.Select((v, i) => organ.Data[i] > 0 ? v - 150 : v).ToArray());
+        NiftiWriter.Write(Path.Combine(In("new"), "image_dark.nii.gz"), dark);
+
+        var predict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred"), "--post-process");
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        var warnings = predict.Output.Split('\n').Where(l => l.StartsWith("warning:")).ToList();
+        Assert.True(warnings.Count == 1 && warnings[0].Contains("image_dark"), predict.ToString());
+        var json = File.ReadAllText(Path.Combine(In("pred"), "predictions.json"));
+        Assert.Contains("\"Implausible\": true", json);
+        Assert.Contains("\"Implausible\": false", json);
+
+        var strict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred-strict"), "--fail-on-warning");
+        Assert.Equal(3, strict.ExitCode);
+
+        var evaluate = ToolRun.Of("evaluate", "--model", model, "--volumes", In("volumes"), "--stress", "--fail-on-warning");
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        Assert.Contains("| liver x0.25 |", evaluate.Output);
+        Assert.Contains("| none |", evaluate.Output);
+        Assert.DoesNotContain("warning:", evaluate.Output);
+    }
+
     // A bright ball (the organ) in a dim, slightly noisy background; the label is the ball.
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius)
     {

@@ -39,6 +39,25 @@ internal static class CommandOptions
         : radius > 0 && !volumes ? throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices.")
         : radius;
 
+    public static Option<bool> FailOnWarning() => new("--fail-on-warning")
+    {
+        Description = "Exit with code 3 when any prediction is implausible against what the model saw in training (an organ far smaller or larger, or low confidence).",
+    };
+
+    /// <summary>Prints one warning line per implausible case; returns the exit code the command ends with.</summary>
+    public static int ReportWarnings(TextWriter output, IEnumerable<(string Case, IReadOnlyList<string> Warnings)> cases, bool failOnWarning, bool hasRecord)
+    {
+        int flagged = 0;
+        foreach (var (name, warnings) in cases.Where(c => c.Warnings.Count > 0))
+        {
+            flagged++;
+            output.WriteLine($"warning: {name}: implausible prediction: {string.Join("; ", warnings)}. Check it by eye; the patient may look unlike the training ones.");
+        }
+        if (!hasRecord)
+            output.WriteLine("note: this model holds no plausibility record (trained before it existed, or on images), so predictions were not checked.");
+        return flagged > 0 && failOnWarning ? ExitCodes.Implausible : ExitCodes.Success;
+    }
+
     public static Option<long> MaxImagePixels() => new("--max-image-pixels")
     {
         Description = "Refuse images with more pixels than this, before decoding them.",

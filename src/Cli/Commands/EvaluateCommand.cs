@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
 using MLNet.UNet.Cli.Inputs;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Plausibility;
+using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Slices;
 
 namespace MLNet.UNet.Cli.Commands;
@@ -19,14 +22,21 @@ internal static class EvaluateCommand
         var maxPixels = CommandOptions.MaxImagePixels();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the metrics as JSON to this file." };
         var smoothSlices = CommandOptions.SmoothSlices();
+        var failOnWarning = CommandOptions.FailOnWarning();
+        var stress = new Option<bool>("--stress")
+        {
+            Description = "Volumes: also score every patient under fixed intensity shifts (a darker liver, liver and spleen, gamma 0.5 and 2, " +
+                "a strong bias field) and give the mean 3D Dice of each: a proxy for patients unlike the training ones.",
+        };
         var command = new Command("evaluate", """
-            Evaluate a model on labelled images (Dice and IoU per image) or volumes (3D metrics per patient).
+            Evaluate a model on labelled images (Dice and IoU per image) or volumes (3D metrics per patient). Volumes are
+            also checked against the model's plausibility record, as by predict.
 
             Examples:
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
-              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1
+              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1 --stress
             """)
-        { model, images, masks, volumes, json, maxPixels, smoothSlices };
+        { model, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -37,6 +47,9 @@ internal static class EvaluateCommand
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             object report;
+            int exitCode = ExitCodes.Success;
+            if (result.GetValue(stress) && result.GetValue(volumes) is null)
+                throw new ArgumentException("--stress applies to --volumes only.");
             if (result.GetValue(images) is { } folder)
             {
                 if (!kind.TakesImageFiles)
@@ -56,10 +69,27 @@ internal static class EvaluateCommand
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var slices = SliceLoader.Load(context, patients, kind.SliceOptions());
-                var volumeReport = context.Segmentation().EvaluateVolumes(transformer.Transform(slices), patients, smoothingRadius: smoothing);
+                var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)!.FullName);
+                var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
+                    new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record });
+                var segmentations = patients.Select(p => segmenter.Segment(p.PatientId, p.Image)).ToList();
+                var volumeReport = new VolumeEvaluationReport(patients.Zip(segmentations, (p, s) =>
+                    VolumeEvaluator.Evaluate(p.PatientId, s.RawMask.Voxels, LabelMapping.Liver.Foreground(p.Label), p.Label)).ToList());
                 environment.Output.WriteLine(volumeReport.ToTable());
-                report = new { SmoothingRadius = smoothing, volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed };
+                IReadOnlyList<StressResult>? stressResults = null;
+                if (result.GetValue(stress))
+                {
+                    stressResults = StressTest.Run(context, transformer, patients, kind.SliceOptions(), smoothingRadius: smoothing);
+                    environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice):");
+                    environment.Output.WriteLine(StressTest.ToTable(stressResults));
+                }
+                exitCode = CommandOptions.ReportWarnings(environment.Output, segmentations.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), record is not null);
+                report = new
+                {
+                    SmoothingRadius = smoothing, volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
+                    Plausibility = segmentations.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
+                    Stress = stressResults?.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients }),
+                };
             }
             if (result.GetValue(json) is { } path)
             {
@@ -67,7 +97,7 @@ internal static class EvaluateCommand
                     new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 environment.Output.WriteLine($"wrote {path.FullName}");
             }
-            return ExitCodes.Success;
+            return exitCode;
         }));
         return command;
     }

@@ -3,7 +3,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Data;
-using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
@@ -25,14 +26,17 @@ internal static class PredictCommand
         var maxPixels = CommandOptions.MaxImagePixels();
         var postProcess = new Option<bool>("--post-process") { Description = "Volumes: keep the largest 3D component and fill holes." };
         var smoothSlices = CommandOptions.SmoothSlices();
+        var failOnWarning = CommandOptions.FailOnWarning();
         var command = new Command("predict", """
             Predict masks: PNGs the size of each input image, or NIfTI label volumes (uint8, 0/1) in the input's space.
+            Volumes: each prediction is checked against the model's plausibility record (organ volumes and confidence
+            seen in training); an implausible one gets a warning line and is marked in predictions.json.
 
             Examples:
               unet predict --model model/model.zip --images data/new --output masks --overlay
               unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 1
             """)
-        { model, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels };
+        { model, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -44,11 +48,18 @@ internal static class PredictCommand
             using var loaded = transformer as IDisposable;
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);
-            int written = result.GetValue(images) is { } imageFolder
-                ? Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay), result.GetValue(maxPixels))
-                : Volumes(context, transformer, kind, result.GetValue(volumes)!, folder, result.GetValue(postProcess), smoothing);
-            environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
-            return ExitCodes.Success;
+            if (result.GetValue(images) is { } imageFolder)
+            {
+                int written = Images(context, transformer, kind, imageFolder, folder, result.GetValue(overlay), result.GetValue(maxPixels));
+                environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
+                return ExitCodes.Success;
+            }
+            var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)!.FullName);
+            var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
+                new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record });
+            var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder);
+            environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
+            return CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null);
         }));
         return command;
     }
@@ -77,7 +88,7 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static int Volumes(MLContext context, ITransformer model, ModelKind kind, DirectoryInfo input, DirectoryInfo output, bool postProcess, int smoothing)
+    static List<VolumeSegmentation> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
     {
         if (kind.TakesImageFiles)
             throw new ArgumentException("This model takes image files; predict with --images.");
@@ -86,21 +97,21 @@ internal static class PredictCommand
         var files = input.EnumerateFiles("*.nii*").Where(f => !f.Name.StartsWith("label_")).OrderBy(f => f.Name).ToList();
         if (files.Count == 0)
             throw new InvalidDataException($"Volume folder '{input.FullName}' holds no .nii or .nii.gz images.");
+        var cases = new List<VolumeSegmentation>();
         foreach (var file in files)
         {
-            var image = NiftiReader.Read(file.FullName);
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
-            var slices = SliceLoader.Load(context, [patient], kind.SliceOptions());
-            var probabilities = ScoredSlices.ByPatient(model.Transform(slices))[id];
-            var mask = ProbabilityMask.OnGrid(probabilities, image, smoothingRadius: smoothing);
-            var binary = new BinaryVolume(mask, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
-            if (postProcess)
-                binary = MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(binary));
-            var labels = image.WithData(binary.Voxels.Select(v => v ? 1f : 0f).ToArray());
-            NiftiWriter.Write(Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"), labels, NiftiDataType.UInt8);
+            var segmentation = segmenter.Segment(id, NiftiReader.Read(file.FullName));
+            NiftiWriter.Write(Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"), segmentation.ToLabelVolume(), NiftiDataType.UInt8);
+            cases.Add(segmentation);
         }
-        return files.Count;
+        var summary = cases.Select(c => new
+        {
+            Case = c.Id, c.Statistics.VolumeMl, c.Statistics.LargestSliceMl, c.Statistics.MeanConfidence, Implausible = c.Warnings.Count > 0, c.Warnings,
+        });
+        AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        return cases;
     }
 
     sealed class ImagePrediction

@@ -4,7 +4,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Data;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
@@ -68,7 +70,12 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             environment.Output.WriteLine(report.ToTable());
             evaluation = new { ValidationPatients = report.Patients, report.Raw, report.PostProcessed };
         }
-        return Finish(context, model, training.Schema, evaluation);
+        var segmenter = new VolumeSegmenter(context, model, new SliceLoaderOptions { ImageSize = size, NeighbourSlices = neighbourSlices },
+            new VolumeSegmenterOptions { PostProcess = true });
+        var record = segmenter.Record(trainingPatients.Select(p => (p.PatientId, p.Image)));
+        environment.Output.WriteLine($"Plausibility record (predictions on the training patients, post-processed): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
+                                     $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}.");
+        return Finish(context, model, training.Schema, evaluation, record);
     }
 
     // Before any data is read: a resumed run must train on the data its checkpoint was trained on.
@@ -103,16 +110,21 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         }
     }
 
-    int Finish(MLContext context, ITransformer model, Microsoft.ML.DataViewSchema inputSchema, object? evaluation)
+    int Finish(MLContext context, ITransformer model, Microsoft.ML.DataViewSchema inputSchema, object? evaluation, PlausibilityRecord? record = null)
     {
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
-        AtomicFile.Write(PathOf("model.zip"), stream => context.Model.Save(model, inputSchema, stream));
+        AtomicFile.WriteVia(PathOf("model.zip"), temporary =>
+        {
+            using (var stream = File.Create(temporary))
+                context.Model.Save(model, inputSchema, stream);
+            record?.WriteInto(temporary);
+        });
         segment.SaveOnnx(PathOf("model.onnx"));
         TrainingCurveImage.Write(PathOf("training-curve.png"), segment.TrainingHistory);
         var metrics = new
         {
             Network = segment.Network, Trainer = segment.Trainer, ImageSize = size,
-            segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory, Evaluation = evaluation,
+            segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory, Evaluation = evaluation, Plausibility = record,
         };
         AtomicFile.Write(PathOf("metrics.json"), stream => JsonSerializer.Serialize(stream, metrics, Json));
         environment.Output.WriteLine($"Trained {segment.TrainingHistory.Count} epochs" +

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace MLNet.UNet.Data;
 
 /// <summary>Images and binary masks read from an <see cref="IDataView"/>, with everything checked.</summary>
-internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum);
+internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum, List<float[]>? Regions = null);
 
 /// <summary>Reads a features column and a label column into arrays, checking values and binarizing the masks.</summary>
 internal static class SegmentationDataReader
@@ -16,20 +16,26 @@ internal static class SegmentationDataReader
     /// <param name="range">Declared range of the mask values.</param>
     /// <param name="binarizationThreshold">Fraction of the range at or above which a mask pixel is foreground.</param>
     /// <param name="isCanceled">Polled once per row.</param>
+    /// <param name="regions">Optional column of augmentation region indices (H x W Single), read as it is.</param>
     public static SegmentationRows Read(IDataView data, string features, string label, ImageShape shape,
-        LabelRange range, float binarizationThreshold, Func<bool> isCanceled)
+        LabelRange range, float binarizationThreshold, Func<bool> isCanceled, string? regions = null)
     {
         var labelType = ImageShape.CheckLabel(data.Schema, label, shape);
+        if (regions is not null && ImageShape.CheckLabel(data.Schema, regions, shape) != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(regions), $"Region column '{regions}' must be a vector of Single (H x W region indices).");
         var images = new List<float[]>();
         var masks = new List<float[]>();
+        var regionMaps = regions is null ? null : new List<float[]>();
         var featureColumn = data.Schema[features];
         var labelColumn = data.Schema[label];
-        using (var cursor = data.GetRowCursor([featureColumn, labelColumn]))
+        var columns = regions is null ? new[] { featureColumn, labelColumn } : [featureColumn, labelColumn, data.Schema[regions]];
+        using (var cursor = data.GetRowCursor(columns))
         {
             var featureGetter = cursor.GetGetter<VBuffer<float>>(featureColumn);
             Func<float[]> readLabel = labelType == NumberDataViewType.Byte
                 ? Reader<byte>(cursor, labelColumn, b => b)
                 : Reader<float>(cursor, labelColumn, f => f);
+            Func<float[]>? readRegions = regions is null ? null : Reader<float>(cursor, data.Schema[regions], f => f);
             VBuffer<float> buffer = default;
             int row = 0;
             while (cursor.MoveNext())
@@ -47,6 +53,7 @@ internal static class SegmentationDataReader
                     throw new InvalidOperationException($"Features column '{features}', row {row}: value {image[bad]} at index {bad}; pixels must be finite.");
                 images.Add(image);
                 masks.Add(readLabel());
+                regionMaps?.Add(readRegions!());
                 row++;
             }
         }
@@ -78,7 +85,7 @@ internal static class SegmentationDataReader
             if (!any)
                 empty++;
         }
-        return new SegmentationRows(images, masks, empty, maximum);
+        return new SegmentationRows(images, masks, empty, maximum, regionMaps);
     }
 
     static Func<float[]> Reader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, float> convert)

@@ -61,7 +61,8 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             $"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm {network.BatchNorm}) on " +
             $"{trainingRows.Images.Count} images of {shape}, validating on {validationRows?.Images.Count ?? 0}, seed {engine.Options.Seed}.");
 
-        using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width);
+        using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width,
+            regions: trainingRows.Regions);
         using var validation = validationRows is null ? null
             : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width);
         var result = engine.Fit(training, validation, progress =>
@@ -118,7 +119,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         if (role == "validation")
             ImageShape.OfFeatures(data.Schema, options.FeatureColumnName, shape);
         var rows = SegmentationDataReader.Read(data, options.FeatureColumnName, options.LabelColumnName, shape,
-            options.LabelRange, options.LabelBinarizationThreshold, isCanceled);
+            options.LabelRange, options.LabelBinarizationThreshold, isCanceled, role == "training" ? options.AugmentationRegionColumnName : null);
         if (rows.EmptyMasks == rows.Masks.Count)
             channel.Warning(MessageSensitivity.None,
                 $"Every {role} mask in label column '{options.LabelColumnName}' is empty (no pixel at or above " +
@@ -142,6 +143,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             {
                 Images = list.Select(i => rows.Images[i]).ToList(),
                 Masks = list.Select(i => rows.Masks[i]).ToList(),
+                Regions = rows.Regions is null ? null : list.Select(i => rows.Regions[i]).ToList(),
             };
         }
         return (Take(order.Skip(validationCount)), Take(order.Take(validationCount)));

@@ -17,6 +17,14 @@ public sealed class UNetSegmentOptions
     /// </summary>
     public string LabelColumnName = "Label";
 
+    /// <summary>
+    /// Optional column of region indices per pixel (a vector of Single with H x W whole values 0..15) used by
+    /// augmentation only, at training: for example every organ of a label map when the label column holds one
+    /// (see <see cref="Transforms.AugmentationOptions.RegionIntensityProbability"/>). Null: the label's mask
+    /// stands for the regions. Scoring never reads it.
+    /// </summary>
+    public string? AugmentationRegionColumnName;
+
     /// <summary>Column the transformer writes: the foreground probability per pixel, shape 1 x 1 x H x W.</summary>
     public string OutputColumnName = "Probability";
 

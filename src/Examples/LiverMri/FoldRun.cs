@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Recipes;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
@@ -38,13 +40,14 @@ internal static class FoldRun
         var pipeline = context.Segmentation().UNetSegment(new UNetSegmentOptions
             {
                 FeatureColumnName = nameof(SliceRow.Features), LabelColumnName = nameof(SliceRow.Label),
-                Network = network, Trainer = trainer, ValidationSet = validationSlices, Progress = progress.Report,
+                AugmentationRegionColumnName = LiverMriRecipe.RegionColumnName, Network = network, Trainer = trainer, ValidationSet = validationSlices, Progress = progress.Report,
             })
             .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
         Console.WriteLine($"Training a U-Net (depth {network.Depth}, base {network.BaseFilters}, batch norm) on {settings.ImageSize}x{settings.ImageSize} slices " +
                           $"with {network.InputChannels} channel(s) ({settings.NeighbourSlices} neighbour slice(s) on each side), " +
                           $"{(trainer.BatchDice ? "batch" : "per-image")} Dice, {(trainer.PooledValidationDice ? "pooled" : "per-slice")} validation Dice, weight averaging {trainer.WeightAveragingDecay?.ToString() ?? "off"}, " +
                           $"elastic deformation {trainer.Augmentation.ElasticProbability:P0} of slices, " +
+                          $"robust intensity augmentation {(trainer.Augmentation.RegionIntensityProbability > 0 ? "on" : "off")}, " +
                           $"up to {settings.Epochs} epochs or {settings.Minutes} minutes{(trainer.FitScheduleToTimeBudget ? ", the learning rate annealed over the minutes" : "")}, " +
                           $"keeping the {(trainer.KeepBestModel ? "epoch with the best validation Dice" : "last epoch")} ...");
         using var model = pipeline.Fit(trainingSlices);
@@ -67,14 +70,39 @@ internal static class FoldRun
         WriteOverlay(context, scored, overlayPath, settings.ImageSize);
         var curvePath = Path.Combine(outputFolder, "training-curve.png");
         TrainingCurveImage.Write(curvePath, segment.TrainingHistory, "U-Net training, CHAOS MR T2-SPIR liver");
+        if (settings.Stress)
+            WriteStress(context, model, validation, settings, Path.Combine(outputFolder, "stress.json"));
         var modelPath = Path.Combine(outputFolder, "liver-unet.zip");
-        AtomicFile.Write(modelPath, stream => context.Model.Save(model, trainingSlices.Schema, stream));
+        var segmenter = new VolumeSegmenter(context, model, LiverMriRecipe.Slices(training: false, settings.ImageSize, settings.NeighbourSlices),
+            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = settings.SmoothSlices });
+        var record = segmenter.Record(training.Select(p => (p.PatientId, p.Image)));
+        AtomicFile.WriteVia(modelPath, temporary =>
+        {
+            using (var stream = File.Create(temporary))
+                context.Model.Save(model, trainingSlices.Schema, stream);
+            record.WriteInto(temporary);
+        });
+        Console.WriteLine($"Plausibility record (training patients' predictions): liver {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
+                          $"mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
 
         Console.WriteLine($"Wrote {metricsPath}");
         Console.WriteLine($"Wrote {overlayPath} (one row per validation patient; green: true contour, red: predicted)");
         Console.WriteLine($"Wrote {curvePath}");
         Console.WriteLine($"Wrote {modelPath}");
         return report;
+    }
+
+    static void WriteStress(MLContext context, ITransformer model, IReadOnlyList<PatientVolume> patients, LiverMriSettings settings, string path)
+    {
+        var results = StressTest.Run(context, model, patients, LiverMriRecipe.Slices(training: false, settings.ImageSize, settings.NeighbourSlices),
+            smoothingRadius: settings.SmoothSlices);
+        Console.WriteLine();
+        Console.WriteLine("Stress test (the validation patients under fixed intensity shifts; 3D liver Dice):");
+        Console.WriteLine(StressTest.ToTable(results));
+        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream,
+            results.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients }),
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        Console.WriteLine($"Wrote {path}");
     }
 
     static UNetOptions Network(LiverMriSettings settings, int channels)
@@ -86,7 +114,7 @@ internal static class FoldRun
 
     static TrainerOptions Trainer(LiverMriSettings settings)
     {
-        var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(settings.Minutes));
+        var trainer = LiverMriRecipe.Trainer(settings.Epochs, TimeSpan.FromMinutes(settings.Minutes), settings.RobustIntensity ?? LiverMriRecipe.UsesRobustIntensity);
         if (settings.WeightAveraging is { } decay)
             trainer.WeightAveragingDecay = decay > 0 ? decay : null;
         trainer.BatchDice = settings.BatchDice ?? trainer.BatchDice;

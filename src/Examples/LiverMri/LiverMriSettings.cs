@@ -56,6 +56,12 @@ internal sealed record LiverMriSettings
     /// <summary>Neighbour slices on each side averaged with each slice's probabilities before the 3D evaluation; 0 for none.</summary>
     public int SmoothSlices { get; init; }
 
+    /// <summary>The recipe's contrast-robust intensity augmentation (per-organ intensities, inverted gamma, bias field, histogram shift); null keeps the recipe's.</summary>
+    public bool? RobustIntensity { get; init; }
+
+    /// <summary>Also score the validation patients under the standard intensity shifts (the stress test).</summary>
+    public bool Stress { get; init; }
+
     public static LiverMriSettings? Parse(string[] args)
     {
         var settings = new LiverMriSettings();
@@ -86,6 +92,8 @@ internal sealed record LiverMriSettings
                     "--elastic" => settings with { Elastic = Number(args[i], Next()) },
                     "--dice" => settings with { BatchDice = Either(args[i], Next(), "batch", "image") },
                     "--smooth-slices" => settings with { SmoothSlices = Integer(args[i], Next()) },
+                    "--robust-intensity" => settings with { RobustIntensity = Either(args[i], Next(), "on", "off") },
+                    "--stress" => settings with { Stress = true },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };
             }
@@ -124,7 +132,7 @@ internal sealed record LiverMriSettings
                                     "[--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N] " +
                                     "[--folds K [--fold I]] [--keep best|last] " +
                                     "[--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image] [--validation-dice pooled|image] [--fit-schedule-to-time] " +
-                                    "[--smooth-slices R]");
+                                    "[--smooth-slices R] [--robust-intensity on|off] [--stress]");
             return null;
         }
     }

@@ -14,7 +14,8 @@ public sealed class VolumeEvaluationReport
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    internal VolumeEvaluationReport(IReadOnlyList<PatientEvaluation> patients)
+    /// <summary>A report over per-patient evaluations (see <see cref="VolumeEvaluator.Evaluate(string, bool[], bool[], Volumes.Volume)"/>).</summary>
+    public VolumeEvaluationReport(IReadOnlyList<PatientEvaluation> patients)
     {
         Patients = patients;
         Raw = Summaries(patients.Select(p => p.Metrics).ToList());

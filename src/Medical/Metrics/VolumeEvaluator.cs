@@ -35,9 +35,7 @@ public static class VolumeEvaluator
         foreach (var patient in patients)
         {
             var label = patient.Label;
-            var truth = new bool[label.Data.Length];
-            for (int i = 0; i < truth.Length; i++)
-                truth[i] = labels.Map(label.Data[i]) == 1;
+            var truth = labels.Foreground(label);
             if (!slices.TryGetValue(patient.PatientId, out var patientSlices))
                 throw new ArgumentException(
                     $"Patient {patient.PatientId} has no rows in the scored data (patients there: {string.Join(", ", slices.Keys)}).", nameof(patients));

@@ -14,11 +14,18 @@ public static class ProbabilityMask
     /// <param name="threshold">Foreground above this probability.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
     /// <returns>One value per voxel of <paramref name="grid"/>, x fastest, then y, then z.</returns>
-    public static bool[] OnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, float threshold = 0.5f, int smoothingRadius = 0)
+    public static bool[] OnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, float threshold = 0.5f, int smoothingRadius = 0) =>
+        Array.ConvertAll(ProbabilitiesOnGrid(slices, grid, smoothingRadius), p => p > threshold);
+
+    /// <summary>
+    /// The probabilities themselves on the volume's grid: optionally smoothed across z, each slice resized back to the
+    /// grid's slice size (bilinear); 0 in slices that are not given.
+    /// </summary>
+    public static float[] ProbabilitiesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, int smoothingRadius = 0)
     {
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(grid);
-        var mask = new bool[grid.Data.Length];
+        var onGrid = new float[grid.Data.Length];
         foreach (var (z, probability) in SliceSmoothing.AcrossSlices(slices, smoothingRadius))
         {
             if (z < 0 || z >= grid.SizeZ)
@@ -27,9 +34,8 @@ public static class ProbabilityMask
             if (side * side != probability.Length)
                 throw new InvalidDataException($"Slice {z} has {probability.Length} probabilities, which is not a square slice.");
             var resized = SliceResampler.Bilinear(probability, side, side, grid.SizeY, grid.SizeX);
-            for (int i = 0; i < resized.Length; i++)
-                mask[z * grid.SliceLength + i] = resized[i] > threshold;
+            resized.CopyTo(onGrid, z * grid.SliceLength);
         }
-        return mask;
+        return onGrid;
     }
 }

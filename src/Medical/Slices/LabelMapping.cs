@@ -22,4 +22,11 @@ public sealed class LabelMapping
 
     /// <summary>The class of a label value (rounded to the nearest integer, as labels stored as floats are).</summary>
     public float Map(float value) => classes.TryGetValue((int)MathF.Round(value), out var mapped) ? mapped : 0;
+
+    /// <summary>The voxels of a label volume that map to class 1 (the organ of a binary model).</summary>
+    public bool[] Foreground(Volumes.Volume label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        return Array.ConvertAll(label.Data, v => Map(v) == 1);
+    }
 }

@@ -18,6 +18,12 @@ public sealed class SliceRow
 
     /// <summary>Class per pixel, H x W.</summary>
     public float[] Label { get; set; } = [];
+
+    /// <summary>
+    /// Every structure of the label volume per pixel (H x W), before the mapping to classes, when
+    /// <see cref="SliceLoaderOptions.KeepRegions"/> is set; empty otherwise.
+    /// </summary>
+    public float[] Regions { get; set; } = [];
 }
 
 /// <summary>
@@ -56,6 +62,7 @@ public static class SliceLoader
             for (int z = 0; z < image.SizeZ; z++)
             {
                 var label = patient.Label.Slice(z);
+                var regions = options.KeepRegions ? Regions(label, patient.PatientId, z) : null;
                 for (int i = 0; i < label.Length; i++)
                     label[i] = options.Labels.Map(label[i]);
                 bool hasOrgan = label.Any(v => v > 0);
@@ -67,10 +74,27 @@ public static class SliceLoader
                     SliceIndex = z,
                     Features = Stack(Resized, z, options.NeighbourSlices, image.SizeZ, outHeight * outWidth),
                     Label = SliceResampler.Nearest(label, height, width, outHeight, outWidth),
+                    Regions = regions is null ? [] : SliceResampler.Nearest(regions, height, width, outHeight, outWidth),
                 });
             }
         }
         return rows;
+    }
+
+    const int MaxRegion = 15;
+
+    static float[] Regions(float[] label, string patient, int z)
+    {
+        var regions = new float[label.Length];
+        for (int i = 0; i < label.Length; i++)
+        {
+            float value = MathF.Round(label[i]);
+            if (!(value >= 0 && value <= MaxRegion))
+                throw new ArgumentException(
+                    $"The label volume of patient {patient} holds {label[i]} at slice {z}; KeepRegions needs whole structure values 0..{MaxRegion}.");
+            regions[i] = value;
+        }
+        return regions;
     }
 
     // Channel c holds slice z - k + c, clamped to the volume, so the slice itself is the middle channel.
@@ -103,6 +127,10 @@ public static class SliceLoader
         var schema = SchemaDefinition.Create(typeof(SliceRow));
         schema[nameof(SliceRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, side, side);
         schema[nameof(SliceRow.Label)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);
+        if (rows.All(r => r.Regions.Length == side * side))
+            schema[nameof(SliceRow.Regions)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);
+        else
+            schema.Remove(schema[nameof(SliceRow.Regions)]);
         return context.Data.LoadFromEnumerable(rows, schema);
     }
 }

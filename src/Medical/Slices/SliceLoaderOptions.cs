@@ -27,6 +27,13 @@ public sealed class SliceLoaderOptions
     /// <summary>Channels of the Features column that these options give: 2 x NeighbourSlices + 1.</summary>
     public int Channels => 2 * NeighbourSlices + 1;
 
+    /// <summary>
+    /// Keep every structure of the label volume, as it is (whole values 0..15, 0 the background), in each row's
+    /// <see cref="SliceRow.Regions"/>, whatever <see cref="Labels"/> maps to the target: augmentation can then
+    /// change each organ's intensity on its own (<c>UNetSegmentOptions.AugmentationRegionColumnName</c>).
+    /// </summary>
+    public bool KeepRegions { get; set; }
+
     /// <summary>Seed of the choice of empty slices.</summary>
     public int Seed { get; set; } = 1;
 }

@@ -16,11 +16,20 @@ public sealed class SegmentationDataset : IDisposable
         Classes = classes;
     }
 
+    /// <summary>Largest region index accepted in <see cref="Regions"/>.</summary>
+    public const int MaxRegion = 15;
+
     /// <summary>All images, N x C x H x W.</summary>
     public Tensor Images { get; }
 
     /// <summary>All masks, N x H x W.</summary>
     public Tensor Masks { get; }
+
+    /// <summary>
+    /// Optional region indices per pixel (N x H x W, 0..<see cref="MaxRegion"/>) used by augmentation only: every
+    /// organ of a label map, when the masks hold just one of them (see <see cref="Transforms.AugmentationOptions.RegionIntensityProbability"/>).
+    /// </summary>
+    public Tensor? Regions { get; private set; }
 
     /// <summary>Output classes the masks are labelled for (1 = binary).</summary>
     public int Classes { get; }
@@ -47,8 +56,9 @@ public sealed class SegmentationDataset : IDisposable
     /// <param name="height">Image and mask height.</param>
     /// <param name="width">Image and mask width.</param>
     /// <param name="classes">1 for binary masks (values 0 or 1), otherwise class indices 0..classes-1.</param>
+    /// <param name="regions">Optional region indices per pixel for augmentation, H*W values per image (see <see cref="Regions"/>).</param>
     public static SegmentationDataset FromArrays(IReadOnlyList<float[]> images, IReadOnlyList<float[]> masks,
-        int channels, int height, int width, int classes = 1)
+        int channels, int height, int width, int classes = 1, IReadOnlyList<float[]>? regions = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(masks);
@@ -74,7 +84,35 @@ public sealed class SegmentationDataset : IDisposable
         }
         var imageTensor = tensor(imageData, [images.Count, channels, height, width]);
         var maskTensor = tensor(maskData, [masks.Count, height, width]);
-        return Create(imageTensor, maskTensor, classes);
+        var dataset = Create(imageTensor, maskTensor, classes);
+        if (regions is not null)
+            dataset.SetRegions(regions, height, width);
+        return dataset;
+    }
+
+    void SetRegions(IReadOnlyList<float[]> regions, int height, int width)
+    {
+        try
+        {
+            if (regions.Count != Count)
+                throw new ArgumentException($"There are {Count} images but {regions.Count} region maps; each image needs one or none is given.");
+            var data = new float[(long)Count * height * width];
+            for (int i = 0; i < regions.Count; i++)
+            {
+                if (regions[i] is null || regions[i].Length != height * width)
+                    throw new ArgumentException($"Region map {i} has {regions[i]?.Length ?? 0} values; expected H x W = {height} x {width} = {height * width}.");
+                int bad = Array.FindIndex(regions[i], v => !(v >= 0 && v <= MaxRegion && v == MathF.Round(v)));
+                if (bad >= 0)
+                    throw new ArgumentException($"Region map {i} holds {regions[i][bad]} at pixel {bad}; expected whole region indices 0..{MaxRegion}.");
+                Array.Copy(regions[i], 0, data, (long)i * height * width, height * width);
+            }
+            Regions = tensor(data, [Count, height, width]);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -148,10 +186,14 @@ public sealed class SegmentationDataset : IDisposable
     internal (Tensor Images, Tensor Masks) Batch(Tensor indices) =>
         (Images.index_select(0, indices), Masks.index_select(0, indices));
 
+    /// <summary>The region maps of the given indices (B x H x W), or null when the dataset has none.</summary>
+    internal Tensor? RegionBatch(Tensor indices) => Regions?.index_select(0, indices);
+
     /// <inheritdoc />
     public void Dispose()
     {
         Images.Dispose();
         Masks.Dispose();
+        Regions?.Dispose();
     }
 }

@@ -41,10 +41,12 @@ public sealed class ConvolutionRouter
     /// <summary>Why the cache could not be written last time, or null.</summary>
     public string? CacheWarning { get; private set; }
 
-    /// <summary>What the results are keyed by: processor, libtorch, oneDNN cap and thread count.</summary>
-    public static string MachineKey =>
+    static readonly string ProcessorKey =
         $"{CpuIdentity.Current.Vendor}/{CpuIdentity.Current.Family}/{CpuIdentity.Current.Model}/{FlagsHash()}" +
-        $"|torchsharp {typeof(TorchSharp.torch).Assembly.GetName().Version}|isa {TorchRuntime.OneDnnMaxCpuIsa ?? "default"}|threads {TorchRuntime.Threads}|check 1";
+        $"|torchsharp {typeof(TorchSharp.torch).Assembly.GetName().Version}|check 1";
+
+    /// <summary>What the results are keyed by: processor, libtorch, oneDNN cap and thread count.</summary>
+    public static string MachineKey => $"{ProcessorKey}|isa {TorchRuntime.OneDnnMaxCpuIsa ?? "default"}|threads {TorchRuntime.Threads}";
 
     /// <summary>The decisions made in this process so far.</summary>
     public IReadOnlyList<RouteDecision> Decisions

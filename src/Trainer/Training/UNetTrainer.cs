@@ -192,9 +192,10 @@ public sealed class UNetTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         long dataStart = Stopwatch.GetTimestamp();
-        var (images, masks) = training.Batch(tensor(indices));
+        var batchIndices = tensor(indices);
+        var (images, masks) = training.Batch(batchIndices);
         if (augmenter is not null)
-            (images, masks) = augmenter.Apply(images, masks, epochRandom);
+            (images, masks) = augmenter.Apply(images, masks, epochRandom, training.RegionBatch(batchIndices));
         dataSeconds = Stopwatch.GetElapsedTime(dataStart).TotalSeconds;
         optimizer.zero_grad();
         var logits = Network.forward(images);

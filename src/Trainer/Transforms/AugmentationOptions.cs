@@ -58,6 +58,46 @@ public sealed class AugmentationOptions
     /// <summary>Largest gamma change: gamma is drawn from [1/(1+g), 1+g].</summary>
     public double MaxGammaChange { get; set; } = 0.3;
 
+    /// <summary>
+    /// Probability that a sample's gamma change is made on the inverted image (1 - (1 - x)^gamma, nnU-Net's
+    /// "inverted gamma"), which darkens or brightens the dark end instead of the bright one. Drawn for samples whose
+    /// gamma was drawn.
+    /// </summary>
+    public double InvertedGammaProbability { get; set; }
+
+    /// <summary>
+    /// Probability that each labelled region of a sample (each organ of the augmentation regions, and the
+    /// background; or the mask's foreground and background when no regions are given) gets an intensity of its
+    /// own, as SynthSeg draws one per label: the region's mean moves to a value drawn uniformly between the image's
+    /// 1st and 99th percentiles and its texture is scaled by a factor from [1 - <see cref="MaxRegionTextureChange"/>,
+    /// 1 + <see cref="MaxRegionTextureChange"/>], so that no sharp new edge marks a
+    /// label boundary the network could learn to look for (the change is blurred over 5 x 5 pixels). It teaches the network the organs' shapes rather than
+    /// their usual brightness (a dark, iron-loaded liver).
+    /// </summary>
+    public double RegionIntensityProbability { get; set; }
+
+    /// <summary>Largest relative change of a region's texture (its deviations from its mean) in <see cref="RegionIntensityProbability"/>.</summary>
+    public double MaxRegionTextureChange { get; set; } = 0.5;
+
+    /// <summary>
+    /// Probability of a smooth multiplicative bias field (the slow intensity drift of MRI coils), interpolated
+    /// (bicubic) from 3 x 3 random log-gains, applied to the image above its minimum.
+    /// </summary>
+    public double BiasFieldProbability { get; set; }
+
+    /// <summary>Largest log-gain of the bias field at a control point (0.3 = gains from 0.74x to 1.35x).</summary>
+    public double MaxBiasFieldStrength { get; set; } = 0.3;
+
+    /// <summary>
+    /// Probability of a histogram shift (MONAI's RandHistogramShift): the intensities, rescaled to [0, 1], go
+    /// through a random monotone piecewise-linear curve whose <see cref="HistogramShiftControlPoints"/> inner
+    /// points move by up to half their spacing.
+    /// </summary>
+    public double HistogramShiftProbability { get; set; }
+
+    /// <summary>Inner control points of the histogram shift's curve.</summary>
+    public int HistogramShiftControlPoints { get; set; } = 4;
+
     /// <summary>Probability of added Gaussian noise.</summary>
     public double NoiseProbability { get; set; }
 
@@ -79,12 +119,13 @@ public sealed class AugmentationOptions
     };
 
     /// <summary>True when any transform has a probability above 0.</summary>
-    public bool Enabled => Geometric || Intensity;
+    public bool Enabled => Geometric || Intensity || RegionIntensityProbability > 0;
 
     internal bool Geometric => HorizontalFlipProbability > 0 || VerticalFlipProbability > 0 || Rotate90Probability > 0 || AffineProbability > 0
         || ElasticProbability > 0;
 
-    internal bool Intensity => BrightnessProbability > 0 || ContrastProbability > 0 || GammaProbability > 0 || NoiseProbability > 0;
+    internal bool Intensity => BrightnessProbability > 0 || ContrastProbability > 0 || GammaProbability > 0 || NoiseProbability > 0
+        || BiasFieldProbability > 0 || HistogramShiftProbability > 0;
 
     /// <summary>A copy that later changes to this instance do not affect.</summary>
     public AugmentationOptions Clone() => (AugmentationOptions)MemberwiseClone();
@@ -99,6 +140,8 @@ public sealed class AugmentationOptions
             (nameof(ElasticProbability), ElasticProbability),
             (nameof(BrightnessProbability), BrightnessProbability), (nameof(ContrastProbability), ContrastProbability),
             (nameof(GammaProbability), GammaProbability), (nameof(NoiseProbability), NoiseProbability),
+            (nameof(InvertedGammaProbability), InvertedGammaProbability), (nameof(RegionIntensityProbability), RegionIntensityProbability),
+            (nameof(BiasFieldProbability), BiasFieldProbability), (nameof(HistogramShiftProbability), HistogramShiftProbability),
         })
             if (!(value >= 0 && value <= 1))
                 throw new ArgumentException($"AugmentationOptions.{name} must be a probability in [0, 1], got {value}.");
@@ -109,9 +152,12 @@ public sealed class AugmentationOptions
             (nameof(MaxBrightnessShift), MaxBrightnessShift, 10.0),
             (nameof(MaxContrastChange), MaxContrastChange, 0.9), (nameof(MaxGammaChange), MaxGammaChange, 10.0),
             (nameof(NoiseStandardDeviation), NoiseStandardDeviation, 10.0),
+            (nameof(MaxRegionTextureChange), MaxRegionTextureChange, 0.9), (nameof(MaxBiasFieldStrength), MaxBiasFieldStrength, 2.0),
         })
             if (!(value >= 0 && value <= max))
                 throw new ArgumentException($"AugmentationOptions.{name} must be in [0, {max}], got {value}.");
+        if (HistogramShiftControlPoints is < 1 or > 32)
+            throw new ArgumentException($"AugmentationOptions.HistogramShiftControlPoints must be in [1, 32], got {HistogramShiftControlPoints}.");
         if (ElasticControlPoints is < 2 or > 64)
             throw new ArgumentException($"AugmentationOptions.ElasticControlPoints must be in [2, 64], got {ElasticControlPoints}.");
     }

@@ -22,8 +22,22 @@ public sealed class Augmenter
     }
 
     /// <summary>Returns augmented copies of images (N x C x H x W) and masks (N x H x W).</summary>
-    public (Tensor Images, Tensor Masks) Apply(Tensor images, Tensor masks, Random random)
+    /// <param name="images">The batch's images.</param>
+    /// <param name="masks">The batch's masks.</param>
+    /// <param name="random">The source of the random choices.</param>
+    /// <param name="regions">
+    /// Region indices (N x H x W) for <see cref="AugmentationOptions.RegionIntensityProbability"/>, such as every organ of
+    /// a label map when the mask holds one; the mask is used when null.
+    /// </param>
+    public (Tensor Images, Tensor Masks) Apply(Tensor images, Tensor masks, Random random, Tensor? regions = null)
     {
+        // Drawn only when enabled, so that runs without it repeat those of earlier versions.
+        if (options.RegionIntensityProbability > 0)
+        {
+            var drawn = Enumerable.Range(0, (int)images.shape[0]).Select(_ => random.NextDouble() < options.RegionIntensityProbability).ToArray();
+            if (drawn.Any(d => d))
+                images = IntensityRemaps.ByRegion(images, regions ?? masks, drawn, options.MaxRegionTextureChange, random);
+        }
         if (options.Geometric)
             (images, masks) = Resample(images, masks, random);
         if (options.Intensity)
@@ -123,6 +137,7 @@ public sealed class Augmenter
         var contrast = new float[n];
         var gamma = new float[n];
         var noise = new float[n];
+        var inverted = new bool[n];
         for (int i = 0; i < n; i++)
         {
             shift[i] = random.NextDouble() < options.BrightnessProbability
@@ -132,6 +147,8 @@ public sealed class Augmenter
             gamma[i] = random.NextDouble() < options.GammaProbability
                 ? (float)Math.Pow(1 + options.MaxGammaChange, random.NextDouble() * 2 - 1) : 1f;
             noise[i] = random.NextDouble() < options.NoiseProbability ? (float)options.NoiseStandardDeviation : 0f;
+            if (options.InvertedGammaProbability > 0)
+                inverted[i] = random.NextDouble() < options.InvertedGammaProbability;
         }
         long[] perSample = [n, 1, 1, 1];
         long[] imageDims = [1, 2, 3];
@@ -142,12 +159,30 @@ public sealed class Augmenter
         {
             var low = images.amin(imageDims, keepdim: true);
             var range = images.amax(imageDims, keepdim: true).sub(low).clamp_min(1e-6);
-            x = x.sub(low).div(range).clamp(0, 1).pow(tensor(gamma).view(perSample)).mul(range).add(low);
+            var unit = x.sub(low).div(range).clamp(0, 1);
+            var exponent = tensor(gamma).view(perSample);
+            var curved = inverted.Any(v => v)
+                ? where(tensor(inverted).view(perSample), unit.neg().add(1).pow(exponent).neg().add(1), unit.pow(exponent))
+                : unit.pow(exponent);
+            x = curved.mul(range).add(low);
         }
         if (contrast.Any(k => k != 1f))
             x = x.sub(mean).mul(tensor(contrast).view(perSample)).add(mean);
         if (shift.Any(s => s != 0f))
             x = x.add(tensor(shift).view(perSample).mul(std));
+        if (options.HistogramShiftProbability > 0)
+        {
+            var drawn = Enumerable.Range(0, (int)n).Select(_ => random.NextDouble() < options.HistogramShiftProbability).ToArray();
+            if (drawn.Any(d => d))
+                x = IntensityRemaps.HistogramShift(x, drawn, options.HistogramShiftControlPoints, random);
+        }
+        if (options.BiasFieldProbability > 0)
+        {
+            var strength = Enumerable.Range(0, (int)n)
+                .Select(_ => random.NextDouble() < options.BiasFieldProbability ? (float)options.MaxBiasFieldStrength : 0f).ToArray();
+            if (strength.Any(s => s != 0f))
+                x = IntensityRemaps.BiasField(x, strength, random);
+        }
         if (noise.Any(s => s != 0f))
             x = x.add(randn_like(x).mul(tensor(noise).view(perSample).mul(std)));
         return x;

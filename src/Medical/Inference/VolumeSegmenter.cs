@@ -1,0 +1,84 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Plausibility;
+using MLNet.UNet.Medical.PostProcessing;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Medical.Inference;
+
+/// <summary>One volume segmented by <see cref="VolumeSegmenter"/>.</summary>
+/// <param name="Id">The volume's name.</param>
+/// <param name="Image">The input volume.</param>
+/// <param name="Probabilities">Foreground probability per voxel, on the image's grid.</param>
+/// <param name="RawMask">The thresholded probabilities, on the image's grid.</param>
+/// <param name="Mask">The mask: <paramref name="RawMask"/>, post-processed when asked.</param>
+/// <param name="Statistics">The mask's volume, largest slice and mean confidence.</param>
+/// <param name="Warnings">Why the mask is implausible against the model's record; empty when it is not, or when there is no record.</param>
+public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabilities, BinaryVolume RawMask, BinaryVolume Mask,
+    OrganStatistics Statistics, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The mask as a 0/1 volume with the image's geometry and header, for NIfTI.</summary>
+    public Volume ToLabelVolume() => Image.WithData(Array.ConvertAll(Mask.Voxels, v => v ? 1f : 0f));
+}
+
+/// <summary>
+/// Runs a 2D slice model over whole volumes, as MONAI's SliceInferer does: the volume is cut into the model's
+/// slices (<see cref="SliceLoader"/>), scored, the probabilities are put back on the volume's grid, optionally
+/// smoothed across slices, thresholded, optionally post-processed, and checked for plausibility.
+/// </summary>
+public sealed class VolumeSegmenter
+{
+    readonly MLContext context;
+    readonly ITransformer model;
+    readonly SliceLoaderOptions slices;
+    readonly VolumeSegmenterOptions options;
+
+    /// <summary>Creates a segmenter over a fitted (or loaded) slice pipeline.</summary>
+    /// <param name="context">The context to load slices with.</param>
+    /// <param name="model">A pipeline over <see cref="SliceLoader"/> slices that writes the probability column.</param>
+    /// <param name="slices">How the model's slices are made; every slice is scored whatever its empty-slice fraction.</param>
+    /// <param name="options">Threshold, smoothing, post-processing and the plausibility record.</param>
+    public VolumeSegmenter(MLContext context, ITransformer model, SliceLoaderOptions slices, VolumeSegmenterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(slices);
+        options ??= new VolumeSegmenterOptions();
+        options.Validate();
+        this.context = context;
+        this.model = model;
+        this.slices = new SliceLoaderOptions
+        {
+            ImageSize = slices.ImageSize, Normalization = slices.Normalization, NeighbourSlices = slices.NeighbourSlices,
+            EmptySliceFraction = 1, Labels = slices.Labels,
+        };
+        this.options = options;
+    }
+
+    /// <summary>Segments one volume.</summary>
+    public VolumeSegmentation Segment(string id, Volume image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
+        var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
+        var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
+        var probabilities = ProbabilityMask.ProbabilitiesOnGrid(ScoredSlices.ByPatient(scored, options.ProbabilityColumnName)[id], image, options.SmoothingRadius);
+        var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > options.Threshold),
+            image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
+        var mask = options.PostProcess ? MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(raw)) : raw;
+        var statistics = OrganStatistics.Of(mask, probabilities);
+        var warnings = options.Plausibility?.Check(statistics) ?? [];
+        return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
+    }
+
+    /// <summary>
+    /// The plausibility record of a model: its predictions on the given volumes (normally its own training
+    /// volumes), with this segmenter's threshold, smoothing and post-processing.
+    /// </summary>
+    public PlausibilityRecord Record(IEnumerable<(string Id, Volume Image)> volumes)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        return PlausibilityRecord.From(volumes.Select(v => Segment(v.Id, v.Image).Statistics).ToList());
+    }
+}

@@ -1,0 +1,43 @@
+using MLNet.UNet.Medical.Plausibility;
+
+namespace MLNet.UNet.Medical.Inference;
+
+/// <summary>How <see cref="VolumeSegmenter"/> turns a model's slice probabilities into a volume's mask.</summary>
+public sealed class VolumeSegmenterOptions
+{
+    /// <summary>Defaults of the fields below.</summary>
+    public static class Defaults
+    {
+        /// <summary>Foreground above this probability.</summary>
+        public const float Threshold = 0.5f;
+
+        /// <summary>The model's probability column.</summary>
+        public const string ProbabilityColumnName = "Probability";
+    }
+
+    /// <summary>Foreground above this probability; the model's own Threshold component's value where it has one.</summary>
+    public float Threshold { get; set; } = Defaults.Threshold;
+
+    /// <summary>Neighbour slices on each side whose probabilities are averaged with each slice's; 0 for none.</summary>
+    public int SmoothingRadius { get; set; }
+
+    /// <summary>Keep the largest 3D component and fill holes.</summary>
+    public bool PostProcess { get; set; }
+
+    /// <summary>The model's probability column.</summary>
+    public string ProbabilityColumnName { get; set; } = Defaults.ProbabilityColumnName;
+
+    /// <summary>What the model saw in training; each result is checked against it when given.</summary>
+    public PlausibilityRecord? Plausibility { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        if (!(Threshold > 0 && Threshold < 1))
+            throw new ArgumentException($"VolumeSegmenterOptions.Threshold must be in (0, 1), got {Threshold}.");
+        if (SmoothingRadius < 0)
+            throw new ArgumentException($"VolumeSegmenterOptions.SmoothingRadius must be 0 or more, got {SmoothingRadius}.");
+        if (string.IsNullOrWhiteSpace(ProbabilityColumnName))
+            throw new ArgumentException("VolumeSegmenterOptions.ProbabilityColumnName must name a column.");
+    }
+}

@@ -1,0 +1,106 @@
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace MLNet.UNet.Medical.Plausibility;
+
+/// <summary>
+/// What a model predicted on the volumes it was trained on: the range of organ volumes, the largest organ slice
+/// and the lowest mean confidence inside the organ. A prediction far outside it (an organ half as large as the
+/// smallest seen, or half again as large as the largest, or a model much less sure than it ever was on its own
+/// training data) is implausible and is flagged: the patient may look unlike the training ones (an iron-loaded,
+/// dark liver), and the mask should not be trusted unseen. Stored inside the model zip.
+/// </summary>
+/// <param name="Cases">Volumes the record was made from.</param>
+/// <param name="VolumeMlMin">Smallest predicted organ volume, ml.</param>
+/// <param name="VolumeMlMax">Largest predicted organ volume, ml.</param>
+/// <param name="LargestSliceMlMax">Largest organ volume in one slice, ml.</param>
+/// <param name="MeanConfidenceMin">Lowest mean probability inside a predicted organ.</param>
+public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double VolumeMlMax, double LargestSliceMlMax, double MeanConfidenceMin)
+{
+    /// <summary>Below this fraction of the smallest volume seen, an organ is flagged as too small.</summary>
+    public const double SmallFactor = 0.5;
+
+    /// <summary>Above this multiple of the largest volume (or slice) seen, an organ is flagged as too large.</summary>
+    public const double LargeFactor = 1.5;
+
+    /// <summary>A mean confidence this far below the lowest seen is flagged.</summary>
+    public const double ConfidenceMargin = 0.1;
+
+    /// <summary>The zip entry that holds the record.</summary>
+    public const string EntryName = "MLNet.UNet/plausibility.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The record of a set of predictions (the model's, on its training volumes).</summary>
+    public static PlausibilityRecord From(IReadOnlyCollection<OrganStatistics> seen)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        var organs = seen.Where(s => s.VolumeMl > 0).ToList();
+        if (organs.Count == 0)
+            throw new ArgumentException("No prediction holds any organ, so there is nothing to learn a plausible range from.", nameof(seen));
+        return new PlausibilityRecord(organs.Count, organs.Min(s => s.VolumeMl), organs.Max(s => s.VolumeMl),
+            organs.Max(s => s.LargestSliceMl), organs.Min(s => s.MeanConfidence));
+    }
+
+    /// <summary>The warnings for one prediction; empty when it is within what the model saw.</summary>
+    public IReadOnlyList<string> Check(OrganStatistics prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        var warnings = new List<string>();
+        if (prediction.VolumeMl < SmallFactor * VolumeMlMin)
+            warnings.Add($"organ volume {prediction.VolumeMl:F0} ml is far below the smallest seen in training ({VolumeMlMin:F0} ml)");
+        if (prediction.VolumeMl > LargeFactor * VolumeMlMax)
+            warnings.Add($"organ volume {prediction.VolumeMl:F0} ml is far above the largest seen in training ({VolumeMlMax:F0} ml)");
+        if (prediction.LargestSliceMl > LargeFactor * LargestSliceMlMax)
+            warnings.Add($"the fullest slice holds {prediction.LargestSliceMl:F1} ml of organ, far above the most seen in training ({LargestSliceMlMax:F1} ml)");
+        if (prediction.VolumeMl > 0 && prediction.MeanConfidence < MeanConfidenceMin - ConfidenceMargin)
+            warnings.Add($"mean confidence inside the organ {prediction.MeanConfidence:F2} is below any seen in training ({MeanConfidenceMin:F2})");
+        return warnings;
+    }
+
+    /// <summary>Adds (or replaces) the record in a model zip, atomically.</summary>
+    public void SaveIntoModel(string modelPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException($"Model '{modelPath}' does not exist.", modelPath);
+        AtomicFile.WriteVia(modelPath, temporary =>
+        {
+            File.Copy(modelPath, temporary);
+            WriteInto(temporary);
+        });
+    }
+
+    /// <summary>
+    /// Adds (or replaces) the record in a model zip in place, for a file not yet under its final name (inside
+    /// <see cref="AtomicFile.WriteVia"/>). ML.NET's <c>Model.Load</c> ignores the entry.
+    /// </summary>
+    public void WriteInto(string modelPath)
+    {
+        using var zip = ZipFile.Open(modelPath, ZipArchiveMode.Update);
+        zip.GetEntry(EntryName)?.Delete();
+        using var stream = zip.CreateEntry(EntryName).Open();
+        JsonSerializer.Serialize(stream, this, Json);
+    }
+
+    /// <summary>The record stored in a model zip, or null when the model has none (trained before records, or on images).</summary>
+    /// <exception cref="InvalidDataException">The zip or the record is damaged.</exception>
+    public static PlausibilityRecord? ReadFromModel(string modelPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        try
+        {
+            using var zip = ZipFile.OpenRead(modelPath);
+            var entry = zip.GetEntry(EntryName);
+            if (entry is null)
+                return null;
+            using var stream = entry.Open();
+            return JsonSerializer.Deserialize<PlausibilityRecord>(stream, Json)
+                ?? throw new InvalidDataException($"The plausibility record in '{modelPath}' is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The plausibility record in '{modelPath}' is damaged ({e.Message}).", e);
+        }
+    }
+}
