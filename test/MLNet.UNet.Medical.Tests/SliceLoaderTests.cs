@@ -39,6 +39,29 @@ public class SliceLoaderTests
         Assert.All(data.GetColumn<string>(nameof(SliceRow.PatientId)), id => Assert.Equal("2", id));
     }
 
+    [SkippableFact]
+    public void KeptRegionsHoldEveryOrganWhileTheLabelHoldsTheLiverAndTheyReachUNetSegment()
+    {
+        var patient = PatientVolume.ReadFolder(SharedData.Require(), ["1"]);
+        var rows = SliceLoader.Slices(patient, new SliceLoaderOptions { ImageSize = 64, KeepRegions = true });
+        var values = rows.SelectMany(r => r.Regions).Distinct().Order().ToList();
+        Assert.Equal([0f, 1f, 2f, 3f, 4f], values);
+        Assert.All(rows, r => Assert.All(r.Label.Zip(r.Regions), p => Assert.Equal(p.Second == 1 ? 1f : 0f, p.First)));
+        var view = SliceLoader.AsDataView(new MLContext(1), rows);
+        Assert.Equal(64 * 64, ((VectorDataViewType)view.Schema[nameof(SliceRow.Regions)].Type).Size);
+        Assert.Null(SliceLoader.AsDataView(new MLContext(1), SliceLoader.Slices(patient, new SliceLoaderOptions { ImageSize = 64 })).Schema.GetColumnOrNull(nameof(SliceRow.Regions)));
+
+        // UNetSegment reads the column for augmentation and trains with it.
+        var options = new MLNet.UNet.Segment.UNetSegmentOptions
+        {
+            FeatureColumnName = nameof(SliceRow.Features), LabelColumnName = nameof(SliceRow.Label), AugmentationRegionColumnName = nameof(SliceRow.Regions),
+            Network = new MLNet.UNet.Networks.UNetOptions { Depth = 2, BaseFilters = 4 }, ValidationFraction = 0,
+            Trainer = { Epochs = 1, BatchSize = 8, Augmentation = new MLNet.UNet.Transforms.AugmentationOptions { RegionIntensityProbability = 1 } },
+        };
+        var context = new MLContext(1);
+        using var model = (IDisposable)context.Segmentation().UNetSegment(options).Fit(view);
+    }
+
     [Fact]
     public void NeighbourSlicesBecomeChannelsWithTheSliceInTheMiddleAndTheEdgesRepeated()
     {
