@@ -34,7 +34,7 @@ public static class LiverMriRecipe
     public const string RegionColumnName = nameof(SliceRow.Regions);
 
     /// <summary>Whether the recipe turns on <see cref="RobustIntensity"/>.</summary>
-    public const bool UsesRobustIntensity = false;
+    public const bool UsesRobustIntensity = true;
 
     /// <summary>
     /// U-Net of depth 5, 24 base filters, batch norm (the "medium" preset), for the channels of <see cref="Slices"/>
