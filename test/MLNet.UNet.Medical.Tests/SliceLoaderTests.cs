@@ -49,7 +49,9 @@ public class SliceLoaderTests
         Assert.All(rows, r => Assert.All(r.Label.Zip(r.Regions), p => Assert.Equal(p.Second == 1 ? 1f : 0f, p.First)));
         var view = SliceLoader.AsDataView(new MLContext(1), rows);
         Assert.Equal(64 * 64, ((VectorDataViewType)view.Schema[nameof(SliceRow.Regions)].Type).Size);
-        Assert.Null(SliceLoader.AsDataView(new MLContext(1), SliceLoader.Slices(patient, new SliceLoaderOptions { ImageSize = 64 })).Schema.GetColumnOrNull(nameof(SliceRow.Regions)));
+        var withoutRegions = SliceLoader.AsDataView(new MLContext(1), SliceLoader.Slices(patient, new SliceLoaderOptions { ImageSize = 64 }));
+        Assert.False(((VectorDataViewType)withoutRegions.Schema[nameof(SliceRow.Regions)].Type).IsKnownSize);
+        Assert.All(new MLContext(1).Data.CreateEnumerable<SliceRow>(withoutRegions, reuseRowObject: false), r => Assert.Empty(r.Regions));
 
         // UNetSegment reads the column for augmentation and trains with it.
         var options = new MLNet.UNet.Segment.UNetSegmentOptions

@@ -127,10 +127,9 @@ public static class SliceLoader
         var schema = SchemaDefinition.Create(typeof(SliceRow));
         schema[nameof(SliceRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, side, side);
         schema[nameof(SliceRow.Label)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);
+        // Without KeepRegions the column stays, empty and of variable size, so that rows still read back as SliceRow.
         if (rows.All(r => r.Regions.Length == side * side))
             schema[nameof(SliceRow.Regions)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);
-        else
-            schema.Remove(schema[nameof(SliceRow.Regions)]);
         return context.Data.LoadFromEnumerable(rows, schema);
     }
 }
