@@ -48,11 +48,15 @@ public sealed class BinaryVolume
     public bool SameGrid(BinaryVolume other) => other.SizeX == SizeX && other.SizeY == SizeY && other.SizeZ == SizeZ;
 
     /// <summary>
-    /// Surface voxels: foreground voxels with a face neighbour in the background; voxels on the grid's border
-    /// count as surface (the outside is background), as in MedPy's surface distances.
+    /// Surface voxels: foreground voxels with one of their 6 face neighbours in the background. Under
+    /// <see cref="SurfaceRule.Chaos"/> neighbours outside the grid count as foreground; under
+    /// <see cref="SurfaceRule.MedPy"/> they count as background.
     /// </summary>
-    public bool[] Surface()
+    public bool[] Surface(SurfaceRule rule = SurfaceRule.Chaos)
     {
+        if (!Enum.IsDefined(rule))
+            throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown surface rule.");
+        bool outside = rule == SurfaceRule.Chaos;
         var surface = new bool[Voxels.Length];
         int plane = SizeX * SizeY;
         for (int z = 0; z < SizeZ; z++)
@@ -62,8 +66,9 @@ public sealed class BinaryVolume
                     int i = z * plane + y * SizeX + x;
                     if (!Voxels[i])
                         continue;
-                    surface[i] = x == 0 || y == 0 || z == 0 || x == SizeX - 1 || y == SizeY - 1 || z == SizeZ - 1
-                        || !Voxels[i - 1] || !Voxels[i + 1] || !Voxels[i - SizeX] || !Voxels[i + SizeX] || !Voxels[i - plane] || !Voxels[i + plane];
+                    surface[i] = !(x == 0 ? outside : Voxels[i - 1]) || !(x == SizeX - 1 ? outside : Voxels[i + 1])
+                        || !(y == 0 ? outside : Voxels[i - SizeX]) || !(y == SizeY - 1 ? outside : Voxels[i + SizeX])
+                        || !(z == 0 ? outside : Voxels[i - plane]) || !(z == SizeZ - 1 ? outside : Voxels[i + plane]);
                 }
         return surface;
     }

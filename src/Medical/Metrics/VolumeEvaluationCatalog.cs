@@ -10,13 +10,14 @@ public static class VolumeEvaluationCatalog
     /// Per-patient 3D metrics (Dice, IoU, RAVD, ASSD, MSSD, HD95, per-slice Dice), with and without post-processing,
     /// of an IDataView scored over <see cref="SliceLoader"/> slices; see <see cref="VolumeEvaluator"/>.
     /// <paramref name="smoothingRadius"/> averages each slice's probabilities with that many neighbour slices on each
-    /// side before thresholding (0, the default, for none).
+    /// side before thresholding (0, the default, for none). Surface distances follow <paramref name="surfaceRule"/>,
+    /// CHAOS's own definition by default.
     /// </summary>
     public static VolumeEvaluationReport EvaluateVolumes(this SegmentationCatalog catalog, IDataView scored,
         IEnumerable<PatientVolume> patients, LabelMapping? labels = null, string probabilityColumnName = "Probability", float threshold = 0.5f,
-        int smoothingRadius = 0)
+        int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return VolumeEvaluator.Evaluate(scored, patients, labels ?? LabelMapping.Liver, probabilityColumnName, threshold, smoothingRadius);
+        return VolumeEvaluator.Evaluate(scored, patients, labels ?? LabelMapping.Liver, probabilityColumnName, threshold, smoothingRadius, surfaceRule);
     }
 }

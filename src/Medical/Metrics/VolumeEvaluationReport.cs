@@ -14,7 +14,7 @@ public sealed class VolumeEvaluationReport
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>A report over per-patient evaluations (see <see cref="VolumeEvaluator.Evaluate(string, bool[], bool[], Volumes.Volume)"/>).</summary>
+    /// <summary>A report over per-patient evaluations (see <see cref="VolumeEvaluator.Evaluate(string, bool[], bool[], Volumes.Volume, SurfaceRule)"/>).</summary>
     public VolumeEvaluationReport(IReadOnlyList<PatientEvaluation> patients)
     {
         Patients = patients;

@@ -23,8 +23,9 @@ public static class VolumeEvaluator
     /// Neighbour slices on each side whose probabilities are averaged with each slice's before thresholding
     /// (<see cref="SliceSmoothing"/>); 0, the default, for none. Both the raw and the post-processed metrics include it.
     /// </param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
     public static VolumeEvaluationReport Evaluate(IDataView scored, IEnumerable<PatientVolume> patients, LabelMapping labels,
-        string probabilityColumnName = "Probability", float threshold = 0.5f, int smoothingRadius = 0)
+        string probabilityColumnName = "Probability", float threshold = 0.5f, int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(patients);
@@ -48,7 +49,7 @@ public static class VolumeEvaluator
             {
                 throw new InvalidDataException($"Patient {patient.PatientId}: {e.Message}", e);
             }
-            evaluations.Add(Evaluate(patient.PatientId, predicted, truth, label));
+            evaluations.Add(Evaluate(patient.PatientId, predicted, truth, label, surfaceRule));
         }
         if (evaluations.Count == 0)
             throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
@@ -56,7 +57,12 @@ public static class VolumeEvaluator
     }
 
     /// <summary>Evaluates one patient's predicted mask against the truth on the label volume's grid.</summary>
-    public static PatientEvaluation Evaluate(string patientId, bool[] predicted, bool[] truth, Volume grid)
+    /// <param name="patientId">The patient, as reported.</param>
+    /// <param name="predicted">The predicted mask on <paramref name="grid"/>, before post-processing.</param>
+    /// <param name="truth">The reference mask on <paramref name="grid"/>.</param>
+    /// <param name="grid">The volume whose size and spacing the masks have.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    public static PatientEvaluation Evaluate(string patientId, bool[] predicted, bool[] truth, Volume grid, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         var prediction = new BinaryVolume(predicted, grid.SizeX, grid.SizeY, grid.SizeZ, grid.SpacingX, grid.SpacingY, grid.SpacingZ);
         var reference = prediction.With(truth);
@@ -64,6 +70,6 @@ public static class VolumeEvaluator
         var sliceDice = Enumerable.Range(0, grid.SizeZ)
             .Select(z => Overlap.Of(predicted.AsSpan(z * grid.SliceLength, grid.SliceLength), truth.AsSpan(z * grid.SliceLength, grid.SliceLength)).Dice)
             .ToList();
-        return new PatientEvaluation(patientId, VolumeMetrics.Compute(prediction, reference), VolumeMetrics.Compute(cleaned, reference), sliceDice);
+        return new PatientEvaluation(patientId, VolumeMetrics.Compute(prediction, reference, surfaceRule), VolumeMetrics.Compute(cleaned, reference, surfaceRule), sliceDice);
     }
 }

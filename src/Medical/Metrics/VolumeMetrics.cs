@@ -5,7 +5,7 @@ namespace MLNet.UNet.Medical.Metrics;
 /// The CHAOS challenge's measures of one predicted 3D mask against the truth. Volumes in ml, distances in mm.
 /// Edge cases: both masks empty gives Dice = IoU = 1, RAVD = 0 and distances 0; exactly one empty gives
 /// Dice = IoU = 0 and null distances (a surface distance to nothing is undefined); RAVD is null when only the
-/// truth is empty.
+/// truth is empty. Distances are null too when a mask has no surface under the rule (it fills the grid).
 /// </summary>
 /// <param name="Dice">2|P∩T| / (|P| + |T|).</param>
 /// <param name="IoU">|P∩T| / |P∪T| (Jaccard).</param>
@@ -19,7 +19,10 @@ public sealed record VolumeMetrics(
     double Dice, double IoU, double? Ravd, double? Assd, double? Mssd, double? Hd95, double PredictedVolumeMl, double TrueVolumeMl)
 {
     /// <summary>Computes every measure of <paramref name="predicted"/> against <paramref name="truth"/> (same grid and spacing).</summary>
-    public static VolumeMetrics Compute(BinaryVolume predicted, BinaryVolume truth)
+    /// <param name="predicted">The predicted mask.</param>
+    /// <param name="truth">The reference mask.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface; CHAOS's own definition by default.</param>
+    public static VolumeMetrics Compute(BinaryVolume predicted, BinaryVolume truth, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(truth);
@@ -35,16 +38,20 @@ public sealed record VolumeMetrics(
             return new VolumeMetrics(dice, iou, ravd, 0, 0, 0, 0, 0);
         if (p == 0 || t == 0)
             return new VolumeMetrics(dice, iou, ravd, null, null, null, p * voxelMl, t * voxelMl);
-        var distances = SurfaceDistances(predicted, truth);
+        var distances = SurfaceDistances(predicted, truth, surfaceRule);
+        if (distances.Length == 0)
+            return new VolumeMetrics(dice, iou, ravd, null, null, null, p * voxelMl, t * voxelMl);
         Array.Sort(distances);
         return new VolumeMetrics(dice, iou, ravd, distances.Average(), distances[^1], Percentile(distances, 95), p * voxelMl, t * voxelMl);
     }
 
     /// <summary>Distances from every surface voxel of each mask to the nearest surface voxel of the other, both ways.</summary>
-    internal static double[] SurfaceDistances(BinaryVolume first, BinaryVolume second)
+    internal static double[] SurfaceDistances(BinaryVolume first, BinaryVolume second, SurfaceRule rule)
     {
-        var surfaceA = first.Surface();
-        var surfaceB = second.Surface();
+        var surfaceA = first.Surface(rule);
+        var surfaceB = second.Surface(rule);
+        if (!surfaceA.Contains(true) || !surfaceB.Contains(true))
+            return [];
         var toB = DistanceTransform.ToNearest(surfaceB, second.SizeX, second.SizeY, second.SizeZ, second.SpacingX, second.SpacingY, second.SpacingZ);
         var toA = DistanceTransform.ToNearest(surfaceA, first.SizeX, first.SizeY, first.SizeZ, first.SpacingX, first.SpacingY, first.SpacingZ);
         var distances = new List<double>();
