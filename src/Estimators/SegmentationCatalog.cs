@@ -24,25 +24,28 @@ public sealed class SegmentationCatalog
         this.context = context;
     }
 
-    /// <summary>Trains a U-Net on images and masks; the fitted transformer writes a probability per pixel.</summary>
+    /// <summary>
+    /// Trains a U-Net on images and masks with the <see cref="Recipes.TrainingRecipes.Quick"/> recipe, changing only
+    /// what is given; the fitted transformer writes a probability per pixel.
+    /// </summary>
     /// <param name="outputColumnName">Column of probabilities to write (1 x 1 x H x W per row).</param>
     /// <param name="featureColumnName">Column of images: ExtractPixels output, C x H x W Single.</param>
     /// <param name="labelColumnName">Column of masks: H x W Single or Byte, 0..1 or 0..255.</param>
-    /// <param name="epochs">Passes over the training data.</param>
-    /// <param name="batchSize">Images per optimizer step.</param>
-    /// <param name="network">Shape of the U-Net; null for the seed network.</param>
+    /// <param name="epochs">Passes over the training data; null for the recipe's.</param>
+    /// <param name="batchSize">Images per optimizer step; null for the recipe's.</param>
+    /// <param name="network">Shape of the U-Net; null for the recipe's.</param>
     public UNetSegmentEstimator UNetSegment(string outputColumnName = "Probability", string featureColumnName = "Features",
-        string labelColumnName = "Label", int epochs = 20, int batchSize = 4, UNetOptions? network = null)
+        string labelColumnName = "Label", int? epochs = null, int? batchSize = null, UNetOptions? network = null)
     {
         var options = new UNetSegmentOptions
         {
             OutputColumnName = outputColumnName,
             FeatureColumnName = featureColumnName,
             LabelColumnName = labelColumnName,
-            Network = network ?? UNetOptions.Seed(),
         };
-        options.Trainer.Epochs = epochs;
-        options.Trainer.BatchSize = batchSize;
+        options.Network = network ?? options.Network;
+        options.Trainer.Epochs = epochs ?? options.Trainer.Epochs;
+        options.Trainer.BatchSize = batchSize ?? options.Trainer.BatchSize;
         return new UNetSegmentEstimator(context, options);
     }
 

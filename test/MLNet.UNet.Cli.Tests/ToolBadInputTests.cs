@@ -76,10 +76,12 @@ public sealed class ToolBadInputTests : IDisposable
         AssertBadInput(ToolRun.Of("predict", "--model", In("other.zip"), "--images", In("d")), "not one of this tool's");
 
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--volumes", In("d")), "exactly one of --images and --volumes");
-        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--size", "30", "--depth", "2"), "must be a positive multiple of 2^depth = 4");
-        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--weight-averaging", "1"), "--weight-averaging must be in (0, 1), got 1");
-        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--fit-schedule-to-time"), "--fit-schedule-to-time needs --minutes and --schedule cosine");
-        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5"), "--empty-slices must be a fraction in [0, 1], got 1.5");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--size", "30", "--depth", "2"), "--size: TrainingRecipe.ImageSize 30 must be a positive multiple of 2^depth = 4");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--weight-averaging", "1"), "--weight-averaging: TrainerOptions.WeightAveragingDecay must be in (0, 1) or null, got 1");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--fit-schedule-to-time", "--minutes", "0"), "--fit-schedule-to-time: TrainerOptions.FitScheduleToTimeBudget needs a TimeBudget");
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5"), "--empty-slices: SliceLoaderOptions.EmptySliceFraction must be in [0, 1], got 1.5");
+        var unknownRecipe = ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver");
+        Assert.True(unknownRecipe.ExitCode == 1 && unknownRecipe.Error.Contains("liver-mri"), unknownRecipe.ToString());
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--empty-slices", "0.25"), "--empty-slices applies to --volumes only");
         var unknown = ToolRun.Of("train", "--frobnicate");
         Assert.Equal(1, unknown.ExitCode);

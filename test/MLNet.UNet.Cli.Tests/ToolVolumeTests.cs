@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Volumes;
 
@@ -126,6 +127,46 @@ public sealed class ToolVolumeTests : IDisposable
     }
 
     // A bright ball (the organ) in a dim, slightly noisy background; the label is the ball.
+    [Fact]
+    public void FoldsRunOneAtATimeCombineIntoOneCrossValidation()
+    {
+        Directory.CreateDirectory(In("volumes"));
+        for (int patient = 1; patient <= 3; patient++)
+        {
+            var (image, label) = Ball(32, 32, 6, radius: 6 + patient);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+        }
+        string[] arguments = ["train", "--volumes", In("volumes"), "--folds", "3", "--epochs", "1", "--size", "32", "--depth", "2", "--base-filters", "4",
+            "--augment", "none", "--output", In("cv")];
+
+        var second = ToolRun.Of([.. arguments, "--fold", "2"]);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("Fold 1: not run yet", second.Output);
+        Assert.False(Directory.Exists(In("cv/fold-1")));
+        foreach (var file in new[] { "model.zip", "model.onnx", "recipe.json", "metrics.json", "evaluation.json", "overlay.png", "training-curve.png" })
+            Assert.True(File.Exists(In($"cv/fold-2/{file}")), $"fold-2/{file} missing\n{second}");
+        Assert.Single(Patients(In("cv/cross-validation.json")));
+        using (var recipe = JsonDocument.Parse(File.ReadAllText(In("cv/fold-2/recipe.json"))))
+            Assert.False(recipe.RootElement.GetProperty("Trainer").GetProperty("KeepBestModel").GetBoolean()); // held-out patients choose nothing
+
+        var all = ToolRun.Of(arguments);
+        Assert.True(all.ExitCode == 0, all.ToString());
+        Assert.Equal(["1", "2", "3"], Patients(In("cv/cross-validation.json")).Order());
+        Assert.All(new[] { 1, 2, 3 }, f => Assert.Single(Patients(In($"cv/fold-{f}/evaluation.json")))); // each patient validated once
+
+        Assert.Contains("between 1 and 3", ToolRun.Of([.. arguments, "--fold", "4"]).Error);
+        Assert.Contains("--fold needs --folds", ToolRun.Of("train", "--volumes", In("volumes"), "--fold", "1", "--output", In("bad")).Error);
+        Assert.Contains("--validation does not apply with --folds",
+            ToolRun.Of([.. arguments, "--validation", "0.3"]).Error);
+    }
+
+    static List<string> Patients(string reportPath)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(reportPath));
+        return json.RootElement.GetProperty("Patients").EnumerateArray().Select(p => p.GetProperty("PatientId").GetString()!).ToList();
+    }
+
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius)
     {
         var random = new Random(radius);

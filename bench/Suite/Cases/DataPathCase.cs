@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MLNet.UNet.Bench.Measure;
 using MLNet.UNet.Data;
-using MLNet.UNet.Medical.Recipes;
+using MLNet.UNet.Recipes;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Training;
 
@@ -20,16 +20,18 @@ static class DataPathCase
         const int warmup = 2;
         long start = Stopwatch.GetTimestamp();
         var patients = PatientVolume.ReadFolder(dataFolder);
-        var sliceOptions = LiverMriRecipe.Slices(training: true);
+        var recipe = TrainingRecipes.LiverMri();
+        recipe.Trainer.Epochs = 1;
+        recipe.Trainer.Seed = 1;
+        var sliceOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         var slices = SliceLoader.Slices(patients, sliceOptions);
         int size = sliceOptions.ImageSize!.Value;
         using var dataset = SegmentationDataset.FromArrays(slices.Select(s => s.Features).ToList(), slices.Select(s => s.Label).ToList(),
             sliceOptions.Channels, size, size);
         double loadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        var options = LiverMriRecipe.Trainer(epochs: 1);
-        options.Seed = 1;
-        using var trainer = new UNetTrainer(LiverMriRecipe.Network(), options);
+        var options = recipe.Trainer;
+        using var trainer = new UNetTrainer(recipe.Network, options);
         int count = Math.Min(dataset.Count, options.BatchSize * (steps + warmup));
         using var subset = SegmentationDataset.FromTensors(dataset.Images.narrow(0, 0, count), dataset.Masks.narrow(0, 0, count));
         var timings = new StepTimings(warmup);

@@ -23,6 +23,11 @@ internal static class EvaluateCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the metrics as JSON to this file." };
         var smoothSlices = CommandOptions.SmoothSlices();
         var failOnWarning = CommandOptions.FailOnWarning();
+        var surfaceRule = new Option<SurfaceRule>("--surface-rule")
+        {
+            Description = "Volumes: which voxels are a mask's surface for ASSD, MSSD and HD95: Chaos (the CHAOS challenge's evaluation, the default) or MedPy.",
+            DefaultValueFactory = _ => SurfaceRule.Chaos,
+        };
         var stress = new Option<bool>("--stress")
         {
             Description = "Volumes: also score every patient under fixed intensity shifts (a darker liver, liver and spleen, gamma 0.5 and 2, " +
@@ -36,7 +41,7 @@ internal static class EvaluateCommand
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1 --stress
             """)
-        { model, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress };
+        { model, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -74,19 +79,19 @@ internal static class EvaluateCommand
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record });
                 var segmentations = patients.Select(p => segmenter.Segment(p.PatientId, p.Image)).ToList();
                 var volumeReport = new VolumeEvaluationReport(patients.Zip(segmentations, (p, s) =>
-                    VolumeEvaluator.Evaluate(p.PatientId, s.RawMask.Voxels, LabelMapping.Liver.Foreground(p.Label), p.Label)).ToList());
+                    VolumeEvaluator.Evaluate(p.PatientId, s.RawMask.Voxels, LabelMapping.Liver.Foreground(p.Label), p.Label, result.GetValue(surfaceRule))).ToList());
                 environment.Output.WriteLine(volumeReport.ToTable());
                 IReadOnlyList<StressResult>? stressResults = null;
                 if (result.GetValue(stress))
                 {
-                    stressResults = StressTest.Run(context, transformer, patients, kind.SliceOptions(), smoothingRadius: smoothing);
+                    stressResults = StressTest.Run(segmenter, patients);
                     environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
                 exitCode = CommandOptions.ReportWarnings(environment.Output, segmentations.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), record is not null);
                 report = new
                 {
-                    SmoothingRadius = smoothing, volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
+                    SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
                     Plausibility = segmentations.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
                     Stress = stressResults?.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients }),
                 };

@@ -22,7 +22,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
-        CheckOptions(options);
+        options.Validate();
         this.context = context;
         this.options = options;
     }
@@ -160,26 +160,4 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     }
 
     static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
-
-    static void CheckOptions(UNetSegmentOptions options)
-    {
-        foreach (var (name, value) in new[]
-        {
-            (nameof(options.FeatureColumnName), options.FeatureColumnName), (nameof(options.LabelColumnName), options.LabelColumnName),
-            (nameof(options.OutputColumnName), options.OutputColumnName),
-        })
-            if (string.IsNullOrWhiteSpace(value))
-                throw new ArgumentException($"UNetSegmentOptions.{name} must name a column.", nameof(options));
-        if (options.OutputColumnName == options.FeatureColumnName)
-            throw new ArgumentException(
-                $"UNetSegmentOptions.OutputColumnName and FeatureColumnName are both '{options.FeatureColumnName}'; the output needs its own column.", nameof(options));
-        if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(options), $"UNetSegmentOptions.ValidationFraction must be in [0, 1), got {options.ValidationFraction}.");
-        if (!(options.LabelBinarizationThreshold > 0 && options.LabelBinarizationThreshold < 1))
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"UNetSegmentOptions.LabelBinarizationThreshold must be in (0, 1), got {options.LabelBinarizationThreshold}.");
-        ArgumentNullException.ThrowIfNull(options.Network, "UNetSegmentOptions.Network");
-        ArgumentNullException.ThrowIfNull(options.Trainer, "UNetSegmentOptions.Trainer");
-        options.Trainer.Validate();
-    }
 }

@@ -1,11 +1,15 @@
 using MLNet.UNet.Data;
 using MLNet.UNet.Networks;
+using MLNet.UNet.Recipes;
 using MLNet.UNet.Training;
 using Microsoft.ML;
 
 namespace MLNet.UNet.Segment;
 
-/// <summary>Options of <see cref="UNetSegmentEstimator"/>.</summary>
+/// <summary>
+/// Options of <see cref="UNetSegmentEstimator"/>. The network, trainer and validation split start from the
+/// <see cref="TrainingRecipes.Quick"/> recipe; <see cref="FromRecipe"/> starts from another.
+/// </summary>
 public sealed class UNetSegmentOptions
 {
     /// <summary>Column of images as ExtractPixels gives them: a vector of Single, channel-planar C x H x W.</summary>
@@ -38,20 +42,24 @@ public sealed class UNetSegmentOptions
     public int? ImageWidth;
 
     /// <summary>
-    /// Shape of the U-Net. The default is the seed network (32-64-128-256-512 filters, 1024 bottom); its input
-    /// channel count is always taken from the images.
+    /// Shape of the U-Net, the <see cref="TrainingRecipes.Quick"/> recipe's by default (depth 4, base 16, batch
+    /// norm); its input channel count is always taken from the images.
     /// </summary>
-    public UNetOptions Network = UNetOptions.Seed();
+    public UNetOptions Network = TrainingRecipes.Quick().Network;
 
-    /// <summary>Training settings: epochs, batch size, learning rate and schedule, loss, augmentation, early stopping.
-    /// When <see cref="TrainerOptions.Seed"/> is null, the seed comes from the MLContext.</summary>
-    public TrainerOptions Trainer = new() { Epochs = 20, BatchSize = 4 };
+    /// <summary>Training settings: epochs, batch size, learning rate and schedule, loss, augmentation, early stopping;
+    /// the <see cref="TrainingRecipes.Quick"/> recipe's by default. When <see cref="TrainerOptions.Seed"/> is null,
+    /// the seed comes from the MLContext.</summary>
+    public TrainerOptions Trainer = TrainingRecipes.Quick().Trainer;
 
     /// <summary>Validation rows (same columns as the training data); when null, <see cref="ValidationFraction"/> is used.</summary>
     public IDataView? ValidationSet;
 
-    /// <summary>Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given; 0 for none.</summary>
-    public double ValidationFraction = 0.1;
+    /// <summary>
+    /// Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given; 0 for
+    /// none. The <see cref="TrainingRecipes.Quick"/> recipe's (0.2) by default.
+    /// </summary>
+    public double ValidationFraction = TrainingRecipes.Quick().ValidationFraction;
 
     /// <summary>Range of the mask values in the label column.</summary>
     public LabelRange LabelRange = LabelRange.Auto;
@@ -84,4 +92,33 @@ public sealed class UNetSegmentOptions
 
     /// <summary>Stops training between steps; <c>MLContext.CancelExecution()</c> does too.</summary>
     public CancellationToken CancellationToken;
+
+    /// <summary>Options that train with <paramref name="recipe"/>'s network, trainer and validation fraction (copies of them).</summary>
+    public static UNetSegmentOptions FromRecipe(TrainingRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        return new UNetSegmentOptions { Network = recipe.Network.Clone(), Trainer = recipe.Trainer.Clone(), ValidationFraction = recipe.ValidationFraction };
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is missing or out of range.</summary>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[]
+        {
+            (nameof(FeatureColumnName), FeatureColumnName), (nameof(LabelColumnName), LabelColumnName), (nameof(OutputColumnName), OutputColumnName),
+        })
+            if (string.IsNullOrWhiteSpace(value))
+                throw new ArgumentException($"UNetSegmentOptions.{name} must name a column.");
+        if (OutputColumnName == FeatureColumnName)
+            throw new ArgumentException(
+                $"UNetSegmentOptions.OutputColumnName and FeatureColumnName are both '{FeatureColumnName}'; the output needs its own column.");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), $"UNetSegmentOptions.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        if (!(LabelBinarizationThreshold > 0 && LabelBinarizationThreshold < 1))
+            throw new ArgumentOutOfRangeException(nameof(LabelBinarizationThreshold),
+                $"UNetSegmentOptions.LabelBinarizationThreshold must be in (0, 1), got {LabelBinarizationThreshold}.");
+        ArgumentNullException.ThrowIfNull(Network, "UNetSegmentOptions.Network");
+        ArgumentNullException.ThrowIfNull(Trainer, "UNetSegmentOptions.Trainer");
+        Trainer.Validate();
+    }
 }

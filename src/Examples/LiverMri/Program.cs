@@ -1,70 +1,46 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML;
 using MLNet.UNet.Examples;
-using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Recipes;
 
-// Liver in abdominal MRI (CHAOS T2-SPIR): trains a U-Net on a patient split of the shared data, evaluates the
-// validation patients in 3D, and writes metrics, overlays, a training curve and the model zip. With --folds K it
-// cross-validates by patient instead: K runs, each in its own folder, and the metrics of every patient together;
-// --fold I runs only fold I and combines it with the folds already in the output folder (one fold per sitting).
-// Usage: dotnet run -c Release --project src/Examples/LiverMri -- [--data DIR] [--output DIR] [--minutes M]
-//        [--epochs N] [--size S] [--preset small|medium|seed] [--neighbour-slices K] [--empty-slices F] [--validation-patients K] [--seed N]
-//        [--folds K [--fold I]] [--keep best|last] [--base-filters F] [--weight-averaging DECAY] [--elastic P] [--dice batch|image]
-//        [--validation-dice pooled|image] [--fit-schedule-to-time] [--smooth-slices R]
-var settings = LiverMriSettings.Parse(args);
-if (settings is null)
-    return 1;
-var dataFolder = settings.DataFolder ?? LiverMriSettings.FindSharedData();
+// Liver in abdominal MRI (CHAOS T2-SPIR) with the liver-mri recipe: trains on 12 patients, evaluates the 3 held out
+// in 3D (with the stress test), and writes the model zip, metrics, overlays and a training curve. Overrides, other
+// recipes and cross-validation are flags of the tool: unet train --volumes DIR --recipe liver-mri [--epochs N] [--folds 5].
+// Usage: dotnet run -c Release --project src/Examples/LiverMri -- [data folder] [output folder]
+var dataFolder = args.Length > 0 ? Path.GetFullPath(args[0]) : FindSharedData();
+var outputFolder = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine("artifacts", "liver-mri"));
 if (dataFolder is null || !Directory.Exists(dataFolder))
 {
     Console.Error.WriteLine("The CHAOS data was not found (looked for shared/data/chaos-mr-t2 beside the repository); " +
-                            "pass --data <folder with image_<id>.nii.gz and label_<id>.nii.gz>.");
+                            "give the folder with image_<id>.nii.gz and label_<id>.nii.gz as the first argument.");
     return 1;
 }
 // Figures on the console with a decimal point, like the report tables, whatever the machine's culture.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var clock = Stopwatch.StartNew();
+var recipe = TrainingRecipes.LiverMri();
 Console.WriteLine($"Reading CHAOS MR T2-SPIR volumes from {dataFolder} ...");
 var patients = PatientVolume.ReadFolder(dataFolder);
-var ids = patients.Select(p => p.PatientId).ToList();
-IReadOnlyList<PatientFold> folds;
-try
+var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);
+var progress = new ConsoleProgress();
+VolumeTraining.Run(new MLContext(recipe.Seed), recipe, patients, split, new VolumeTrainingOptions
 {
-    folds = settings.Folds is { } k ? PatientSplit.KFold(ids, k, settings.Seed) : [PatientSplit.TrainValidation(ids, settings.HeldOutPatients, settings.Seed)];
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"{e.Message} ({dataFolder})");
-    return 1;
-}
-
-if (settings.Folds is null)
-{
-    Console.WriteLine($"{patients.Count} patients.");
-    FoldRun.Run(settings, patients, folds[0], settings.OutputFolder);
-}
-else if (settings.Fold is { } only)
-{
-    Console.WriteLine($"{patients.Count} patients, fold {only} of a {folds.Count}-fold cross-validation by patient.");
-    CrossValidation.RunFold(settings, patients, folds, only - 1, args);
-    Console.WriteLine();
-    var (combined, foldsIn) = CrossValidation.CombineFromFolders(settings.OutputFolder, folds);
-    if (combined is not null)
-        CrossValidation.Write(combined, settings.OutputFolder, $"{foldsIn} of {folds.Count} folds in {settings.OutputFolder}");
-}
-else
-{
-    Console.WriteLine($"{patients.Count} patients, {folds.Count}-fold cross-validation by patient.");
-    var reports = new List<VolumeEvaluationReport>();
-    for (int f = 0; f < folds.Count; f++)
-    {
-        Console.WriteLine();
-        Console.WriteLine($"== Fold {f + 1} of {folds.Count} ({clock.Elapsed:hh\\:mm\\:ss} so far) ==");
-        reports.Add(CrossValidation.RunFold(settings, patients, folds, f, args));
-        // Rewritten after every fold, so that an interrupted cross-validation keeps the folds it finished.
-        CrossValidation.Write(VolumeEvaluationReport.Combine(reports), settings.OutputFolder, $"{f + 1} of {folds.Count} folds");
-    }
-}
+    OutputFolder = outputFolder, Stress = true, Progress = progress.Report, Log = Console.Out,
+});
 Console.WriteLine($"Done in {clock.Elapsed:hh\\:mm\\:ss}.");
 return 0;
+
+// shared/data/chaos-mr-t2 in the current folder or one of its parents (the CI layout puts shared beside the clone).
+static string? FindSharedData()
+{
+    for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
+    {
+        var candidate = Path.Combine(folder.FullName, "shared", "data", "chaos-mr-t2");
+        if (Directory.Exists(candidate))
+            return candidate;
+    }
+    return null;
+}

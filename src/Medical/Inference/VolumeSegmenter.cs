@@ -4,6 +4,7 @@ using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Threshold;
 
 namespace MLNet.UNet.Medical.Inference;
 
@@ -33,6 +34,7 @@ public sealed class VolumeSegmenter
     readonly ITransformer model;
     readonly SliceLoaderOptions slices;
     readonly VolumeSegmenterOptions options;
+    readonly float threshold;
 
     /// <summary>Creates a segmenter over a fitted (or loaded) slice pipeline.</summary>
     /// <param name="context">The context to load slices with.</param>
@@ -54,7 +56,15 @@ public sealed class VolumeSegmenter
             EmptySliceFraction = 1, Labels = slices.Labels,
         };
         this.options = options;
+        threshold = options.Threshold ?? ModelThreshold(model, options.ProbabilityColumnName) ?? VolumeSegmenterOptions.Defaults.Threshold;
     }
+
+    /// <summary>The probability above which a voxel is foreground: the options' threshold, or else the model's own.</summary>
+    public float Threshold => threshold;
+
+    static float? ModelThreshold(ITransformer model, string probabilityColumnName) =>
+        (model as IEnumerable<ITransformer> ?? [model]).OfType<ThresholdTransformer>()
+            .FirstOrDefault(t => t.Options.InputColumnName == probabilityColumnName)?.Threshold;
 
     /// <summary>Segments one volume.</summary>
     public VolumeSegmentation Segment(string id, Volume image)
@@ -64,9 +74,9 @@ public sealed class VolumeSegmenter
         var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
         var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
         var probabilities = ProbabilityMask.ProbabilitiesOnGrid(ScoredSlices.ByPatient(scored, options.ProbabilityColumnName)[id], image, options.SmoothingRadius);
-        var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > options.Threshold),
+        var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > threshold),
             image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
-        var mask = options.PostProcess ? MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(raw)) : raw;
+        var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         var statistics = OrganStatistics.Of(mask, probabilities);
         var warnings = options.Plausibility?.Check(statistics) ?? [];
         return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
@@ -80,5 +90,24 @@ public sealed class VolumeSegmenter
     {
         ArgumentNullException.ThrowIfNull(volumes);
         return PlausibilityRecord.From(volumes.Select(v => Segment(v.Id, v.Image).Statistics).ToList());
+    }
+
+    /// <summary>
+    /// Segments each patient's image and compares the masks with its label volume, before and after post-processing
+    /// (CHAOS's measures, <see cref="VolumeEvaluator.Evaluate(string, bool[], bool[], Volume, SurfaceRule)"/>).
+    /// </summary>
+    /// <param name="patients">Images with their label volumes.</param>
+    /// <param name="labels">The label mapping the model was trained with; its foreground is the truth.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    public VolumeEvaluationReport Evaluate(IEnumerable<PatientVolume> patients, LabelMapping labels, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(labels);
+        var evaluations = patients
+            .Select(p => VolumeEvaluator.Evaluate(p.PatientId, Segment(p.PatientId, p.Image).RawMask.Voxels, labels.Foreground(p.Label), p.Label, surfaceRule))
+            .ToList();
+        if (evaluations.Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
+        return new VolumeEvaluationReport(evaluations);
     }
 }

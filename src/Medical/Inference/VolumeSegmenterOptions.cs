@@ -15,8 +15,11 @@ public sealed class VolumeSegmenterOptions
         public const string ProbabilityColumnName = "Probability";
     }
 
-    /// <summary>Foreground above this probability; the model's own Threshold component's value where it has one.</summary>
-    public float Threshold { get; set; } = Defaults.Threshold;
+    /// <summary>
+    /// Foreground above this probability. Null, the default, takes the model's own Threshold component's value (the
+    /// one that reads <see cref="ProbabilityColumnName"/>), or <see cref="Defaults.Threshold"/> when it has none.
+    /// </summary>
+    public float? Threshold { get; set; }
 
     /// <summary>Neighbour slices on each side whose probabilities are averaged with each slice's; 0 for none.</summary>
     public int SmoothingRadius { get; set; }
@@ -33,7 +36,7 @@ public sealed class VolumeSegmenterOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
     public void Validate()
     {
-        if (!(Threshold > 0 && Threshold < 1))
+        if (Threshold is { } threshold && !(threshold > 0 && threshold < 1))
             throw new ArgumentException($"VolumeSegmenterOptions.Threshold must be in (0, 1), got {Threshold}.");
         if (SmoothingRadius < 0)
             throw new ArgumentException($"VolumeSegmenterOptions.SmoothingRadius must be 0 or more, got {SmoothingRadius}.");

@@ -66,7 +66,7 @@ public static class VolumeEvaluator
     {
         var prediction = new BinaryVolume(predicted, grid.SizeX, grid.SizeY, grid.SizeZ, grid.SpacingX, grid.SpacingY, grid.SpacingZ);
         var reference = prediction.With(truth);
-        var cleaned = MaskPostProcessing.FillHoles(MaskPostProcessing.KeepLargestComponent(prediction));
+        var cleaned = MaskPostProcessing.Clean(prediction);
         var sliceDice = Enumerable.Range(0, grid.SizeZ)
             .Select(z => Overlap.Of(predicted.AsSpan(z * grid.SliceLength, grid.SliceLength), truth.AsSpan(z * grid.SliceLength, grid.SliceLength)).Dice)
             .ToList();

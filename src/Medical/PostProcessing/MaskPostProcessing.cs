@@ -5,6 +5,9 @@ namespace MLNet.UNet.Medical.PostProcessing;
 /// <summary>Clean-ups of a predicted organ mask that use what we know of the anatomy: one organ, no holes.</summary>
 public static class MaskPostProcessing
 {
+    /// <summary>The post-processing of the 3D path: the largest component, with its holes filled.</summary>
+    public static BinaryVolume Clean(BinaryVolume mask) => FillHoles(KeepLargestComponent(mask));
+
     /// <summary>Keeps the largest 3D connected component (26-connectivity: voxels touching by a face, edge or corner).</summary>
     public static BinaryVolume KeepLargestComponent(BinaryVolume mask)
     {

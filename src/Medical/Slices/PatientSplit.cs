@@ -18,6 +18,19 @@ public static class PatientSplit
         return new PatientFold(order.Skip(validationCount).Order().ToList(), order.Take(validationCount).Order().ToList());
     }
 
+    /// <summary>
+    /// Holds out <paramref name="fraction"/> of the patients, rounded to whole patients, chosen with
+    /// <paramref name="seed"/> (as <see cref="TrainValidation"/>); all train when that rounds to none or to all.
+    /// </summary>
+    public static PatientFold Holdout(IEnumerable<string> patientIds, double fraction, int seed)
+    {
+        var ids = Distinct(patientIds);
+        if (!(fraction >= 0 && fraction < 1))
+            throw new ArgumentException($"The fraction of patients held out must be in [0, 1), got {fraction}.");
+        int held = (int)Math.Round(ids.Count * fraction);
+        return held >= 1 && held < ids.Count ? TrainValidation(ids, held, seed) : new PatientFold(ids, []);
+    }
+
     /// <summary>k folds; every patient is validated exactly once.</summary>
     public static IReadOnlyList<PatientFold> KFold(IEnumerable<string> patientIds, int folds, int seed)
     {

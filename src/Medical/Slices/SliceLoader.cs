@@ -33,20 +33,12 @@ public sealed class SliceRow
 /// </summary>
 public static class SliceLoader
 {
-    /// <summary>Largest <see cref="SliceLoaderOptions.NeighbourSlices"/> accepted.</summary>
-    public const int MaxNeighbourSlices = 8;
-
     /// <summary>The slices of every patient, in patient then slice order.</summary>
     public static List<SliceRow> Slices(IEnumerable<PatientVolume> patients, SliceLoaderOptions options)
     {
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(options);
-        if (!(options.EmptySliceFraction >= 0 && options.EmptySliceFraction <= 1))
-            throw new ArgumentException($"EmptySliceFraction must be in [0, 1], got {options.EmptySliceFraction}.");
-        if (options.ImageSize is < 1)
-            throw new ArgumentException($"ImageSize must be positive or null, got {options.ImageSize}.");
-        if (options.NeighbourSlices is < 0 or > MaxNeighbourSlices)
-            throw new ArgumentException($"NeighbourSlices must be in [0, {MaxNeighbourSlices}], got {options.NeighbourSlices}.");
+        options.Validate();
         var random = new Random(options.Seed);
         var rows = new List<SliceRow>();
         foreach (var patient in patients)

@@ -1,4 +1,5 @@
 using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Recipes;
 
 namespace MLNet.UNet.Medical.Slices;
 
@@ -36,4 +37,35 @@ public sealed class SliceLoaderOptions
 
     /// <summary>Seed of the choice of empty slices.</summary>
     public int Seed { get; set; } = 1;
+
+    /// <summary>Largest <see cref="NeighbourSlices"/> accepted.</summary>
+    public const int MaxNeighbourSlices = 8;
+
+    /// <summary>
+    /// The slicing of <paramref name="recipe"/>: its image size and neighbour slices; for training, its fraction of
+    /// the organ-free slices (drawn with its seed) and the label map's structures when its augmentation uses them;
+    /// otherwise every slice.
+    /// </summary>
+    public static SliceLoaderOptions FromRecipe(TrainingRecipe recipe, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        return new SliceLoaderOptions
+        {
+            ImageSize = recipe.ImageSize, NeighbourSlices = recipe.NeighbourSlices, EmptySliceFraction = training ? recipe.EmptySliceFraction : 1,
+            KeepRegions = training && recipe.UsesRegions, Seed = recipe.Seed,
+        };
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
+    public void Validate()
+    {
+        if (!(EmptySliceFraction >= 0 && EmptySliceFraction <= 1))
+            throw new ArgumentException($"SliceLoaderOptions.EmptySliceFraction must be in [0, 1], got {EmptySliceFraction}.");
+        if (ImageSize is < 1)
+            throw new ArgumentException($"SliceLoaderOptions.ImageSize must be positive or null, got {ImageSize}.");
+        if (NeighbourSlices is < 0 or > MaxNeighbourSlices)
+            throw new ArgumentException($"SliceLoaderOptions.NeighbourSlices must be in [0, {MaxNeighbourSlices}], got {NeighbourSlices}.");
+        ArgumentNullException.ThrowIfNull(Normalization, "SliceLoaderOptions.Normalization");
+        ArgumentNullException.ThrowIfNull(Labels, "SliceLoaderOptions.Labels");
+    }
 }

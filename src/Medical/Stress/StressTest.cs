@@ -1,4 +1,4 @@
-using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Slices;
 
@@ -17,32 +17,22 @@ public sealed record StressResult(string Shift, VolumeEvaluationReport Report);
 public static class StressTest
 {
     /// <summary>Runs the stress test.</summary>
-    /// <param name="context">The context to load slices with.</param>
-    /// <param name="model">A fitted pipeline over <see cref="SliceLoader"/> slices that writes <paramref name="probabilityColumnName"/>.</param>
+    /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
     /// <param name="patients">The patients, with their label volumes.</param>
-    /// <param name="slices">How the model's slices are made (as at training, with every slice kept).</param>
     /// <param name="shifts">The shifts; <see cref="IntensityShift.Standard"/> when null.</param>
-    /// <param name="labels">The label mapping the model was trained with.</param>
-    /// <param name="probabilityColumnName">The model's probability column.</param>
-    /// <param name="threshold">Foreground above this probability.</param>
-    /// <param name="smoothingRadius">Neighbour slices averaged on each side before thresholding.</param>
-    public static IReadOnlyList<StressResult> Run(MLContext context, ITransformer model, IReadOnlyList<PatientVolume> patients,
-        SliceLoaderOptions slices, IReadOnlyList<IntensityShift>? shifts = null, LabelMapping? labels = null,
-        string probabilityColumnName = "Probability", float threshold = 0.5f, int smoothingRadius = 0)
+    /// <param name="labels">The label mapping the model was trained with; the liver's when null.</param>
+    public static IReadOnlyList<StressResult> Run(VolumeSegmenter segmenter, IReadOnlyList<PatientVolume> patients,
+        IReadOnlyList<IntensityShift>? shifts = null, LabelMapping? labels = null)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(segmenter);
         ArgumentNullException.ThrowIfNull(patients);
-        ArgumentNullException.ThrowIfNull(slices);
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
         var results = new List<StressResult>();
         foreach (var (name, shift) in new[] { ("none", (IntensityShift?)null) }.Concat((shifts ?? IntensityShift.Standard).Select(s => (s.Name, (IntensityShift?)s))))
         {
             var shifted = shift is null ? patients : patients.Select(shift.Apply).ToList();
-            var scored = model.Transform(SliceLoader.Load(context, shifted, slices));
-            var report = VolumeEvaluator.Evaluate(scored, shifted, labels ?? LabelMapping.Liver, probabilityColumnName, threshold, smoothingRadius);
-            results.Add(new StressResult(name, report));
+            results.Add(new StressResult(name, segmenter.Evaluate(shifted, labels ?? LabelMapping.Liver)));
         }
         return results;
     }
@@ -61,5 +51,16 @@ public static class StressTest
                 $"| {result.Shift} | {result.Report.Raw["Dice"].Mean:F4} | {result.Report.PostProcessed["Dice"].Mean:F4} | {worst.PatientId}: {worst.PostProcessed.Dice:F4} |"));
         }
         return text.ToString();
+    }
+
+    /// <summary>Writes the results as JSON (mean Dice raw and post-processed per shift, and every patient's measures), atomically.</summary>
+    public static void WriteJson(string path, IReadOnlyList<StressResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var rows = results.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients });
+        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
     }
 }

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using MLNet.UNet.Losses;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Recipes;
+using MLNet.UNet.Training;
+using MLNet.UNet.Transforms;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary>
+/// <c>unet train</c>'s recipe and the flags that override its single fields. No flag holds a default of its own:
+/// what is not given is the recipe's, and the option types check the values.
+/// </summary>
+internal sealed class RecipeOptions
+{
+    readonly Option<string> recipe = new("--recipe")
+    {
+        Description = $"The training recipe the flags below override: {string.Join(", ", TrainingRecipes.Names)} (see the README's 'Recipes').",
+        DefaultValueFactory = _ => "quick",
+    };
+    readonly Option<string?> preset = new("--preset") { Description = "Network: small (depth 4, base 16, batch norm), medium (depth 5, base 24, batch norm) or seed (the Keras U-Net)." };
+    readonly Option<int?> depth = new("--depth") { Description = "Poolings." };
+    readonly Option<int?> baseFilters = new("--base-filters") { Description = "Filters of the first level." };
+    readonly Option<bool?> batchNorm = new("--batch-norm") { Description = "Batch norm after each convolution." };
+    readonly Option<int?> size = new("--size") { Description = "Images are resized to size x size (a multiple of 2^depth)." };
+    readonly Option<int?> neighbourSlices = new("--neighbour-slices") { Description = "For --volumes: neighbouring slices on each side given as extra channels (2.5D)." };
+    readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
+    readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
+    readonly Option<int?> batchSize = new("--batch-size") { Description = "Images per step." };
+    readonly Option<double?> learningRate = new("--learning-rate") { Description = "Initial learning rate." };
+    readonly Option<string?> schedule = new("--schedule") { Description = "constant, cosine or plateau." };
+    readonly Option<string?> loss = new("--loss") { Description = "bce, dice or bce-dice." };
+    readonly Option<string?> dice = new("--dice") { Description = "Soft Dice per image or over the batch (closer to a volume's Dice): image or batch." };
+    readonly Option<string?> validationDice = new("--validation-dice") { Description = "Validation Dice (which picks the kept epoch): image (the mean of the images') or pooled (over all validation pixels)." };
+    readonly Option<string?> augment = new("--augment") { Description = "none, or recipe (the recipe's augmentation)." };
+    readonly Option<double?> weightAveraging = new("--weight-averaging") { Description = "Decay per step of a moving average of the weights (e.g. 0.995); 0 turns it off." };
+    readonly Option<double?> validation = new("--validation") { Description = "Fraction held out for validation (of patients, for volumes)." };
+    readonly Option<int?> earlyStopping = new("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
+    readonly Option<int?> seed = new("--seed") { Description = "Seed (1 when not given): same seed and threads give the same model." };
+    readonly Option<double?> minutes = new("--minutes") { Description = "Time budget; training stops after the epoch that passes it; 0 for none." };
+    readonly Option<bool> fitSchedule = new("--fit-schedule-to-time") { Description = "With a time budget and the cosine schedule: anneal the learning rate over the minutes, not the epochs." };
+
+    public RecipeOptions()
+    {
+        recipe.AcceptOnlyFromAmong([.. TrainingRecipes.Names]);
+        preset.AcceptOnlyFromAmong([.. UNetOptions.PresetNames]);
+        schedule.AcceptOnlyFromAmong("constant", "cosine", "plateau");
+        loss.AcceptOnlyFromAmong("bce", "dice", "bce-dice");
+        dice.AcceptOnlyFromAmong("image", "batch");
+        validationDice.AcceptOnlyFromAmong("image", "pooled");
+        augment.AcceptOnlyFromAmong("none", "recipe");
+    }
+
+    public IEnumerable<Option> All =>
+    [
+        recipe, preset, depth, baseFilters, batchNorm, size, neighbourSlices, emptySlices, epochs, batchSize, learningRate, schedule, loss, dice,
+        validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule,
+    ];
+
+    /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
+    public string? VolumeOnlyFlag(ParseResult result) =>
+        result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name : null;
+
+    /// <summary>True when --validation was given.</summary>
+    public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
+
+    /// <summary>The named recipe with the flags given applied to it, validated.</summary>
+    public TrainingRecipe Effective(ParseResult result)
+    {
+        var effective = TrainingRecipes.Get(result.GetValue(recipe)!);
+        if (result.GetValue(preset) is { } name)
+            effective.Network = UNetOptions.Preset(name);
+        var network = effective.Network;
+        network.Depth = result.GetValue(depth) ?? network.Depth;
+        network.BaseFilters = result.GetValue(baseFilters) ?? network.BaseFilters;
+        network.BatchNorm = result.GetValue(batchNorm) ?? network.BatchNorm;
+        effective.ImageSize = result.GetValue(size) ?? effective.ImageSize;
+        effective.NeighbourSlices = result.GetValue(neighbourSlices) ?? effective.NeighbourSlices;
+        effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
+        effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
+        var trainer = effective.Trainer;
+        trainer.Epochs = result.GetValue(epochs) ?? trainer.Epochs;
+        trainer.BatchSize = result.GetValue(batchSize) ?? trainer.BatchSize;
+        trainer.LearningRate = result.GetValue(learningRate) ?? trainer.LearningRate;
+        trainer.Schedule = result.GetValue(schedule) switch
+        {
+            "constant" => LearningRateSchedule.Constant, "cosine" => LearningRateSchedule.Cosine, "plateau" => LearningRateSchedule.ReduceOnPlateau, _ => trainer.Schedule,
+        };
+        trainer.Loss = result.GetValue(loss) switch
+        {
+            "bce" => SegmentationLoss.BinaryCrossEntropy, "dice" => SegmentationLoss.SoftDice, "bce-dice" => SegmentationLoss.BinaryCrossEntropyPlusDice, _ => trainer.Loss,
+        };
+        trainer.BatchDice = result.GetValue(dice) is { } d ? d == "batch" : trainer.BatchDice;
+        trainer.PooledValidationDice = result.GetValue(validationDice) is { } v ? v == "pooled" : trainer.PooledValidationDice;
+        if (result.GetValue(augment) == "none")
+            trainer.Augmentation = AugmentationOptions.None;
+        if (result.GetValue(weightAveraging) is { } decay)
+            trainer.WeightAveragingDecay = decay == 0 ? null : decay;
+        trainer.EarlyStoppingPatience = result.GetValue(earlyStopping) ?? trainer.EarlyStoppingPatience;
+        trainer.Seed = result.GetValue(seed) ?? trainer.Seed ?? 1;
+        if (result.GetValue(minutes) is { } m)
+            trainer.TimeBudget = m == 0 ? null : TimeSpan.FromMinutes(m);
+        trainer.FitScheduleToTimeBudget |= result.GetValue(fitSchedule);
+        try
+        {
+            effective.Validate();
+            SliceLoaderOptions.FromRecipe(effective, training: true).Validate();
+        }
+        catch (ArgumentException e) when (FlagOf(e.Message) is { } flag)
+        {
+            throw new ArgumentException($"{flag}: {e.Message}", e);
+        }
+        return effective;
+    }
+
+    // The option types name their fields; a tool user also needs the flag that set one.
+    string? FlagOf(string message) => new (string Field, Option Flag)[]
+    {
+        ("TrainingRecipe.ImageSize", size), ("TrainingRecipe.ValidationFraction", validation), ("UNetOptions.Depth", depth),
+        ("UNetOptions.BaseFilters", baseFilters), ("TrainerOptions.Epochs", epochs), ("TrainerOptions.BatchSize", batchSize),
+        ("TrainerOptions.LearningRate", learningRate), ("TrainerOptions.WeightAveragingDecay", weightAveraging),
+        ("TrainerOptions.EarlyStoppingPatience", earlyStopping), ("TrainerOptions.TimeBudget", minutes),
+        ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices),
+        ("SliceLoaderOptions.NeighbourSlices", neighbourSlices),
+    }.FirstOrDefault(pair => message.StartsWith(pair.Field, StringComparison.Ordinal)).Flag?.Name;
+}

@@ -1,0 +1,117 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Recipes;
+
+namespace MLNet.UNet.Medical.Training;
+
+/// <summary>
+/// Cross-validation by patient: each fold is a <see cref="VolumeTraining"/> run in its own folder (fold-1, fold-2,
+/// ...), and the 3D evaluations of every fold found in the output folder are combined into
+/// <see cref="CombinedFile"/>. Folds can be run one per sitting and are combined as they come, provided each holds
+/// exactly the patients this split holds out in it. Each fold keeps its last epoch, so that its validation patients
+/// choose nothing and their figures are unbiased.
+/// </summary>
+public static class VolumeCrossValidation
+{
+    /// <summary>The combined evaluation of the folds.</summary>
+    public const string CombinedFile = "cross-validation.json";
+
+    /// <summary>The folder of fold <paramref name="index"/> (0-based) under <paramref name="outputFolder"/>.</summary>
+    public static string FoldFolder(string outputFolder, int index) => Path.Combine(outputFolder, $"fold-{index + 1}");
+
+    /// <summary>
+    /// Runs every fold, or only fold <paramref name="only"/> (1-based), then combines the folds present in
+    /// <see cref="VolumeTrainingOptions.OutputFolder"/> and writes <see cref="CombinedFile"/> there. The combination is
+    /// rewritten after every fold, so an interrupted cross-validation keeps the folds it finished.
+    /// </summary>
+    /// <returns>The combined report, or null when no fold is complete.</returns>
+    public static VolumeEvaluationReport? Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only,
+        VolumeTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(options);
+        var split = PatientSplit.KFold(patients.Select(p => p.PatientId), folds, recipe.Seed);
+        if (only is { } one && (one < 1 || one > split.Count))
+            throw new ArgumentException($"The fold to run must be between 1 and {split.Count} (the number of folds), got {one}.");
+        var foldRecipe = recipe.Clone();
+        foldRecipe.Trainer.KeepBestModel = false;
+        VolumeEvaluationReport? combined = null;
+        foreach (int f in only is { } single ? [single - 1] : Enumerable.Range(0, split.Count))
+        {
+            options.Log.WriteLine($"== Fold {f + 1} of {split.Count} ==");
+            var folder = FoldFolder(options.OutputFolder, f);
+            // An earlier run's evaluation must not be combined as this run's if this one stops early.
+            File.Delete(Path.Combine(folder, VolumeTraining.EvaluationFile));
+            VolumeTraining.Run(context, foldRecipe, patients, split[f], new VolumeTrainingOptions
+            {
+                OutputFolder = folder, Resume = options.Resume, SmoothingRadius = options.SmoothingRadius, Stress = options.Stress, Labels = options.Labels,
+                Progress = options.Progress, Log = options.Log, CancellationToken = options.CancellationToken,
+            });
+            combined = Combine(options.OutputFolder, split, options.Log);
+        }
+        return combined;
+    }
+
+    /// <summary>
+    /// Combines the folds whose evaluation is in <paramref name="outputFolder"/> and holds exactly the patients
+    /// <paramref name="split"/> holds out in that fold, writes <see cref="CombinedFile"/>, and says on
+    /// <paramref name="log"/> which folds are in and why any other is out.
+    /// </summary>
+    /// <returns>The combined report, or null when no fold is in.</returns>
+    public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentNullException.ThrowIfNull(log);
+        var reports = new List<VolumeEvaluationReport>();
+        for (int f = 0; f < split.Count; f++)
+        {
+            var folder = FoldFolder(outputFolder, f);
+            var path = Path.Combine(folder, VolumeTraining.EvaluationFile);
+            if (!File.Exists(path))
+            {
+                log.WriteLine($"Fold {f + 1}: not run yet ({path} is absent).");
+                continue;
+            }
+            VolumeEvaluationReport report;
+            string recipeName;
+            try
+            {
+                report = VolumeEvaluationReport.ReadJson(path);
+                recipeName = RecipeName(Path.Combine(folder, VolumeTraining.RecipeFile));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                log.WriteLine($"Fold {f + 1}: left out, {e.Message}");
+                continue;
+            }
+            var expected = split[f].Validation.Order().ToList();
+            var found = report.Patients.Select(p => p.PatientId).Order().ToList();
+            if (!expected.SequenceEqual(found))
+            {
+                log.WriteLine($"Fold {f + 1}: left out, {path} holds patients {string.Join(", ", found)} but this split holds out " +
+                              $"{string.Join(", ", expected)} in fold {f + 1} (was it run with another seed or number of folds?).");
+                continue;
+            }
+            log.WriteLine($"Fold {f + 1}: patients {string.Join(", ", expected)} (recipe {recipeName}).");
+            reports.Add(report);
+        }
+        if (reports.Count == 0)
+            return null;
+        var combined = VolumeEvaluationReport.Combine(reports);
+        var combinedPath = Path.Combine(outputFolder, CombinedFile);
+        combined.WriteJson(combinedPath);
+        log.WriteLine($"Cross-validation over {reports.Count} of {split.Count} folds ({combined.Patients.Count} patients), written to {combinedPath}:");
+        log.WriteLine(combined.ToTable());
+        return combined;
+    }
+
+    static string RecipeName(string path)
+    {
+        if (!File.Exists(path))
+            return "not recorded";
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        return json.RootElement.TryGetProperty(nameof(TrainingRecipe.Name), out var name) ? name.GetString() ?? "unnamed" : "unnamed";
+    }
+}

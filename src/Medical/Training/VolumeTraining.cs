@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Plausibility;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Stress;
+using MLNet.UNet.Recipes;
+using MLNet.UNet.Segment;
+using MLNet.UNet.Threshold;
+using MLNet.UNet.Training;
+using MLNet.UNet.Visualization;
+
+namespace MLNet.UNet.Medical.Training;
+
+/// <summary>What a <see cref="VolumeTraining"/> run gives.</summary>
+/// <param name="Evaluation">The 3D evaluation of the validation patients; null without any.</param>
+/// <param name="Plausibility">The plausibility record stored in the model zip (predictions on the training patients).</param>
+/// <param name="History">Loss and validation Dice per epoch.</param>
+/// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
+/// <param name="BestValidationDice">Its 2D validation Dice; null without validation.</param>
+/// <param name="Stress">The stress test of the validation patients, when asked for.</param>
+public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, PlausibilityRecord Plausibility, IReadOnlyList<EpochSummary> History,
+    int BestEpoch, double? BestValidationDice, IReadOnlyList<StressResult>? Stress);
+
+/// <summary>
+/// Trains a slice U-Net on the training patients of a fold with a recipe, evaluates the validation patients in 3D
+/// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record),
+/// its ONNX, the effective recipe, metrics, the 3D evaluation, a training curve, overlays, the checkpoint, and the
+/// stress test when asked for. The <c>unet</c> tool and the liver example both train volumes with it.
+/// </summary>
+public static class VolumeTraining
+{
+    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record inside.</summary>
+    public const string ModelFile = "model.zip";
+
+    /// <summary>The network alone, as ONNX.</summary>
+    public const string OnnxFile = "model.onnx";
+
+    /// <summary>The effective recipe.</summary>
+    public const string RecipeFile = "recipe.json";
+
+    /// <summary>Training history, best epoch, the 3D evaluation's summary and the plausibility record.</summary>
+    public const string MetricsFile = "metrics.json";
+
+    /// <summary>The 3D evaluation of the validation patients (<see cref="VolumeEvaluationReport.ReadJson"/> reads it).</summary>
+    public const string EvaluationFile = "evaluation.json";
+
+    /// <summary>The checkpoint written after every epoch.</summary>
+    public const string CheckpointFile = "checkpoint.ckpt";
+
+    /// <summary>Loss and validation Dice per epoch, drawn.</summary>
+    public const string CurveFile = "training-curve.png";
+
+    /// <summary>Four slices per validation patient with the true (green) and predicted (red) contours.</summary>
+    public const string OverlayFile = "overlay.png";
+
+    /// <summary>The stress test's results.</summary>
+    public const string StressFile = "stress.json";
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, Converters = { new JsonStringEnumConverter() }, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Runs the training and evaluation of one fold.</summary>
+    /// <param name="context">The context: its log and cancellation reach the trainer. The seed is the recipe's.</param>
+    /// <param name="recipe">The recipe, validated here; it is not changed.</param>
+    /// <param name="patients">Every patient the fold names.</param>
+    /// <param name="fold">Which patients train and which validate (none is allowed).</param>
+    /// <param name="options">Where to write and how to report.</param>
+    /// <exception cref="ArgumentException">The recipe, the options or the fold are invalid; the message names the setting.</exception>
+    public static VolumeTrainingResult Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, PatientFold fold,
+        VolumeTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(fold);
+        ArgumentNullException.ThrowIfNull(options);
+        recipe = Prepared(recipe);
+        options.Validate();
+        var training = Select(patients, fold.Training, "training");
+        var validation = Select(patients, fold.Validation, "validation");
+        if (training.Count == 0)
+            throw new ArgumentException("The fold has no training patients.", nameof(fold));
+        var log = options.Log;
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.OutputFolder);
+        AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
+        string PathOf(string name) => Path.Combine(options.OutputFolder, name);
+        recipe.WriteJson(PathOf(RecipeFile));
+
+        var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
+        trainingOptions.Labels = options.Labels;
+        var scoringOptions = SliceLoaderOptions.FromRecipe(recipe, training: false);
+        scoringOptions.Labels = options.Labels;
+        var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
+        var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validation, scoringOptions) : null;
+        log.WriteLine($"Recipe {recipe.Name}: training on patients {string.Join(", ", fold.Training)}" +
+                      (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
+        log.WriteLine(FormattableString.Invariant($"{trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices ") +
+                      FormattableString.Invariant($"(all with the organ; each without it kept with probability {recipe.EmptySliceFraction:0.###}), ") +
+                      $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s).");
+
+        var segmentOptions = UNetSegmentOptions.FromRecipe(recipe);
+        segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
+        segmentOptions.LabelColumnName = nameof(SliceRow.Label);
+        segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
+        segmentOptions.ValidationFraction = 0;
+        segmentOptions.ValidationSet = validationSlices;
+        segmentOptions.CheckpointPath = PathOf(CheckpointFile);
+        segmentOptions.Resume = options.Resume;
+        segmentOptions.Progress = options.Progress;
+        segmentOptions.CancellationToken = options.CancellationToken;
+        if (options.Resume)
+            log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
+        var pipeline = context.Segmentation().UNetSegment(segmentOptions).Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
+        using var model = pipeline.Fit(trainingSlices);
+        var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
+        log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
+                      (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
+                      $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
+
+        var segmenter = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius });
+        VolumeEvaluationReport? evaluation = null;
+        IReadOnlyList<StressResult>? stress = null;
+        if (validation.Count > 0)
+        {
+            evaluation = segmenter.Evaluate(validation, options.Labels);
+            log.WriteLine("3D metrics of the validation patients (on each volume's own grid and spacing; CHAOS's surface rule" +
+                          (options.SmoothingRadius > 0 ? $"; probabilities averaged over {options.SmoothingRadius} slice(s) on each side" : "") + "):");
+            log.WriteLine(evaluation.ToTable());
+            evaluation.WriteJson(PathOf(EvaluationFile));
+            WriteOverlay(context, model.Transform(validationSlices!), PathOf(OverlayFile), recipe.ImageSize);
+            if (options.Stress)
+            {
+                stress = StressTest.Run(segmenter, validation, labels: options.Labels);
+                log.WriteLine("Stress test (the validation patients under fixed intensity shifts; 3D Dice):");
+                log.WriteLine(StressTest.ToTable(stress));
+                StressTest.WriteJson(PathOf(StressFile), stress);
+            }
+        }
+        var record = segmenter.Record(training.Select(p => (p.PatientId, p.Image)));
+        log.WriteLine($"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
+                      $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
+        AtomicFile.WriteVia(PathOf(ModelFile), temporary =>
+        {
+            using (var stream = File.Create(temporary))
+                context.Model.Save(model, trainingSlices.Schema, stream);
+            record.WriteInto(temporary);
+        });
+        segment.SaveOnnx(PathOf(OnnxFile));
+        TrainingCurveImage.Write(PathOf(CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}");
+        var metrics = new
+        {
+            Recipe = recipe.Name, segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory,
+            Evaluation = evaluation is null ? null : new { ValidationPatients = evaluation.Patients.Select(p => p.PatientId), evaluation.Raw, evaluation.PostProcessed },
+            Plausibility = record,
+        };
+        AtomicFile.Write(PathOf(MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
+        foreach (var name in new[] { ModelFile, OnnxFile, RecipeFile, MetricsFile, EvaluationFile, OverlayFile, StressFile, CurveFile, CheckpointFile })
+            if (File.Exists(PathOf(name)) && (name != StressFile || stress is not null) && (name is not (EvaluationFile or OverlayFile) || evaluation is not null))
+                log.WriteLine($"  wrote {PathOf(name)}");
+        return new VolumeTrainingResult(evaluation, record, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);
+    }
+
+    /// <summary>A validated copy of the recipe with its seed fixed, so that a fold trains alike wherever it is run.</summary>
+    static TrainingRecipe Prepared(TrainingRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var copy = recipe.Clone();
+        copy.Trainer.Seed = recipe.Seed;
+        copy.Validate();
+        SliceLoaderOptions.FromRecipe(copy, training: true).Validate();
+        return copy;
+    }
+
+    static List<PatientVolume> Select(IReadOnlyList<PatientVolume> patients, IReadOnlyList<string> ids, string role)
+    {
+        var byId = patients.ToDictionary(p => p.PatientId);
+        return ids.Select(id => byId.TryGetValue(id, out var patient) ? patient
+            : throw new ArgumentException($"The fold's {role} patient {id} is not among the patients given ({string.Join(", ", byId.Keys)}).")).ToList();
+    }
+
+    // Four slices per validation patient, those with the most organ, in z order; the slice itself is the middle channel.
+    static void WriteOverlay(MLContext context, IDataView scored, string path, int imageSize)
+    {
+        var tiles = context.Data.CreateEnumerable<ScoredSlice>(scored, reuseRowObject: false)
+            .GroupBy(r => r.PatientId)
+            .SelectMany(g => g.OrderByDescending(r => r.Label.Count(v => v > 0)).Take(4).OrderBy(r => r.SliceIndex))
+            .Select(r => new OverlayTile(r.Features.AsSpan(r.Features.Length / r.Label.Length / 2 * r.Label.Length, r.Label.Length).ToArray(), r.Label, r.PredictedMask))
+            .ToList();
+        OverlayImage.Write(path, tiles, imageSize, imageSize, columns: 4);
+    }
+
+    /// <summary>A scored validation slice, as read back for the overlays.</summary>
+    sealed class ScoredSlice
+    {
+        public string PatientId { get; set; } = "";
+        public int SliceIndex { get; set; }
+        public float[] Features { get; set; } = [];
+        public float[] Label { get; set; } = [];
+        public float[] PredictedMask { get; set; } = [];
+    }
+}

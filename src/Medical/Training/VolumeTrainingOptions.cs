@@ -1,0 +1,42 @@
+using MLNet.UNet.Training;
+
+namespace MLNet.UNet.Medical.Training;
+
+/// <summary>The settings of a <see cref="VolumeTraining"/> run that are not the recipe's: where it writes, and how it reports.</summary>
+public sealed class VolumeTrainingOptions
+{
+    /// <summary>The folder the run writes its files to (see <see cref="VolumeTraining"/>); created when absent.</summary>
+    public required string OutputFolder { get; init; }
+
+    /// <summary>Continue from the checkpoint in <see cref="OutputFolder"/> when there is one.</summary>
+    public bool Resume { get; set; }
+
+    /// <summary>Neighbour slices on each side whose probabilities are averaged with each slice's before the 3D masks; 0 for none.</summary>
+    public int SmoothingRadius { get; set; }
+
+    /// <summary>Also score the validation patients under the standard intensity shifts, into <see cref="VolumeTraining.StressFile"/>.</summary>
+    public bool Stress { get; set; }
+
+    /// <summary>Label values to the organ trained on.</summary>
+    public Slices.LabelMapping Labels { get; set; } = Slices.LabelMapping.Liver;
+
+    /// <summary>Progress after each step and epoch.</summary>
+    public Action<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Lines that say what the run does and what it wrote.</summary>
+    public TextWriter Log { get; set; } = TextWriter.Null;
+
+    /// <summary>Stops training between steps; the checkpoint of the last completed epoch stays.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is missing or out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(OutputFolder))
+            throw new ArgumentException("VolumeTrainingOptions.OutputFolder must name a folder.");
+        if (SmoothingRadius < 0)
+            throw new ArgumentException($"VolumeTrainingOptions.SmoothingRadius must be 0 or more, got {SmoothingRadius}.");
+        ArgumentNullException.ThrowIfNull(Labels, "VolumeTrainingOptions.Labels");
+        ArgumentNullException.ThrowIfNull(Log, "VolumeTrainingOptions.Log");
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Training;
+
+namespace MLNet.UNet.Recipes;
+
+/// <summary>
+/// A named way to train: the network, the trainer (optimizer, schedule, loss, augmentation), the image size, the
+/// validation split and, for volumes, how they are cut into slices. Every door (the library's options, the
+/// <c>unet</c> tool, the examples) starts from one, taken from <see cref="TrainingRecipes"/>, and overrides single
+/// fields. Each call of a <see cref="TrainingRecipes"/> factory gives a fresh copy that is the caller's to change.
+/// </summary>
+public sealed class TrainingRecipe
+{
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The recipe's name, as <see cref="TrainingRecipes.Get"/> takes it.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What the recipe is for and where its settings come from.</summary>
+    public required string Description { get; init; }
+
+    /// <summary>The network. For volumes its input channels are set from <see cref="NeighbourSlices"/> when slices are loaded.</summary>
+    public required UNetOptions Network { get; set; }
+
+    /// <summary>Optimizer, schedule, loss, augmentation, weight averaging, epochs and time budget.</summary>
+    public required TrainerOptions Trainer { get; set; }
+
+    /// <summary>Images (or volume slices) are resized to ImageSize x ImageSize; a multiple of the network's <see cref="UNetOptions.SizeMultiple"/>.</summary>
+    public int ImageSize { get; set; }
+
+    /// <summary>Fraction held out for validation: of the images, or of the patients for volumes (rounded to whole patients).</summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>
+    /// For volumes: neighbour slices on each side given to the network as extra channels (2.5D), so the network has
+    /// 2 x NeighbourSlices + 1 input channels; checked by the slice loader's options.
+    /// </summary>
+    public int NeighbourSlices { get; set; }
+
+    /// <summary>For volumes: the fraction of the training slices without the organ that is kept (all slices with it are); checked by the slice loader's options.</summary>
+    public double EmptySliceFraction { get; set; } = 1;
+
+    /// <summary>
+    /// For volumes: the label map's structures are kept with each training slice, because the augmentation changes
+    /// each organ's intensity on its own (<see cref="Transforms.AugmentationOptions.RegionIntensityProbability"/> above 0).
+    /// </summary>
+    [JsonIgnore]
+    public bool UsesRegions => Trainer.Augmentation.RegionIntensityProbability > 0;
+
+    /// <summary>The seed of weights, shuffling, augmentation, the validation split and the slices kept (<see cref="TrainerOptions.Seed"/>, 1 when unset).</summary>
+    [JsonIgnore]
+    public int Seed => Trainer.Seed ?? 1;
+
+    /// <summary>A copy that later changes to this one do not affect.</summary>
+    public TrainingRecipe Clone() => new()
+    {
+        Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize,
+        ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Network, "TrainingRecipe.Network");
+        ArgumentNullException.ThrowIfNull(Trainer, "TrainingRecipe.Trainer");
+        Network.Validate();
+        Trainer.Validate();
+        if (ImageSize < Network.SizeMultiple || ImageSize % Network.SizeMultiple != 0)
+            throw new ArgumentException(
+                $"TrainingRecipe.ImageSize {ImageSize} must be a positive multiple of 2^depth = {Network.SizeMultiple} (the network's depth is {Network.Depth}).");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+            throw new ArgumentException($"TrainingRecipe.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+    }
+
+    /// <summary>Every setting, as indented JSON (what <c>unet train</c> prints and writes beside the model).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
+    public void WriteJson(string path) => AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(ToJson() + "\n")));
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using MLNet.UNet.Cli.Commands;
+using MLNet.UNet.Recipes;
+
+namespace MLNet.UNet.Cli.Tests;
+
+/// <summary><c>unet train</c>'s flags start from the named recipe and change only the fields they name.</summary>
+public class RecipeOptionsTests
+{
+    static TrainingRecipe Effective(params string[] args)
+    {
+        var options = new RecipeOptions();
+        var command = new RootCommand();
+        foreach (var option in options.All)
+            command.Options.Add(option);
+        var result = command.Parse(args);
+        Assert.Empty(result.Errors);
+        return options.Effective(result);
+    }
+
+    static TrainingRecipe Seeded(TrainingRecipe recipe)
+    {
+        recipe.Trainer.Seed = 1;
+        return recipe;
+    }
+
+    [Fact]
+    public void WithoutFlagsTheToolTrainsTheNamedRecipeAsTheLibraryDefinesIt()
+    {
+        Assert.Equal(Seeded(TrainingRecipes.Quick()).ToJson(), Effective().ToJson());
+        foreach (var name in TrainingRecipes.Names)
+            Assert.Equal(Seeded(TrainingRecipes.Get(name)).ToJson(), Effective("--recipe", name).ToJson());
+    }
+
+    [Fact]
+    public void AFlagChangesOnlyItsField()
+    {
+        var expected = Seeded(TrainingRecipes.LiverMri());
+        expected.Trainer.Epochs = 3;
+        expected.Trainer.WeightAveragingDecay = null;
+        expected.Trainer.TimeBudget = null;
+        expected.Network.BaseFilters = 8;
+        expected.EmptySliceFraction = 0.5;
+        expected.Trainer.Seed = 4;
+        var effective = Effective("--recipe", "liver-mri", "--epochs", "3", "--weight-averaging", "0", "--minutes", "0", "--base-filters", "8",
+            "--empty-slices", "0.5", "--seed", "4");
+        Assert.Equal(expected.ToJson(), effective.ToJson());
+    }
+
+    [Fact]
+    public void APresetReplacesTheNetworkAndLaterFlagsRefineIt()
+    {
+        var effective = Effective("--recipe", "liver-mri", "--preset", "small", "--depth", "3");
+        Assert.Equal((3, 16, true), (effective.Network.Depth, effective.Network.BaseFilters, effective.Network.BatchNorm));
+        Assert.Equal(TrainingRecipes.LiverMri().Trainer.Augmentation.RegionIntensityProbability, effective.Trainer.Augmentation.RegionIntensityProbability);
+        Assert.False(Effective("--recipe", "liver-mri", "--augment", "none").Trainer.Augmentation.Enabled);
+    }
+
+    [Fact]
+    public void AnOutOfRangeValueIsRefusedByTheOptionTypeThatOwnsIt()
+    {
+        Assert.Contains("--size: TrainingRecipe.ImageSize 100", Assert.Throws<ArgumentException>(() => Effective("--size", "100")).Message);
+        Assert.Contains("--weight-averaging: TrainerOptions.WeightAveragingDecay", Assert.Throws<ArgumentException>(() => Effective("--weight-averaging", "1.5")).Message);
+        Assert.Contains("TrainingRecipe.ValidationFraction", Assert.Throws<ArgumentException>(() => Effective("--validation", "1")).Message);
+        Assert.Contains("FitScheduleToTimeBudget", Assert.Throws<ArgumentException>(() => Effective("--fit-schedule-to-time")).Message);
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Segment;
+
+namespace MLNet.UNet.Medical.Tests;
+
+/// <summary>The one volume path: it takes the model's own threshold, and evaluates what it predicts.</summary>
+public class VolumeSegmenterTests
+{
+    static PatientVolume Ball(string id, int radius)
+    {
+        const int size = 32, depth = 6;
+        var image = new float[size * size * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    int i = (z * size + y) * size + x;
+                    bool inside = (x - 16) * (x - 16) + (y - 16) * (y - 16) + (z - 3) * (z - 3) * 9 <= radius * radius;
+                    label[i] = inside ? 1 : 0;
+                    image[i] = (inside ? 200 : 50) + (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
+    }
+
+    [Fact]
+    public void TheModelsOwnThresholdDecidesTheMaskUnlessTheOptionsSetOne()
+    {
+        var context = new MLContext(seed: 1);
+        var patients = new[] { Ball("a", 8), Ball("b", 10) };
+        var slices = new SliceLoaderOptions { ImageSize = 32 };
+        var model = context.Segmentation().UNetSegment(new UNetSegmentOptions
+            {
+                Network = new UNetOptions { Depth = 2, BaseFilters = 4 }, Trainer = { Epochs = 1, BatchSize = 4, Seed = 1 }, ValidationFraction = 0,
+            })
+            .Append(context.Segmentation().Threshold("PredictedMask", "Probability", threshold: 0.9f))
+            .Fit(SliceLoader.Load(context, patients, slices));
+
+        var own = new VolumeSegmenter(context, model, slices);
+        Assert.Equal(0.9f, own.Threshold);
+        var segmentation = own.Segment("b", patients[1].Image);
+        Assert.Equal(segmentation.Probabilities.Select(p => p > 0.9f), segmentation.RawMask.Voxels);
+
+        var lower = new VolumeSegmenter(context, model, slices, new VolumeSegmenterOptions { Threshold = 0.3f });
+        Assert.Equal(0.3f, lower.Threshold);
+        Assert.Equal(lower.Segment("b", patients[1].Image).Probabilities.Select(p => p > 0.3f), lower.Segment("b", patients[1].Image).RawMask.Voxels);
+
+        // Without a Threshold component, the default.
+        var probabilitiesOnly = ((IEnumerable<ITransformer>)model).First();
+        Assert.Equal(VolumeSegmenterOptions.Defaults.Threshold, new VolumeSegmenter(context, probabilitiesOnly, slices).Threshold);
+
+        var report = own.Evaluate(patients, LabelMapping.Liver);
+        Assert.Equal(["a", "b"], report.Patients.Select(p => p.PatientId));
+        var truth = LabelMapping.Liver.Foreground(patients[1].Label);
+        int both = segmentation.RawMask.Voxels.Zip(truth).Count(v => v.First && v.Second);
+        int total = segmentation.RawMask.Voxels.Count(v => v) + truth.Count(v => v);
+        Assert.Equal(total == 0 ? 1 : 2.0 * both / total, report.Patients[1].Metrics.Dice, 9);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using MLNet.UNet.Recipes;
+
+namespace MLNet.UNet.Trainer.Tests;
+
+/// <summary>The named recipes: each is valid, fresh on every call, and says every setting in its JSON.</summary>
+public class RecipeTests
+{
+    [Fact]
+    public void EveryNamedRecipeIsValidAndCarriesItsName()
+    {
+        foreach (var name in TrainingRecipes.Names)
+        {
+            var recipe = TrainingRecipes.Get(name);
+            recipe.Validate();
+            Assert.Equal(name, recipe.Name);
+            Assert.False(string.IsNullOrWhiteSpace(recipe.Description));
+        }
+    }
+
+    [Fact]
+    public void AnUnknownNameListsTheKnownOnes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TrainingRecipes.Get("liver"));
+        Assert.Contains("Unknown recipe 'liver'", error.Message);
+        Assert.Contains("liver-mri", error.Message);
+        Assert.Contains("keras-seed", error.Message);
+    }
+
+    [Fact]
+    public void EachCallGivesACopyThatIsTheCallersToChange()
+    {
+        var changed = TrainingRecipes.LiverMri();
+        changed.Trainer.Epochs = 3;
+        changed.Trainer.Augmentation.GammaProbability = 0;
+        changed.Network.BaseFilters = 4;
+        var fresh = TrainingRecipes.LiverMri();
+        Assert.Equal(50, fresh.Trainer.Epochs);
+        Assert.Equal(0.3, fresh.Trainer.Augmentation.GammaProbability);
+        Assert.Equal(24, fresh.Network.BaseFilters);
+
+        var clone = fresh.Clone();
+        clone.Trainer.Augmentation.NoiseProbability = 0.9;
+        clone.Network.Depth = 2;
+        Assert.Equal(0.2, fresh.Trainer.Augmentation.NoiseProbability);
+        Assert.Equal(5, fresh.Network.Depth);
+        Assert.Equal(fresh.ToJson(), fresh.Clone().ToJson());
+    }
+
+    [Fact]
+    public void TheLiverRecipeIsTheMeasuredOneAndItsVariantDiffersOnlyInIntensityAugmentation()
+    {
+        var liver = TrainingRecipes.LiverMri();
+        Assert.True(liver.UsesRegions);
+        Assert.Equal((5, 24, true), (liver.Network.Depth, liver.Network.BaseFilters, liver.Network.BatchNorm));
+        Assert.Equal((128, 0.25, 0.995), (liver.ImageSize, liver.EmptySliceFraction, liver.Trainer.WeightAveragingDecay!.Value));
+        Assert.Equal(3, (int)Math.Round(15 * liver.ValidationFraction)); // 3 of the 15 shared patients validate
+
+        var basic = TrainingRecipes.LiverMriBasicIntensity();
+        Assert.False(basic.UsesRegions);
+        TrainingRecipes.AddRobustIntensity(basic.Trainer.Augmentation);
+        using var liverJson = JsonDocument.Parse(liver.ToJson());
+        using var basicJson = JsonDocument.Parse(basic.ToJson());
+        foreach (var section in new[] { "Network", "Trainer", "ImageSize", "ValidationFraction", "NeighbourSlices", "EmptySliceFraction" })
+            Assert.Equal(liverJson.RootElement.GetProperty(section).GetRawText(), basicJson.RootElement.GetProperty(section).GetRawText());
+    }
+
+    [Fact]
+    public void TheJsonHoldsEverySettingWithEnumsByName()
+    {
+        using var json = JsonDocument.Parse(TrainingRecipes.KerasSeed().ToJson());
+        var root = json.RootElement;
+        Assert.Equal("keras-seed", root.GetProperty("Name").GetString());
+        var network = root.GetProperty("Network");
+        Assert.Equal(1024, network.GetProperty("BaseFilters").GetInt32() << network.GetProperty("Depth").GetInt32()); // the seed's bottom
+        Assert.Equal("Adam", root.GetProperty("Trainer").GetProperty("Optimizer").GetString());
+        Assert.Equal("BinaryCrossEntropy", root.GetProperty("Trainer").GetProperty("Loss").GetString());
+        Assert.Equal(0.5, root.GetProperty("Trainer").GetProperty("Augmentation").GetProperty("HorizontalFlipProbability").GetDouble());
+    }
+
+    [Fact]
+    public void ASizeThatTheNetworkCannotTakeIsRefusedNamingTheField()
+    {
+        var recipe = TrainingRecipes.Quick();
+        recipe.ImageSize = 100;
+        Assert.Contains("TrainingRecipe.ImageSize 100 must be a positive multiple of 2^depth = 16", Assert.Throws<ArgumentException>(recipe.Validate).Message);
+        recipe = TrainingRecipes.Quick();
+        recipe.ValidationFraction = 1;
+        Assert.Contains("TrainingRecipe.ValidationFraction", Assert.Throws<ArgumentException>(recipe.Validate).Message);
+        recipe = TrainingRecipes.Quick();
+        recipe.Trainer.BatchSize = 0;
+        Assert.Contains("TrainerOptions.BatchSize", Assert.Throws<ArgumentException>(recipe.Validate).Message);
+    }
+}
