@@ -1,5 +1,5 @@
+using MLNet.UNet.Images;
 using Microsoft.ML;
-using MLNet.UNet.Data;
 
 namespace MLNet.UNet.Cli.Tests;
 
@@ -53,7 +53,7 @@ public sealed class ToolBadInputTests : IDisposable
         var mixed = SyntheticShapeImages.WritePngs(In("e"), 3, 32, 32, seed: 1);
         var unitMask = new float[32 * 32];
         unitMask[100] = 1;
-        SyntheticShapeImages.WriteGray(mixed[1].MaskPath, unitMask, 32, 32, v => v / 255f);
+        GrayPng.Write(mixed[1].MaskPath, unitMask, 32, 32, v => v / 255f);
         AssertBadInput(Train(In("e")), "The masks mix foreground values");
 
         SyntheticShapeImages.WritePngs(In("c"), 2, 32, 32, seed: 1);

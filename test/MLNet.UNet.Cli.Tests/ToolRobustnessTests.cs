@@ -1,8 +1,8 @@
+using MLNet.UNet.Images;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using MLNet.UNet.Cli.Commands;
-using MLNet.UNet.Data;
 using MLNet.UNet.Training;
 using Xunit.Abstractions;
 
@@ -73,7 +73,7 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
         var train = ToolRun.Of("train", "--images", In("train"), "--output", In("model"), "--epochs", "1", "--size", "32", "--depth", "2", "--base-filters", "4");
         Assert.True(train.ExitCode == 0, train.ToString());
         Directory.CreateDirectory(In("tiny"));
-        SyntheticShapeImages.WriteGray(In("tiny/dot.png"), [0.5f], 1, 1, v => v);
+        GrayPng.Write(In("tiny/dot.png"), [0.5f], 1, 1, v => v);
         var predict = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("tiny"), "--output", In("pred"));
         Assert.True(predict.ExitCode == 0, predict.ToString());
         using var mask = Microsoft.ML.Data.MLImage.CreateFromFile(In("pred/dot_pred.png"));

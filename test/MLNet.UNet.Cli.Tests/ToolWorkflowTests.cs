@@ -1,5 +1,5 @@
+using MLNet.UNet.Images;
 using System.Text.Json;
-using MLNet.UNet.Data;
 
 namespace MLNet.UNet.Cli.Tests;
 

@@ -1,7 +1,7 @@
+using MLNet.UNet.Images;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using MLNet.UNet.Data;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;

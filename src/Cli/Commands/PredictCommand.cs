@@ -1,8 +1,8 @@
+using MLNet.UNet.Images;
 using System.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
-using MLNet.UNet.Data;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Nifti;
@@ -80,7 +80,7 @@ internal static class PredictCommand
             var prediction = engine.Predict(new ImageRow { ImagePath = path });
             var mask = SliceResampler.Nearest(prediction.PredictedMask, kind.Size, kind.Size, height, width);
             var name = Path.GetFileNameWithoutExtension(path);
-            SyntheticShapeImages.WriteGray(Path.Combine(output.FullName, name + "_pred.png"), mask, height, width, v => v);
+            GrayPng.Write(Path.Combine(output.FullName, name + "_pred.png"), mask, height, width, v => v);
             if (overlay)
                 OverlayImage.Write(Path.Combine(output.FullName, name + "_overlay.png"),
                     [new OverlayTile(prediction.Features.Take(kind.Size * kind.Size).ToArray(), null, prediction.PredictedMask)], kind.Size, kind.Size);

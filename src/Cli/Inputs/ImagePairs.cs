@@ -1,5 +1,5 @@
+using MLNet.UNet.Images;
 using Microsoft.ML.Data;
-using MLNet.UNet.Data;
 
 namespace MLNet.UNet.Cli.Inputs;
 

@@ -1,4 +1,3 @@
-using MLNet.UNet.Data;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Recipes;
 using MLNet.UNet.Training;

@@ -1,6 +1,6 @@
+using MLNet.UNet.Segment;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.UNet.Data;
 
 namespace MLNet.UNet.Threshold;
 

@@ -32,8 +32,7 @@ internal static class ThresholdGraph
         var outputInfo = OnnxGraphBuilder.FloatTensor(output, dims);
         outputInfo.Type.TensorType.ElemType = (int)elementType;
         builder.Graph.Output.Add(outputInfo);
-        var model = new ModelProto { IrVersion = OnnxExporter.IrVersion, ProducerName = "MLNet.UNet", Graph = builder.Graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        var model = builder.ToModel();
         model.MetadataProps.Add(new StringStringEntryProto { Key = "mlnet.unet.threshold", Value = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
         return model.ToByteArray();
     }

@@ -1,9 +1,9 @@
+using MLNet.UNet.Images;
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using MLNet.UNet;
-using MLNet.UNet.Data;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Training;
@@ -76,7 +76,7 @@ for (int i = 0; i < heldOut.Count; i++)
 {
     var prediction = engine.Predict(heldOut[i]);
     var maskPath = Path.Combine(maskFolder, Path.GetFileName(heldOut[i].ImagePath));
-    SyntheticShapeImages.WriteGray(maskPath, prediction.PredictedMask, Size, Size, v => v);
+    GrayPng.Write(maskPath, prediction.PredictedMask, Size, Size, v => v);
     if (i < 8)
         tiles.Add(new OverlayTile(prediction.Features, truths[i], prediction.PredictedMask));
 }

@@ -1,4 +1,4 @@
-using MLNet.UNet.Data;
+using MLNet.UNet.Images;
 
 namespace MLNet.UNet.Medical.Slices;
 
@@ -39,8 +39,8 @@ public static class SlicePngWriter
             var name = $"{row.PatientId}_{row.SliceIndex:D3}";
             var image = Path.Combine(folder, name + ".png");
             var mask = Path.Combine(folder, name + "_mask.png");
-            SyntheticShapeImages.WriteGray(image, row.Features, side, side, v => (v - low) / (high - low));
-            SyntheticShapeImages.WriteGray(mask, row.Label, side, side, v => v > 0 ? 1f : 0f);
+            GrayPng.Write(image, row.Features, side, side, v => (v - low) / (high - low));
+            GrayPng.Write(mask, row.Label, side, side, v => v > 0 ? 1f : 0f);
             pairs.Add(new ImageMaskPair(image, mask));
         }
         return pairs;

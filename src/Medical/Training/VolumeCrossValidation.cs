@@ -43,7 +43,8 @@ public static class VolumeCrossValidation
             options.Log.WriteLine($"== Fold {f + 1} of {split.Count} ==");
             var folder = FoldFolder(options.OutputFolder, f);
             // An earlier run's evaluation must not be combined as this run's if this one stops early.
-            File.Delete(Path.Combine(folder, VolumeTraining.EvaluationFile));
+            if (Directory.Exists(folder))
+                File.Delete(Path.Combine(folder, VolumeTraining.EvaluationFile));
             VolumeTraining.Run(context, foldRecipe, patients, split[f], new VolumeTrainingOptions
             {
                 OutputFolder = folder, Resume = options.Resume, SmoothingRadius = options.SmoothingRadius, Stress = options.Stress, Labels = options.Labels,

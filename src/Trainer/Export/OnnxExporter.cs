@@ -81,14 +81,7 @@ public static class OnnxExporter
         graph.Output.Add(FloatTensor(options.OutputName,
             (options.BatchSize, "N"), (net.OutputClasses, ""), (options.Height, "H"), (options.Width, "W")));
 
-        var model = new ModelProto
-        {
-            IrVersion = IrVersion,
-            ProducerName = "MLNet.UNet",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
+        var model = builder.ToModel(options.Opset);
         model.MetadataProps.Add(new StringStringEntryProto
         {
             Key = NetworkOptionsKey,

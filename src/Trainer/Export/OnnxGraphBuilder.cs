@@ -3,15 +3,21 @@ using Onnx;
 
 namespace MLNet.UNet.Export;
 
-/// <summary>Appends ONNX nodes and float initializers to a graph, naming intermediate values uniquely.</summary>
-internal sealed class OnnxGraphBuilder
+/// <summary>
+/// Appends ONNX nodes and float initializers to a graph, naming intermediate values uniquely. The U-Net exporter
+/// builds its graph with it, and so do the small graphs of the ML.NET components (the threshold).
+/// </summary>
+public sealed class OnnxGraphBuilder
 {
     int nextValue;
 
+    /// <summary>The graph being built.</summary>
     public GraphProto Graph { get; } = new() { Name = "unet" };
 
+    /// <summary>A value name not used before in this graph, starting with <paramref name="hint"/>.</summary>
     public string NewValue(string hint) => $"{hint}_{nextValue++}";
 
+    /// <summary>Adds a float initializer of shape <paramref name="dims"/>; returns its name.</summary>
     public string AddInitializer(string name, float[] values, params long[] dims)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
@@ -25,6 +31,7 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds a node; its output is <paramref name="output"/> or a new value name, which is returned.</summary>
     public string AddNode(string opType, IEnumerable<string> inputs, string? output = null, params AttributeProto[] attributes)
     {
         output ??= NewValue(opType.ToLowerInvariant());
@@ -36,6 +43,7 @@ internal sealed class OnnxGraphBuilder
         return output;
     }
 
+    /// <summary>An attribute holding integers.</summary>
     public static AttributeProto Ints(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
@@ -43,15 +51,19 @@ internal sealed class OnnxGraphBuilder
         return attribute;
     }
 
+    /// <summary>An attribute holding one integer.</summary>
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    /// <summary>An attribute holding one float.</summary>
     public static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
+    /// <summary>An attribute holding one string.</summary>
     public static AttributeProto String(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
+    /// <summary>A float tensor's name and shape; a null dimension is symbolic, named by its symbol.</summary>
     public static ValueInfoProto FloatTensor(string name, params (long? Value, string Symbol)[] dims)
     {
         var shape = new TensorShapeProto();
@@ -67,5 +79,21 @@ internal sealed class OnnxGraphBuilder
                 TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
             },
         };
+    }
+
+    /// <summary>
+    /// A model around <see cref="Graph"/> with this project's producer name, ONNX IR version
+    /// (<see cref="OnnxExporter.IrVersion"/>) and the standard domain at <paramref name="opset"/>
+    /// (<see cref="OnnxExportOptions.Opset"/>'s default when not given).
+    /// </summary>
+    public ModelProto ToModel(int? opset = null)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = OnnxExporter.IrVersion, ProducerName = "MLNet.UNet", ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "",
+            Graph = Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset ?? new OnnxExportOptions().Opset });
+        return model;
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNet.UNet.Data;
+namespace MLNet.UNet.Segment;
 
 /// <summary>Channels, height and width of the images in a features column (channel-planar, C x H x W).</summary>
 internal readonly record struct ImageShape(int Channels, int Height, int Width)

@@ -1,4 +1,4 @@
-namespace MLNet.UNet.Data;
+namespace MLNet.UNet.Segment;
 
 /// <summary>The range the mask pixels of a label column are in.</summary>
 public enum LabelRange

@@ -1,6 +1,6 @@
-using Microsoft.ML.Data;
+using MLNet.UNet.Data;
 
-namespace MLNet.UNet.Data;
+namespace MLNet.UNet.Images;
 
 /// <summary>An image file and its mask file.</summary>
 /// <param name="ImagePath">Path of the grayscale image PNG.</param>
@@ -23,24 +23,10 @@ public static class SyntheticShapeImages
         {
             var imagePath = Path.Combine(folder, $"shape_{n:D3}.png");
             var maskPath = Path.Combine(folder, $"shape_{n:D3}_mask.png");
-            WriteGray(imagePath, images[n], height, width, v => (v + 1f) / 3f);
-            WriteGray(maskPath, masks[n], height, width, v => v);
+            GrayPng.Write(imagePath, images[n], height, width, v => (v + 1f) / 3f);
+            GrayPng.Write(maskPath, masks[n], height, width, v => v);
             pairs.Add(new ImageMaskPair(imagePath, maskPath));
         }
         return pairs;
-    }
-
-    /// <summary>Writes values as an 8-bit gray PNG; <paramref name="toUnit"/> maps each value into [0, 1].</summary>
-    public static void WriteGray(string path, float[] values, int height, int width, Func<float, float> toUnit)
-    {
-        var pixels = new byte[height * width * 4];
-        for (int i = 0; i < values.Length; i++)
-        {
-            byte gray = (byte)Math.Clamp(MathF.Round(toUnit(values[i]) * 255f), 0, 255);
-            pixels[4 * i] = pixels[4 * i + 1] = pixels[4 * i + 2] = gray;
-            pixels[4 * i + 3] = 255;
-        }
-        using var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, pixels);
-        AtomicFile.WriteVia(path, image.Save);
     }
 }

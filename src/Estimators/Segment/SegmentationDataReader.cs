@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNet.UNet.Data;
+namespace MLNet.UNet.Segment;
 
 /// <summary>Images and binary masks read from an <see cref="IDataView"/>, with everything checked.</summary>
 internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum, List<float[]>? Regions = null);
