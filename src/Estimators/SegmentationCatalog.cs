@@ -1,8 +1,8 @@
-using Microsoft.ML;
 using MLNet.UNet.Evaluation;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
+using Microsoft.ML;
 
 namespace MLNet.UNet;
 

@@ -1,9 +1,15 @@
-using MLNet.UNet.Images;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Compression;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using MLNet.UNet.Cli.Commands;
+using MLNet.UNet.Images;
 using MLNet.UNet.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 
 namespace MLNet.UNet.Cli.Tests;
@@ -18,39 +24,140 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void KillingTrainingAtRandomMomentsNeverLeavesAPartialFileAndResumeFinishes()
     {
+        // Resumed runs of one training are killed while a checkpoint is written, between checkpoints, and at spread
+        // moments of the final save; after each kill, every file the tool left must be whole. Child processes with
+        // one libtorch thread, as --threads would stay set in this process.
         SyntheticShapeImages.WritePngs(In("train"), 24, 32, 32, seed: 4);
         string[] arguments = ["train", "--images", In("train"), "--output", In("model"), "--epochs", "8", "--size", "32", "--depth", "2",
             "--base-filters", "8", "--batch-size", "4", "--augment", "none", "--weight-averaging", "0.9", "--dice", "batch",
-            "--validation-dice", "pooled"];
-        var random = new Random(7);
-        for (int attempt = 0; attempt < 2; attempt++)
+            "--validation-dice", "pooled", "--threads", "1", "--resume"];
+        int finalSaveKills = 0;
+        foreach (var moment in KillMoments)
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unet.dll"));
-            foreach (var argument in arguments.Append("--resume"))
-                start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            var checkpoint = In("model/checkpoint.ckpt");
-            var deadline = Stopwatch.StartNew();
-            while (!File.Exists(checkpoint) && !process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
-                Thread.Sleep(10);
-            Thread.Sleep(random.Next(0, 400));
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            output.WriteLine($"attempt {attempt}: killed after {deadline.Elapsed.TotalSeconds:F1} s");
-            using (var trainer = UNetTrainer.LoadCheckpoint(checkpoint))
-                Assert.InRange(trainer.History.Count, 1, 8);
-            Assert.False(File.Exists(In("model/model.zip")) && new FileInfo(In("model/model.zip")).Length == 0);
+            var kill = KillAt(moment, arguments);
+            output.WriteLine(kill.ToString());
+            AssertEveryFileIsWhole($"after the kill {moment}");
+            finalSaveKills += kill.InFinalSave ? 1 : 0;
         }
-        var resumed = ToolRun.Of([.. arguments, "--resume"]);
-        Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Contains("Resuming from", resumed.Output);
+        Assert.True(finalSaveKills > 0, "No kill landed in the final save (the test output says where they landed).");
+
+        var finished = ToolProcess.Run(In("tmp"), arguments);
+        Assert.True(finished.ExitCode == 0, finished.ToString());
+        Assert.Contains("Resuming from", finished.Output);
         Assert.Empty(Directory.GetFiles(In("model"), ".*.tmp*"));
+        Assert.Equal(WrittenFiles.Order(), Directory.GetFiles(In("model")).Select(path => Path.GetFileName(path)).Order());
+        AssertEveryFileIsWhole("after the run to the end");
         using var final = UNetTrainer.LoadCheckpoint(In("model/checkpoint.ckpt"));
         Assert.Equal(8, final.History.Count);
     }
+
+    static readonly string[] WrittenFiles = ["training-data.json", "recipe.json", "checkpoint.ckpt", "model.zip", "model.onnx", "training-curve.png", "metrics.json"];
+
+    static readonly string[] FinalSave = ["model.zip", "model.onnx", "training-curve.png", "metrics.json"];
+
+    /// <summary>When to kill a run: <paramref name="Delay"/> milliseconds after it began to write <paramref name="File"/>.</summary>
+    sealed record KillMoment(string File, int Delay)
+    {
+        public override string ToString() => $"{Delay} ms into the write of {File}";
+    }
+
+    // Each run resumes the one before. The kills aimed at checkpoints cost at most an epoch each, so the first kill
+    // aimed at the final save kills a run that trained; the later ones kill runs that only save again (their
+    // checkpoint holds all 8 epochs). Saving model.zip took 90-300 ms, the files after it a few ms each.
+    static readonly KillMoment[] KillMoments =
+    [
+        new("checkpoint.ckpt", 0), new("checkpoint.ckpt", 0), new("checkpoint.ckpt", 40), new("checkpoint.ckpt", 0),
+        new("model.zip", 0), new("model.zip", 50), new("model.onnx", 0), new("training-curve.png", 0), new("metrics.json", 0),
+        new("model.zip", 150), new("model.zip", 300),
+    ];
+
+    /// <summary>Where a kill landed: the writes it interrupted (their temporaries were left), and whether the final save had begun.</summary>
+    sealed record Kill(KillMoment Moment, bool RunHadFinished, string[] Interrupted, bool InFinalSave)
+    {
+        public override string ToString() => $"killed {Moment}: " + (RunHadFinished
+            ? "the run had already finished"
+            : $"writes in progress: {(Interrupted.Length > 0 ? string.Join(", ", Interrupted) : "none")}" + (InFinalSave ? "; in the final save" : ""));
+    }
+
+    Kill KillAt(KillMoment moment, string[] arguments)
+    {
+        var started = DateTime.UtcNow;
+        using var tool = ToolProcess.Start(In("tmp"), arguments);
+        var clock = Stopwatch.StartNew();
+        while (!tool.HasExited && !Writing(moment.File, tool.Id, started))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"The moment {moment} did not come within a minute.");
+            Thread.Sleep(1);
+        }
+        Thread.Sleep(moment.Delay);
+        bool finished = tool.HasExited;
+        tool.Kill();
+        var interrupted = FilesBeingWritten(tool.Id);
+        bool finalSave = interrupted.Any(FinalSave.Contains) || WrittenSince("model.zip", started) && !WrittenSince("metrics.json", started);
+        return new Kill(moment, finished, interrupted, !finished && finalSave);
+    }
+
+    // The run has begun to write the file: a temporary of it is there, or the file itself changed (a write too quick
+    // to be seen in progress, or a write in place, which this test is there to catch).
+    bool Writing(string file, int processId, DateTime since) => FilesBeingWritten(processId).Contains(file) || WrittenSince(file, since);
+
+    // The files whose temporaries a process left (a run starts by removing those of dead ones): AtomicFile writes
+    // <name><extension> as .<name>.<process id>.<guid>.tmp<extension>.
+    string[] FilesBeingWritten(int processId) =>
+    [
+        .. from path in Directory.Exists(In("model")) ? Directory.GetFiles(In("model"), ".*.tmp*") : []
+           let match = Regex.Match(Path.GetFileName(path), @"^\.(?<name>.+)\.(?<process>\d+)\.[0-9a-f]{32}\.tmp(?<extension>.*)$")
+           where match.Success && match.Groups["process"].Value == processId.ToString(CultureInfo.InvariantCulture)
+           select match.Groups["name"].Value + match.Groups["extension"].Value,
+    ];
+
+    bool WrittenSince(string name, DateTime time) => File.Exists(In($"model/{name}")) && File.GetLastWriteTimeUtc(In($"model/{name}")) >= time;
+
+    void AssertEveryFileIsWhole(string when)
+    {
+        foreach (var path in Directory.GetFiles(In("model")).Except(Directory.GetFiles(In("model"), ".*.tmp*")))
+        {
+            try
+            {
+                Read(path);
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"{Path.GetFileName(path)} is not whole {when}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+    }
+
+    // Reads a file of the tool with what reads it; a cut file throws.
+    void Read(string path)
+    {
+        switch (Path.GetFileName(path))
+        {
+            case "checkpoint.ckpt":
+                UNetTrainer.LoadCheckpoint(path).Dispose();
+                break;
+            case "model.zip":
+                var context = new MLContext { TempFilePath = Directory.CreateDirectory(In("scratch")).FullName };
+                (context.Model.Load(path, out _) as IDisposable)?.Dispose();
+                break;
+            case "model.onnx":
+                new InferenceSession(path).Dispose();
+                break;
+            case "metrics.json" or "training-data.json" or "recipe.json":
+                JsonDocument.Parse(File.ReadAllBytes(path)).Dispose();
+                break;
+            case "training-curve.png":
+                MLImage.CreateFromFile(path).Dispose();
+                // A decoder may show the first rows of a cut PNG; the IEND chunk at the end shows that it is whole.
+                if (!File.ReadAllBytes(path).AsSpan().EndsWith(PngEnd))
+                    throw new InvalidDataException("it does not end with the IEND chunk");
+                break;
+            default:
+                throw new InvalidDataException("the tool writes no such file");
+        }
+    }
+
+    static readonly byte[] PngEnd = [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
 
     [Fact]
     public void AHugeImageIsRefusedBeforeItIsDecoded()
@@ -124,21 +231,15 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
     public void DoctorChecksWhatTheEngineRunsAndKeepsTheConsoleClean()
     {
         // A child process, so that anything libtorch prints on the native stderr (NNPACK warnings) is seen.
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unet.dll"));
-        start.ArgumentList.Add("doctor");
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{error.Result}");
-        Assert.Contains("CPU: ", output);
-        Assert.Contains("every route right", output);
-        Assert.Contains("routes taken: OneDnn", output);
+        var run = ToolProcess.Run(In("tmp"), "doctor");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("CPU: ", run.Output);
+        Assert.Contains("every route right", run.Output);
+        Assert.Contains("routes taken: OneDnn", run.Output);
         // Raw oneDNN may be wrong on this processor ("oneDNN WRONG -> PaddedChannels right"); a route taken may not.
-        Assert.DoesNotContain(output.Split('\n'), line => line.Contains(" -> ") && line[line.IndexOf(" -> ")..].Contains("WRONG"));
-        Assert.Equal("", error.Result);
-        Assert.DoesNotContain("NNPACK", output);
+        Assert.DoesNotContain(run.Output.Split('\n'), line => line.Contains(" -> ") && line[line.IndexOf(" -> ")..].Contains("WRONG"));
+        Assert.Equal("", run.Error);
+        Assert.DoesNotContain("NNPACK", run.Output);
     }
 
     [Fact]

@@ -1,10 +1,16 @@
-using MLNet.UNet.Images;
+using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text.Json;
+using MLNet.UNet.Images;
+using MLNet.UNet.Training;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Xunit.Abstractions;
 
 namespace MLNet.UNet.Cli.Tests;
 
 /// <summary>train -> evaluate -> predict -> export -> info on synthetic PNGs, and resume after an interruption (on the same data only).</summary>
-public sealed class ToolWorkflowTests : IDisposable
+public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("unet-cli-tests-").FullName;
 
@@ -51,32 +57,101 @@ public sealed class ToolWorkflowTests : IDisposable
     [Fact]
     public void ResumeAfterAnInterruptionGivesTheSameModelAsAnUninterruptedRun()
     {
-        // A run stopped after epoch 2 (deterministically, by its epoch count; killing at random moments is covered by
-        // ToolRobustnessTests) and resumed to epoch 4 must equal a straight 4-epoch run. A constant learning rate
-        // keeps the two schedules the same.
+        // A run killed once its checkpoint holds 2 of 8 epochs, then resumed, must equal a straight run: same losses,
+        // best epoch and saved model. Every run is a child process with one libtorch thread, because results depend
+        // on the thread count and --threads would stay set in this process.
         SyntheticShapeImages.WritePngs(In("train"), 24, 32, 32, seed: 3);
-        string[] arguments = ["train", "--images", In("train"), "--validation", "0.25", "--schedule", "constant", .. Small];
+        const int epochs = 8;
+        string[] arguments = ["train", "--images", In("train"), "--validation", "0.25", "--epochs", $"{epochs}", "--threads", "1", .. Small];
 
-        var straight = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("straight")]);
+        var straight = Tool([.. arguments, "--output", In("straight")]);
         Assert.True(straight.ExitCode == 0, straight.ToString());
+        Assert.Equal(epochs, CompletedEpochs(In("straight"))); // also loads libtorch here before the polling below
 
-        var firstPart = ToolRun.Of([.. arguments, "--epochs", "2", "--output", In("interrupted")]);
-        Assert.True(firstPart.ExitCode == 0, firstPart.ToString());
+        var epochsAtKill = KillOnceCheckpointHolds(2, [.. arguments, "--output", In("interrupted")]);
+        output.WriteLine($"killed with {epochsAtKill} of {epochs} epochs in the checkpoint");
+        Assert.InRange(epochsAtKill, 2, epochs - 1); // else the run had finished before the kill
         // Another seed draws another validation split: resuming on it is refused, and leaves the run as it was.
-        var otherData = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("interrupted"), "--resume", "--seed", "2"]);
+        var interrupted = Fingerprint(In("interrupted"));
+        var otherData = Tool([.. arguments, "--output", In("interrupted"), "--resume", "--seed", "2"]);
         Assert.True(otherData.ExitCode == 1, otherData.ToString());
         Assert.Contains("which was trained on other data: --seed was 1, now 2", otherData.Error);
-        var resumed = ToolRun.Of([.. arguments, "--epochs", "4", "--output", In("interrupted"), "--resume"]);
+        Assert.Equal(interrupted, Fingerprint(In("interrupted")));
+        var resumed = Tool([.. arguments, "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Contains("Resuming from", resumed.Output);
-        Assert.Equal(Losses(In("straight")), Losses(In("interrupted")));
-        Assert.Empty(Directory.GetFiles(In("interrupted"), "*.tmp*"));
+        Assert.Contains($"Resuming from {In("interrupted/checkpoint.ckpt")}", resumed.Output);
+
+        using (var expected = Metrics(In("straight")))
+        using (var actual = Metrics(In("interrupted")))
+        {
+            Assert.Equal(Losses(expected), Losses(actual));
+            Assert.Equal(expected.RootElement.GetProperty("BestEpoch").GetInt32(), actual.RootElement.GetProperty("BestEpoch").GetInt32());
+            Assert.Equal(expected.RootElement.GetProperty("BestValidationDice").GetDouble(), actual.RootElement.GetProperty("BestValidationDice").GetDouble());
+        }
+        Assert.Equal(OnnxOutputs(In("straight/model.onnx")), OnnxOutputs(In("interrupted/model.onnx")), (e, a) => Math.Abs(e - a) <= 1e-5f);
+        Assert.Empty(Directory.GetFiles(In("interrupted"), ".*.tmp*"));
     }
 
-    static double[] Losses(string output)
+    ToolRun Tool(params string[] args) => ToolProcess.Run(In("tmp"), args);
+
+    // Kills the run as soon as its checkpoint holds `epochs` epochs; returns how many it holds once the run is dead.
+    int KillOnceCheckpointHolds(int epochs, string[] arguments)
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")));
-        return json.RootElement.GetProperty("History").EnumerateArray().Select(e => e.GetProperty("TrainingLoss").GetDouble()).ToArray();
+        var outputFolder = arguments[Array.IndexOf(arguments, "--output") + 1];
+        using (var tool = ToolProcess.Start(In("tmp"), arguments))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!tool.HasExited && EpochsSoFar(outputFolder) < epochs)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"The run wrote no checkpoint of {epochs} epochs in a minute.");
+                Thread.Sleep(5);
+            }
+            tool.Kill();
+        }
+        return CompletedEpochs(outputFolder);
+    }
+
+    // The epochs of a live run's checkpoint, 0 before the first; a read that fails while the file is replaced is retried
+    // on the next poll.
+    static int EpochsSoFar(string outputFolder)
+    {
+        try
+        {
+            return CompletedEpochs(outputFolder);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return 0;
+        }
+    }
+
+    static int CompletedEpochs(string outputFolder)
+    {
+        using var trainer = UNetTrainer.LoadCheckpoint(Path.Combine(outputFolder, "checkpoint.ckpt"));
+        return trainer.History.Count;
+    }
+
+    // The run's files (not the temporaries a kill left, which the next run removes) and their content.
+    static string Fingerprint(string outputFolder) => string.Join("\n", Directory.GetFiles(outputFolder)
+        .Except(Directory.GetFiles(outputFolder, ".*.tmp*")).Order()
+        .Select(path => $"{Path.GetFileName(path)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)))}"));
+
+    static JsonDocument Metrics(string outputFolder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(outputFolder, "metrics.json")));
+
+    static double[] Losses(JsonDocument metrics) =>
+        metrics.RootElement.GetProperty("History").EnumerateArray().Select(e => e.GetProperty("TrainingLoss").GetDouble()).ToArray();
+
+    // The model's output on a fixed random batch of two inputs.
+    static float[] OnnxOutputs(string onnx)
+    {
+        using var session = new InferenceSession(onnx);
+        var (name, input) = session.InputMetadata.Single();
+        Assert.Equal("Features", name);
+        Assert.Equal([1, 32, 32], input.Dimensions[1..]);
+        var random = new Random(11);
+        var values = Enumerable.Range(0, 2 * 32 * 32).Select(_ => random.NextSingle()).ToArray();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(values, [2, 1, 32, 32]))]);
+        return results.Single().AsTensor<float>().ToArray();
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

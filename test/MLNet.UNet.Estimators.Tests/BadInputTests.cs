@@ -1,8 +1,8 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.UNet.Tests;
 

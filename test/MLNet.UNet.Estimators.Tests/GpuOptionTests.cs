@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using MLNet.UNet.Segment;
+using Microsoft.ML;
 using Xunit.Abstractions;
 
 namespace MLNet.UNet.Tests;

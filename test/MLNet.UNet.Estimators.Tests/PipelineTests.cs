@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using MLNet.UNet.Segment;
+using MLNet.UNet.Threshold;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Onnx;
-using MLNet.UNet.Segment;
-using MLNet.UNet.Threshold;
 using Xunit.Abstractions;
 
 namespace MLNet.UNet.Tests;

@@ -1,11 +1,11 @@
-using Microsoft.ML;
-using Microsoft.ML.Transforms.Image;
 using MLNet.UNet.Data;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Training;
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
 using Xunit.Abstractions;
 
 namespace MLNet.UNet.Medical.Tests;

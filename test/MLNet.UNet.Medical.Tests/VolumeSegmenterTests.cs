@@ -1,9 +1,9 @@
-using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
+using Microsoft.ML;
 
 namespace MLNet.UNet.Medical.Tests;
 

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using Microsoft.ML;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
+using Microsoft.ML;
 using static TorchSharp.torch;
 
 namespace MLNet.UNet.Bench.Cases;

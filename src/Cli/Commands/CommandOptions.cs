@@ -72,7 +72,8 @@ internal static class CommandOptions
         try
         {
             folder.Create();
-            var probe = Path.Combine(folder.FullName, $".write-test-{Environment.ProcessId}");
+            // Named like AtomicFile's temporaries, so that one left by a killed run is removed by the next (train does).
+            var probe = Path.Combine(folder.FullName, $".write-test.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }

@@ -1,15 +1,15 @@
-using MLNet.UNet.Images;
 using System.CommandLine;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
+using MLNet.UNet.Images;
 using MLNet.UNet.Medical.Inference;
-using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Visualization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.UNet.Cli.Commands;
 

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
@@ -10,6 +8,8 @@ using MLNet.UNet.Reporting;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
 using MLNet.UNet.Visualization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.UNet.Cli.Commands;
 

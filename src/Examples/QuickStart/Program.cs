@@ -1,14 +1,14 @@
-using MLNet.UNet.Images;
 using System.Diagnostics;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 using MLNet.UNet;
+using MLNet.UNet.Images;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Training;
 using MLNet.UNet.Transforms;
 using MLNet.UNet.Visualization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 // QuickStart: synthetic shape PNGs -> LoadImages -> ResizeImages -> ExtractPixels -> UNetSegment -> Threshold,
 // fitted, evaluated on held-out images, saved, reloaded and used to write mask PNGs and an overlay.

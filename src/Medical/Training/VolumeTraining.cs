@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Plausibility;
@@ -13,6 +11,8 @@ using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
 using MLNet.UNet.Training;
 using MLNet.UNet.Visualization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.UNet.Medical.Training;
 
