@@ -1,6 +1,10 @@
 using System.Text.Json;
+using Microsoft.ML;
 using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Training;
 using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Recipes;
 
 namespace MLNet.UNet.Cli.Tests;
 
@@ -159,6 +163,37 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("--fold needs --folds", ToolRun.Of("train", "--volumes", In("volumes"), "--fold", "1", "--output", In("bad")).Error);
         Assert.Contains("--validation does not apply with --folds",
             ToolRun.Of([.. arguments, "--validation", "0.3"]).Error);
+    }
+
+    [Fact]
+    public void TheToolTrainsWhatTheLibraryTrainsForTheSameRecipe()
+    {
+        // The example is one VolumeTraining.Run with the liver-mri recipe; the tool's --recipe liver-mri must be the same
+        // run, so a change of a few fields (to keep the test small) must give the same files from both doors.
+        Directory.CreateDirectory(In("volumes"));
+        for (int patient = 1; patient <= 5; patient++)
+        {
+            var (image, label) = Ball(32, 32, 6, radius: 5 + patient);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+        }
+        var tool = ToolRun.Of("train", "--volumes", In("volumes"), "--recipe", "liver-mri", "--epochs", "2", "--minutes", "0", "--size", "32",
+            "--depth", "2", "--base-filters", "4", "--output", In("tool"));
+        Assert.True(tool.ExitCode == 0, tool.ToString());
+
+        var recipe = TrainingRecipes.LiverMri();
+        recipe.Trainer.Epochs = 2;
+        recipe.Trainer.TimeBudget = null;
+        recipe.ImageSize = 32;
+        recipe.Network.Depth = 2;
+        recipe.Network.BaseFilters = 4;
+        var patients = PatientVolume.ReadFolder(In("volumes"));
+        VolumeTraining.Run(new MLContext(recipe.Seed), recipe, patients,
+            PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed), new VolumeTrainingOptions { OutputFolder = In("library") });
+
+        foreach (var file in new[] { "recipe.json", "evaluation.json", "model.onnx" })
+            Assert.True(File.ReadAllBytes(In($"tool/{file}")).AsSpan().SequenceEqual(File.ReadAllBytes(In($"library/{file}"))), $"{file} differs between the tool and the library");
+        Assert.Single(Patients(In("tool/evaluation.json"))); // 20% of 5 patients validate
     }
 
     static List<string> Patients(string reportPath)

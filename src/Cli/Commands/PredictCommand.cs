@@ -101,9 +101,7 @@ internal static class PredictCommand
         foreach (var file in files)
         {
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            var segmentation = segmenter.Segment(id, NiftiReader.Read(file.FullName));
-            NiftiWriter.Write(Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"), segmentation.ToLabelVolume(), NiftiDataType.UInt8);
-            cases.Add(segmentation);
+            cases.Add(segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")));
         }
         var summary = cases.Select(c => new
         {

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
@@ -80,6 +81,24 @@ public sealed class VolumeSegmenter
         var statistics = OrganStatistics.Of(mask, probabilities);
         var warnings = options.Plausibility?.Check(statistics) ?? [];
         return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
+    }
+
+    /// <summary>
+    /// Segments a NIfTI image file and writes the mask as a uint8 NIfTI label map (0/1) with the input's header
+    /// (grid, spacing, orientation), atomically.
+    /// </summary>
+    /// <param name="imagePath">A .nii or .nii.gz image.</param>
+    /// <param name="maskPath">Where to write the label map.</param>
+    /// <returns>The segmentation, named after the image file.</returns>
+    public VolumeSegmentation SegmentFile(string imagePath, string maskPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(maskPath);
+        var name = Path.GetFileName(imagePath);
+        int extension = name.IndexOf(".nii", StringComparison.Ordinal);
+        var segmentation = Segment(extension > 0 ? name[..extension] : name, NiftiReader.Read(imagePath));
+        NiftiWriter.Write(maskPath, segmentation.ToLabelVolume(), NiftiDataType.UInt8);
+        return segmentation;
     }
 
     /// <summary>

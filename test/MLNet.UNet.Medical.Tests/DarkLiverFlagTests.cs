@@ -1,0 +1,52 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Stress;
+using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Recipes;
+using Xunit.Abstractions;
+
+namespace MLNet.UNet.Medical.Tests;
+
+/// <summary>
+/// Issue 24's failure, reproduced on shared patients: a model of the kind trained before the contrast-robust
+/// augmentation misses a liver darkened to a quarter of its intensity, and the plausibility record flags it, while
+/// the same patient as it is passes.
+/// </summary>
+public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-dark-liver-").FullName;
+
+    [SkippableFact]
+    public void ADarkenedLiverIsFlaggedAndTheOrdinaryPatientIsNot()
+    {
+        var patients = PatientVolume.ReadFolder(SharedData.Require(), ["1", "2", "3", "8", "10", "20", "19"]);
+        var recipe = TrainingRecipes.LiverMriBasicIntensity();
+        recipe.Network.Depth = 3;
+        recipe.Network.BaseFilters = 8;
+        recipe.ImageSize = 64;
+        recipe.Trainer.Epochs = 15;
+        recipe.Trainer.TimeBudget = null;
+        recipe.Trainer.WeightAveragingDecay = null;
+        var context = new MLContext(seed: 1);
+        var training = new PatientFold(["1", "2", "3", "8", "10", "20"], []);
+        var result = VolumeTraining.Run(context, recipe, patients, training, new VolumeTrainingOptions { OutputFolder = folder });
+        output.WriteLine($"record: {result.Plausibility}");
+
+        var modelPath = Path.Combine(folder, VolumeTraining.ModelFile);
+        using var model = (IDisposable)context.Model.Load(modelPath, out _);
+        var segmenter = new VolumeSegmenter(context, (ITransformer)model, SliceLoaderOptions.FromRecipe(recipe, training: false),
+            new VolumeSegmenterOptions { PostProcess = true, Plausibility = Plausibility.PlausibilityRecord.ReadFromModel(modelPath) });
+        var ordinary = patients.Single(p => p.PatientId == "19");
+        var dark = new ScaledStructures("liver x0.25", 0.25f, 1).Apply(ordinary);
+
+        var asItIs = segmenter.Segment("19", ordinary.Image);
+        var darkened = segmenter.Segment("19 darkened", dark.Image);
+        output.WriteLine($"as it is: {asItIs.Statistics}, warnings: {string.Join("; ", asItIs.Warnings)}");
+        output.WriteLine($"darkened: {darkened.Statistics}, warnings: {string.Join("; ", darkened.Warnings)}");
+        Assert.Empty(asItIs.Warnings);
+        Assert.NotEmpty(darkened.Warnings);
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
