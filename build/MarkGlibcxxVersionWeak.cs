@@ -45,7 +45,7 @@ public class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
             File.WriteAllBytes(temporary, bytes);
             File.Replace(temporary, path, null);
             Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                "TorchSharp native patch: {0} lacks {1}; marked that requirement weak in {2} (see README, 'TorchSharp on Debian 12').",
+                "TorchSharp native patch: {0} lacks {1}; marked that requirement weak in {2} (see docs/torchsharp.md).",
                 system, VersionName, path);
         }
         return !Log.HasLoggedErrors;
