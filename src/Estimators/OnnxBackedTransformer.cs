@@ -29,6 +29,7 @@ public abstract class OnnxBackedTransformer : ITransformer, IDisposable
         {
             Directory.CreateDirectory(context.TempFilePath);
             File.WriteAllBytes(modelFile, onnxModel);
+            Hosting.OnnxRuntimeBackend.EnsureLoaded();
             inner = context.Transforms.ApplyOnnxModel(outputColumnName, inputColumnName, modelFile, gpuDeviceId, fallbackToCpu).Fit(input);
         }
         catch

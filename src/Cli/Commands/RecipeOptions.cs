@@ -3,6 +3,7 @@ using MLNet.UNet.Losses;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Recipes;
+using MLNet.UNet.Runtime;
 using MLNet.UNet.Training;
 using MLNet.UNet.Transforms;
 
@@ -39,6 +40,7 @@ internal sealed class RecipeOptions
     readonly Option<int?> earlyStopping = new("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
     readonly Option<int?> seed = new("--seed") { Description = "Seed (1 when not given): same seed and threads give the same model." };
     readonly Option<double?> minutes = new("--minutes") { Description = "Time budget; training stops after the epoch that passes it; 0 for none." };
+    readonly Option<string?> device = new("--device") { Description = "Where to train: auto (a CUDA GPU when TorchSharp reports one, else the CPU), cpu, cuda or cuda:N." };
     readonly Option<bool> fitSchedule = new("--fit-schedule-to-time") { Description = "With a time budget and the cosine schedule: anneal the learning rate over the minutes, not the epochs." };
 
     public RecipeOptions()
@@ -55,7 +57,7 @@ internal sealed class RecipeOptions
     public IEnumerable<Option> All =>
     [
         recipe, preset, depth, baseFilters, batchNorm, size, neighbourSlices, emptySlices, epochs, batchSize, learningRate, schedule, loss, dice,
-        validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule,
+        validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
@@ -104,12 +106,18 @@ internal sealed class RecipeOptions
         trainer.FitScheduleToTimeBudget |= result.GetValue(fitSchedule);
         try
         {
+            if (result.GetValue(device) is { } text)
+                trainer.Device = TrainingDevice.Parse(text);
             effective.Validate();
             SliceLoaderOptions.FromRecipe(effective, training: true).Validate();
         }
         catch (ArgumentException e) when (FlagOf(e.Message) is { } flag)
         {
             throw new ArgumentException($"{flag}: {e.Message}", e);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"{device.Name}: {e.Message}", e);
         }
         return effective;
     }

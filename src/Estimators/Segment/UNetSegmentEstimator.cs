@@ -5,6 +5,7 @@ using MLNet.UNet.Data;
 using MLNet.UNet.Export;
 using MLNet.UNet.Hosting;
 using MLNet.UNet.Networks;
+using MLNet.UNet.Runtime;
 using MLNet.UNet.Training;
 
 namespace MLNet.UNet.Segment;
@@ -32,6 +33,9 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var host = new TrainingHost(context, nameof(UNetSegmentEstimator));
+        // Both native backends are the application's to add; find a missing one before training, not after.
+        TorchRuntime.EnsureInitialized();
+        OnnxRuntimeBackend.EnsureLoaded();
         if (options.GpuDeviceId is { } device && !options.FallbackToCpu)
             GpuCheck.EnsureAvailable(device);
         var shape = ImageShape.OfFeatures(input.Schema, options.FeatureColumnName, GivenShape());
@@ -100,7 +104,8 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     {
         if (!options.Resume || options.CheckpointPath is not { } path || !File.Exists(path))
             return new UNetTrainer(network, trainer);
-        var resumed = UNetTrainer.LoadCheckpoint(path, trainer.Epochs);
+        // The device is this run's choice: a checkpoint written on a GPU resumes on a CPU.
+        var resumed = UNetTrainer.LoadCheckpoint(path, trainer.Epochs, trainer.Device);
         var saved = resumed.Network.Options;
         if (saved.InputChannels != network.InputChannels || saved.OutputClasses != network.OutputClasses || saved.Depth != network.Depth
             || saved.BaseFilters != network.BaseFilters || saved.BatchNorm != network.BatchNorm || saved.Upsampling != network.Upsampling)

@@ -82,6 +82,7 @@ public sealed class SegmentationDataset : IDisposable
             Array.Copy(images[i], 0, imageData, (long)i * imageLength, imageLength);
             Array.Copy(masks[i], 0, maskData, (long)i * maskLength, maskLength);
         }
+        Runtime.TorchRuntime.EnsureInitialized();
         var imageTensor = tensor(imageData, [images.Count, channels, height, width]);
         var maskTensor = tensor(maskData, [masks.Count, height, width]);
         var dataset = Create(imageTensor, maskTensor, classes);
@@ -182,12 +183,12 @@ public sealed class SegmentationDataset : IDisposable
         }
     }
 
-    /// <summary>Samples the given indices as a batch: images B x C x H x W and masks B x H x W.</summary>
-    internal (Tensor Images, Tensor Masks) Batch(Tensor indices) =>
-        (Images.index_select(0, indices), Masks.index_select(0, indices));
+    /// <summary>Samples the given indices as a batch on <paramref name="device"/>: images B x C x H x W and masks B x H x W.</summary>
+    internal (Tensor Images, Tensor Masks) Batch(Tensor indices, Device device) =>
+        (Images.index_select(0, indices).to(device), Masks.index_select(0, indices).to(device));
 
-    /// <summary>The region maps of the given indices (B x H x W), or null when the dataset has none.</summary>
-    internal Tensor? RegionBatch(Tensor indices) => Regions?.index_select(0, indices);
+    /// <summary>The region maps of the given indices (B x H x W) on <paramref name="device"/>, or null when the dataset has none.</summary>
+    internal Tensor? RegionBatch(Tensor indices, Device device) => Regions?.index_select(0, indices).to(device);
 
     /// <inheritdoc />
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MLNet.UNet.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.UNet.Kernels;
@@ -106,10 +107,12 @@ public sealed class ConvolutionRouter
 
     /// <summary>
     /// Applies a convolution along its route (<see cref="RouteFor"/>). The shape's layout is taken from
-    /// <paramref name="input"/>.
+    /// <paramref name="input"/>. On a GPU libtorch's own kernels run unchecked: the checks are about oneDNN, a CPU library.
     /// </summary>
     public Tensor Run(ConvolutionShape shape, Tensor input, Tensor weight, Tensor? bias)
     {
+        if (input.device_type != DeviceType.CPU)
+            return ConvolutionRoutes.Run(ConvolutionRoute.OneDnn, shape, input, weight, bias);
         var actual = shape.WithLayout(Networks.MemoryLayout.IsChannelsLast(input));
         return RunRoute(RouteFor(actual), actual, input, weight, bias);
     }

@@ -44,7 +44,7 @@ public static class DiceScore
         }
         else
         {
-            var foreground = arange(1, classes, ScalarType.Int64).view(1, -1, 1, 1);
+            var foreground = arange(1, classes, ScalarType.Int64, device: masks.device).view(1, -1, 1, 1);
             predicted = logits.argmax(1, keepdim: true).eq(foreground);
             truth = masks.to(ScalarType.Int64).unsqueeze(1).eq(foreground);
         }

@@ -75,7 +75,11 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Applies the thread count to libtorch if it has not been applied yet. Cheap to call often.</summary>
+    /// <summary>
+    /// Loads libtorch (see <see cref="TorchBackend.EnsureLoaded"/>) and applies the thread count if that has not been
+    /// done yet. Cheap to call often.
+    /// </summary>
+    /// <exception cref="NativeBackendNotFoundException">libtorch is not in the application.</exception>
     public static void EnsureInitialized()
     {
         if (threadsApplied)
@@ -86,6 +90,7 @@ public static class TorchRuntime
                 return;
             if (routeError is not null)
                 throw new InvalidOperationException(routeError);
+            TorchBackend.EnsureLoaded();
             torch.set_num_threads(threads);
             OneDnnSwitch.DisableNnpack();
             threadsApplied = true;

@@ -1,4 +1,5 @@
 using MLNet.UNet.Losses;
+using MLNet.UNet.Runtime;
 using MLNet.UNet.Transforms;
 
 namespace MLNet.UNet.Training;
@@ -103,6 +104,13 @@ public sealed class TrainerOptions
 
     /// <summary>Seed of weights, shuffling, dropout and augmentation; a run repeats for a fixed thread count. Null picks one.</summary>
     public int? Seed { get; set; }
+
+    /// <summary>
+    /// Where training runs: <see cref="TrainingDevice.Auto"/> (the default: the first CUDA GPU when TorchSharp reports
+    /// CUDA available, else the CPU), <see cref="TrainingDevice.Cpu"/> or <see cref="TrainingDevice.Cuda"/>(index).
+    /// Results on a GPU differ from the CPU's in the last digits; a checkpoint resumes on any device.
+    /// </summary>
+    public TrainingDevice Device { get; set; }
 
     /// <summary>Augmentation of training batches.</summary>
     public AugmentationOptions Augmentation { get; set; } = AugmentationOptions.None;

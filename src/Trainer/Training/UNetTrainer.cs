@@ -38,8 +38,10 @@ public sealed class UNetTrainer : IDisposable
         state.Trainer.Validate();
         this.state = state;
         TorchRuntime.EnsureInitialized();
-        random.manual_seed(state.Trainer.Seed!.Value);
+        Device = state.Trainer.Device.Resolve();
+        Seed(state.Trainer.Seed!.Value);
         Network = new UNetNetwork(state.Network);
+        Network.to(Device);
         var parameters = Network.parameters();
         optimizer = state.Trainer.Optimizer == OptimizerKind.AdamW
             ? (OptimizerHelper)
@@ -50,6 +52,9 @@ public sealed class UNetTrainer : IDisposable
 
     /// <summary>The network being trained.</summary>
     public UNetNetwork Network { get; }
+
+    /// <summary>The device the network, batches and weight copies live on (<see cref="TrainerOptions.Device"/>, resolved).</summary>
+    public Device Device { get; }
 
     /// <summary>The trainer's options (with the seed filled in when none was given).</summary>
     public TrainerOptions Options => state.Trainer;
@@ -81,7 +86,8 @@ public sealed class UNetTrainer : IDisposable
         if (validation is not null)
             CheckMatches(validation, "validation");
         TorchRuntime.EnsureInitialized();
-        Network.PrepareConvolutionRoutes(); // checks new shapes now, not inside the first timed step
+        if (Device.type == DeviceType.CPU)
+            Network.PrepareConvolutionRoutes(); // checks new shapes now, not inside the first timed step
 
         var options = state.Trainer;
         var scheduler = new LearningRateScheduler(options, state.LearningRate, state.PlateauBest, state.PlateauEpochsWithoutImprovement);
@@ -103,7 +109,7 @@ public sealed class UNetTrainer : IDisposable
             var epochClock = Stopwatch.StartNew();
             int epochSeed = EpochSeed(options.Seed!.Value, epoch);
             var epochRandom = new Random(epochSeed);
-            random.manual_seed(epochSeed);
+            Seed(epochSeed);
             Network.train();
             var order = Enumerable.Range(0, training.Count).ToArray();
             epochRandom.Shuffle(order);
@@ -193,9 +199,9 @@ public sealed class UNetTrainer : IDisposable
         using var scope = NewDisposeScope();
         long dataStart = Stopwatch.GetTimestamp();
         var batchIndices = tensor(indices);
-        var (images, masks) = training.Batch(batchIndices);
+        var (images, masks) = training.Batch(batchIndices, Device);
         if (augmenter is not null)
-            (images, masks) = augmenter.Apply(images, masks, epochRandom, training.RegionBatch(batchIndices));
+            (images, masks) = augmenter.Apply(images, masks, epochRandom, training.RegionBatch(batchIndices, Device));
         dataSeconds = Stopwatch.GetElapsedTime(dataStart).TotalSeconds;
         optimizer.zero_grad();
         var logits = Network.forward(images);
@@ -240,7 +246,7 @@ public sealed class UNetTrainer : IDisposable
             {
                 using var scope = NewDisposeScope();
                 int count = Math.Min(batchSize, data.Count - start);
-                var (images, masks) = data.Batch(arange(start, start + count, ScalarType.Int64));
+                var (images, masks) = data.Batch(arange(start, start + count, ScalarType.Int64), Device);
                 var logits = Network.forward(images);
                 lossSum += loss.Compute(logits, masks).item<float>() * count;
                 if (state.Trainer.PooledValidationDice)
@@ -282,11 +288,14 @@ public sealed class UNetTrainer : IDisposable
     /// <summary>Loads a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Fit"/> then continues after its last epoch.</summary>
     /// <param name="path">Checkpoint file.</param>
     /// <param name="epochs">If given, replaces the planned number of epochs (to train longer than first planned).</param>
-    public static UNetTrainer LoadCheckpoint(string path, int? epochs = null)
+    /// <param name="device">If given, replaces the device the checkpoint was trained on (a GPU run resumes on a CPU).</param>
+    public static UNetTrainer LoadCheckpoint(string path, int? epochs = null, TrainingDevice? device = null)
     {
         var contents = CheckpointFile.Load(path);
         if (epochs is { } total)
             contents.State.Trainer.Epochs = total;
+        if (device is { } chosen)
+            contents.State.Trainer.Device = chosen;
         var trainer = new UNetTrainer(contents.State);
         try
         {
@@ -309,6 +318,14 @@ public sealed class UNetTrainer : IDisposable
             trainer.Dispose();
             throw;
         }
+    }
+
+    // The CPU generator draws weights and augmentation noise on the CPU; a GPU has its own generator.
+    void Seed(int seed)
+    {
+        random.manual_seed(seed);
+        if (Device.type == DeviceType.CUDA)
+            cuda.manual_seed_all(seed);
     }
 
     // Stable across processes (HashCode.Combine is not), so that a run resumed in another process repeats.

@@ -67,9 +67,9 @@ public sealed class Augmenter
         }
         if (!any)
             return (images, masks);
-        var grid = functional.affine_grid(tensor(theta, [n, 2, 3]), [n, 1, height, width], align_corners: false);
+        var grid = functional.affine_grid(tensor(theta, [n, 2, 3], device: images.device), [n, 1, height, width], align_corners: false);
         if (displacements is not null)
-            grid = grid.add(DisplacementField(displacements, n, height, width));
+            grid = grid.add(DisplacementField(displacements, n, height, width, images.device));
         var movedImages = functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, false);
         var movedMasks = functional.grid_sample(masks.unsqueeze(1), grid, GridSampleMode.Nearest, GridSamplePaddingMode.Reflection, false);
         return (movedImages, movedMasks.squeeze(1));
@@ -83,10 +83,10 @@ public sealed class Augmenter
     }
 
     // N x H x W x 2 displacement, in the (x, y) order of the sampling grid; zero for samples not drawn.
-    Tensor DisplacementField(float[] displacements, long n, long height, long width)
+    Tensor DisplacementField(float[] displacements, long n, long height, long width, Device device)
     {
         int points = options.ElasticControlPoints;
-        var controls = tensor(displacements, [n, 2, points, points]);
+        var controls = tensor(displacements, [n, 2, points, points], device: device);
         var field = functional.interpolate(controls, [height, width], mode: InterpolationMode.Bicubic, align_corners: true);
         return field.permute(0, 2, 3, 1);
     }
@@ -160,16 +160,16 @@ public sealed class Augmenter
             var low = images.amin(imageDims, keepdim: true);
             var range = images.amax(imageDims, keepdim: true).sub(low).clamp_min(1e-6);
             var unit = x.sub(low).div(range).clamp(0, 1);
-            var exponent = tensor(gamma).view(perSample);
+            var exponent = tensor(gamma, device: images.device).view(perSample);
             var curved = inverted.Any(v => v)
-                ? where(tensor(inverted).view(perSample), unit.neg().add(1).pow(exponent).neg().add(1), unit.pow(exponent))
+                ? where(tensor(inverted, device: images.device).view(perSample), unit.neg().add(1).pow(exponent).neg().add(1), unit.pow(exponent))
                 : unit.pow(exponent);
             x = curved.mul(range).add(low);
         }
         if (contrast.Any(k => k != 1f))
-            x = x.sub(mean).mul(tensor(contrast).view(perSample)).add(mean);
+            x = x.sub(mean).mul(tensor(contrast, device: images.device).view(perSample)).add(mean);
         if (shift.Any(s => s != 0f))
-            x = x.add(tensor(shift).view(perSample).mul(std));
+            x = x.add(tensor(shift, device: images.device).view(perSample).mul(std));
         if (options.HistogramShiftProbability > 0)
         {
             var drawn = Enumerable.Range(0, (int)n).Select(_ => random.NextDouble() < options.HistogramShiftProbability).ToArray();
@@ -184,7 +184,7 @@ public sealed class Augmenter
                 x = IntensityRemaps.BiasField(x, strength, random);
         }
         if (noise.Any(s => s != 0f))
-            x = x.add(randn_like(x).mul(tensor(noise).view(perSample).mul(std)));
+            x = x.add(randn_like(x).mul(tensor(noise, device: images.device).view(perSample).mul(std)));
         return x;
     }
 }

@@ -37,9 +37,9 @@ internal static class IntensityRemaps
                 target[i * count + k] = drawn[i] ? (float)random.NextDouble() : float.NaN;
                 texture[i * count + k] = drawn[i] ? (float)(1 + (random.NextDouble() * 2 - 1) * maxTextureChange) : 1f;
             }
-        var fraction = tensor(target).view(n, count, 1, 1, 1);
+        var fraction = tensor(target, device: images.device).view(n, count, 1, 1, 1);
         var newMean = where(fraction.isnan(), regionMean, low.add(high.sub(low).mul(fraction.nan_to_num())));
-        var remapped = x.sub(regionMean).mul(tensor(texture).view(n, count, 1, 1, 1)).add(newMean).mul(oneHot).sum(1);
+        var remapped = x.sub(regionMean).mul(tensor(texture, device: images.device).view(n, count, 1, 1, 1)).add(newMean).mul(oneHot).sum(1);
         // The change, not the image, is blurred over 5 x 5 pixels: a region's new level ramps into its neighbour's
         // like a partial-volume edge, rather than stepping exactly at the label boundary.
         var change = functional.avg_pool2d(remapped.sub(images), 5, stride: 1, padding: 2, count_include_pad: false);
@@ -62,7 +62,7 @@ internal static class IntensityRemaps
         using var scope = NewDisposeScope();
         // Bicubic interpolation can overshoot its control points; the clamp keeps every gain within the strength.
         float strongest = strength.Max();
-        var field = functional.interpolate(tensor(gains, [n, 1, points, points]), [height, width], mode: InterpolationMode.Bicubic, align_corners: true)
+        var field = functional.interpolate(tensor(gains, [n, 1, points, points], device: images.device), [height, width], mode: InterpolationMode.Bicubic, align_corners: true)
             .clamp(-strongest, strongest).exp();
         var low = images.amin([1, 2, 3], keepdim: true);
         return images.sub(low).mul(field).add(low).MoveToOuterDisposeScope();
@@ -92,7 +92,7 @@ internal static class IntensityRemaps
         var u = images.sub(low).div(range).clamp(0, 1).flatten(1);
         var segment = u.mul(points - 1).floor().clamp(0, points - 2);
         var within = u.mul(points - 1).sub(segment);
-        var ys = tensor(curve, [n, points]);
+        var ys = tensor(curve, [n, points], device: images.device);
         var index = segment.to(ScalarType.Int64);
         var start = ys.gather(1, index);
         var end = ys.gather(1, index.add(1));
