@@ -1,14 +1,18 @@
+#nullable disable
 using System;
 using System.IO;
 using System.Text;
 
-// MSBuild inline task: marks one libstdc++ version requirement of an ELF64 shared library as weak, so that the
-// dynamic loader accepts a system libstdc++ that lacks it. Used by TorchSharpNativePatch.targets.
-public class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
-{
-    public Microsoft.Build.Framework.ITaskItem[] Libraries { get; set; }
-    public string VersionName { get; set; }
+// One source for two users: the MSBuild inline task of TorchSharpNativePatch.targets, which patches TorchSharp's
+// native library in an application's output folder after each build, and MLNet.UNet.Trainer (compiled with
+// MLNET_UNET_LIBRARY), which patches a copy at run time where no build ran (a Polyglot notebook's #r "nuget: ...").
 
+/// <summary>
+/// Marks one libstdc++ version requirement of an ELF64 shared library as weak, so that the dynamic loader accepts a
+/// system libstdc++ that lacks it.
+/// </summary>
+internal static class GlibcxxVersionPatch
+{
     const uint SectionTypeVersionNeed = 0x6ffffffe;
     const ushort VersionFlagWeak = 0x2;
 
@@ -18,40 +22,16 @@ public class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
         "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6",
     };
 
-    public override bool Execute()
+    /// <summary>The system libstdc++ when it lacks <paramref name="versionName"/>; null when it has it or none is found.</summary>
+    internal static string SystemLibraryLacking(string versionName)
     {
-        string system = null;
         foreach (var candidate in SystemLibstdcxxPaths)
-            if (File.Exists(candidate)) { system = candidate; break; }
-        if (system == null)
-            return true;
-        if (Contains(File.ReadAllBytes(system), Encoding.ASCII.GetBytes(VersionName + "\0")))
-            return true;
-
-        foreach (var item in Libraries)
-        {
-            var path = item.GetMetadata("FullPath");
-            var bytes = File.ReadAllBytes(path);
-            string error;
-            int changed = MarkWeak(bytes, VersionName, out error);
-            if (error != null)
-            {
-                Log.LogWarning("TorchSharp native patch: {0}: {1}", path, error);
-                continue;
-            }
-            if (changed == 0)
-                continue;
-            var temporary = path + ".patching";
-            File.WriteAllBytes(temporary, bytes);
-            File.Replace(temporary, path, null);
-            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                "TorchSharp native patch: {0} lacks {1}; marked that requirement weak in {2} (see docs/torchsharp.md).",
-                system, VersionName, path);
-        }
-        return !Log.HasLoggedErrors;
+            if (File.Exists(candidate))
+                return Contains(File.ReadAllBytes(candidate), Encoding.ASCII.GetBytes(versionName + "\0")) ? null : candidate;
+        return null;
     }
 
-    static bool Contains(byte[] haystack, byte[] needle)
+    internal static bool Contains(byte[] haystack, byte[] needle)
     {
         for (int i = 0; i + needle.Length <= haystack.Length; i++)
         {
@@ -64,7 +44,7 @@ public class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
 
     // Returns how many entries were changed (0 when already weak or absent); error is set when the file is not
     // a little-endian ELF64 with a version-need section.
-    static int MarkWeak(byte[] elf, string versionName, out string error)
+    internal static int MarkWeak(byte[] elf, string versionName, out string error)
     {
         error = null;
         if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F'
@@ -120,3 +100,41 @@ public class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
         return 0;
     }
 }
+
+#if !MLNET_UNET_LIBRARY
+/// <summary>MSBuild inline task: <see cref="GlibcxxVersionPatch"/> on each library, in place (through a temporary file).</summary>
+public class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
+{
+    public Microsoft.Build.Framework.ITaskItem[] Libraries { get; set; }
+    public string VersionName { get; set; }
+
+    public override bool Execute()
+    {
+        string system = GlibcxxVersionPatch.SystemLibraryLacking(VersionName);
+        if (system == null)
+            return true;
+
+        foreach (var item in Libraries)
+        {
+            var path = item.GetMetadata("FullPath");
+            var bytes = File.ReadAllBytes(path);
+            string error;
+            int changed = GlibcxxVersionPatch.MarkWeak(bytes, VersionName, out error);
+            if (error != null)
+            {
+                Log.LogWarning("TorchSharp native patch: {0}: {1}", path, error);
+                continue;
+            }
+            if (changed == 0)
+                continue;
+            var temporary = path + ".patching";
+            File.WriteAllBytes(temporary, bytes);
+            File.Replace(temporary, path, null);
+            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                "TorchSharp native patch: {0} lacks {1}; marked that requirement weak in {2} (see docs/torchsharp.md).",
+                system, VersionName, path);
+        }
+        return !Log.HasLoggedErrors;
+    }
+}
+#endif

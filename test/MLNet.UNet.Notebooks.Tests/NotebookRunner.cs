@@ -3,6 +3,7 @@ using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Documents;
 using Microsoft.DotNet.Interactive.Documents.Jupyter;
 using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.PackageManagement;
 
 namespace MLNet.UNet.Notebooks.Tests;
 
@@ -15,8 +16,13 @@ internal sealed record NotebookRun(IReadOnlyList<string> Errors, IReadOnlyList<s
 /// </summary>
 internal static class NotebookRunner
 {
-    public static async Task<NotebookRun> RunAsync(string path)
+    /// <param name="path">The notebook.</param>
+    /// <param name="packageFeed">A local folder feed the kernel's package restores also search, as a notebook's
+    /// <c>#i "nuget: folder"</c> line would make them (that line needs an absolute path, which differs per clone).</param>
+    public static async Task<NotebookRun> RunAsync(string path, string packageFeed)
     {
+        // The kernel restores with MSBuild in child processes, which read environment variables as properties.
+        Environment.SetEnvironmentVariable("RestoreAdditionalProjectSources", packageFeed);
         var document = Notebook.Parse(await File.ReadAllTextAsync(path));
         var errors = new List<string>();
         var outputs = new List<string>();
@@ -25,7 +31,14 @@ internal static class NotebookRunner
         Environment.CurrentDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         try
         {
+            // As in Polyglot Notebooks: #r "nuget: ..." and #i "nuget: <source>" restore packages, whose assemblies the
+            // kernel references and whose native libraries it resolves from the packages' runtimes folders.
             using var kernel = new CSharpKernel().UseKernelHelpers();
+            kernel.UseNugetDirective((k, packages) =>
+            {
+                k.AddAssemblyReferences(packages.SelectMany(p => p.AssemblyPaths));
+                return Task.CompletedTask;
+            });
             foreach (var cell in document.Elements.Where(e => e.KernelName is "csharp" or "C#" or null))
             {
                 cells++;

@@ -5,13 +5,18 @@ namespace MLNet.UNet.Notebooks.Tests;
 
 public class NotebookTests(ITestOutputHelper output)
 {
-    static string Notebook(string name)
+    static string Root()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
             if (File.Exists(Path.Combine(folder.FullName, "MLNet.UNet.sln")))
-                return Path.Combine(folder.FullName, "src", "Examples", "notebooks", name);
+                return folder.FullName;
         throw new DirectoryNotFoundException("The repository root (MLNet.UNet.sln) was not found above the test folder.");
     }
+
+    static string Notebook(string name) => Path.Combine(Root(), "src", "Examples", "notebooks", name);
+
+    // Packed there by this project's build (see its .csproj).
+    static string PackageFeed => Path.Combine(Root(), "artifacts", "packages");
 
     [Fact]
     public async Task QuickStartRunsFromACleanStateAndShowsItsResults()
@@ -43,7 +48,7 @@ public class NotebookTests(ITestOutputHelper output)
     async Task<NotebookRun> Run(string name)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var run = await NotebookRunner.RunAsync(Notebook(name));
+        var run = await NotebookRunner.RunAsync(Notebook(name), PackageFeed);
         output.WriteLine($"{name}: {run.CodeCells} code cells in {clock.Elapsed.TotalSeconds:F0} s");
         foreach (var line in run.Outputs.Where(o => !o.Contains("base64")))
             output.WriteLine(line.Length > 400 ? line[..400] + "..." : line);

@@ -101,6 +101,7 @@ public static class TorchRuntime
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Must run before libtorch loads.")]
     internal static void ConfigureProcess()
     {
+        LibTorchSharpLoader.Register();
         OneDnnMaxCpuIsa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is { Length: > 0 } chosen
             ? chosen
             : DefaultOneDnnMaxCpuIsa(CpuIdentity.Current) is { } cap ? SetDefault("ONEDNN_MAX_CPU_ISA", cap) : null;
