@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MLNet.UNet.Cli.Commands;
 using MLNet.UNet.Recipes;
+using MLNet.UNet.Runtime;
 
 namespace MLNet.UNet.Cli.Tests;
 
@@ -45,6 +46,16 @@ public class RecipeOptionsTests
         var effective = Effective("--recipe", "liver-mri", "--epochs", "3", "--weight-averaging", "0", "--minutes", "0", "--base-filters", "8",
             "--empty-slices", "0.5", "--seed", "4");
         Assert.Equal(expected.ToJson(), effective.ToJson());
+    }
+
+    [Fact]
+    public void TheDeviceFlagSetsTheTrainersDeviceAndNamesItselfWhenWrong()
+    {
+        Assert.Equal(TrainingDevice.Cuda(1), Effective("--device", "cuda:1").Trainer.Device);
+        Assert.Equal(TrainingDevice.Cpu, Effective("--recipe", "liver-mri", "--device", "cpu").Trainer.Device);
+        Assert.Equal(TrainingDevice.Auto, Effective().Trainer.Device);
+        var error = Assert.Throws<ArgumentException>(() => Effective("--device", "gpu"));
+        Assert.StartsWith("--device: 'gpu' is not a training device", error.Message);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MLNet.UNet.Diagnostics;
 using MLNet.UNet.Kernels;
 using MLNet.UNet.Runtime;
+using TorchSharp;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -56,6 +57,9 @@ internal static class DoctorCommand
         var router = ConvolutionRouter.Shared;
         output.WriteLine($"CPU: {CpuIdentity.Current}");
         output.WriteLine($"libtorch threads {TorchRuntime.Threads}; ONEDNN_MAX_CPU_ISA {TorchRuntime.OneDnnMaxCpuIsa ?? "(oneDNN's choice)"}");
+        output.WriteLine(TrainingDevice.CudaAvailable
+            ? $"CUDA: available ({torch.cuda.device_count()} device(s)); --device auto trains on cuda:0. The checks below are of the CPU."
+            : "CUDA: not available (a CPU build of libtorch, or no NVIDIA GPU); --device auto trains on the CPU.");
         output.WriteLine(TorchRuntime.ForcedConvolutionRoute is { } forced
             ? $"Convolution route: forced to {forced} for every shape."
             : $"Convolution routes: chosen per shape by checks, cached in {router.CachePath ?? "memory"}.");

@@ -26,6 +26,10 @@ namespace MLNet.UNet.Runtime;
 /// On Linux, glibc malloc is told not to return memory to the kernel on every free (mmap churn made libtorch
 /// three to four times slower); <c>MLNET_UNET_MALLOC_TUNING=0</c> leaves malloc alone, which lowered the seed
 /// preset's peak training memory from 2.2 to 1.7 GB and made its steps about 1.3x slower (bench/run).
+/// Elsewhere: on Windows the variables go into the process environment only (there the C runtime reads that), and on
+/// macOS through libc as on Linux; malloc is left alone outside Linux (and on Linux C libraries other than glibc); the
+/// processor is read with CPUID outside Linux, and is "unknown" on ARM, where no oneDNN cap is set. On Linux x64
+/// <see cref="LibTorchSharpLoader"/> is also registered, for TorchSharp's native library where no build patched it.
 /// </remarks>
 public static class TorchRuntime
 {
