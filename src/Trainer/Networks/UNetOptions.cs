@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MLNet.UNet.Networks;
 
 /// <summary>Shape of a 2D U-Net. The defaults are the seed network (<see cref="Seed"/>) for one input channel.</summary>
@@ -50,6 +52,7 @@ public sealed class UNetOptions
     };
 
     /// <summary>Height and width must be multiples of this value.</summary>
+    [JsonIgnore] // derived from Depth: not a setting of a saved recipe
     public int SizeMultiple => 1 << Depth;
 
     /// <summary>Filters at a level: 0 is the first encoder level, <see cref="Depth"/> the bottom.</summary>
