@@ -39,6 +39,11 @@ internal static class CommandOptions
         : radius > 0 && !volumes ? throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices.")
         : radius;
 
+    public static Option<bool> TestTimeFlips() => new("--tta")
+    {
+        Description = "Test-time flips: average the model's probabilities over the image as given and flipped left-right, top-bottom and both (four passes).",
+    };
+
     public static Option<bool> FailOnWarning() => new("--fail-on-warning")
     {
         Description = "Exit with code 3 when any prediction is implausible against what the model saw in training (an organ far smaller or larger, or low confidence).",

@@ -16,6 +16,7 @@ internal static class EvaluateCommand
     public static Command Create(CliEnvironment environment)
     {
         var model = CommandOptions.Model();
+        var testTimeFlips = CommandOptions.TestTimeFlips();
         var images = CommandOptions.Images();
         var masks = CommandOptions.Masks();
         var volumes = CommandOptions.Volumes();
@@ -41,14 +42,14 @@ internal static class EvaluateCommand
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1 --stress
             """)
-        { model, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
+        { model, testTimeFlips, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             int smoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
-            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
+            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips));
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             object report;

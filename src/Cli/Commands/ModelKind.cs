@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Segment;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -18,7 +19,8 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
             $"This model takes {Channels}-channel slices, so it cannot be applied to volumes: slices from volumes have 2k + 1 channels " +
             "(the slice and k neighbours on each side, as 'unet train --volumes --neighbour-slices k' makes them).");
 
-    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip)
+    /// <summary>Loads a model zip; with <paramref name="testTimeFlips"/>, a copy with test-time flips added (<see cref="SavedModelFlips"/>).</summary>
+    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip, bool testTimeFlips = false)
     {
         if (!zip.Exists)
             throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
@@ -26,13 +28,21 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
         DataViewSchema schema;
         // ML.NET writes a copy of the ONNX model there while loading.
         Directory.CreateDirectory(context.TempFilePath);
+        var flipped = testTimeFlips ? Path.Combine(context.TempFilePath, $"mlnet-unet-flips-{Guid.NewGuid():N}.zip") : null;
+        if (flipped is not null)
+            SavedModelFlips.Write(zip.FullName, flipped); // says itself what is wrong with the model
         try
         {
-            model = context.Model.Load(zip.FullName, out schema);
+            model = context.Model.Load(flipped ?? zip.FullName, out schema);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException($"'{zip.FullName}' is not an ML.NET model zip that this tool can read ({e.GetBaseException().Message}).", e);
+        }
+        finally
+        {
+            if (flipped is not null)
+                File.Delete(flipped);
         }
         try
         {

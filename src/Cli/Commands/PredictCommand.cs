@@ -19,6 +19,7 @@ internal static class PredictCommand
     public static Command Create(CliEnvironment environment)
     {
         var model = CommandOptions.Model();
+        var testTimeFlips = CommandOptions.TestTimeFlips();
         var images = CommandOptions.Images();
         var volumes = CommandOptions.Volumes();
         var output = CommandOptions.Output("predictions");
@@ -36,14 +37,14 @@ internal static class PredictCommand
               unet predict --model model/model.zip --images data/new --output masks --overlay
               unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 1
             """)
-        { model, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
+        { model, testTimeFlips, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             int smoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
-            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!);
+            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips));
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             var folder = result.GetValue(output)!;

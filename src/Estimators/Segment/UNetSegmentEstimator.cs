@@ -89,7 +89,10 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             OutputName = options.OutputColumnName,
             Height = shape.Height,
             Width = shape.Width,
+            Metadata = { [TestTimeFlips.TrainedFlipsKey] = TestTimeFlips.TrainedAxes(trainer.Augmentation).ToString() },
         });
+        if (options.TestTimeFlips)
+            onnx = TestTimeFlips.Wrap(onnx, TestTimeFlips.TrainedAxes(trainer.Augmentation));
         return new UNetSegmentTransformer(context, input, onnx, options, engine.Network.Options, engine.Options, result);
     }
 

@@ -69,6 +69,16 @@ public sealed class UNetSegmentOptions
     /// </summary>
     public float LabelBinarizationThreshold = 0.5f;
 
+    /// <summary>
+    /// Test-time mirroring: the fitted model averages its probabilities over the image as given and flipped along the
+    /// axes the trainer flips along (<see cref="Transforms.AugmentationOptions.HorizontalFlipProbability"/>,
+    /// <see cref="Transforms.AugmentationOptions.VerticalFlipProbability"/>), each flip undone: two network passes per
+    /// image for one axis, four for both. It is part of the saved ONNX graph (<see cref="Export.TestTimeFlips"/>), so a
+    /// saved pipeline keeps it and still scores with ML.NET and ONNX Runtime alone. Off by default; <see cref="Validate"/>
+    /// refuses it for a trainer that does not flip.
+    /// </summary>
+    public bool TestTimeFlips;
+
     /// <summary>GPU to score on with ONNX Runtime's CUDA provider; null scores on the CPU.</summary>
     public int? GpuDeviceId;
 
@@ -119,5 +129,7 @@ public sealed class UNetSegmentOptions
         ArgumentNullException.ThrowIfNull(Network, "UNetSegmentOptions.Network");
         ArgumentNullException.ThrowIfNull(Trainer, "UNetSegmentOptions.Trainer");
         Trainer.Validate();
+        if (TestTimeFlips && Export.TestTimeFlips.TrainedAxes(Trainer.Augmentation) == Export.FlipAxes.None)
+            throw new ArgumentException($"UNetSegmentOptions.TestTimeFlips is set, but the trainer does not flip images: {Export.TestTimeFlips.WhyTrainingFlips}.");
     }
 }

@@ -31,6 +31,16 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds an int64 initializer of shape <paramref name="dims"/> (indices, axes, steps); returns its name.</summary>
+    public string AddInt64Initializer(string name, long[] values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.AddRange(dims);
+        tensor.Int64Data.AddRange(values);
+        Graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>Adds a node; its output is <paramref name="output"/> or a new value name, which is returned.</summary>
     public string AddNode(string opType, IEnumerable<string> inputs, string? output = null, params AttributeProto[] attributes)
     {
