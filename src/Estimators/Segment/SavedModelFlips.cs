@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Onnx;
 using MLNet.UNet.Export;
 
 namespace MLNet.UNet.Segment;
@@ -51,25 +50,14 @@ public static class SavedModelFlips
     {
         if (entry.Length < 4 || BitConverter.ToInt32(entry, 0) != entry.Length - 4)
             return null;
-        var onnx = entry.AsSpan(4).ToArray();
-        ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(onnx);
+            return TestTimeFlips.WrapAlongTrainedAxes(entry.AsSpan(4).ToArray());
         }
         catch (Google.Protobuf.InvalidProtocolBufferException)
         {
-            return null;
+            return null; // another transformer's stream
         }
-        if (!model.MetadataProps.Any(p => p.Key == OnnxExporter.NetworkOptionsKey))
-            return null;
-        if (model.MetadataProps.Any(p => p.Key == TestTimeFlips.MetadataKey))
-            throw new InvalidDataException("The model already averages over test-time flips.");
-        var axes = TestTimeFlips.RecordedTrainingAxes(onnx);
-        if (axes is null or FlipAxes.None)
-            throw new InvalidDataException((axes is null ? "The model does not record whether it was trained with flips (it is older than that record): " : "The model was trained without flips: ") +
-                TestTimeFlips.WhyTrainingFlips + ".");
-        return TestTimeFlips.Wrap(onnx, axes.Value);
     }
 
     static byte[] Framed(byte[] onnx) => [.. BitConverter.GetBytes(onnx.Length), .. onnx];

@@ -58,9 +58,34 @@ public static class TestTimeFlips
     public static byte[] Wrap(byte[] onnxModel, FlipAxes axes)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
+        return Wrap(ModelProto.Parser.ParseFrom(onnxModel), axes);
+    }
+
+    /// <summary>
+    /// Wraps a model that <see cref="OnnxExporter"/> wrote for a network, along the axes it records it was trained with
+    /// flips along (<see cref="TrainedFlipsKey"/>); null when the model is not such a network's.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The network averages over flips already, or was trained without flips, or does not record it.</exception>
+    public static byte[]? WrapAlongTrainedAxes(byte[] onnxModel)
+    {
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        var model = ModelProto.Parser.ParseFrom(onnxModel);
+        string? Metadata(string key) => model.MetadataProps.FirstOrDefault(p => p.Key == key)?.Value;
+        if (Metadata(OnnxExporter.NetworkOptionsKey) is null)
+            return null;
+        if (Metadata(MetadataKey) is not null)
+            throw new InvalidDataException("The model already averages over test-time flips.");
+        var recorded = Metadata(TrainedFlipsKey);
+        if (recorded is null || !Enum.TryParse<FlipAxes>(recorded, out var axes) || axes == FlipAxes.None)
+            throw new InvalidDataException((recorded is null ? "The model does not record whether it was trained with flips (it is older than that record): " : "The model was trained without flips: ") +
+                WhyTrainingFlips + ".");
+        return Wrap(model, axes);
+    }
+
+    static byte[] Wrap(ModelProto model, FlipAxes axes)
+    {
         if (axes == FlipAxes.None || (axes & ~(FlipAxes.LeftRight | FlipAxes.TopBottom)) != 0)
             throw new ArgumentException($"Test-time flips need LeftRight, TopBottom or both; got {axes}.", nameof(axes));
-        var model = ModelProto.Parser.ParseFrom(onnxModel);
         var graph = model.Graph;
         if (graph.Input.Count != 1 || graph.Output.Count != 1)
             throw new ArgumentException(
@@ -120,14 +145,6 @@ public static class TestTimeFlips
         graph.Initializer.AddRange(after.Graph.Initializer);
         model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = axes.ToString() });
         return model.ToByteArray();
-    }
-
-    /// <summary>The axes an exported model records it was trained with flips along; null when it does not record them.</summary>
-    public static FlipAxes? RecordedTrainingAxes(byte[] onnxModel)
-    {
-        ArgumentNullException.ThrowIfNull(onnxModel);
-        var value = ModelProto.Parser.ParseFrom(onnxModel).MetadataProps.FirstOrDefault(p => p.Key == TrainedFlipsKey)?.Value;
-        return value is not null && Enum.TryParse<FlipAxes>(value, out var axes) ? axes : null;
     }
 
     // Reverses the given axes with Slice (start -1, end before the first element, step -1).
