@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using MLNet.UNet.Data;
 using MLNet.UNet.Export;
 using MLNet.UNet.Hosting;
+using MLNet.UNet.Inference;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Runtime;
 using MLNet.UNet.Training;
@@ -42,12 +43,19 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         var network = options.Network.Clone();
         network.InputChannels = shape.Channels;
         network.Validate();
-        if (shape.Height % network.SizeMultiple != 0 || shape.Width % network.SizeMultiple != 0)
+        var window = options.SlidingWindow;
+        if (window is null && (shape.Height % network.SizeMultiple != 0 || shape.Width % network.SizeMultiple != 0))
             throw new ArgumentOutOfRangeException(nameof(input),
                 $"Features column '{options.FeatureColumnName}' holds {shape.Height} x {shape.Width} images; a U-Net of depth " +
                 $"{network.Depth} needs height and width that are multiples of 2^{network.Depth} = {network.SizeMultiple}. " +
-                $"Resize the images first, e.g. with ResizeImages to {RoundUp(shape.Height, network.SizeMultiple)} x {RoundUp(shape.Width, network.SizeMultiple)}.");
+                $"Resize the images first, e.g. with ResizeImages to {RoundUp(shape.Height, network.SizeMultiple)} x {RoundUp(shape.Width, network.SizeMultiple)}, " +
+                "or score them in a sliding window (UNetSegmentOptions.SlidingWindow).");
+        if (window is not null && (shape.Height < window.TileSize || shape.Width < window.TileSize))
+            throw new ArgumentOutOfRangeException(nameof(input),
+                $"Features column '{options.FeatureColumnName}' holds {shape.Height} x {shape.Width} images, smaller than the sliding window's " +
+                $"{window.TileSize} x {window.TileSize} tiles that training crops from them; use a smaller SlidingWindow.TileSize.");
         var trainer = options.Trainer.Clone();
+        trainer.PatchSize = window?.TileSize ?? trainer.PatchSize;
         trainer.Seed ??= host.NextSeed();
         trainer.Validate();
 
@@ -87,12 +95,14 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         {
             InputName = options.FeatureColumnName,
             OutputName = options.OutputColumnName,
-            Height = shape.Height,
-            Width = shape.Width,
+            Height = window?.TileSize ?? shape.Height,
+            Width = window?.TileSize ?? shape.Width,
             Metadata = { [TestTimeFlips.TrainedFlipsKey] = TestTimeFlips.TrainedAxes(trainer.Augmentation).ToString() },
         });
         if (options.TestTimeFlips)
             onnx = TestTimeFlips.Wrap(onnx, TestTimeFlips.TrainedAxes(trainer.Augmentation));
+        if (window is not null)
+            onnx = SlidingWindow.Wrap(onnx, shape.Height, shape.Width, window);
         return new UNetSegmentTransformer(context, input, onnx, options, engine.Network.Options, engine.Options, result);
     }
 

@@ -79,6 +79,15 @@ public sealed class UNetSegmentOptions
     /// </summary>
     public bool TestTimeFlips;
 
+    /// <summary>
+    /// Sliding-window inference (<see cref="Inference.SlidingWindowOptions"/>): the network is trained on random crops of
+    /// <see cref="Inference.SlidingWindowOptions.TileSize"/> from the images (<see cref="TrainerOptions.PatchSize"/>) and scores
+    /// them in overlapping tiles blended back onto their own grid, with no resize, so the images need not be a multiple of
+    /// 2^depth. It is part of the saved ONNX graph (<see cref="Inference.SlidingWindow"/>). Null, the default: the network
+    /// takes the whole image.
+    /// </summary>
+    public Inference.SlidingWindowOptions? SlidingWindow;
+
     /// <summary>GPU to score on with ONNX Runtime's CUDA provider; null scores on the CPU.</summary>
     public int? GpuDeviceId;
 
@@ -106,7 +115,11 @@ public sealed class UNetSegmentOptions
     public static UNetSegmentOptions FromRecipe(TrainingRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        return new UNetSegmentOptions { Network = recipe.Network.Clone(), Trainer = recipe.Trainer.Clone(), ValidationFraction = recipe.ValidationFraction };
+        return new UNetSegmentOptions
+        {
+            Network = recipe.Network.Clone(), Trainer = recipe.Trainer.Clone(), ValidationFraction = recipe.ValidationFraction,
+            SlidingWindow = recipe.SlidingWindow?.Clone(),
+        };
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is missing or out of range.</summary>
@@ -129,6 +142,13 @@ public sealed class UNetSegmentOptions
         ArgumentNullException.ThrowIfNull(Network, "UNetSegmentOptions.Network");
         ArgumentNullException.ThrowIfNull(Trainer, "UNetSegmentOptions.Trainer");
         Trainer.Validate();
+        if (SlidingWindow is not null)
+        {
+            SlidingWindow.Validate(Network.SizeMultiple);
+            if (Trainer.PatchSize is { } patch && patch != SlidingWindow.TileSize)
+                throw new ArgumentException(
+                    $"UNetSegmentOptions.Trainer.PatchSize is {patch} but SlidingWindow.TileSize is {SlidingWindow.TileSize}: the network trains on crops of the tile size; leave PatchSize unset.");
+        }
         if (TestTimeFlips && Export.TestTimeFlips.TrainedAxes(Trainer.Augmentation) == Export.FlipAxes.None)
             throw new ArgumentException($"UNetSegmentOptions.TestTimeFlips is set, but the trainer does not flip images: {Export.TestTimeFlips.WhyTrainingFlips}.");
     }

@@ -32,8 +32,17 @@ public sealed class TrainingRecipe
     /// <summary>Optimizer, schedule, loss, augmentation, weight averaging, epochs and time budget.</summary>
     public required TrainerOptions Trainer { get; set; }
 
-    /// <summary>Images (or volume slices) are resized to ImageSize x ImageSize; a multiple of the network's <see cref="UNetOptions.SizeMultiple"/>.</summary>
+    /// <summary>
+    /// Images (or volume slices) are resized to ImageSize x ImageSize; a multiple of the network's <see cref="UNetOptions.SizeMultiple"/>,
+    /// or, with a <see cref="SlidingWindow"/>, at least its tile.
+    /// </summary>
     public int ImageSize { get; set; }
+
+    /// <summary>
+    /// Train on random crops of a tile size and score in overlapping tiles (<see cref="Inference.SlidingWindowOptions"/>), for
+    /// images larger than the network's input; null: the network takes the whole image.
+    /// </summary>
+    public Inference.SlidingWindowOptions? SlidingWindow { get; set; }
 
     /// <summary>Fraction held out for validation: of the images, or of the patients for volumes (rounded to whole patients).</summary>
     public double ValidationFraction { get; set; }
@@ -61,7 +70,7 @@ public sealed class TrainingRecipe
     /// <summary>A copy that later changes to this one do not affect.</summary>
     public TrainingRecipe Clone() => new()
     {
-        Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize,
+        Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize, SlidingWindow = SlidingWindow?.Clone(),
         ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
     };
 
@@ -72,7 +81,13 @@ public sealed class TrainingRecipe
         ArgumentNullException.ThrowIfNull(Trainer, "TrainingRecipe.Trainer");
         Network.Validate();
         Trainer.Validate();
-        if (ImageSize < Network.SizeMultiple || ImageSize % Network.SizeMultiple != 0)
+        if (SlidingWindow is not null)
+        {
+            SlidingWindow.Validate(Network.SizeMultiple);
+            if (ImageSize < SlidingWindow.TileSize)
+                throw new ArgumentException($"TrainingRecipe.ImageSize {ImageSize} must be at least the sliding window's tile, {SlidingWindow.TileSize}.");
+        }
+        else if (ImageSize < Network.SizeMultiple || ImageSize % Network.SizeMultiple != 0)
             throw new ArgumentException(
                 $"TrainingRecipe.ImageSize {ImageSize} must be a positive multiple of 2^depth = {Network.SizeMultiple} (the network's depth is {Network.Depth}).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))

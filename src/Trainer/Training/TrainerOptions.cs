@@ -116,6 +116,13 @@ public sealed class TrainerOptions
     public AugmentationOptions Augmentation { get; set; } = AugmentationOptions.None;
 
     /// <summary>
+    /// Train on random square crops of this side (a multiple of the network's 2^depth) instead of whole images, one crop per
+    /// image per visit, as nnU-Net trains on patches; validation then scores fixed tiles of this size that cover each image.
+    /// A network trained so scores larger images in a sliding window (<see cref="Inference.SlidingWindowOptions"/>). Null: whole images.
+    /// </summary>
+    public int? PatchSize { get; set; }
+
+    /// <summary>
     /// Stop after the epoch in which this much training time has passed, counted over the whole run (a run resumed
     /// from a checkpoint goes on from the time already spent); null for no limit.
     /// </summary>
@@ -145,6 +152,8 @@ public sealed class TrainerOptions
             throw new ArgumentException($"TrainerOptions.Epochs must be at least 1, got {Epochs}.");
         if (BatchSize < 1)
             throw new ArgumentException($"TrainerOptions.BatchSize must be at least 1, got {BatchSize}.");
+        if (PatchSize is < 1)
+            throw new ArgumentException($"TrainerOptions.PatchSize must be positive or null, got {PatchSize}.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentException($"TrainerOptions.LearningRate must be a positive number, got {LearningRate}.");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))

@@ -86,6 +86,9 @@ public sealed class UNetTrainer : IDisposable
         if (validation is not null)
             CheckMatches(validation, "validation");
         TorchRuntime.EnsureInitialized();
+        // Trained on patches, the network is validated on fixed patches too: the whole images need not fit its size rule.
+        using var validationTiles = validation is not null && state.Trainer.PatchSize is { } patch ? Patches.Tiles(validation, patch) : null;
+        validation = validationTiles ?? validation;
         if (Device.type == DeviceType.CPU)
             Network.PrepareConvolutionRoutes(); // checks new shapes now, not inside the first timed step
 
@@ -200,8 +203,11 @@ public sealed class UNetTrainer : IDisposable
         long dataStart = Stopwatch.GetTimestamp();
         var batchIndices = tensor(indices);
         var (images, masks) = training.Batch(batchIndices, Device);
+        var regions = augmenter is null ? null : training.RegionBatch(batchIndices, Device);
+        if (state.Trainer.PatchSize is { } patch)
+            (images, masks, regions) = Patches.RandomCrops(images, masks, regions, patch, epochRandom);
         if (augmenter is not null)
-            (images, masks) = augmenter.Apply(images, masks, epochRandom, training.RegionBatch(batchIndices, Device));
+            (images, masks) = augmenter.Apply(images, masks, epochRandom, regions);
         dataSeconds = Stopwatch.GetElapsedTime(dataStart).TotalSeconds;
         optimizer.zero_grad();
         var logits = Network.forward(images);
@@ -229,12 +235,18 @@ public sealed class UNetTrainer : IDisposable
 
     /// <summary>
     /// Mean loss and Dice of the network on a dataset, in evaluation mode; the Dice is the mean of the images' or, with
-    /// <see cref="TrainerOptions.PooledValidationDice"/>, pooled over the dataset.
+    /// <see cref="TrainerOptions.PooledValidationDice"/>, pooled over the dataset. With <see cref="TrainerOptions.PatchSize"/>,
+    /// over the patches that tile each image.
     /// </summary>
     public (double? Loss, double? Dice) Evaluate(SegmentationDataset data, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckMatches(data, "evaluation");
+        if (state.Trainer.PatchSize is { } patch && (data.Height != patch || data.Width != patch))
+        {
+            using var tiles = Patches.Tiles(data, patch);
+            return Evaluate(tiles, batchSize);
+        }
         bool wasTraining = Network.training;
         Network.eval();
         double lossSum = 0, diceSum = 0;
@@ -349,7 +361,15 @@ public sealed class UNetTrainer : IDisposable
         var net = state.Network;
         if (data.Channels != net.InputChannels)
             throw new ArgumentException($"The {role} images have {data.Channels} channels; the network expects {net.InputChannels}.");
-        if (data.Height % net.SizeMultiple != 0 || data.Width % net.SizeMultiple != 0)
+        if (state.Trainer.PatchSize is { } patch)
+        {
+            if (patch % net.SizeMultiple != 0)
+                throw new ArgumentException($"TrainerOptions.PatchSize {patch} must be a multiple of the network's 2^Depth = {net.SizeMultiple}.");
+            if (data.Height < patch || data.Width < patch)
+                throw new ArgumentException(
+                    $"The {role} images are {data.Height} x {data.Width} (H x W), smaller than the {patch} x {patch} patches (TrainerOptions.PatchSize) cut from them.");
+        }
+        else if (data.Height % net.SizeMultiple != 0 || data.Width % net.SizeMultiple != 0)
             throw new ArgumentException(
                 $"The {role} images are {data.Height} x {data.Width} (H x W); both must be multiples of 2^Depth = {net.SizeMultiple}. Resize or pad them.");
         if (data.Classes != net.OutputClasses)
