@@ -34,6 +34,18 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void TileFlagsTurnOnTheSlidingWindowAndNeedIt()
+    {
+        var window = Effective("--size", "200", "--tile", "64", "--tile-blend", "constant").SlidingWindow;
+        Assert.NotNull(window);
+        Assert.Equal((64, 0.5, Inference.TileBlend.Constant), (window.TileSize, window.Overlap, window.Blend));
+        Assert.Null(Effective("--size", "64").SlidingWindow);
+        Assert.Contains("--tile", Assert.Throws<ArgumentException>(() => Effective("--tile-overlap", "0.25")).Message);
+        Assert.StartsWith("--tile: SlidingWindowOptions.TileSize", Assert.Throws<ArgumentException>(() => Effective("--size", "200", "--tile", "60")).Message);
+        Assert.Contains("at least the sliding window's tile", Assert.Throws<ArgumentException>(() => Effective("--size", "32", "--tile", "64")).Message);
+    }
+
+    [Fact]
     public void AFlagChangesOnlyItsField()
     {
         var expected = Seeded(TrainingRecipes.LiverMri());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.UNet.Inference;
 using MLNet.UNet.Losses;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Networks;
@@ -25,6 +26,9 @@ internal sealed class RecipeOptions
     readonly Option<int?> baseFilters = new("--base-filters") { Description = "Filters of the first level." };
     readonly Option<bool?> batchNorm = new("--batch-norm") { Description = "Batch norm after each convolution." };
     readonly Option<int?> size = new("--size") { Description = "Images are resized to size x size (a multiple of 2^depth)." };
+    readonly Option<int?> tile = new("--tile") { Description = "Train on random tile x tile crops of the --size images and score them in overlapping tiles blended back (sliding window), with no resize to the tile (a multiple of 2^depth)." };
+    readonly Option<double?> tileOverlap = new("--tile-overlap") { Description = "With a sliding window: the fraction of a tile shared with the next, in [0, 1) (0.5 when not given)." };
+    readonly Option<string?> tileBlend = new("--tile-blend") { Description = "With a sliding window: gaussian (tile edges count less) or constant." };
     readonly Option<int?> neighbourSlices = new("--neighbour-slices") { Description = "For --volumes: neighbouring slices on each side given as extra channels (2.5D)." };
     readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
     readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
@@ -52,11 +56,12 @@ internal sealed class RecipeOptions
         dice.AcceptOnlyFromAmong("image", "batch");
         validationDice.AcceptOnlyFromAmong("image", "pooled");
         augment.AcceptOnlyFromAmong("none", "recipe");
+        tileBlend.AcceptOnlyFromAmong("gaussian", "constant");
     }
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, size, neighbourSlices, emptySlices, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
@@ -78,6 +83,15 @@ internal sealed class RecipeOptions
         network.BaseFilters = result.GetValue(baseFilters) ?? network.BaseFilters;
         network.BatchNorm = result.GetValue(batchNorm) ?? network.BatchNorm;
         effective.ImageSize = result.GetValue(size) ?? effective.ImageSize;
+        if (result.GetValue(tile) is { } tileSize)
+            effective.SlidingWindow = new SlidingWindowOptions { TileSize = tileSize };
+        if ((result.GetValue(tileOverlap) is not null || result.GetValue(tileBlend) is not null) && effective.SlidingWindow is null)
+            throw new ArgumentException($"{tileOverlap.Name} and {tileBlend.Name} set the sliding window, which --tile (or the recipe) turns on.");
+        if (effective.SlidingWindow is { } window)
+        {
+            window.Overlap = result.GetValue(tileOverlap) ?? window.Overlap;
+            window.Blend = result.GetValue(tileBlend) switch { "gaussian" => TileBlend.Gaussian, "constant" => TileBlend.Constant, _ => window.Blend };
+        }
         effective.NeighbourSlices = result.GetValue(neighbourSlices) ?? effective.NeighbourSlices;
         effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
         effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
@@ -130,6 +144,6 @@ internal sealed class RecipeOptions
         ("TrainerOptions.LearningRate", learningRate), ("TrainerOptions.WeightAveragingDecay", weightAveraging),
         ("TrainerOptions.EarlyStoppingPatience", earlyStopping), ("TrainerOptions.TimeBudget", minutes),
         ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices),
-        ("SliceLoaderOptions.NeighbourSlices", neighbourSlices),
+        ("SliceLoaderOptions.NeighbourSlices", neighbourSlices), ("SlidingWindowOptions.TileSize", tile), ("SlidingWindowOptions.Overlap", tileOverlap),
     }.FirstOrDefault(pair => message.StartsWith(pair.Field, StringComparison.Ordinal)).Flag?.Name;
 }
