@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
 using MLNet.UNet.Cli.Inputs;
+using MLNet.UNet.Evaluation;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Plausibility;
@@ -61,14 +62,23 @@ internal static class EvaluateCommand
                 if (!kind.TakesImageFiles)
                     throw new ArgumentException("This model was trained on volume slices; evaluate it with --volumes.");
                 var pairs = ImagePairs.Find(folder.FullName, result.GetValue(masks)?.FullName, result.GetValue(maxPixels));
-                var files = context.Data.LoadFromEnumerable(pairs.Select(p => new ImageRow { ImagePath = p.ImagePath, MaskPath = p.MaskPath }).ToList());
-                var metrics = context.Segmentation().Evaluate(transformer.Transform(ImagePipeline.WithLabels(context, files, kind.Size)));
-                environment.Output.WriteLine("| image | Dice | IoU |");
-                environment.Output.WriteLine("|---|---|---|");
-                foreach (var image in metrics.PerImage)
-                    environment.Output.WriteLine($"| {Path.GetFileName(pairs[image.Row].ImagePath)} | {image.Dice:F4} | {image.IoU:F4} |");
-                environment.Output.WriteLine($"| **mean ± sd** | {metrics.MeanDice:F4} ± {metrics.DiceStandardDeviation:F4} | {metrics.MeanIoU:F4} |");
-                report = new { metrics.MeanDice, metrics.DiceStandardDeviation, metrics.MeanIoU, Images = metrics.PerImage.Select(i => new { File = pairs[i.Row].ImagePath, i.Dice, i.IoU }) };
+                // Scored on each image's own grid against its mask as drawn, not against a mask resized to the model's input.
+                using var predictor = new NativeSizePredictor(context, transformer, kind.Size);
+                var perImage = pairs.Select(pair =>
+                {
+                    var prediction = predictor.Predict(pair.ImagePath);
+                    var overlap = Overlap.Of(prediction.Mask, NativeSizePredictor.ReadMask(pair.MaskPath));
+                    double pixelError = (double)(overlap.Predicted + overlap.True - 2 * overlap.Both) / prediction.Mask.Length;
+                    return new { File = pair.ImagePath, overlap.Dice, overlap.IoU, PixelError = pixelError };
+                }).ToList();
+                double meanDice = perImage.Average(i => i.Dice), meanIoU = perImage.Average(i => i.IoU), meanPixelError = perImage.Average(i => i.PixelError);
+                double diceSd = Math.Sqrt(perImage.Average(i => Math.Pow(i.Dice - meanDice, 2)));
+                environment.Output.WriteLine("| image | Dice | IoU | pixel error |");
+                environment.Output.WriteLine("|---|---|---|---|");
+                foreach (var image in perImage)
+                    environment.Output.WriteLine($"| {Path.GetFileName(image.File)} | {image.Dice:F4} | {image.IoU:F4} | {image.PixelError:F4} |");
+                environment.Output.WriteLine($"| **mean ± sd** | {meanDice:F4} ± {diceSd:F4} | {meanIoU:F4} | {meanPixelError:F4} |");
+                report = new { MeanDice = meanDice, DiceStandardDeviation = diceSd, MeanIoU = meanIoU, MeanPixelError = meanPixelError, Images = perImage };
             }
             else
             {

@@ -6,10 +6,8 @@ using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
-using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Visualization;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -72,19 +70,15 @@ internal static class PredictCommand
         var paths = ImagePairs.Images(input.FullName);
         foreach (var path in paths)
             ImageDimensions.CheckSize(path, maxPixels);
-        using var engine = context.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(model);
+        using var predictor = new NativeSizePredictor(context, model, kind.Size);
         foreach (var path in paths)
         {
-            int width, height;
-            using (var image = ImagePairs.Open(path))
-                (width, height) = (image.Width, image.Height);
-            var prediction = engine.Predict(new ImageRow { ImagePath = path });
-            var mask = SliceResampler.Nearest(prediction.PredictedMask, kind.Size, kind.Size, height, width);
+            var prediction = predictor.Predict(path);
             var name = Path.GetFileNameWithoutExtension(path);
-            GrayPng.Write(Path.Combine(output.FullName, name + "_pred.png"), mask, height, width, v => v);
+            GrayPng.Write(Path.Combine(output.FullName, name + "_pred.png"), Array.ConvertAll(prediction.Mask, m => m ? 1f : 0f), prediction.Height, prediction.Width, v => v);
             if (overlay)
                 OverlayImage.Write(Path.Combine(output.FullName, name + "_overlay.png"),
-                    [new OverlayTile(prediction.Features.Take(kind.Size * kind.Size).ToArray(), null, prediction.PredictedMask)], kind.Size, kind.Size);
+                    [new OverlayTile(prediction.ModelFeatures, null, Array.ConvertAll(prediction.ModelMask, m => m ? 1f : 0f))], kind.Size, kind.Size);
         }
         return paths.Count;
     }
@@ -111,11 +105,5 @@ internal static class PredictCommand
         AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return cases;
-    }
-
-    sealed class ImagePrediction
-    {
-        public float[] Features { get; set; } = [];
-        public float[] PredictedMask { get; set; } = [];
     }
 }

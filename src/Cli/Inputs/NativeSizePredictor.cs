@@ -1,0 +1,58 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Cli.Inputs;
+
+/// <summary>A prediction on an image's own grid: the probabilities and the mask, height x width, row-major.</summary>
+internal sealed record NativeSizePrediction(int Height, int Width, float[] Probabilities, bool[] Mask, float[] ModelFeatures, bool[] ModelMask);
+
+/// <summary>
+/// Scores image files with an image model and brings the probabilities back to each image's own size (bilinear), then
+/// thresholds them there: what <c>predict</c> writes and <c>evaluate</c> scores against the mask as it was drawn. A model
+/// that scores in a sliding window at the image's size needs no resize at all.
+/// </summary>
+internal sealed class NativeSizePredictor : IDisposable
+{
+    /// <summary>The Threshold component's default, which the tool trains with.</summary>
+    public static readonly float Threshold = new MLNet.UNet.Threshold.ThresholdOptions().Threshold;
+
+    readonly PredictionEngine<ImageRow, ModelOutput> engine;
+    readonly int size;
+
+    public NativeSizePredictor(MLContext context, ITransformer model, int size)
+    {
+        engine = context.Model.CreatePredictionEngine<ImageRow, ModelOutput>(model);
+        this.size = size;
+    }
+
+    public NativeSizePrediction Predict(string path)
+    {
+        int width, height;
+        using (var image = ImagePairs.Open(path))
+            (width, height) = (image.Width, image.Height);
+        var output = engine.Predict(new ImageRow { ImagePath = path });
+        var probabilities = SliceResampler.Bilinear(output.Probability, size, size, height, width);
+        return new NativeSizePrediction(height, width, probabilities, Array.ConvertAll(probabilities, p => p > Threshold),
+            output.Features.Take(size * size).ToArray(), Array.ConvertAll(output.Probability, p => p > Threshold));
+    }
+
+    /// <summary>A mask file's foreground (any value above 0), height x width.</summary>
+    public static bool[] ReadMask(string path)
+    {
+        using var mask = ImagePairs.Open(path);
+        var pixels = mask.Pixels;
+        int step = mask.BitsPerPixel / 8;
+        var foreground = new bool[mask.Width * mask.Height];
+        for (int i = 0; i < foreground.Length; i++)
+            foreground[i] = pixels[i * step] != 0;
+        return foreground;
+    }
+
+    public void Dispose() => engine.Dispose();
+
+    sealed class ModelOutput
+    {
+        public float[] Features { get; set; } = [];
+        public float[] Probability { get; set; } = [];
+    }
+}
