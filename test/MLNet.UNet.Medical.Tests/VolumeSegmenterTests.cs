@@ -10,9 +10,9 @@ namespace MLNet.UNet.Medical.Tests;
 /// <summary>The one volume path: it takes the model's own threshold, and evaluates what it predicts.</summary>
 public class VolumeSegmenterTests
 {
-    static PatientVolume Ball(string id, int radius)
+    static PatientVolume Ball(string id, int radius, int size = 32)
     {
-        const int size = 32, depth = 6;
+        const int depth = 6;
         var image = new float[size * size * depth];
         var label = new float[image.Length];
         for (int z = 0; z < depth; z++)
@@ -20,7 +20,7 @@ public class VolumeSegmenterTests
                 for (int x = 0; x < size; x++)
                 {
                     int i = (z * size + y) * size + x;
-                    bool inside = (x - 16) * (x - 16) + (y - 16) * (y - 16) + (z - 3) * (z - 3) * 9 <= radius * radius;
+                    bool inside = (x - size / 2) * (x - size / 2) + (y - size / 2) * (y - size / 2) + (z - 3) * (z - 3) * 9 <= radius * radius;
                     label[i] = inside ? 1 : 0;
                     image[i] = (inside ? 200 : 50) + (x * 7 + y * 3 + z) % 11;
                 }
@@ -59,5 +59,23 @@ public class VolumeSegmenterTests
         int both = segmentation.RawMask.Voxels.Zip(truth).Count(v => v.First && v.Second);
         int total = segmentation.RawMask.Voxels.Count(v => v) + truth.Count(v => v);
         Assert.Equal(total == 0 ? 1 : 2.0 * both / total, report.Patients[1].Metrics.Dice, 9);
+    }
+
+    [Fact]
+    public void SlicesOfAnySizeAreScoredInASlidingWindowOnTheirOwnGrid()
+    {
+        var context = new MLContext(seed: 1);
+        var patients = new[] { Ball("a", 9, size: 30), Ball("b", 11, size: 30), Ball("c", 7, size: 30) };
+        var slices = new SliceLoaderOptions { ImageSize = 30 }; // no multiple of the network's 4
+        var model = context.Segmentation().UNetSegment(new UNetSegmentOptions
+            {
+                Network = new UNetOptions { Depth = 2, BaseFilters = 8, BatchNorm = true }, Trainer = { Epochs = 30, BatchSize = 6, Seed = 1, LearningRate = 3e-3 },
+                ValidationFraction = 0, SlidingWindow = new UNet.Inference.SlidingWindowOptions { TileSize = 16 },
+            })
+            .Append(context.Segmentation().Threshold("PredictedMask", "Probability"))
+            .Fit(SliceLoader.Load(context, patients, slices));
+
+        var report = new VolumeSegmenter(context, model, slices).Evaluate([Ball("d", 10, size: 30)], LabelMapping.Liver);
+        Assert.True(report.Patients[0].Metrics.Dice > 0.8, $"3D Dice {report.Patients[0].Metrics.Dice:F3}");
     }
 }
