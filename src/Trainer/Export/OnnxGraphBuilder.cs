@@ -53,6 +53,25 @@ public sealed class OnnxGraphBuilder
         return output;
     }
 
+    /// <summary>
+    /// Adds a Split of <paramref name="value"/> into equal parts along <paramref name="axis"/>, one per output name, written for
+    /// the model's <paramref name="opset"/> (from 18, Split needs the number of outputs).
+    /// </summary>
+    public void AddSplit(string value, IReadOnlyList<string> outputs, long axis, int opset)
+    {
+        var split = new NodeProto { OpType = "Split", Name = $"Split_{Graph.Node.Count}" };
+        split.Input.Add(value);
+        split.Output.AddRange(outputs);
+        split.Attribute.Add(Int("axis", axis));
+        if (opset >= 18)
+            split.Attribute.Add(Int("num_outputs", outputs.Count));
+        Graph.Node.Add(split);
+    }
+
+    /// <summary>The version of the standard ONNX domain that <paramref name="model"/> imports (17 when it names none).</summary>
+    public static int Opset(ModelProto model) =>
+        (int)model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(17).Max();
+
     /// <summary>An attribute holding integers.</summary>
     public static AttributeProto Ints(string name, params long[] values)
     {

@@ -94,7 +94,6 @@ public static class TestTimeFlips
             throw new ArgumentException("The model already averages over test-time flips.");
         string input = graph.Input[0].Name, output = graph.Output[0].Name;
         string batch = $"{Prefix}_batch", networkOutput = $"{Prefix}_network_output";
-        int opset = (int)model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(17).Max();
 
         var network = graph.Node.ToList();
         foreach (var node in network)
@@ -122,13 +121,7 @@ public static class TestTimeFlips
 
         var after = new OnnxGraphBuilder();
         string[] parts = [.. flips.Select((_, i) => $"{Prefix}_part{i}")];
-        var split = new NodeProto { OpType = "Split", Name = $"{Prefix}_split" };
-        split.Input.Add(networkOutput);
-        split.Output.AddRange(parts);
-        split.Attribute.Add(Int("axis", 0));
-        if (opset >= 18)
-            split.Attribute.Add(Int("num_outputs", flips.Count));
-        after.Graph.Node.Add(split);
+        after.AddSplit(networkOutput, parts, 0, Opset(model));
         var unflipped = parts.Select((part, i) => flips[i].Length == 0 ? part : Flip(after, part, $"out{i}", flips[i])).ToArray();
         var sum = after.AddNode("Sum", unflipped, $"{Prefix}_sum");
         var mean = after.AddInitializer($"{Prefix}_reciprocal", [1f / flips.Count]);

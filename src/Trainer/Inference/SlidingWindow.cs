@@ -76,7 +76,12 @@ public static class SlidingWindow
             string passInput = crops.Count == 1 ? crops[0] : builder.AddNode("Concat", crops, $"{Prefix}_pass{pass}_input", Int("axis", 0));
             string passOutput = $"{Prefix}_pass{pass}_output";
             builder.Graph.Node.AddRange(CopyOfNetwork(network, input, output, passInput, passOutput, $"{Prefix}_pass{pass}"));
-            var parts = crops.Count == 1 ? [passOutput] : Split(builder, passOutput, pass, crops.Count, Opset(model));
+            List<string> parts = [passOutput];
+            if (crops.Count > 1)
+            {
+                parts = [.. Enumerable.Range(0, crops.Count).Select(i => $"{Prefix}_pass{pass}_part{i}")];
+                builder.AddSplit(passOutput, parts, 0, Opset(model));
+            }
             for (int i = 0; i < batch.Count; i++)
             {
                 var (y, x) = batch[i];
@@ -136,22 +141,6 @@ public static class SlidingWindow
         var axes = builder.AddInt64Initializer($"{output}_axes", [2, 3], 2);
         return builder.AddNode("Slice", [value, starts, ends, axes], output);
     }
-
-    static List<string> Split(OnnxGraphBuilder builder, string value, int pass, int count, int opset)
-    {
-        var parts = Enumerable.Range(0, count).Select(i => $"{Prefix}_pass{pass}_part{i}").ToList();
-        var split = new NodeProto { OpType = "Split", Name = $"{Prefix}_pass{pass}_split" };
-        split.Input.Add(value);
-        split.Output.AddRange(parts);
-        split.Attribute.Add(Int("axis", 0));
-        if (opset >= 18)
-            split.Attribute.Add(Int("num_outputs", count));
-        builder.Graph.Node.Add(split);
-        return parts;
-    }
-
-    static int Opset(ModelProto model) =>
-        (int)model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(17).Max();
 
     static void SetHeightAndWidth(ValueInfoProto value, int height, int width)
     {
