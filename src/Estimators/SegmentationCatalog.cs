@@ -1,3 +1,4 @@
+using MLNet.UNet.ArgMax;
 using MLNet.UNet.Evaluation;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
@@ -66,6 +67,12 @@ public sealed class SegmentationCatalog
 
     /// <summary>Turns probabilities into a binary mask with every setting given in <paramref name="options"/>.</summary>
     public ThresholdEstimator Threshold(ThresholdOptions options) => new(context, options);
+
+    /// <summary>Turns class probabilities (UNetSegment with several classes) into a class index per pixel, as Byte.</summary>
+    /// <param name="outputColumnName">Column of class indices to write, 1 x H x W.</param>
+    /// <param name="inputColumnName">Column of class probabilities, 1 x C x H x W.</param>
+    public ArgMaxEstimator ArgMax(string outputColumnName = ArgMaxOptions.Defaults.OutputColumnName, string inputColumnName = ArgMaxOptions.Defaults.InputColumnName) =>
+        new(context, new ArgMaxOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
 
     /// <summary>
     /// Dice and IoU of predicted masks against ground-truth masks, per row and on average. Label pixels count as

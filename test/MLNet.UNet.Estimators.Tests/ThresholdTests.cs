@@ -35,6 +35,11 @@ public sealed class ThresholdTests : IDisposable
         Assert.Equal(expected, ShapePipeline.Column(output, "Mask").Single());
         var itemType = ((VectorDataViewType)output.Schema["Mask"].Type).ItemType;
         Assert.Equal(format == MaskFormat.Byte ? NumberDataViewType.Byte : NumberDataViewType.Single, itemType);
+
+        // An estimator chain asks every estimator for its output schema before fitting.
+        using var chain = context.Transforms.CopyColumns("Copy", "Probability")
+            .Append(context.Segmentation().Threshold("Mask", "Copy", threshold, format)).Fit(data);
+        Assert.Equal(expected, ShapePipeline.Column(chain.Transform(data), "Mask").Single());
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -74,9 +74,9 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             $"{trainingRows.Images.Count} images of {shape}, validating on {validationRows?.Images.Count ?? 0}, seed {engine.Options.Seed}.");
 
         using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width,
-            regions: trainingRows.Regions);
+            network.OutputClasses, trainingRows.Regions);
         using var validation = validationRows is null ? null
-            : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width);
+            : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width, network.OutputClasses);
         var result = engine.Fit(training, validation, progress =>
         {
             if (host.IsCanceled)
@@ -85,6 +85,8 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
                 channel.Info(MessageSensitivity.None,
                     $"Epoch {progress.Epoch}/{progress.Epochs}: loss {progress.Loss:F4}" +
                     (progress.ValidationDice is { } dice ? $", validation Dice {dice:F4}" : "") +
+                    (engine.History.LastOrDefault()?.ValidationDicePerClass is { } perClass
+                        ? $" (per class {string.Join(", ", perClass.Select((d, c) => $"{c + 1}: {d:F4}"))})" : "") +
                     $", {progress.ImagesPerSecond:F1} images/s, about {progress.TimeRemaining:hh\\:mm\\:ss} left.");
             options.Progress?.Invoke(progress);
         }, cancellation.Token, options.CheckpointPath);
@@ -137,8 +139,13 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         if (role == "validation")
             ImageShape.OfFeatures(data.Schema, options.FeatureColumnName, shape);
         var rows = SegmentationDataReader.Read(data, options.FeatureColumnName, options.LabelColumnName, shape,
-            options.LabelRange, options.LabelBinarizationThreshold, isCanceled, role == "training" ? options.AugmentationRegionColumnName : null);
-        if (rows.EmptyMasks == rows.Masks.Count)
+            options.LabelRange, options.LabelBinarizationThreshold, isCanceled, role == "training" ? options.AugmentationRegionColumnName : null,
+            options.Network.OutputClasses, options.LabelValues);
+        if (rows.EmptyMasks == rows.Masks.Count && options.Network.OutputClasses > 1)
+            channel.Warning(MessageSensitivity.None,
+                $"No {role} mask in label column '{options.LabelColumnName}' holds a class other than 0 (the background): the network would learn " +
+                "'background everywhere'. Check the label column and LabelValues.");
+        else if (rows.EmptyMasks == rows.Masks.Count)
             channel.Warning(MessageSensitivity.None,
                 $"Every {role} mask in label column '{options.LabelColumnName}' is empty (no pixel at or above " +
                 $"{options.LabelBinarizationThreshold * rows.LabelMaximum} of [0, {rows.LabelMaximum}]): the network would learn 'background everywhere'. " +

@@ -16,7 +16,9 @@ public sealed class UNetSegmentOptions
 
     /// <summary>
     /// Column of masks: a vector of Single or Byte with H x W values (for example ExtractPixels of the mask image
-    /// with one colour channel). Values are binarized at <see cref="LabelBinarizationThreshold"/> of their range.
+    /// with one colour channel). For one class (the default) values are binarized at <see cref="LabelBinarizationThreshold"/>
+    /// of their range; for several (<see cref="UNetOptions.OutputClasses"/> above 1) they are class indices 0 to C-1, or the
+    /// values of <see cref="LabelValues"/>.
     /// </summary>
     public string LabelColumnName = "Label";
 
@@ -28,7 +30,10 @@ public sealed class UNetSegmentOptions
     /// </summary>
     public string? AugmentationRegionColumnName;
 
-    /// <summary>Column the transformer writes: the foreground probability per pixel, shape 1 x 1 x H x W.</summary>
+    /// <summary>
+    /// Column the transformer writes: the foreground probability per pixel, shape 1 x 1 x H x W; with C classes the
+    /// softmax probability of each class, 1 x C x H x W (ArgMax turns it into a class map).
+    /// </summary>
     public string OutputColumnName = "Probability";
 
     /// <summary>Channels of the images; needed only when the features column does not declare C x H x W.</summary>
@@ -60,7 +65,14 @@ public sealed class UNetSegmentOptions
     /// </summary>
     public double ValidationFraction = TrainingRecipes.Quick().ValidationFraction;
 
-    /// <summary>Range of the mask values in the label column.</summary>
+    /// <summary>
+    /// With several classes: the label column's value of each class, index = class, the background first (for example
+    /// 0, 63, 126, 189, 252 for the CHAOS MR organ PNGs). Each mask value goes to the class whose value is nearest, since
+    /// ResizeImages blends the edges. Null: the values are the class indices. Ignored for one class.
+    /// </summary>
+    public float[]? LabelValues;
+
+    /// <summary>Range of the mask values in the label column (one class only).</summary>
     public LabelRange LabelRange = LabelRange.Auto;
 
     /// <summary>
@@ -148,6 +160,14 @@ public sealed class UNetSegmentOptions
             if (Trainer.PatchSize is { } patch && patch != SlidingWindow.TileSize)
                 throw new ArgumentException(
                     $"UNetSegmentOptions.Trainer.PatchSize is {patch} but SlidingWindow.TileSize is {SlidingWindow.TileSize}: the network trains on crops of the tile size; leave PatchSize unset.");
+        }
+        if (LabelValues is not null && Network.OutputClasses > 1)
+        {
+            if (LabelValues.Length != Network.OutputClasses)
+                throw new ArgumentException(
+                    $"UNetSegmentOptions.LabelValues holds {LabelValues.Length} values but the network has {Network.OutputClasses} classes (Network.OutputClasses); give one value per class, the background first.");
+            if (LabelValues.Any(v => !float.IsFinite(v)) || LabelValues.Distinct().Count() != LabelValues.Length)
+                throw new ArgumentException($"UNetSegmentOptions.LabelValues must be distinct finite numbers, got {string.Join(", ", LabelValues)}.");
         }
         if (TestTimeFlips && Export.TestTimeFlips.TrainedAxes(Trainer.Augmentation) == Export.FlipAxes.None)
             throw new ArgumentException($"UNetSegmentOptions.TestTimeFlips is set, but the trainer does not flip images: {Export.TestTimeFlips.WhyTrainingFlips}.");

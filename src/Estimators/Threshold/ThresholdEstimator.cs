@@ -50,10 +50,8 @@ public sealed class ThresholdEstimator : IEstimator<ThresholdTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ImageShape.CheckVectorOfSingle(inputSchema, options.InputColumnName, "Input");
-        var copy = context.Transforms.CopyColumns(options.OutputColumnName, options.InputColumnName);
         return options.Format == MaskFormat.Float
-            ? copy.GetOutputSchema(inputSchema)
-            : copy.Append(context.Transforms.Conversion.ConvertType(options.OutputColumnName, options.OutputColumnName, DataKind.Byte))
-                .GetOutputSchema(inputSchema);
+            ? context.Transforms.CopyColumns(options.OutputColumnName, options.InputColumnName).GetOutputSchema(inputSchema)
+            : OutputSchema.WithByteVector(context, inputSchema, options.OutputColumnName, options.InputColumnName);
     }
 }

@@ -5,7 +5,8 @@ namespace MLNet.UNet.Losses;
 
 /// <summary>
 /// Soft Dice loss: 1 - (2 sum(p t) + s) / (sum(p) + sum(t) + s) per image and class, averaged, where p are the
-/// probabilities and t the one-hot target. The smoothing s keeps empty masks from dividing by zero. In batch mode
+/// probabilities and t the one-hot target. With several classes the background (class 0) is left out, as nnU-Net does:
+/// it covers most pixels, and its Dice near 1 would only dilute the organs'. The smoothing s keeps empty masks from dividing by zero. In batch mode
 /// the sums run over the whole batch, as nnU-Net's "batch Dice" does: slices that hold only a sliver of the organ
 /// then weigh by their pixels, like they do in a volume's Dice, instead of as much as a full slice.
 /// </summary>
@@ -30,7 +31,9 @@ public static class DiceLoss
         else
         {
             probabilities = functional.softmax(logits, 1);
-            target = functional.one_hot(masks.to(ScalarType.Int64), logits.shape[1]).permute(0, 3, 1, 2).to(logits.dtype);
+            long classes = logits.shape[1];
+            target = functional.one_hot(masks.to(ScalarType.Int64), classes).permute(0, 3, 1, 2).to(logits.dtype).narrow(1, 1, classes - 1);
+            probabilities = probabilities.narrow(1, 1, classes - 1);
         }
         long[] sumDims = overBatch ? [0, 2, 3] : [2, 3];
         var intersection = probabilities.mul(target).sum(sumDims);

@@ -9,10 +9,13 @@ namespace MLNet.UNet.Metrics;
 public static class DiceScore
 {
     /// <summary>Dice per image (mean over foreground classes), as a tensor of N values.</summary>
-    public static Tensor PerImage(Tensor logits, Tensor masks)
+    public static Tensor PerImage(Tensor logits, Tensor masks) => PerImageAndClass(logits, masks).mean([1]);
+
+    /// <summary>Dice per image and foreground class, as a tensor of N x classes values (N x 1 for one class).</summary>
+    public static Tensor PerImageAndClass(Tensor logits, Tensor masks)
     {
         var (intersection, total) = Overlap(logits, masks);
-        return Dice(intersection, total).mean([1]);
+        return Dice(intersection, total);
     }
 
     /// <summary>
@@ -26,10 +29,13 @@ public static class DiceScore
     }
 
     /// <summary>Dice pooled over every pixel counted in <paramref name="counts"/> (from <see cref="Counts"/>), mean over classes.</summary>
-    public static double Pooled(Tensor counts)
+    public static double Pooled(Tensor counts) => PooledPerClass(counts).Average();
+
+    /// <summary>Dice of each foreground class pooled over every pixel counted in <paramref name="counts"/> (from <see cref="Counts"/>).</summary>
+    public static double[] PooledPerClass(Tensor counts)
     {
         using var scope = NewDisposeScope();
-        return Dice(counts[.., 0], counts[.., 1]).mean().item<double>();
+        return Dice(counts[.., 0], counts[.., 1]).data<double>().ToArray();
     }
 
     // Intersection and total per image and foreground class (N x classes each).

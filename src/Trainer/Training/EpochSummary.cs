@@ -11,6 +11,10 @@ namespace MLNet.UNet.Training;
 /// <param name="LearningRate">Learning rate at the end of the epoch.</param>
 /// <param name="Duration">Wall time of the epoch, validation included.</param>
 /// <param name="ImagesPerSecond">Training images per second.</param>
+/// <param name="ValidationDicePerClass">
+/// With several classes and validation data: the validation Dice of each foreground class (classes 1 to C-1), whose mean
+/// is <paramref name="ValidationDice"/>; null otherwise.
+/// </param>
 public sealed record EpochSummary(
     int Epoch, double TrainingLoss, double? ValidationLoss, double? ValidationDice, double LearningRate,
-    TimeSpan Duration, double ImagesPerSecond);
+    TimeSpan Duration, double ImagesPerSecond, IReadOnlyList<double>? ValidationDicePerClass = null);

@@ -145,9 +145,9 @@ public sealed class UNetTrainer : IDisposable
             }
             double trainingSeconds = epochClock.Elapsed.TotalSeconds;
 
-            var (validationLoss, validationDice) = validation is null ? (null, null) : EvaluateAveraged(validation, batchSize);
+            var (validationLoss, validationDice, perClass) = validation is null ? (null, null, null) : EvaluateAveraged(validation, batchSize);
             var summary = new EpochSummary(epoch, lossSum / stepsPerEpoch, validationLoss, validationDice, scheduler.Current,
-                epochClock.Elapsed, stepsPerEpoch * batchSize / Math.Max(trainingSeconds, 1e-9));
+                epochClock.Elapsed, stepsPerEpoch * batchSize / Math.Max(trainingSeconds, 1e-9), Network.Options.OutputClasses > 1 ? perClass : null);
             state.History.Add(summary);
             if (validationDice is { } dice && (state.BestValidationDice is null || dice > state.BestValidationDice + options.MinImprovement))
             {
@@ -227,10 +227,10 @@ public sealed class UNetTrainer : IDisposable
     }
 
     // Validation sees the averaged weights when there are any; training then goes on from the raw ones.
-    (double? Loss, double? Dice) EvaluateAveraged(SegmentationDataset validation, int batchSize)
+    (double? Loss, double? Dice, double[]? DicePerClass) EvaluateAveraged(SegmentationDataset validation, int batchSize)
     {
         using var averaged = average?.Apply(Network);
-        return Evaluate(validation, batchSize);
+        return Measure(validation, batchSize);
     }
 
     /// <summary>
@@ -240,16 +240,24 @@ public sealed class UNetTrainer : IDisposable
     /// </summary>
     public (double? Loss, double? Dice) Evaluate(SegmentationDataset data, int batchSize)
     {
+        var (loss, dice, _) = Measure(data, batchSize);
+        return (loss, dice);
+    }
+
+    // Evaluate's loss and Dice, with the Dice of each foreground class.
+    (double? Loss, double? Dice, double[]? DicePerClass) Measure(SegmentationDataset data, int batchSize)
+    {
         ArgumentNullException.ThrowIfNull(data);
         CheckMatches(data, "evaluation");
         if (state.Trainer.PatchSize is { } patch && (data.Height != patch || data.Width != patch))
         {
             using var tiles = Patches.Tiles(data, patch);
-            return Evaluate(tiles, batchSize);
+            return Measure(tiles, batchSize);
         }
         bool wasTraining = Network.training;
         Network.eval();
-        double lossSum = 0, diceSum = 0;
+        double lossSum = 0;
+        var diceSums = new double[Math.Max(1, Network.Options.OutputClasses - 1)];
         Tensor? counts = null;
         try
         {
@@ -270,10 +278,13 @@ public sealed class UNetTrainer : IDisposable
                 }
                 else
                 {
-                    diceSum += DiceScore.PerImage(logits, masks).sum().item<double>();
+                    var sums = DiceScore.PerImageAndClass(logits, masks).sum([0]).data<double>().ToArray();
+                    for (int c = 0; c < diceSums.Length; c++)
+                        diceSums[c] += sums[c];
                 }
             }
-            return (lossSum / data.Count, counts is null ? diceSum / data.Count : DiceScore.Pooled(counts));
+            var perClass = counts is null ? Array.ConvertAll(diceSums, sum => sum / data.Count) : DiceScore.PooledPerClass(counts);
+            return (lossSum / data.Count, perClass.Average(), perClass);
         }
         finally
         {
