@@ -42,20 +42,24 @@ public static class SyntheticShapeModel
     /// <param name="context">The context to fit with; its seed makes the run repeatable.</param>
     /// <param name="folder">The output folder.</param>
     /// <param name="progress">Called as training goes, e.g. to print each epoch.</param>
-    public static SyntheticShapeModelRun Train(MLContext context, string folder, Action<TrainingProgress>? progress = null)
+    /// <param name="cancellation">Stops training between steps (OperationCanceledException).</param>
+    public static SyntheticShapeModelRun Train(MLContext context, string folder, Action<TrainingProgress>? progress = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         var training = SyntheticShapeImages.WritePngs(Path.Combine(folder, "data", "train"), 240, ImageSize, ImageSize, seed: 1);
         var heldOut = SyntheticShapeImages.WritePngs(Path.Combine(folder, "data", "test"), 40, ImageSize, ImageSize, seed: 2);
         var trainingData = WithLabels(context, context.Data.LoadFromEnumerable(training));
-        var model = Pipeline(context, progress).Fit(trainingData);
+        var model = Pipeline(context, progress, cancellation).Fit(trainingData);
         try
         {
             var heldOutData = WithLabels(context, context.Data.LoadFromEnumerable(heldOut));
             var metrics = context.Segmentation().Evaluate(model.Transform(heldOutData));
             var modelPath = Path.Combine(folder, ModelFileName);
-            AtomicFile.Write(modelPath, stream => context.Model.Save(model, heldOutData.Schema, stream));
+            // The saved input schema is the file columns, as a scoring application has them.
+            var files = context.Data.LoadFromEnumerable(heldOut);
+            AtomicFile.Write(modelPath, stream => context.Model.Save(model, files.Schema, stream));
             return new SyntheticShapeModelRun(model, modelPath, heldOut, heldOutData, metrics);
         }
         catch
@@ -75,7 +79,7 @@ public static class SyntheticShapeModel
             .Append(context.Transforms.ExtractPixels("Label", "MaskImage", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
             .Fit(pairs).Transform(pairs);
 
-    static EstimatorChain<ThresholdTransformer> Pipeline(MLContext context, Action<TrainingProgress>? progress) =>
+    static EstimatorChain<ThresholdTransformer> Pipeline(MLContext context, Action<TrainingProgress>? progress, CancellationToken cancellation) =>
         context.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageMaskPair.ImagePath))
             .Append(context.Transforms.ResizeImages("Image", Size, Size, "Image", ImageResizingEstimator.ResizingKind.Fill))
             .Append(context.Transforms.ExtractPixels("Features", "Image",
@@ -90,6 +94,7 @@ public static class SyntheticShapeModel
                 },
                 ValidationFraction = 0.15,
                 Progress = progress,
+                CancellationToken = cancellation,
             }))
             .Append(context.Segmentation().Threshold("PredictedMask", "Probability", threshold: 0.5f));
 }
