@@ -7,7 +7,7 @@ public sealed class SegmentationOptions
     public const string Section = "Segmentation";
 
     /// <summary>
-    /// The model zips to load at start; the first is the default of requests that name none. Empty: the demo model
+    /// The model zips to load at start; a request that names none gets the first of the kind it sends. Empty: the demo model
     /// (<see cref="DemoModelPath"/>).
     /// </summary>
     public List<ModelEntry> Models { get; set; } = [];

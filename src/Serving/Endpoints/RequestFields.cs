@@ -30,19 +30,24 @@ static class RequestFields
                 : "The service is still loading its models; GET /health says when it is ready.");
     }
 
-    /// <summary>The model the form's <c>model</c> field names (the default when absent), checked to take the given kind of input.</summary>
+    /// <summary>
+    /// The model the form's <c>model</c> field names, checked to take this endpoint's kind of input; when the field is
+    /// absent, the first model (in configuration order) that takes it.
+    /// </summary>
     public static ServedModel Model(ModelRegistry registry, IFormCollection form, bool imageFiles)
     {
         string? name = form["model"];
+        string takes = imageFiles ? "image files (POST /segment)" : "volume slices (POST /segment-volume)";
+        var fitting = registry.Models.Where(m => m.Kind.TakesImageFiles == imageFiles).ToList();
+        if (string.IsNullOrWhiteSpace(name))
+            return fitting.FirstOrDefault() ?? throw UploadProblem.BadRequest(
+                $"No loaded model takes {takes}; the models are {string.Join(", ", registry.Models.Select(m => $"'{m.Name}'"))} (GET /models).");
         var model = registry.Find(name) ?? throw UploadProblem.BadRequest(
             $"There is no model named '{name}'; expected one of {string.Join(", ", registry.Models.Select(m => $"'{m.Name}'"))} (GET /models).");
         if (model.Kind.TakesImageFiles != imageFiles)
-        {
-            var others = registry.Models.Where(m => m.Kind.TakesImageFiles == imageFiles).Select(m => $"'{m.Name}'").ToList();
-            throw UploadProblem.BadRequest(
-                $"Model '{model.Name}' takes {(model.Kind.TakesImageFiles ? "image files (POST /segment)" : "volume slices (POST /segment-volume)")}; " +
-                (others.Count > 0 ? $"for this request choose {string.Join(", ", others)} in the 'model' field." : "no loaded model takes this kind of upload."));
-        }
+            throw UploadProblem.BadRequest($"Model '{model.Name}' does not take {takes}; " + (fitting.Count > 0
+                ? $"name one that does in the 'model' field: {string.Join(", ", fitting.Select(m => $"'{m.Name}'"))}."
+                : "no loaded model does."));
         return model;
     }
 

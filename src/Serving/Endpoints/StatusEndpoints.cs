@@ -14,7 +14,7 @@ public sealed record ModelInput(int Channels, int Height, int Width);
 /// <param name="Input">What the network takes; images of any size are resized to it.</param>
 /// <param name="Threshold">The model's own threshold.</param>
 /// <param name="Concurrency">Requests it serves at once.</param>
-/// <param name="Default">True for the model requests get when they name none.</param>
+/// <param name="Default">True for the model requests of its kind get when they name none.</param>
 public sealed record ModelDescription(string Name, string Kind, ModelInput Input, float Threshold, int Concurrency, bool Default);
 
 /// <summary>The answer of <c>GET /health</c>.</summary>
@@ -29,9 +29,9 @@ static class StatusEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/models", (ModelRegistry registry) => registry.Models.Select((m, i) => new ModelDescription(
+        app.MapGet("/models", (ModelRegistry registry) => registry.Models.Select(m => new ModelDescription(
                 m.Name, m.Kind.TakesImageFiles ? "image-files" : "volume-slices", new ModelInput(m.Kind.Channels, m.Kind.Size, m.Kind.Size),
-                m.Threshold, m.Concurrency, i == 0)).ToList())
+                m.Threshold, m.Concurrency, registry.Models.First(d => d.Kind.TakesImageFiles == m.Kind.TakesImageFiles) == m)).ToList())
             .WithSummary("The loaded models, their kind and input shape.");
         // Ready or not, the answer is 200 (alive); a readiness probe reads 'ready', or gets 503 from '?ready'.
         app.MapGet("/health", (ModelRegistry registry, HttpRequest request) =>

@@ -13,13 +13,11 @@ public sealed class ModelRegistry : IDisposable
     /// <summary>Why loading failed; null while loading and after success.</summary>
     public string? Failure => failure;
 
-    /// <summary>The loaded models; the first is the default.</summary>
+    /// <summary>The loaded models, in configuration order: a request that names none gets the first of its kind.</summary>
     public IReadOnlyList<ServedModel> Models => models;
 
-    /// <summary>The model of that name (case-insensitive), or the default when <paramref name="name"/> is empty; null when there is none.</summary>
-    public ServedModel? Find(string? name) => string.IsNullOrWhiteSpace(name)
-        ? models.FirstOrDefault()
-        : models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+    /// <summary>The model of that name (case-insensitive); null when there is none.</summary>
+    public ServedModel? Find(string name) => models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
     internal void Loaded(IReadOnlyList<ServedModel> loaded)
     {
