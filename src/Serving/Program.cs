@@ -3,6 +3,3 @@ using MLNet.UNet.Serving;
 // The segmentation service: POST /segment, POST /segment-volume, GET /models, GET /health and the page at /.
 // Usage (from the repository's root): dotnet run -c Release --project src/Serving [-- --urls http://127.0.0.1:5080]
 ServingApp.Create(args).Run();
-
-/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
-public partial class Program;

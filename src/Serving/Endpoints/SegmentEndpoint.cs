@@ -28,14 +28,17 @@ public sealed record SegmentResponse(string Model, int Width, int Height, float 
 /// <summary><c>POST /segment</c>: a PNG or JPEG (form field <c>image</c>) to its mask, as a PNG or JSON.</summary>
 static class SegmentEndpoint
 {
+    const string LogCategory = "MLNet.UNet.Serving.Segment";
+
     public const string FileField = "image";
 
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/segment", Handle)
         .WithSummary("Segments a PNG or JPEG: the mask at the image's size, as image/png or JSON (Accept header or 'format' field).");
 
     static async Task<IResult> Handle(HttpContext http, ModelRegistry registry, IOptions<SegmentationOptions> options,
-        ILogger<ServedModel> logger, CancellationToken cancellation)
+        ILoggerFactory loggers, CancellationToken cancellation)
     {
+        var logger = loggers.CreateLogger(LogCategory);
         var settings = options.Value;
         try
         {

@@ -16,14 +16,17 @@ namespace MLNet.UNet.Serving.Endpoints;
 /// </summary>
 static class VolumeEndpoint
 {
+    const string LogCategory = "MLNet.UNet.Serving.Volume";
+
     public const string FileField = "volume";
 
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/segment-volume", Handle)
         .WithSummary("Segments a NIfTI volume with a volume-slice model: a uint8 NIfTI label map, or JSON slices for the page.");
 
     static async Task<IResult> Handle(HttpContext http, ModelRegistry registry, IOptions<SegmentationOptions> options,
-        ILogger<ServedModel> logger, CancellationToken cancellation)
+        ILoggerFactory loggers, CancellationToken cancellation)
     {
+        var logger = loggers.CreateLogger(LogCategory);
         var settings = options.Value;
         try
         {
