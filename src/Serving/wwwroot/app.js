@@ -48,10 +48,12 @@ async function loadModels() {
   }));
 }
 
-// The selected model when it takes this kind of upload, else the first that does.
+// The selected model when it takes this kind of upload, else the first that does (then shown as selected).
 function modelFor(kind) {
   const selected = models.find(m => m.name === ui.model.value);
-  return selected && selected.kind === kind ? selected : models.find(m => m.kind === kind);
+  const model = selected && selected.kind === kind ? selected : models.find(m => m.kind === kind);
+  if (model) ui.model.value = model.name;
+  return model;
 }
 
 async function post(url, form) {
