@@ -1,22 +1,8 @@
 using System.Globalization;
-using Microsoft.Net.Http.Headers;
 using MLNet.UNet.Serving.Models;
 using MLNet.UNet.Serving.Uploads;
 
 namespace MLNet.UNet.Serving.Endpoints;
-
-/// <summary>What a response is written as.</summary>
-public enum ResponseFormat
-{
-    /// <summary>The mask as a PNG.</summary>
-    Png,
-
-    /// <summary>A JSON summary with the mask (and probabilities) inside.</summary>
-    Json,
-
-    /// <summary>A NIfTI label map.</summary>
-    Nifti,
-}
 
 /// <summary>Reads and checks the fields of a segmentation request beside its file.</summary>
 static class RequestFields
