@@ -55,5 +55,10 @@ static class SegmentEndpoint
             logger.LogWarning("POST /segment refused ({Status}): {Detail}", problem.Status, problem.Message);
             return problem.ToResult();
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+            return Results.Empty;
+        }
     }
 }

@@ -55,6 +55,11 @@ static class VolumeEndpoint
             logger.LogWarning("POST /segment-volume refused ({Status}): {Detail}", problem.Status, problem.Message);
             return problem.ToResult();
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+            return Results.Empty;
+        }
     }
 
     static string VolumeName(string fileName)

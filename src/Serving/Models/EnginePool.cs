@@ -18,6 +18,10 @@ sealed class EnginePool<TInput, TOutput> : IDisposable where TInput : class wher
         pool = new DefaultObjectPoolProvider { MaximumRetained = size }.Create(new EnginePolicy(context, model));
         slots = new SemaphoreSlim(size, size);
         Size = size;
+        // Made up front, so that the first requests do not wait for them and a model that cannot make one fails at start.
+        var engines = Enumerable.Range(0, size).Select(_ => pool.Get()).ToList();
+        foreach (var engine in engines)
+            pool.Return(engine);
     }
 
     /// <summary>How many engines run at once.</summary>
