@@ -5,8 +5,9 @@ using MLNet.UNet.Visualization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-// QuickStart: synthetic shape PNGs -> LoadImages -> ResizeImages -> ExtractPixels -> UNetSegment -> Threshold,
-// (SyntheticShapeModel in the library) fitted, evaluated on held-out images, saved, reloaded and used to write mask PNGs and an overlay.
+// QuickStart: synthetic shape PNGs -> LoadImages -> ResizeImages -> ExtractPixels -> UNetSegment -> Threshold (the
+// library's SyntheticShapeModel, which the serving demo trains too), fitted, evaluated on held-out images, saved,
+// reloaded and used to write mask PNGs and an overlay.
 // Usage: dotnet run -c Release --project src/Examples/QuickStart -- [output folder]
 const int Size = SyntheticShapeModel.Size;
 var clock = Stopwatch.StartNew();
@@ -15,7 +16,6 @@ var context = new MLContext(seed: 1);
 
 Console.WriteLine($"Writing synthetic {SyntheticShapeModel.ImageSize}x{SyntheticShapeModel.ImageSize} image/mask PNGs to {Path.Combine(output, "data")} " +
                   $"and fitting the pipeline on them ({Size}x{Size}) ...");
-// The library holds the demo pipeline (the serving demo trains the same one); its steps are in SyntheticShapeModel.
 var run = SyntheticShapeModel.Train(context, output, p =>
 {
     if (p.EpochCompleted)
