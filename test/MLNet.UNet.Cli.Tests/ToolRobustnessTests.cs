@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MLNet.UNet.Cli.Commands;
 using MLNet.UNet.Images;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;

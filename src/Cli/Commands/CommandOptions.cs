@@ -66,7 +66,7 @@ internal static class CommandOptions
     public static Option<long> MaxImagePixels() => new("--max-image-pixels")
     {
         Description = "Refuse images with more pixels than this, before decoding them.",
-        DefaultValueFactory = _ => Inputs.ImageDimensions.DefaultMaxPixels,
+        DefaultValueFactory = _ => MLNet.UNet.Images.ImageDimensions.DefaultMaxPixels,
     };
 
     /// <summary>Creates the output folder, refusing a path that is a file.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.IO.Compression;
 using Microsoft.ML;
 using MLNet.UNet.Export;
+using MLNet.UNet.Medical.Inference;
 using Onnx;
 
 namespace MLNet.UNet.Cli.Commands;

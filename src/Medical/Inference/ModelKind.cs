@@ -1,14 +1,23 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Segment;
 
-namespace MLNet.UNet.Cli.Commands;
+namespace MLNet.UNet.Medical.Inference;
 
-/// <summary>What a saved model expects as input, read from the input schema stored in its zip.</summary>
-internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
+/// <summary>
+/// What a saved segmentation model expects as input, read from the input schema stored in its zip: image files (a
+/// pipeline that starts with LoadImages from <see cref="ImagePathColumnName"/>) or volume slices (a
+/// <see cref="SliceLoader"/> Features column), with the square size and channels its network takes.
+/// </summary>
+/// <param name="TakesImageFiles">True for image-file models, false for volume-slice models.</param>
+/// <param name="Size">The height and width the network takes.</param>
+/// <param name="Channels">The channels the network takes; for volume models, the slice and its neighbours.</param>
+public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
 {
+    /// <summary>The input column of an image-file model: the path LoadImages reads.</summary>
+    public const string ImagePathColumnName = "ImagePath";
+
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
 
@@ -20,8 +29,16 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
             "(the slice and k neighbours on each side, as 'unet train --volumes --neighbour-slices k' makes them).");
 
     /// <summary>Loads a model zip; with <paramref name="testTimeFlips"/>, a copy with test-time flips added (<see cref="SavedModelFlips"/>).</summary>
+    /// <param name="context">The context to load with; ML.NET writes a copy of the ONNX model under its temporary folder.</param>
+    /// <param name="zip">The model zip.</param>
+    /// <param name="testTimeFlips">Score with the mean over the image and its flips.</param>
+    /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
+    /// <exception cref="FileNotFoundException">The zip does not exist.</exception>
+    /// <exception cref="InvalidDataException">The zip is not an ML.NET model, or not a segmentation model of this library.</exception>
     public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip, bool testTimeFlips = false)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(zip);
         if (!zip.Exists)
             throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
         ITransformer model;
@@ -62,10 +79,11 @@ internal sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 
         if (output.GetColumnOrNull("Probability") is null || output.GetColumnOrNull("PredictedMask") is null)
             throw new InvalidDataException(
                 $"'{zip.FullName}' is an ML.NET model, but not one of this tool's: it has no Probability and PredictedMask columns.");
-        if (schema.GetColumnOrNull(nameof(ImageRow.ImagePath)) is not null)
+        if (schema.GetColumnOrNull(ImagePathColumnName) is not null)
         {
             var features = (VectorDataViewType)output["Features"].Type;
-            return new ModelKind(true, features.Dimensions[^1]);
+            int imageChannels = features.Dimensions.Length == 3 ? features.Dimensions[0] : 1;
+            return new ModelKind(true, features.Dimensions[^1], imageChannels);
         }
         var slices = schema.GetColumnOrNull("Features")?.Type as VectorDataViewType
             ?? throw new InvalidDataException($"'{zip.FullName}' has neither an ImagePath nor a Features input column.");

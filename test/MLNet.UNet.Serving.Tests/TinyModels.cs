@@ -1,0 +1,103 @@
+using MLNet.UNet.Images;
+using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Networks;
+using MLNet.UNet.Segment;
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
+
+namespace MLNet.UNet.Serving.Tests;
+
+/// <summary>
+/// Two tiny models trained in seconds, saved as zips as any application saves them: an image-file model on synthetic
+/// shape PNGs (LoadImages from ImagePath first), and a volume-slice model on synthetic balls.
+/// </summary>
+sealed class TinyModels
+{
+    public const int Size = 32;
+
+    public TinyModels(string folder)
+    {
+        Folder = folder;
+        var context = new MLContext(seed: 1);
+        Shapes = SyntheticShapeImages.WritePngs(Path.Combine(folder, "shapes"), 32, 48, 48, seed: 1);
+        ImageZip = TrainImageModel(context, Shapes, Path.Combine(folder, "image-model.zip"));
+        VolumeZip = TrainVolumeModel(context, Path.Combine(folder, "volume-model.zip"));
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The shape PNGs the image model was trained on (48 x 48, scored at 32 x 32).</summary>
+    public IReadOnlyList<ImageMaskPair> Shapes { get; }
+
+    public string ImageZip { get; }
+
+    public string VolumeZip { get; }
+
+    static string TrainImageModel(MLContext context, IReadOnlyList<ImageMaskPair> pairs, string zip)
+    {
+        var files = context.Data.LoadFromEnumerable(pairs);
+        var labelled = context.Transforms.LoadImages("MaskImage", imageFolder: null, inputColumnName: nameof(ImageMaskPair.MaskPath))
+            .Append(context.Transforms.ResizeImages("MaskImage", Size, Size, "MaskImage", ImageResizingEstimator.ResizingKind.Fill))
+            .Append(context.Transforms.ExtractPixels("Label", "MaskImage", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
+            .Fit(files).Transform(files);
+        using var model = context.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageMaskPair.ImagePath))
+            .Append(context.Transforms.ResizeImages("Image", Size, Size, "Image", ImageResizingEstimator.ResizingKind.Fill))
+            .Append(context.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
+            .Append(context.Segmentation().UNetSegment(new UNetSegmentOptions
+            {
+                Network = new UNetOptions { Depth = 2, BaseFilters = 8, BatchNorm = true },
+                Trainer = { Epochs = 6, BatchSize = 8, LearningRate = 3e-3, Seed = 1 },
+                ValidationFraction = 0,
+            }))
+            .Append(context.Segmentation().Threshold("PredictedMask", "Probability", threshold: 0.5f))
+            .Fit(labelled);
+        context.Model.Save(model, files.Schema, zip);
+        return zip;
+    }
+
+    static string TrainVolumeModel(MLContext context, string zip)
+    {
+        var slices = new SliceLoaderOptions { ImageSize = Size };
+        var data = SliceLoader.Load(context, [Ball("a", 8), Ball("b", 10), Ball("c", 12)], slices);
+        using var model = context.Segmentation().UNetSegment(new UNetSegmentOptions
+            {
+                Network = new UNetOptions { Depth = 2, BaseFilters = 4 }, Trainer = { Epochs = 2, BatchSize = 4, Seed = 1 }, ValidationFraction = 0,
+            })
+            .Append(context.Segmentation().Threshold("PredictedMask", "Probability", threshold: 0.5f))
+            .Fit(data);
+        context.Model.Save(model, data.Schema, zip);
+        return zip;
+    }
+
+    /// <summary>A bright ball in a darker volume (32 x 32 x 6), with its label.</summary>
+    public static PatientVolume Ball(string id, int radius)
+    {
+        const int size = 32, depth = 6;
+        var image = new float[size * size * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    int i = (z * size + y) * size + x;
+                    bool inside = (x - 16) * (x - 16) + (y - 16) * (y - 16) + (z - 3) * (z - 3) * 9 <= radius * radius;
+                    label[i] = inside ? 1 : 0;
+                    image[i] = (inside ? 200 : 50) + (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, size, size, depth, 0.8, 0.8, 3), new Volume(label, size, size, depth, 0.8, 0.8, 3));
+    }
+
+    /// <summary>A ball volume as the bytes of a NIfTI file (.nii, or .nii.gz when <paramref name="gzip"/>).</summary>
+    public static byte[] BallNifti(int radius, bool gzip = false)
+    {
+        var bytes = NiftiWriter.Encode(Ball("upload", radius).Image, NiftiDataType.Int16);
+        if (!gzip)
+            return bytes;
+        using var output = new MemoryStream();
+        using (var compressor = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+            compressor.Write(bytes);
+        return output.ToArray();
+    }
+}
