@@ -16,18 +16,17 @@ public sealed record ImageSegmentation(int Width, int Height, float Threshold, b
     float MinimumProbability, float MeanProbability, float MaximumProbability)
 {
     /// <summary>
-    /// Thresholds the network's probabilities (size x size) and maps them onto the input's grid: the mask by nearest
-    /// neighbour, as <c>unet predict</c> does, the probabilities bilinearly.
+    /// Maps the network's probabilities (size x size) onto the input's grid bilinearly and thresholds them there, as
+    /// <c>unet predict</c> and <c>unet evaluate</c> do.
     /// </summary>
     public static ImageSegmentation From(float[] probabilities, int size, float threshold, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         if (probabilities.Length != size * size)
             throw new ArgumentException($"The model gave {probabilities.Length} probabilities; expected {size} x {size}.", nameof(probabilities));
-        var networkMask = Array.ConvertAll(probabilities, p => p > threshold ? 1f : 0f);
-        var mask = Array.ConvertAll(SliceResampler.Nearest(networkMask, size, size, height, width), v => v > 0.5f ? (byte)255 : (byte)0);
-        var probability = Array.ConvertAll(SliceResampler.Bilinear(probabilities, size, size, height, width),
-            p => (byte)Math.Clamp(MathF.Round(p * 255f), 0, 255));
+        var onGrid = SliceResampler.Bilinear(probabilities, size, size, height, width);
+        var mask = Array.ConvertAll(onGrid, p => p > threshold ? (byte)255 : (byte)0);
+        var probability = Array.ConvertAll(onGrid, p => (byte)Math.Clamp(MathF.Round(p * 255f), 0, 255));
         int foreground = mask.Count(v => v != 0);
         return new ImageSegmentation(width, height, threshold, mask, probability, (double)foreground / mask.Length,
             probabilities.Min(), probabilities.Average(), probabilities.Max());
