@@ -84,4 +84,17 @@ public sealed class SegmentationCatalog
     /// <param name="predictedMaskColumnName">Predicted masks.</param>
     public SegmentationMetrics Evaluate(IDataView data, string labelColumnName = "Label", string predictedMaskColumnName = "PredictedMask") =>
         SegmentationEvaluator.Evaluate(data, labelColumnName, predictedMaskColumnName);
+
+    /// <summary>
+    /// Dice and IoU of each foreground class of predicted class maps (ArgMax's output) against label class maps, per row,
+    /// per class and on average. A class absent from both an image's prediction and its truth scores 1 there.
+    /// </summary>
+    /// <param name="data">Scored data holding both columns.</param>
+    /// <param name="classes">Classes, the background (0) included: the network's OutputClasses.</param>
+    /// <param name="labelColumnName">Ground-truth class maps: class indices, or the values of <paramref name="labelValues"/>.</param>
+    /// <param name="predictedLabelColumnName">Predicted class indices.</param>
+    /// <param name="labelValues">The label value of each class, as UNetSegmentOptions.LabelValues; null: the class indices.</param>
+    public ClassSegmentationMetrics EvaluateClasses(IDataView data, int classes, string labelColumnName = "Label",
+        string predictedLabelColumnName = ArgMaxOptions.Defaults.OutputColumnName, float[]? labelValues = null) =>
+        SegmentationEvaluator.EvaluateClasses(data, classes, labelColumnName, predictedLabelColumnName, labelValues);
 }

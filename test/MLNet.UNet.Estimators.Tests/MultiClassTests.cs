@@ -35,13 +35,16 @@ public sealed class MultiClassTests(ITestOutputHelper output) : IDisposable
         var predicted = ShapePipeline.Column(scored, "PredictedLabel");
         var truth = ShapePipeline.Column(scored, "Label");
         Assert.All(predicted, map => Assert.All(map, v => Assert.Contains(v, new[] { 0f, 1f, 2f })));
+        var metrics = context.Segmentation().EvaluateClasses(scored, 3, labelValues: LabelValues);
         for (int c = 1; c <= 2; c++)
         {
             int klass = c;
             double dice = predicted.Zip(truth).Average(pair => Dice(pair.First.Select(v => v == klass), pair.Second.Select(v => Nearest(v) == klass)));
             output.WriteLine($"class {c}: held-out Dice {dice:F3}");
             Assert.True(dice > 0.7, $"class {c}: held-out Dice {dice:F3}");
+            Assert.Equal(dice, metrics.PerClass[c - 1].MeanDice, 9);
         }
+        Assert.Equal(metrics.PerClass.Average(m => m.MeanDice), metrics.MeanDice, 12);
 
         var zip = Path.Combine(folder, "model.zip");
         context.Model.Save(model, context.Data.LoadFromEnumerable(testRows).Schema, zip);

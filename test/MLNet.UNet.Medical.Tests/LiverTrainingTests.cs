@@ -15,6 +15,8 @@ public sealed class LiverTrainingTests(ITestOutputHelper output) : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("unet-liver-tests-").FullName;
 
+    // The Dice is pooled over all of patient 8's slices (the 3D Dice at 64 x 64): a network that predicts nothing scores 0 on it,
+    // where a mean of per-slice Dice would give it 1 on every slice without liver, about a third of them.
     [SkippableFact]
     public void TrainingOnOnePatientLiftsTheOthersDiceFarAboveAnUntrainedNetwork()
     {
@@ -25,11 +27,11 @@ public sealed class LiverTrainingTests(ITestOutputHelper output) : IDisposable
         using var training = SegmentationDataset.FromArrays(trainRows.Select(r => r.Features).ToList(), trainRows.Select(r => r.Label).ToList(), 1, 64, 64);
         using var validation = SegmentationDataset.FromArrays(validationRows.Select(r => r.Features).ToList(), validationRows.Select(r => r.Label).ToList(), 1, 64, 64);
         using var trainer = new UNetTrainer(new UNetOptions { Depth = 3, BaseFilters = 8, BatchNorm = true },
-            new TrainerOptions { Epochs = 25, BatchSize = 4, LearningRate = 3e-3, Seed = 1, TimeBudget = TimeSpan.FromMinutes(2) });
+            new TrainerOptions { Epochs = 25, BatchSize = 4, LearningRate = 3e-3, Seed = 1, TimeBudget = TimeSpan.FromMinutes(2), PooledValidationDice = true });
         var (_, untrained) = trainer.Evaluate(validation, 8);
         var result = trainer.Fit(training, validation);
-        output.WriteLine($"validation Dice: untrained {untrained:F3}, best {result.BestValidationDice:F3} after {result.History.Count} epochs");
-        Assert.True(result.BestValidationDice > untrained + 0.3, $"untrained {untrained:F3}, trained {result.BestValidationDice:F3}");
+        output.WriteLine($"pooled validation Dice: untrained {untrained:F3}, best {result.BestValidationDice:F3} after {result.History.Count} epochs");
+        Assert.True(result.BestValidationDice > 0.6 && result.BestValidationDice > untrained + 0.3, $"untrained {untrained:F3}, trained {result.BestValidationDice:F3}");
     }
 
     [SkippableFact]

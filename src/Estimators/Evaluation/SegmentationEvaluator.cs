@@ -34,6 +34,36 @@ internal static class SegmentationEvaluator
         return new SegmentationMetrics(overlaps);
     }
 
+    /// <summary>
+    /// Reads a label column of class maps (class indices, or the values of <paramref name="labelValues"/>, each to the
+    /// nearest) and a predicted column of class indices (ArgMax's), and scores each foreground class against the rest.
+    /// </summary>
+    public static ClassSegmentationMetrics EvaluateClasses(IDataView data, int classes, string labelColumnName, string predictedColumnName, float[]? labelValues)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (classes < 2)
+            throw new ArgumentOutOfRangeException(nameof(classes), $"Class maps have 2 classes or more (the background is class 0), got {classes}; for one class use Evaluate.");
+        if (labelValues is not null && labelValues.Length != classes)
+            throw new ArgumentException($"There are {labelValues.Length} label values for {classes} classes; give one per class, the background first.", nameof(labelValues));
+        var labelRows = Read(data, Column(data, labelColumnName, "Label"));
+        var predictedRows = Read(data, Column(data, predictedColumnName, "Predicted label"));
+        if (labelRows.Count == 0)
+            throw new InvalidOperationException($"There are no rows to evaluate in columns '{labelColumnName}' and '{predictedColumnName}'.");
+        for (int row = 0; row < labelRows.Count; row++)
+        {
+            if (labelRows[row].Length != predictedRows[row].Length)
+                throw new InvalidOperationException(
+                    $"Row {row}: label column '{labelColumnName}' has {labelRows[row].Length} values but predicted column '{predictedColumnName}' has {predictedRows[row].Length}.");
+            Segment.ClassLabels.ToIndices(labelRows[row], labelValues ?? Segment.ClassLabels.Identity(classes), $"Label column '{labelColumnName}', row {row}");
+        }
+        var perClass = Enumerable.Range(1, classes - 1).Select(klass => new SegmentationMetrics(labelRows.Select((truth, row) =>
+        {
+            var overlap = Overlap.Of(predictedRows[row].Select(v => v == klass).ToArray(), truth.Select(v => v == klass).ToArray());
+            return new ImageOverlap(row, overlap.Dice, overlap.IoU, overlap.Predicted, overlap.True);
+        }).ToList())).ToList();
+        return new ClassSegmentationMetrics(perClass);
+    }
+
     static DataViewSchema.Column Column(IDataView data, string name, string role)
     {
         var column = data.Schema.GetColumnOrNull(name)

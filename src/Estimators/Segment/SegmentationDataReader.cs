@@ -17,7 +17,7 @@ internal static class SegmentationDataReader
     /// <param name="binarizationThreshold">Fraction of the range at or above which a mask pixel is foreground.</param>
     /// <param name="isCanceled">Polled once per row.</param>
     /// <param name="regions">Optional column of augmentation region indices (H x W Single), read as it is.</param>
-    /// <param name="classes">Output classes: 1 binarizes the masks; more maps each value to a class index (<see cref="ClassIndices"/>).</param>
+    /// <param name="classes">Output classes: 1 binarizes the masks; more maps each value to a class index (<see cref="ClassLabels.ToIndices"/>).</param>
     /// <param name="labelValues">With several classes, the label value of each class (index = class); null: the values are the class indices.</param>
     public static SegmentationRows Read(IDataView data, string features, string label, ImageShape shape,
         LabelRange range, float binarizationThreshold, Func<bool> isCanceled, string? regions = null, int classes = 1, float[]? labelValues = null)
@@ -62,8 +62,11 @@ internal static class SegmentationDataReader
         if (images.Count == 0)
             throw new InvalidOperationException($"The training data is empty: no rows to read from columns '{features}' and '{label}'.");
         if (classes > 1)
-            return new SegmentationRows(images, masks, ClassIndices(masks, label, labelValues ?? [.. Enumerable.Range(0, classes).Select(c => (float)c)]),
-                classes - 1, regionMaps);
+        {
+            var values = labelValues ?? ClassLabels.Identity(classes);
+            int withoutClasses = masks.Select((mask, r) => ClassLabels.ToIndices(mask, values, $"Label column '{label}', row {r}")).Count(any => !any);
+            return new SegmentationRows(images, masks, withoutClasses, classes - 1, regionMaps);
+        }
 
         float maximum = range switch
         {
@@ -91,40 +94,6 @@ internal static class SegmentationDataReader
                 empty++;
         }
         return new SegmentationRows(images, masks, empty, maximum, regionMaps);
-    }
-
-    /// <summary>
-    /// Turns every mask value into the index of the class whose label value is nearest (ResizeImages makes the edges
-    /// between organs in-between values); a value beyond half a step outside the label values is refused. Returns the
-    /// number of masks without any foreground class.
-    /// </summary>
-    static int ClassIndices(List<float[]> masks, string label, float[] labelValues)
-    {
-        float lowest = labelValues.Min(), highest = labelValues.Max();
-        float margin = labelValues.Length > 1 ? (highest - lowest) / (labelValues.Length - 1) / 2 : 0.5f;
-        int empty = 0;
-        for (int r = 0; r < masks.Count; r++)
-        {
-            var mask = masks[r];
-            bool any = false;
-            for (int i = 0; i < mask.Length; i++)
-            {
-                float v = mask[i];
-                if (!(v >= lowest - margin && v <= highest + margin))
-                    throw new InvalidOperationException(
-                        $"Label column '{label}', row {r}: value {v} at pixel {i} is not near any class's label value ({string.Join(", ", labelValues)}); " +
-                        "set UNetSegmentOptions.LabelValues to the value of each class in the masks.");
-                int nearest = 0;
-                for (int c = 1; c < labelValues.Length; c++)
-                    if (Math.Abs(labelValues[c] - v) < Math.Abs(labelValues[nearest] - v))
-                        nearest = c;
-                mask[i] = nearest;
-                any |= nearest > 0;
-            }
-            if (!any)
-                empty++;
-        }
-        return empty;
     }
 
     static Func<float[]> Reader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, float> convert)
