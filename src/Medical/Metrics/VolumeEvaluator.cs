@@ -56,6 +56,57 @@ public static class VolumeEvaluator
         return new VolumeEvaluationReport(evaluations);
     }
 
+    /// <summary>
+    /// Evaluates an IDataView scored by a pipeline of several classes (class probabilities per slice) organ by organ: each
+    /// patient's class map on the label grid (<see cref="ProbabilityMask.ClassesOnGrid"/>) is compared, one class at a
+    /// time, with the mapped label volume, before and after keeping that organ's largest component.
+    /// </summary>
+    /// <param name="scored">Rows with PatientId, SliceIndex and the probability column (classes x H x W per row).</param>
+    /// <param name="patients">The patients' label volumes.</param>
+    /// <param name="labels">The label mapping the model was trained with: its classes are the organs.</param>
+    /// <param name="organNames">A name per class 1..C-1, in order; null: "class 1", "class 2", ...</param>
+    /// <param name="probabilityColumnName">Column of class probabilities.</param>
+    /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances.</param>
+    public static OrganEvaluationReport EvaluateOrgans(IDataView scored, IEnumerable<PatientVolume> patients, LabelMapping labels,
+        IReadOnlyList<string>? organNames = null, string probabilityColumnName = "Probability", int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(labels);
+        int classes = labels.ClassCount;
+        if (classes < 2)
+            throw new ArgumentException("The label mapping has one class; evaluate a binary model with Evaluate.", nameof(labels));
+        if (organNames is not null && organNames.Count != classes - 1)
+            throw new ArgumentException($"There are {organNames.Count} organ names for {classes - 1} classes besides the background.", nameof(organNames));
+        var slices = ScoredSlices.ByPatient(scored, probabilityColumnName);
+        var perOrgan = Enumerable.Range(1, classes - 1).Select(_ => new List<PatientEvaluation>()).ToList();
+        foreach (var patient in patients)
+        {
+            if (!slices.TryGetValue(patient.PatientId, out var patientSlices))
+                throw new ArgumentException(
+                    $"Patient {patient.PatientId} has no rows in the scored data (patients there: {string.Join(", ", slices.Keys)}).", nameof(patients));
+            int[] predicted;
+            try
+            {
+                predicted = ProbabilityMask.ClassesOnGrid(patientSlices, classes, patient.Label, smoothingRadius);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Patient {patient.PatientId}: {e.Message}", e);
+            }
+            var truth = Array.ConvertAll(patient.Label.Data, v => (int)labels.Map(v));
+            for (int organ = 1; organ < classes; organ++)
+            {
+                int c = organ;
+                perOrgan[organ - 1].Add(Evaluate(patient.PatientId, Array.ConvertAll(predicted, v => v == c), Array.ConvertAll(truth, v => v == c), patient.Label, surfaceRule));
+            }
+        }
+        if (perOrgan[0].Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
+        return new OrganEvaluationReport([.. perOrgan.Select((evaluations, i) => (organNames?[i] ?? $"class {i + 1}", new VolumeEvaluationReport(evaluations)))]);
+    }
+
     /// <summary>Evaluates one patient's predicted mask against the truth on the label volume's grid.</summary>
     /// <param name="patientId">The patient, as reported.</param>
     /// <param name="predicted">The predicted mask on <paramref name="grid"/>, before post-processing.</param>

@@ -38,4 +38,42 @@ public static class ProbabilityMask
         }
         return onGrid;
     }
+
+    /// <summary>
+    /// The class of every voxel of the volume's grid, for a model of several classes: each slice's class probabilities
+    /// (classes x side x side, class planes one after another) optionally smoothed across z, each plane resized back to the
+    /// grid's slice size (bilinear), then the class of highest probability. Slices that are not given stay background (0).
+    /// </summary>
+    /// <param name="slices">Slice index and class probabilities.</param>
+    /// <param name="classes">Classes, the background (0) included.</param>
+    /// <param name="grid">The volume whose geometry the class map takes.</param>
+    /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
+    /// <returns>One class index per voxel of <paramref name="grid"/>, x fastest, then y, then z.</returns>
+    public static int[] ClassesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        ArgumentNullException.ThrowIfNull(grid);
+        if (classes < 2)
+            throw new ArgumentOutOfRangeException(nameof(classes), $"A class map has 2 classes or more, the background included; got {classes}.");
+        var onGrid = new int[grid.Data.Length];
+        var best = new float[grid.SliceLength];
+        foreach (var (z, probability) in SliceSmoothing.AcrossSlices(slices, smoothingRadius))
+        {
+            if (z < 0 || z >= grid.SizeZ)
+                throw new InvalidDataException($"Slice {z} is outside the volume's 0..{grid.SizeZ - 1}.");
+            int plane = probability.Length / classes;
+            int side = (int)Math.Round(Math.Sqrt(plane));
+            if (plane * classes != probability.Length || side * side != plane)
+                throw new InvalidDataException($"Slice {z} has {probability.Length} probabilities, which is not {classes} square class planes.");
+            Array.Fill(best, float.NegativeInfinity);
+            for (int c = 0; c < classes; c++)
+            {
+                var resized = SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX);
+                for (int i = 0; i < resized.Length; i++)
+                    if (resized[i] > best[i])
+                        (best[i], onGrid[z * grid.SliceLength + i]) = (resized[i], c);
+            }
+        }
+        return onGrid;
+    }
 }
