@@ -33,8 +33,15 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("test"), "--json", In("test.json"));
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
         Assert.Contains("mean ± sd", evaluate.Output);
+        double dice;
         using (var json = JsonDocument.Parse(File.ReadAllText(In("test.json"))))
-            Assert.InRange(json.RootElement.GetProperty("MeanDice").GetDouble(), 0, 1);
+            Assert.InRange(dice = json.RootElement.GetProperty("MeanDice").GetDouble(), 0, 1);
+        // An ensemble of a model with itself averages equal probabilities: the same masks.
+        var ensemble = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--model", Path.Combine(In("model"), "model.zip"),
+            "--images", In("test"), "--json", In("ensemble.json"));
+        Assert.True(ensemble.ExitCode == 0, ensemble.ToString());
+        using (var json = JsonDocument.Parse(File.ReadAllText(In("ensemble.json"))))
+            Assert.Equal(dice, json.RootElement.GetProperty("MeanDice").GetDouble(), 6);
 
         var predict = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("test"), "--output", In("pred"), "--overlay");
         Assert.True(predict.ExitCode == 0, predict.ToString());

@@ -17,7 +17,13 @@ internal static class CommandOptions
         Description = "Folder of NIfTI volumes image_<id>.nii(.gz) with label_<id>.nii(.gz).",
     };
 
-    public static Option<FileInfo> Model() => new("--model") { Description = "An ML.NET model zip written by 'unet train'.", Required = true };
+    public static Option<FileInfo[]> Model() => new("--model")
+    {
+        Description = "An ML.NET model zip written by 'unet train'. Give it more than once (e.g. the folds of a cross-validation) to score " +
+            "with the mean of the models' probabilities; the first zip's pipeline and plausibility record are used.",
+        Required = true,
+        Arity = ArgumentArity.OneOrMore,
+    };
 
     public static Option<DirectoryInfo> Output(string defaultFolder) => new("--output", "-o")
     {

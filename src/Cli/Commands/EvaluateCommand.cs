@@ -43,6 +43,7 @@ internal static class EvaluateCommand
             Examples:
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1 --stress
+              unet evaluate --model cv/fold-1/model.zip --model cv/fold-2/model.zip --volumes held-out   # an ensemble
             """)
         { model, testTimeFlips, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
         command.SetAction(result => environment.Run(() =>
@@ -90,7 +91,7 @@ internal static class EvaluateCommand
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)!.FullName);
+                var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record });
                 var segmentations = patients.Select(p => segmenter.Segment(p.PatientId, p.Image)).ToList();

@@ -53,7 +53,7 @@ internal static class PredictCommand
                 environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
                 return ExitCodes.Success;
             }
-            var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)!.FullName);
+            var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                 new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record });
             var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder);

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using MLNet.UNet.Export;
 
 namespace MLNet.UNet.Segment;
@@ -15,57 +14,7 @@ public static class SavedModelFlips
     /// Runtime alone, as the source does.
     /// </summary>
     /// <exception cref="InvalidDataException">The zip holds no MLNet.UNet network, or one that already averages over flips, or one
-    /// not trained with both flips (or not recording it), which flips at test time would only harm.</exception>
-    public static void Write(string source, string destination)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(source);
-        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        if (!File.Exists(source))
-            throw new FileNotFoundException($"Model '{source}' does not exist.", source);
-        using var input = ZipFile.OpenRead(source);
-        int wrapped = 0;
-        AtomicFile.Write(destination, stream =>
-        {
-            using var output = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            foreach (var entry in input.Entries)
-            {
-                using var content = entry.Open();
-                var bytes = ReadAll(content);
-                if (entry.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) && WrappedUNetModel(bytes) is { } onnx)
-                {
-                    bytes = Framed(onnx);
-                    wrapped++;
-                }
-                var copy = output.CreateEntry(entry.FullName, CompressionLevel.Fastest);
-                using var target = copy.Open();
-                target.Write(bytes);
-            }
-            if (wrapped == 0)
-                throw new InvalidDataException($"'{source}' holds no MLNet.UNet network to add test-time flips to.");
-        });
-    }
-
-    // ML.NET's OnnxTransformer stores its model as a 32-bit length and the ONNX bytes; ours carry the network's options.
-    static byte[]? WrappedUNetModel(byte[] entry)
-    {
-        if (entry.Length < 4 || BitConverter.ToInt32(entry, 0) != entry.Length - 4)
-            return null;
-        try
-        {
-            return TestTimeFlips.WrapAlongTrainedAxes(entry.AsSpan(4).ToArray());
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException)
-        {
-            return null; // another transformer's stream
-        }
-    }
-
-    static byte[] Framed(byte[] onnx) => [.. BitConverter.GetBytes(onnx.Length), .. onnx];
-
-    static byte[] ReadAll(Stream stream)
-    {
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        return memory.ToArray();
-    }
+    /// not trained with flips (or not recording it), which flips at test time would only harm.</exception>
+    public static void Write(string source, string destination) =>
+        SavedModelNetwork.Rewrite(source, destination, onnx => TestTimeFlips.WrapAlongTrainedAxes(onnx)!);
 }

@@ -35,35 +35,65 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
     /// <exception cref="FileNotFoundException">The zip does not exist.</exception>
     /// <exception cref="InvalidDataException">The zip is not an ML.NET model, or not a segmentation model of this library.</exception>
-    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip, bool testTimeFlips = false)
+    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, FileInfo zip, bool testTimeFlips = false) =>
+        Load(context, [zip], testTimeFlips);
+
+    /// <summary>
+    /// Loads one model zip, or several as one ensemble that averages their networks (<see cref="SavedModelEnsemble"/>); with
+    /// <paramref name="testTimeFlips"/>, test-time flips are added (<see cref="SavedModelFlips"/>). The zips are not changed:
+    /// the combined model is written to the context's temporary folder and deleted once loaded.
+    /// </summary>
+    /// <param name="context">The context to load with; ML.NET writes a copy of the ONNX model under its temporary folder.</param>
+    /// <param name="zips">The model zips: one, or several of the same kind and input.</param>
+    /// <param name="testTimeFlips">Score with the mean over the image and its flips.</param>
+    /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
+    /// <exception cref="FileNotFoundException">A zip does not exist.</exception>
+    /// <exception cref="InvalidDataException">A zip is not an ML.NET model, or not a segmentation model of this library.</exception>
+    /// <exception cref="ArgumentException">The zips' networks differ in their input or output.</exception>
+    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, IReadOnlyList<FileInfo> zips, bool testTimeFlips = false)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(zip);
-        if (!zip.Exists)
-            throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
+        ArgumentNullException.ThrowIfNull(zips);
+        if (zips.Count == 0)
+            throw new ArgumentException("Give at least one model zip.", nameof(zips));
+        foreach (var zip in zips)
+            if (!zip.Exists)
+                throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
         ITransformer model;
         DataViewSchema schema;
         // ML.NET writes a copy of the ONNX model there while loading.
         Directory.CreateDirectory(context.TempFilePath);
-        var flipped = testTimeFlips ? Path.Combine(context.TempFilePath, $"mlnet-unet-flips-{Guid.NewGuid():N}.zip") : null;
-        if (flipped is not null)
-            SavedModelFlips.Write(zip.FullName, flipped); // says itself what is wrong with the model
+        var made = new List<string>();
+        string Temporary(string kind)
+        {
+            made.Add(Path.Combine(context.TempFilePath, $"mlnet-unet-{kind}-{Guid.NewGuid():N}.zip"));
+            return made[^1];
+        }
+        string loaded = zips[0].FullName;
         try
         {
-            model = context.Model.Load(flipped ?? zip.FullName, out schema);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"'{zip.FullName}' is not an ML.NET model zip that this tool can read ({e.GetBaseException().Message}).", e);
+            // Both say themselves what is wrong with the models.
+            if (zips.Count > 1)
+                SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], loaded = Temporary("ensemble"));
+            if (testTimeFlips)
+                SavedModelFlips.Write(loaded, loaded = Temporary("flips"));
+            try
+            {
+                model = context.Model.Load(loaded, out schema);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidDataException($"'{zips[0].FullName}' is not an ML.NET model zip that this tool can read ({e.GetBaseException().Message}).", e);
+            }
         }
         finally
         {
-            if (flipped is not null)
-                File.Delete(flipped);
+            foreach (var path in made)
+                File.Delete(path);
         }
         try
         {
-            return (model, Of(zip, model, schema), schema);
+            return (model, Of(zips[0], model, schema), schema);
         }
         catch
         {

@@ -4,8 +4,8 @@ using MLNet.UNet.Transforms;
 
 namespace MLNet.UNet.Tests;
 
-/// <summary>Test-time flips as an option of the segment component, in a saved zip, and added to a saved zip afterwards.</summary>
-public sealed class TestTimeFlipsTests : IDisposable
+/// <summary>Test-time flips as an option of the segment component, in a saved zip, and added to a saved zip afterwards; saved zips as an ensemble.</summary>
+public sealed class SavedZipTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("unet-flips-tests-").FullName;
 
@@ -40,6 +40,33 @@ public sealed class TestTimeFlipsTests : IDisposable
             Assert.All(expected.SelectMany(r => r).Zip(actual.SelectMany(r => r)), pair => Assert.InRange(Math.Abs(pair.First - pair.Second), 0, 1e-6));
         }
         Assert.Contains("already averages", Assert.Throws<InvalidDataException>(() => SavedModelFlips.Write(added, Path.Combine(folder, "twice.zip"))).Message);
+    }
+
+    [Fact]
+    public void AnEnsembleOfTwoSavedZipsScoresTheMeanOfTheirProbabilities()
+    {
+        var rows = ShapePipeline.WriteImages(folder, 12, seed: 8);
+        IDataView Data(MLContext context) => ShapePipeline.WithLabels(context, context.Data.LoadFromEnumerable(rows));
+        var zips = new List<string>();
+        var probabilities = new List<List<float[]>>();
+        foreach (int seed in new[] { 4, 5 })
+        {
+            var context = new MLContext(seed: seed);
+            using var model = ShapePipeline.Pipeline(context, ShapePipeline.TinyOptions(epochs: 2)).Fit(Data(context));
+            probabilities.Add(ShapePipeline.Column(model.Transform(Data(context)), "Probability"));
+            zips.Add(Path.Combine(folder, $"seed-{seed}.zip"));
+            context.Model.Save(model, Data(context).Schema, zips[^1]);
+        }
+        var ensemble = Path.Combine(folder, "ensemble.zip");
+        SavedModelEnsemble.Write(zips, ensemble);
+
+        var loadContext = new MLContext { TempFilePath = folder };
+        var loaded = loadContext.Model.Load(ensemble, out _);
+        using var resources = (IDisposable)loaded;
+        var actual = ShapePipeline.Column(loaded.Transform(Data(loadContext)), "Probability");
+        var expected = probabilities[0].Zip(probabilities[1], (a, b) => a.Zip(b, (x, y) => (x + y) / 2).ToArray()).ToList();
+        Assert.NotEqual(probabilities[0], probabilities[1]);
+        Assert.All(expected.SelectMany(r => r).Zip(actual.SelectMany(r => r)), pair => Assert.InRange(Math.Abs(pair.First - pair.Second), 0, 1e-6));
     }
 
     [Fact]
