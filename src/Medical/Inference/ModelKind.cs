@@ -106,9 +106,9 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     static ModelKind Of(FileInfo zip, ITransformer model, DataViewSchema schema)
     {
         var output = model.GetOutputSchema(schema);
-        if (output.GetColumnOrNull("Probability") is null || output.GetColumnOrNull("PredictedMask") is null)
+        if (output.GetColumnOrNull("Probability") is null || (output.GetColumnOrNull("PredictedMask") is null && output.GetColumnOrNull("PredictedLabel") is null))
             throw new InvalidDataException(
-                $"'{zip.FullName}' is an ML.NET model, but not one of this tool's: it has no Probability and PredictedMask columns.");
+                $"'{zip.FullName}' is an ML.NET model, but not one of this tool's: it has no Probability and PredictedMask (or PredictedLabel, for several organs) columns.");
         if (schema.GetColumnOrNull(ImagePathColumnName) is not null)
         {
             var features = (VectorDataViewType)output["Features"].Type;

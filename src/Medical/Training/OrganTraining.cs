@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML;
+using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Recipes;
+using MLNet.UNet.Segment;
+using MLNet.UNet.Training;
+using MLNet.UNet.Visualization;
+
+namespace MLNet.UNet.Medical.Training;
+
+/// <summary>What an <see cref="OrganTraining"/> run gives.</summary>
+/// <param name="Evaluation">The per-organ 3D evaluation of the validation patients; null without any.</param>
+/// <param name="History">Loss and validation Dice (mean and per organ) per epoch.</param>
+/// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
+/// <param name="BestValidationDice">Its 2D validation Dice, the mean over organs; null without validation.</param>
+public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IReadOnlyList<EpochSummary> History, int BestEpoch, double? BestValidationDice);
+
+/// <summary>
+/// <see cref="VolumeTraining"/> for several organs at once: one slice U-Net with a class per organ (softmax, cross-entropy
+/// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D (<see cref="VolumeEvaluator.EvaluateOrgans"/>).
+/// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>), its ONNX, the effective
+/// recipe, metrics, the evaluation, a training curve and the checkpoint.
+/// </summary>
+public static class OrganTraining
+{
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, Converters = { new JsonStringEnumConverter() }, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Runs the training and evaluation of one fold.</summary>
+    /// <param name="context">The context: its log and cancellation reach the trainer. The seed is the recipe's.</param>
+    /// <param name="recipe">The recipe, validated here; it is not changed. Its network gets one output class per organ, plus the background.</param>
+    /// <param name="patients">Every patient the fold names.</param>
+    /// <param name="fold">Which patients train and which validate (none is allowed).</param>
+    /// <param name="organs">The organs, in class order.</param>
+    /// <param name="options">Where to write and how to report; its Labels are replaced by the organs', and the stress test is for one organ only.</param>
+    /// <exception cref="ArgumentException">The recipe, the options or the fold are invalid; the message names the setting.</exception>
+    public static OrganTrainingResult Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, PatientFold fold,
+        OrganLabels organs, VolumeTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(fold);
+        ArgumentNullException.ThrowIfNull(organs);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Stress)
+            throw new ArgumentException("VolumeTrainingOptions.Stress is for models of one organ; the stress test does not score several organs yet.");
+        recipe = recipe.Clone();
+        recipe.Trainer.Seed = recipe.Seed;
+        recipe.Network.OutputClasses = organs.ClassCount;
+        recipe.Validate();
+        var byId = patients.ToDictionary(p => p.PatientId);
+        List<PatientVolume> Select(IEnumerable<string> ids, string role) => [.. ids.Select(id => byId.TryGetValue(id, out var p) ? p
+            : throw new ArgumentException($"The fold's {role} patient {id} is not among the patients given ({string.Join(", ", byId.Keys)})."))];
+        var training = Select(fold.Training, "training");
+        var validation = Select(fold.Validation, "validation");
+        if (training.Count == 0)
+            throw new ArgumentException("The fold has no training patients.", nameof(fold));
+
+        var log = options.Log;
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.OutputFolder);
+        AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
+        string PathOf(string name) => Path.Combine(options.OutputFolder, name);
+        recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
+        var mapping = organs.ToMapping();
+        var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
+        trainingOptions.Labels = mapping;
+        trainingOptions.Validate();
+        var scoringOptions = SliceLoaderOptions.FromRecipe(recipe, training: false);
+        scoringOptions.Labels = mapping;
+        var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
+        var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validation, scoringOptions) : null;
+        log.WriteLine($"Recipe {recipe.Name}, organs {organs}: training on patients {string.Join(", ", fold.Training)}" +
+                      (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
+
+        var segmentOptions = UNetSegmentOptions.FromRecipe(recipe);
+        segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
+        segmentOptions.LabelColumnName = nameof(SliceRow.Label);
+        segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
+        segmentOptions.ValidationFraction = 0;
+        segmentOptions.ValidationSet = validationSlices;
+        segmentOptions.CheckpointPath = PathOf(VolumeTraining.CheckpointFile);
+        segmentOptions.Resume = options.Resume;
+        segmentOptions.Progress = options.Progress;
+        segmentOptions.CancellationToken = options.CancellationToken;
+        using var model = context.Segmentation().UNetSegment(segmentOptions).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
+        var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
+        log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
+                      (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");
+
+        OrganEvaluationReport? evaluation = null;
+        if (validationSlices is not null)
+        {
+            evaluation = VolumeEvaluator.EvaluateOrgans(model.Transform(validationSlices), validation, mapping, organs.Names, smoothingRadius: options.SmoothingRadius);
+            log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component):");
+            log.WriteLine(evaluation.ToTable());
+            AtomicFile.Write(PathOf(VolumeTraining.EvaluationFile), stream => JsonSerializer.Serialize(stream,
+                evaluation.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed, o.Report.Patients }), Json));
+        }
+        AtomicFile.WriteVia(PathOf(VolumeTraining.ModelFile), temporary =>
+        {
+            using (var stream = File.Create(temporary))
+                context.Model.Save(model, trainingSlices.Schema, stream);
+            organs.WriteInto(temporary);
+        });
+        segment.SaveOnnx(PathOf(VolumeTraining.OnnxFile));
+        TrainingCurveImage.Write(PathOf(VolumeTraining.CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}, {organs.Organs.Count} organs");
+        var metrics = new
+        {
+            Recipe = recipe.Name, Organs = organs.Organs, segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory,
+            Evaluation = evaluation?.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed }),
+        };
+        AtomicFile.Write(PathOf(VolumeTraining.MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
+        foreach (var name in new[] { VolumeTraining.ModelFile, VolumeTraining.OnnxFile, VolumeTraining.RecipeFile, VolumeTraining.MetricsFile,
+                     VolumeTraining.EvaluationFile, VolumeTraining.CurveFile, VolumeTraining.CheckpointFile })
+            if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null))
+                log.WriteLine($"  wrote {PathOf(name)}");
+        return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice);
+    }
+}

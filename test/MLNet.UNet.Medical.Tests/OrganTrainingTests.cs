@@ -1,0 +1,74 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Recipes;
+
+namespace MLNet.UNet.Medical.Tests;
+
+/// <summary>Two organs in one model: trained on synthetic volumes, evaluated per organ, and the organ list kept in the zip.</summary>
+public sealed class OrganTrainingTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-organs-tests-").FullName;
+
+    // A bright ball (label 1) on the left and a grey block (label 4) on the right, with a little texture.
+    static PatientVolume TwoOrgans(string id, int shift)
+    {
+        const int size = 32, depth = 6;
+        var image = new float[size * size * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    int i = (z * size + y) * size + x;
+                    if ((x - 9 - shift) * (x - 9 - shift) + (y - 16) * (y - 16) <= 36)
+                        (image[i], label[i]) = (200, 1);
+                    else if (x >= 20 && x < 27 && y >= 10 + shift && y < 22 + shift)
+                        (image[i], label[i]) = (120, 4);
+                    else
+                        image[i] = 40;
+                    image[i] += (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
+    }
+
+    [Fact]
+    public void TwoOrgansAreLearnedAndEvaluatedEachOnItsOwn()
+    {
+        var patients = new[] { TwoOrgans("a", 0), TwoOrgans("b", 2), TwoOrgans("c", -2), TwoOrgans("d", 1) };
+        var recipe = TrainingRecipes.Quick();
+        recipe.ImageSize = 32;
+        recipe.Network = new Networks.UNetOptions { Depth = 2, BaseFilters = 8, BatchNorm = true };
+        recipe.Trainer.Epochs = 25;
+        recipe.Trainer.BatchSize = 6;
+        recipe.Trainer.Augmentation = Transforms.AugmentationOptions.None;
+        var organs = OrganLabels.Parse("liver=1,spleen=4");
+
+        var result = OrganTraining.Run(new MLContext(seed: 1), recipe, patients, new PatientFold(["a", "b", "c"], ["d"]), organs,
+            new VolumeTrainingOptions { OutputFolder = folder });
+
+        Assert.Equal(["liver", "spleen"], result.Evaluation!.Organs.Select(o => o.Organ));
+        Assert.All(result.History, epoch => Assert.Equal(2, epoch.ValidationDicePerClass!.Count));
+        foreach (var (organ, report) in result.Evaluation.Organs)
+            Assert.True(report.Patients[0].Metrics.Dice > 0.8, $"{organ}: 3D Dice {report.Patients[0].Metrics.Dice:F3}");
+        var zip = Path.Combine(folder, VolumeTraining.ModelFile);
+        Assert.Equal(organs.ToString(), OrganLabels.ReadFromModel(zip)!.ToString());
+        var (model, kind, _) = ModelKind.Load(new MLContext(), new FileInfo(zip));
+        using var loaded = (IDisposable)model;
+        Assert.Equal((false, 32, 1), (kind.TakesImageFiles, kind.Size, kind.Channels));
+    }
+
+    [Fact]
+    public void OrganListsAreCheckedAsTheyAreRead()
+    {
+        Assert.Contains("not name=value", Assert.Throws<ArgumentException>(() => OrganLabels.Parse("liver:1")).Message);
+        Assert.Contains("given to liver and spleen", Assert.Throws<ArgumentException>(() => OrganLabels.Parse("liver=1,spleen=1")).Message);
+        Assert.Contains("0 is the background", Assert.Throws<ArgumentException>(() => OrganLabels.Parse("liver=0")).Message);
+        Assert.Equal(2f, OrganLabels.ChaosAbdomen.ToMapping().Map(2));
+        Assert.Equal(0f, OrganLabels.Parse("liver=1,spleen=4").ToMapping().Map(2));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
