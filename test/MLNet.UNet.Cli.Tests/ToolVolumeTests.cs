@@ -202,7 +202,39 @@ public sealed class ToolVolumeTests : IDisposable
         return json.RootElement.GetProperty("Patients").EnumerateArray().Select(p => p.GetProperty("PatientId").GetString()!).ToList();
     }
 
-    static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius)
+    [Fact]
+    public void SeveralOrgansAreTrainedEvaluatedPerOrganAndPredictedAsALabelMap()
+    {
+        const int width = 40, height = 36, depth = 8;
+        Directory.CreateDirectory(In("volumes"));
+        for (int patient = 1; patient <= 3; patient++)
+        {
+            var (image, label) = Ball(width, height, depth, radius: 6 + patient, spleen: true);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+        }
+        Assert.Contains("--labels: 'liver' is not name=value", ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver", "-o", In("bad")).Error);
+
+        var train = ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", "--validation", "0.34", "--epochs", "2",
+            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("organs"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("input Features: [N, 1, 32, 32]", ToolRun.Of("info", Path.Combine(In("organs"), "model.onnx")).Output);
+
+        var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("organs"), "model.zip"), "--volumes", In("volumes"), "--json", In("organs.json"));
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        Assert.Contains("| liver |", evaluate.Output);
+        Assert.Contains("| spleen |", evaluate.Output);
+
+        Directory.CreateDirectory(In("unlabelled"));
+        File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));
+        var predict = ToolRun.Of("predict", "--model", Path.Combine(In("organs"), "model.zip"), "--volumes", In("unlabelled"), "--output", In("maps"), "--post-process");
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        var map = NiftiReader.Read(Path.Combine(In("maps"), "pred_2.nii.gz"));
+        Assert.Equal((width, height, depth), (map.SizeX, map.SizeY, map.SizeZ));
+        Assert.All(map.Data.Distinct(), value => Assert.Contains(value, new[] { 0f, 1f, 4f }));
+    }
+
+    static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)
     {
         var random = new Random(radius);
         var image = new float[width * height * depth];
@@ -214,8 +246,9 @@ public sealed class ToolVolumeTests : IDisposable
                     int i = (z * height + y) * width + x;
                     double dz = (z - depth / 2.0) * 3, dy = y - height / 2.0, dx = x - width / 2.0;
                     bool inside = dx * dx + dy * dy + dz * dz <= radius * radius;
-                    label[i] = inside ? 1 : 0;
-                    image[i] = (inside ? 200 : 50) + (float)random.NextDouble() * 20;
+                    bool inSpleen = spleen && !inside && x >= width - 8 && y < 10;
+                    label[i] = inside ? 1 : inSpleen ? 4 : 0;
+                    image[i] = (inside ? 200 : inSpleen ? 120 : 50) + (float)random.NextDouble() * 20;
                 }
         return (new Volume(image, width, height, depth, 1.5, 1.5, 6), new Volume(label, width, height, depth, 1.5, 1.5, 6));
     }

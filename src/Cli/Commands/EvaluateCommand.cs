@@ -86,6 +86,23 @@ internal static class EvaluateCommand
                 environment.Output.WriteLine($"{secondsPerImage * 1000:F0} ms per image (scoring and resizing back, after the first), {Environment.ProcessorCount} logical CPUs.");
                 report = new { MeanDice = meanDice, DiceStandardDeviation = diceSd, MeanIoU = meanIoU, MeanPixelError = meanPixelError, SecondsPerImage = secondsPerImage, Images = perImage };
             }
+            else if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
+            {
+                if (result.GetValue(stress))
+                    throw new ArgumentException("--stress scores models of one organ; this model segments several.");
+                var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
+                var slices = kind.SliceOptions();
+                slices.Labels = organs.ToMapping();
+                slices.EmptySliceFraction = 1;
+                var organReport = VolumeEvaluator.EvaluateOrgans(transformer.Transform(SliceLoader.Load(context, patients, slices)), patients,
+                    slices.Labels, organs.Names, smoothingRadius: smoothing, surfaceRule: result.GetValue(surfaceRule));
+                environment.Output.WriteLine(organReport.ToTable());
+                report = new
+                {
+                    SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), organReport.MeanDice, organReport.MeanDicePostProcessed,
+                    Organs = organReport.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed, o.Report.Patients }),
+                };
+            }
             else
             {
                 if (kind.TakesImageFiles)

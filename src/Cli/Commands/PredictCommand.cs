@@ -53,6 +53,13 @@ internal static class PredictCommand
                 environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
                 return ExitCodes.Success;
             }
+            if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
+            {
+                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing);
+                int count = Organs(organSegmenter, kind, result.GetValue(volumes)!, folder);
+                environment.Output.WriteLine($"wrote {count} label maps ({organs}) and predictions.json to {folder.FullName}");
+                return ExitCodes.Success;
+            }
             var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                 new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record });
@@ -83,7 +90,19 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static List<VolumeSegmentation> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    static int Organs(OrganSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    {
+        var summary = VolumeFiles(kind, input).Select(file =>
+        {
+            var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
+            return new { Case = id, OrganMl = segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")) };
+        }).ToList();
+        AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return summary.Count;
+    }
+
+    static List<FileInfo> VolumeFiles(ModelKind kind, DirectoryInfo input)
     {
         if (kind.TakesImageFiles)
             throw new ArgumentException("This model takes image files; predict with --images.");
@@ -92,8 +111,13 @@ internal static class PredictCommand
         var files = input.EnumerateFiles("*.nii*").Where(f => !f.Name.StartsWith("label_")).OrderBy(f => f.Name).ToList();
         if (files.Count == 0)
             throw new InvalidDataException($"Volume folder '{input.FullName}' holds no .nii or .nii.gz images.");
+        return files;
+    }
+
+    static List<VolumeSegmentation> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    {
         var cases = new List<VolumeSegmentation>();
-        foreach (var file in files)
+        foreach (var file in VolumeFiles(kind, input))
         {
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
             cases.Add(segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")));

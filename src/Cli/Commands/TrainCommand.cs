@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.UNet.Medical.Slices;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -19,6 +20,11 @@ internal static class TrainCommand
         channels.AcceptOnlyFromAmong("1", "3");
         var folds = new Option<int?>("--folds") { Description = "For --volumes: cross-validate by patient in this many folds, each in its own folder, instead of one split." };
         var fold = new Option<int?>("--fold") { Description = "With --folds: run only this fold (1-based), and combine it with the folds already in the output folder." };
+        var labels = new Option<string?>("--labels")
+        {
+            Description = "For --volumes: one model for several organs, each named with its label value, e.g. liver=1,kidney-right=2,kidney-left=3,spleen=4 " +
+                "(any subset, any names). Without it, the liver alone.",
+        };
         var stress = new Option<bool>("--stress") { Description = "For --volumes: also score the validation patients under fixed intensity shifts (stress.json)." };
         var smoothing = CommandOptions.SmoothSlices();
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output folder." };
@@ -32,10 +38,11 @@ internal static class TrainCommand
               unet train --images data/train --output model --epochs 30
               unet train --volumes ../shared/data/chaos-mr-t2 --recipe liver-mri -o liver
               unet train --volumes ../shared/data/chaos-mr-t2 --recipe liver-mri --folds 5 --fold 2 -o liver-cv
+              unet train --volumes ../shared/data/chaos-mr-t2 --recipe abdomen-mri --labels liver=1,kidney-right=2,kidney-left=3,spleen=4 -o abdomen
               unet train --images data/train --output model --resume     (after an interruption)
             """)
         {
-            images, masks, volumes, output, channels, folds, fold, stress, smoothing, resume, threads, maxPixels,
+            images, masks, volumes, output, channels, labels, folds, fold, stress, smoothing, resume, threads, maxPixels,
         };
         foreach (var option in recipe.All)
             command.Options.Add(option);
@@ -53,6 +60,20 @@ internal static class TrainCommand
             if (result.GetValue(folds) is not null && recipe.HasValidationFlag(result))
                 throw new ArgumentException("--validation does not apply with --folds: each fold holds out its own patients.");
             int smoothingRadius = CommandOptions.CheckedSmoothing(result.GetValue(smoothing), onVolumes);
+            OrganLabels? organs = null;
+            if (result.GetValue(labels) is { } text)
+            {
+                if (!onVolumes || result.GetValue(folds) is not null || result.GetValue(stress))
+                    throw new ArgumentException("--labels trains several organs on one split of --volumes; --folds and --stress are for one organ so far.");
+                try
+                {
+                    organs = OrganLabels.Parse(text);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"--labels: {e.Message}", e);
+                }
+            }
             var effective = recipe.Effective(result);
             environment.ApplyThreads(result.GetValue(threads));
             var folder = CommandOptions.EnsureFolder(result.GetValue(output)!);
@@ -60,7 +81,7 @@ internal static class TrainCommand
             environment.Output.WriteLine(effective.ToJson());
             var run = new TrainingRun(environment, folder, effective, result.GetValue(resume));
             return onVolumes
-                ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), smoothingRadius)
+                ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), smoothingRadius, organs)
                 : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));
         }));
         return command;

@@ -71,7 +71,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         return ExitCodes.Success;
     }
 
-    public int OnVolumes(DirectoryInfo volumes, int? folds, int? onlyFold, bool stress, int smoothingRadius)
+    public int OnVolumes(DirectoryInfo volumes, int? folds, int? onlyFold, bool stress, int smoothingRadius, OrganLabels? organs = null)
     {
         CheckData(new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
             recipe.ValidationFraction, recipe.Seed));
@@ -84,9 +84,10 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             OutputFolder = folder.FullName, Resume = resume, Stress = stress, SmoothingRadius = smoothingRadius, Progress = progress.Report,
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
-        FitOrSayHowToResume(() => folds is { } count
-            ? VolumeCrossValidation.Run(context, recipe, patients, count, onlyFold, options)
-            : (object)VolumeTraining.Run(context, recipe, patients, PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed), options));
+        var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);
+        FitOrSayHowToResume(() => organs is not null ? OrganTraining.Run(context, recipe, patients, split, organs, options)
+            : folds is { } count ? VolumeCrossValidation.Run(context, recipe, patients, count, onlyFold, options)
+            : (object)VolumeTraining.Run(context, recipe, patients, split, options));
         return ExitCodes.Success;
     }
 

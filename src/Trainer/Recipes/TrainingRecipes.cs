@@ -13,7 +13,7 @@ namespace MLNet.UNet.Recipes;
 public static class TrainingRecipes
 {
     /// <summary>The names <see cref="Get"/> takes, in the order they are listed.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["quick", "liver-mri", "liver-mri-basic-intensity", "keras-seed"];
+    public static IReadOnlyList<string> Names { get; } = ["quick", "liver-mri", "liver-mri-basic-intensity", "abdomen-mri", "keras-seed"];
 
     /// <summary>The recipe of that name.</summary>
     /// <exception cref="ArgumentException">No recipe has that name; the message lists the names.</exception>
@@ -22,6 +22,7 @@ public static class TrainingRecipes
         "quick" => Quick(),
         "liver-mri" => LiverMri(),
         "liver-mri-basic-intensity" => LiverMriBasicIntensity(),
+        "abdomen-mri" => AbdomenMri(),
         "keras-seed" => KerasSeed(),
         _ => throw new ArgumentException($"Unknown recipe '{name}': expected one of {string.Join(", ", Names)}.", nameof(name)),
     };
@@ -66,6 +67,21 @@ public static class TrainingRecipes
     /// <summary><see cref="LiverMri"/> without its contrast-robust intensity augmentation (the recipe before it, for comparison).</summary>
     public static TrainingRecipe LiverMriBasicIntensity() =>
         LiverMriOf("liver-mri-basic-intensity", "liver-mri without the per-organ intensities, inverted gamma, bias field and histogram shift.");
+
+    /// <summary>
+    /// CHAOS T2-SPIR's four abdominal organs in one model (liver, right and left kidney, spleen: five classes with the
+    /// background): <see cref="LiverMri"/>'s network, trainer and augmentation (no flips: they would swap the kidneys),
+    /// with softmax over the classes, cross-entropy plus a batch soft Dice per organ, and a quarter of the slices
+    /// without any of the organs. The organs are named when training (<c>unet train --labels</c>).
+    /// </summary>
+    public static TrainingRecipe AbdomenMri()
+    {
+        var recipe = LiverMriOf("abdomen-mri",
+            "CHAOS T2-SPIR liver, kidneys and spleen in one model: liver-mri's network and training, a class per organ.");
+        recipe.Network.OutputClasses = 5;
+        AddRobustIntensity(recipe.Trainer.Augmentation);
+        return recipe;
+    }
 
     static TrainingRecipe LiverMriOf(string name, string description) => new()
     {
