@@ -55,11 +55,8 @@ public static class OrganTraining
         recipe.Trainer.Seed = recipe.Seed;
         recipe.Network.OutputClasses = organs.ClassCount;
         recipe.Validate();
-        var byId = patients.ToDictionary(p => p.PatientId);
-        List<PatientVolume> Select(IEnumerable<string> ids, string role) => [.. ids.Select(id => byId.TryGetValue(id, out var p) ? p
-            : throw new ArgumentException($"The fold's {role} patient {id} is not among the patients given ({string.Join(", ", byId.Keys)})."))];
-        var training = Select(fold.Training, "training");
-        var validation = Select(fold.Validation, "validation");
+        var training = VolumeTraining.Select(patients, fold.Training, "training");
+        var validation = VolumeTraining.Select(patients, fold.Validation, "validation");
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
 
@@ -80,17 +77,7 @@ public static class OrganTraining
         log.WriteLine($"Recipe {recipe.Name}, organs {organs}: training on patients {string.Join(", ", fold.Training)}" +
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
 
-        var segmentOptions = UNetSegmentOptions.FromRecipe(recipe);
-        segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
-        segmentOptions.LabelColumnName = nameof(SliceRow.Label);
-        segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
-        segmentOptions.ValidationFraction = 0;
-        segmentOptions.ValidationSet = validationSlices;
-        segmentOptions.CheckpointPath = PathOf(VolumeTraining.CheckpointFile);
-        segmentOptions.Resume = options.Resume;
-        segmentOptions.Progress = options.Progress;
-        segmentOptions.CancellationToken = options.CancellationToken;
-        using var model = context.Segmentation().UNetSegment(segmentOptions).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
+        using var model = context.Segmentation().UNetSegment(VolumeTraining.SegmentOptions(recipe, validationSlices, options)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");

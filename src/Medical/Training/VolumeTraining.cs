@@ -105,16 +105,7 @@ public static class VolumeTraining
                       FormattableString.Invariant($"(all with the organ; each without it kept with probability {recipe.EmptySliceFraction:0.###}), ") +
                       $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s).");
 
-        var segmentOptions = UNetSegmentOptions.FromRecipe(recipe);
-        segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
-        segmentOptions.LabelColumnName = nameof(SliceRow.Label);
-        segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
-        segmentOptions.ValidationFraction = 0;
-        segmentOptions.ValidationSet = validationSlices;
-        segmentOptions.CheckpointPath = PathOf(CheckpointFile);
-        segmentOptions.Resume = options.Resume;
-        segmentOptions.Progress = options.Progress;
-        segmentOptions.CancellationToken = options.CancellationToken;
+        var segmentOptions = SegmentOptions(recipe, validationSlices, options);
         if (options.Resume)
             log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
         var pipeline = context.Segmentation().UNetSegment(segmentOptions).Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
@@ -178,7 +169,23 @@ public static class VolumeTraining
         return copy;
     }
 
-    static List<PatientVolume> Select(IReadOnlyList<PatientVolume> patients, IReadOnlyList<string> ids, string role)
+    /// <summary>The segment component's options for slices: the recipe's, with the slice columns, the validation patients, and the run's checkpoint and reporting.</summary>
+    internal static UNetSegmentOptions SegmentOptions(TrainingRecipe recipe, IDataView? validationSlices, VolumeTrainingOptions options)
+    {
+        var segmentOptions = UNetSegmentOptions.FromRecipe(recipe);
+        segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
+        segmentOptions.LabelColumnName = nameof(SliceRow.Label);
+        segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
+        segmentOptions.ValidationFraction = 0;
+        segmentOptions.ValidationSet = validationSlices;
+        segmentOptions.CheckpointPath = Path.Combine(options.OutputFolder, CheckpointFile);
+        segmentOptions.Resume = options.Resume;
+        segmentOptions.Progress = options.Progress;
+        segmentOptions.CancellationToken = options.CancellationToken;
+        return segmentOptions;
+    }
+
+    internal static List<PatientVolume> Select(IReadOnlyList<PatientVolume> patients, IReadOnlyList<string> ids, string role)
     {
         var byId = patients.ToDictionary(p => p.PatientId);
         return ids.Select(id => byId.TryGetValue(id, out var patient) ? patient
