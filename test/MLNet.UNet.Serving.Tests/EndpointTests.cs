@@ -166,4 +166,14 @@ public class EndpointTests(ServiceFixture service)
         Assert.Contains(content, text);
         Assert.DoesNotContain("https://", text);  // nothing fetched from elsewhere: the page works offline
     }
+
+    [Fact]
+    public void AModelOfSeveralOrgansIsRefusedAtLoadNamingThem()
+    {
+        var copy = Path.Combine(service.Models.Folder, $"organs-{Guid.NewGuid():N}.zip");
+        File.Copy(service.Models.VolumeZip, copy);
+        Medical.Slices.OrganLabels.Parse("liver=1,spleen=4").WriteInto(copy);
+        var error = Assert.Throws<InvalidDataException>(() => Models.ServedModel.Load("organs", new FileInfo(copy), 1));
+        Assert.Contains("segments several organs (liver=1,spleen=4)", error.Message);
+    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Plausibility;
+using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Threshold;
 
@@ -57,6 +58,8 @@ public sealed class ServedModel : IDisposable
         var (model, kind, _) = ModelKind.Load(context, zip);
         try
         {
+            if (OrganLabels.ReadFromModel(zip.FullName) is { } organs)
+                throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}); the service serves models of one organ so far.");
             float threshold = ModelThreshold(model) ?? VolumeSegmenterOptions.Defaults.Threshold;
             if (kind.TakesImageFiles)
                 return new ServedModel(name, zip.FullName, kind, model, threshold,
