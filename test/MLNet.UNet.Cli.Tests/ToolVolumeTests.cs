@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML;
+using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
@@ -219,6 +220,13 @@ public sealed class ToolVolumeTests : IDisposable
             "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("organs"));
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Contains("input Features: [N, 1, 32, 32]", ToolRun.Of("info", Path.Combine(In("organs"), "model.onnx")).Output);
+
+        var crossValidation = ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", "--folds", "3", "--fold", "2", "--epochs", "1",
+            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("organs-cv"));
+        Assert.True(crossValidation.ExitCode == 0, crossValidation.ToString());
+        Assert.Contains("Cross-validation over 1 of 3 folds (1 patients)", crossValidation.Output);
+        Assert.Contains("| spleen |", crossValidation.Output);
+        Assert.Equal(["liver", "spleen"], OrganEvaluationReport.ReadJson(Path.Combine(In("organs-cv"), "cross-validation.json")).Organs.Select(o => o.Organ));
 
         var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("organs"), "model.zip"), "--volumes", In("volumes"), "--json", In("organs.json"));
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());

@@ -39,6 +39,7 @@ internal static class TrainCommand
               unet train --volumes ../shared/data/chaos-mr-t2 --recipe liver-mri -o liver
               unet train --volumes ../shared/data/chaos-mr-t2 --recipe liver-mri --folds 5 --fold 2 -o liver-cv
               unet train --volumes ../shared/data/chaos-mr-t2 --recipe abdomen-mri --labels liver=1,kidney-right=2,kidney-left=3,spleen=4 -o abdomen
+              unet train --volumes ../shared/data/chaos-mr-t2 --recipe abdomen-mri --labels liver=1,kidney-right=2,kidney-left=3,spleen=4 --folds 5 --fold 1 -o abdomen-cv
               unet train --images data/train --output model --resume     (after an interruption)
             """)
         {
@@ -63,8 +64,8 @@ internal static class TrainCommand
             OrganLabels? organs = null;
             if (result.GetValue(labels) is { } text)
             {
-                if (!onVolumes || result.GetValue(folds) is not null || result.GetValue(stress))
-                    throw new ArgumentException("--labels trains several organs on one split of --volumes; --folds and --stress are for one organ so far.");
+                if (!onVolumes || result.GetValue(stress))
+                    throw new ArgumentException("--labels trains several organs on --volumes; --stress is for one organ so far.");
                 try
                 {
                     organs = OrganLabels.Parse(text);

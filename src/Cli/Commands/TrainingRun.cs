@@ -85,9 +85,13 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
         var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);
-        FitOrSayHowToResume(() => organs is not null ? OrganTraining.Run(context, recipe, patients, split, organs, options)
-            : folds is { } count ? VolumeCrossValidation.Run(context, recipe, patients, count, onlyFold, options)
-            : (object)VolumeTraining.Run(context, recipe, patients, split, options));
+        FitOrSayHowToResume(() => (folds, organs) switch
+        {
+            ({ } count, { } several) => VolumeCrossValidation.RunOrgans(context, recipe, patients, count, onlyFold, several, options),
+            ({ } count, null) => VolumeCrossValidation.Run(context, recipe, patients, count, onlyFold, options),
+            (null, { } several) => OrganTraining.Run(context, recipe, patients, split, several, options),
+            _ => (object?)VolumeTraining.Run(context, recipe, patients, split, options),
+        });
         return ExitCodes.Success;
     }
 

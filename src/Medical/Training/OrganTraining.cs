@@ -88,8 +88,7 @@ public static class OrganTraining
             evaluation = VolumeEvaluator.EvaluateOrgans(model.Transform(validationSlices), validation, mapping, organs.Names, smoothingRadius: options.SmoothingRadius);
             log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component):");
             log.WriteLine(evaluation.ToTable());
-            AtomicFile.Write(PathOf(VolumeTraining.EvaluationFile), stream => JsonSerializer.Serialize(stream,
-                evaluation.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed, o.Report.Patients }), Json));
+            evaluation.WriteJson(PathOf(VolumeTraining.EvaluationFile));
         }
         AtomicFile.WriteVia(PathOf(VolumeTraining.ModelFile), temporary =>
         {

@@ -27,7 +27,27 @@ public static class VolumeCrossValidation
     /// </summary>
     /// <returns>The combined report, or null when no fold is complete.</returns>
     public static VolumeEvaluationReport? Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only,
-        VolumeTrainingOptions options)
+        VolumeTrainingOptions options) =>
+        RunFolds(recipe, patients, folds, only, options,
+            (foldRecipe, fold, foldOptions) => VolumeTraining.Run(context, foldRecipe, patients, fold, foldOptions),
+            (split, log) => Combine(options.OutputFolder, split, log));
+
+    /// <summary>
+    /// <see cref="Run"/> for a model of several organs: each fold is an <see cref="OrganTraining"/> run, and the folds'
+    /// per-organ evaluations are combined organ by organ.
+    /// </summary>
+    /// <returns>The combined per-organ report, or null when no fold is complete.</returns>
+    public static OrganEvaluationReport? RunOrgans(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only,
+        OrganLabels organs, VolumeTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(organs);
+        return RunFolds(recipe, patients, folds, only, options,
+            (foldRecipe, fold, foldOptions) => OrganTraining.Run(context, foldRecipe, patients, fold, organs, foldOptions),
+            (split, log) => CombineOrgans(options.OutputFolder, split, log));
+    }
+
+    static T? RunFolds<T>(TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only, VolumeTrainingOptions options,
+        Action<TrainingRecipe, PatientFold, VolumeTrainingOptions> runFold, Func<IReadOnlyList<PatientFold>, TextWriter, T?> combine) where T : class
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(patients);
@@ -37,7 +57,7 @@ public static class VolumeCrossValidation
             throw new ArgumentException($"The fold to run must be between 1 and {split.Count} (the number of folds), got {one}.");
         var foldRecipe = recipe.Clone();
         foldRecipe.Trainer.KeepBestModel = false;
-        VolumeEvaluationReport? combined = null;
+        T? combined = null;
         foreach (int f in only is { } single ? [single - 1] : Enumerable.Range(0, split.Count))
         {
             options.Log.WriteLine($"== Fold {f + 1} of {split.Count} ==");
@@ -45,12 +65,12 @@ public static class VolumeCrossValidation
             // An earlier run's evaluation must not be combined as this run's if this one stops early.
             if (Directory.Exists(folder))
                 File.Delete(Path.Combine(folder, VolumeTraining.EvaluationFile));
-            VolumeTraining.Run(context, foldRecipe, patients, split[f], new VolumeTrainingOptions
+            runFold(foldRecipe, split[f], new VolumeTrainingOptions
             {
                 OutputFolder = folder, Resume = options.Resume, SmoothingRadius = options.SmoothingRadius, Stress = options.Stress, Labels = options.Labels,
                 Progress = options.Progress, Log = options.Log, CancellationToken = options.CancellationToken,
             });
-            combined = Combine(options.OutputFolder, split, options.Log);
+            combined = combine(split, options.Log);
         }
         return combined;
     }
@@ -61,11 +81,22 @@ public static class VolumeCrossValidation
     /// <paramref name="log"/> which folds are in and why any other is out.
     /// </summary>
     /// <returns>The combined report, or null when no fold is in.</returns>
-    public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log)
+    public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log) =>
+        CombineFolds(outputFolder, split, log, VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId),
+            VolumeEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
+
+    /// <summary><see cref="Combine"/> for the per-organ evaluations of <see cref="RunOrgans"/>.</summary>
+    /// <returns>The combined per-organ report, or null when no fold is in.</returns>
+    public static OrganEvaluationReport? CombineOrgans(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log) =>
+        CombineFolds(outputFolder, split, log, OrganEvaluationReport.ReadJson, r => r.PatientIds,
+            OrganEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
+
+    static T? CombineFolds<T>(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, Func<string, T> read,
+        Func<T, IEnumerable<string>> patientsOf, Func<IEnumerable<T>, T> combine, Action<T, string> write, Func<T, string> table) where T : class
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(log);
-        var reports = new List<VolumeEvaluationReport>();
+        var reports = new List<T>();
         for (int f = 0; f < split.Count; f++)
         {
             var folder = FoldFolder(outputFolder, f);
@@ -75,11 +106,11 @@ public static class VolumeCrossValidation
                 log.WriteLine($"Fold {f + 1}: not run yet ({path} is absent).");
                 continue;
             }
-            VolumeEvaluationReport report;
+            T report;
             string recipeName;
             try
             {
-                report = VolumeEvaluationReport.ReadJson(path);
+                report = read(path);
                 recipeName = RecipeName(Path.Combine(folder, VolumeTraining.RecipeFile));
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -88,7 +119,7 @@ public static class VolumeCrossValidation
                 continue;
             }
             var expected = split[f].Validation.Order().ToList();
-            var found = report.Patients.Select(p => p.PatientId).Order().ToList();
+            var found = patientsOf(report).Order().ToList();
             if (!expected.SequenceEqual(found))
             {
                 log.WriteLine($"Fold {f + 1}: left out, {path} holds patients {string.Join(", ", found)} but this split holds out " +
@@ -100,11 +131,11 @@ public static class VolumeCrossValidation
         }
         if (reports.Count == 0)
             return null;
-        var combined = VolumeEvaluationReport.Combine(reports);
+        var combined = combine(reports);
         var combinedPath = Path.Combine(outputFolder, CombinedFile);
-        combined.WriteJson(combinedPath);
-        log.WriteLine($"Cross-validation over {reports.Count} of {split.Count} folds ({combined.Patients.Count} patients), written to {combinedPath}:");
-        log.WriteLine(combined.ToTable());
+        write(combined, combinedPath);
+        log.WriteLine($"Cross-validation over {reports.Count} of {split.Count} folds ({patientsOf(combined).Count()} patients), written to {combinedPath}:");
+        log.WriteLine(table(combined));
         return combined;
     }
 
