@@ -37,6 +37,17 @@ public class NotebookTests(ITestOutputHelper output)
         AssertCleanedUp(run);
     }
 
+    [Fact]
+    public async Task AbdomenMriRunsFromACleanStateAndShowsEachOrgan()
+    {
+        var run = await Run("AbdomenMri.ipynb");
+        Assert.Contains(run.Outputs, o => o.Contains("Mean Dice over organs"));
+        Assert.Contains(run.Outputs, o => o.Contains("DicePost"));
+        Assert.Contains(run.Outputs, o => o.Contains("Validation Dice per organ"));
+        Assert.True(run.Outputs.Count(o => o.Contains("data:image/png;base64,")) >= 3, "slices, curve and the colour overlay are shown as pictures");
+        AssertCleanedUp(run);
+    }
+
     // The last cell disposes the models and deletes the notebook's work folder, whose path it shows.
     static void AssertCleanedUp(NotebookRun run)
     {

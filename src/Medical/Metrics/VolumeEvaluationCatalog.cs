@@ -20,4 +20,18 @@ public static class VolumeEvaluationCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         return VolumeEvaluator.Evaluate(scored, patients, labels ?? LabelMapping.Liver, probabilityColumnName, threshold, smoothingRadius, surfaceRule);
     }
+
+    /// <summary>
+    /// The 3D evaluation of a pipeline of several classes, organ by organ (Dice, IoU, RAVD, ASSD, MSSD, HD95 per
+    /// patient, raw and with each organ's largest component), of an IDataView scored over <see cref="SliceLoader"/>
+    /// slices loaded with <paramref name="organs"/>' label mapping; see <see cref="VolumeEvaluator.EvaluateOrgans"/>.
+    /// </summary>
+    public static OrganEvaluationReport EvaluateVolumes(this SegmentationCatalog catalog, IDataView scored,
+        IEnumerable<PatientVolume> patients, OrganLabels organs, string probabilityColumnName = "Probability", int smoothingRadius = 0,
+        SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(organs);
+        return VolumeEvaluator.EvaluateOrgans(scored, patients, organs.ToMapping(), organs.Names, probabilityColumnName, smoothingRadius, surfaceRule);
+    }
 }
