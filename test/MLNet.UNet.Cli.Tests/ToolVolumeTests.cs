@@ -228,10 +228,13 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("| spleen |", crossValidation.Output);
         Assert.Equal(["liver", "spleen"], OrganEvaluationReport.ReadJson(Path.Combine(In("organs-cv"), "cross-validation.json")).Organs.Select(o => o.Organ));
 
-        var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("organs"), "model.zip"), "--volumes", In("volumes"), "--json", In("organs.json"));
+        var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("organs"), "model.zip"), "--volumes", In("volumes"), "--stress", "--json", In("organs.json"));
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
         Assert.Contains("| liver |", evaluate.Output);
         Assert.Contains("| spleen |", evaluate.Output);
+        Assert.Contains("| shift | liver | spleen | mean over organs |", evaluate.Output);
+        using (var saved = JsonDocument.Parse(File.ReadAllText(In("organs.json"))))
+            Assert.Equal(2, saved.RootElement.GetProperty("Stress").EnumerateArray().Single(r => r.GetProperty("Shift").GetString() == "liver x0.25").GetProperty("Organs").GetArrayLength());
 
         Directory.CreateDirectory(In("unlabelled"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));

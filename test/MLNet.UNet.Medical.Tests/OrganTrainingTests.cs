@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Training;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Recipes;
@@ -47,12 +48,18 @@ public sealed class OrganTrainingTests : IDisposable
         var organs = OrganLabels.Parse("liver=1,spleen=4");
 
         var result = OrganTraining.Run(new MLContext(seed: 1), recipe, patients, new PatientFold(["a", "b", "c"], ["d"]), organs,
-            new VolumeTrainingOptions { OutputFolder = folder });
+            new VolumeTrainingOptions { OutputFolder = folder, Stress = true });
 
         Assert.Equal(["liver", "spleen"], result.Evaluation!.Organs.Select(o => o.Organ));
         Assert.All(result.History, epoch => Assert.Equal(2, epoch.ValidationDicePerClass!.Count));
         foreach (var (organ, report) in result.Evaluation.Organs)
             Assert.True(report.Patients[0].Metrics.Dice > 0.8, $"{organ}: 3D Dice {report.Patients[0].Metrics.Dice:F3}");
+        // The stress test scores every organ under every shift; unshifted, it is the evaluation itself.
+        Assert.Equal(["none", .. IntensityShift.Standard.Select(s => s.Name)], result.Stress!.Select(r => r.Shift));
+        Assert.Equal(result.Evaluation.MeanDice, result.Stress[0].Report.MeanDice, 12);
+        double LiverDice(string shift) => result.Stress.Single(r => r.Shift == shift).Report.Organs[0].Report.Raw["Dice"].Mean;
+        Assert.True(LiverDice("liver x0.25") < LiverDice("none"), $"a ball darkened to the background's grey still scored {LiverDice("liver x0.25"):F3}");
+        Assert.True(File.Exists(Path.Combine(folder, VolumeTraining.StressFile)));
         var zip = Path.Combine(folder, VolumeTraining.ModelFile);
         Assert.Equal(organs.ToString(), OrganLabels.ReadFromModel(zip)!.ToString());
         var (model, kind, _) = ModelKind.Load(new MLContext(), new FileInfo(zip));

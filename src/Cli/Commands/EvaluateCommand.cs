@@ -88,19 +88,26 @@ internal static class EvaluateCommand
             }
             else if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
             {
-                if (result.GetValue(stress))
-                    throw new ArgumentException("--stress scores models of one organ; this model segments several.");
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var slices = kind.SliceOptions();
-                slices.Labels = organs.ToMapping();
-                slices.EmptySliceFraction = 1;
-                var organReport = VolumeEvaluator.EvaluateOrgans(transformer.Transform(SliceLoader.Load(context, patients, slices)), patients,
-                    slices.Labels, organs.Names, smoothingRadius: smoothing, surfaceRule: result.GetValue(surfaceRule));
+                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, smoothingRadius: smoothing);
+                var organReport = segmenter.Evaluate(patients, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(organReport.ToTable());
+                IReadOnlyList<OrganStressResult>? stressResults = null;
+                if (result.GetValue(stress))
+                {
+                    stressResults = StressTest.Run(segmenter, patients);
+                    environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; mean 3D Dice per organ, post-processed):");
+                    environment.Output.WriteLine(StressTest.ToTable(stressResults));
+                }
                 report = new
                 {
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), organReport.MeanDice, organReport.MeanDicePostProcessed,
                     Organs = organReport.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed, o.Report.Patients }),
+                    Stress = stressResults?.Select(r => new
+                    {
+                        r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed,
+                        Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean }),
+                    }),
                 };
             }
             else

@@ -64,8 +64,8 @@ internal static class TrainCommand
             OrganLabels? organs = null;
             if (result.GetValue(labels) is { } text)
             {
-                if (!onVolumes || result.GetValue(stress))
-                    throw new ArgumentException("--labels trains several organs on --volumes; --stress is for one organ so far.");
+                if (!onVolumes)
+                    throw new ArgumentException("--labels trains several organs on --volumes.");
                 try
                 {
                     organs = OrganLabels.Parse(text);

@@ -71,6 +71,21 @@ public sealed class OrganSegmenter
     }
 
     /// <summary>
+    /// Segments each patient and evaluates it organ by organ against its labels in 3D (<see cref="VolumeEvaluator.EvaluateOrgans"/>):
+    /// raw, and with each organ's largest component kept, whatever this segmenter's own post-processing.
+    /// </summary>
+    /// <param name="patients">Images with their label volumes (the organs' label values).</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    public OrganEvaluationReport Evaluate(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        if (patients.Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
+        var scored = model.Transform(SliceLoader.Load(context, patients, slices));
+        return VolumeEvaluator.EvaluateOrgans(scored, patients, slices.Labels, organs.Names, smoothingRadius: smoothingRadius, surfaceRule: surfaceRule);
+    }
+
+    /// <summary>
     /// Segments a NIfTI image file and writes the label map (uint8, the organs' label values, 0 elsewhere) with the input's
     /// header, atomically. Returns each organ's volume in ml.
     /// </summary>

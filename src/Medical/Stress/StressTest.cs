@@ -9,6 +9,11 @@ namespace MLNet.UNet.Medical.Stress;
 /// <param name="Report">The 3D evaluation of the shifted patients.</param>
 public sealed record StressResult(string Shift, VolumeEvaluationReport Report);
 
+/// <summary>One row of a stress test of a model of several organs: every organ's 3D evaluation under one intensity shift.</summary>
+/// <param name="Shift">The shift's name; "none" for the patients as they are.</param>
+/// <param name="Report">The per-organ 3D evaluation of the shifted patients.</param>
+public sealed record OrganStressResult(string Shift, OrganEvaluationReport Report);
+
 /// <summary>
 /// Scores held-out patients as they are and under fixed intensity shifts (<see cref="IntensityShift.Standard"/>),
 /// and evaluates each in 3D. A proxy for patients whose images look unlike the training ones (a dark liver, another
@@ -37,6 +42,40 @@ public static class StressTest
         return results;
     }
 
+    /// <summary>
+    /// Runs the stress test on a model of several organs: every organ is evaluated under every shift. The shifts
+    /// change the images by the patients' label maps (a darkened liver stays dark whatever the model segments).
+    /// </summary>
+    /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
+    /// <param name="patients">The patients, with their label volumes.</param>
+    /// <param name="shifts">The shifts; <see cref="IntensityShift.Standard"/> when null.</param>
+    public static IReadOnlyList<OrganStressResult> Run(OrganSegmenter segmenter, IReadOnlyList<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts = null)
+    {
+        ArgumentNullException.ThrowIfNull(segmenter);
+        ArgumentNullException.ThrowIfNull(patients);
+        if (patients.Count == 0)
+            throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
+        return [.. new[] { ("none", (IntensityShift?)null) }.Concat((shifts ?? IntensityShift.Standard).Select(s => (s.Name, (IntensityShift?)s)))
+            .Select(pair => new OrganStressResult(pair.Item1, segmenter.Evaluate(pair.Item2 is null ? patients : [.. patients.Select(pair.Item2.Apply)])))];
+    }
+
+    /// <summary>A Markdown table for a model of several organs: each organ's mean 3D Dice after post-processing per shift.</summary>
+    public static string ToTable(IReadOnlyList<OrganStressResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (results.Count == 0)
+            throw new ArgumentException("There are no stress results to tabulate.", nameof(results));
+        var organs = results[0].Report.Organs.Select(o => o.Organ).ToList();
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"| shift | {string.Join(" | ", organs)} | mean over organs |");
+        text.AppendLine($"|---|{string.Concat(organs.Select(_ => "---|"))}---|");
+        foreach (var result in results)
+            text.AppendLine(FormattableString.Invariant($"| {result.Shift} | ") +
+                string.Join(" | ", result.Report.Organs.Select(o => o.Report.PostProcessed["Dice"].Mean.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))) +
+                FormattableString.Invariant($" | {result.Report.MeanDicePostProcessed:F4} |"));
+        return text.ToString();
+    }
+
     /// <summary>A Markdown table: mean 3D Dice (raw and post-processed) per shift, and the worst patient.</summary>
     public static string ToTable(IReadOnlyList<StressResult> results)
     {
@@ -58,6 +97,21 @@ public static class StressTest
     {
         ArgumentNullException.ThrowIfNull(results);
         var rows = results.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients });
+        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
+    }
+
+    /// <summary>Writes the per-organ results as JSON (per shift: the mean over organs and each organ's patients), atomically.</summary>
+    public static void WriteJson(string path, IReadOnlyList<OrganStressResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var rows = results.Select(r => new
+        {
+            r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed,
+            Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean, o.Report.Patients }),
+        });
         AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, new System.Text.Json.JsonSerializerOptions
         {
             WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Recipes;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Training;
@@ -16,7 +18,9 @@ namespace MLNet.UNet.Medical.Training;
 /// <param name="History">Loss and validation Dice (mean and per organ) per epoch.</param>
 /// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
 /// <param name="BestValidationDice">Its 2D validation Dice, the mean over organs; null without validation.</param>
-public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IReadOnlyList<EpochSummary> History, int BestEpoch, double? BestValidationDice);
+/// <param name="Stress">The stress test of the validation patients, organ by organ, when asked for.</param>
+public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IReadOnlyList<EpochSummary> History, int BestEpoch, double? BestValidationDice,
+    IReadOnlyList<OrganStressResult>? Stress);
 
 /// <summary>
 /// <see cref="VolumeTraining"/> for several organs at once: one slice U-Net with a class per organ (softmax, cross-entropy
@@ -37,7 +41,7 @@ public static class OrganTraining
     /// <param name="patients">Every patient the fold names.</param>
     /// <param name="fold">Which patients train and which validate (none is allowed).</param>
     /// <param name="organs">The organs, in class order.</param>
-    /// <param name="options">Where to write and how to report; its Labels are replaced by the organs', and the stress test is for one organ only.</param>
+    /// <param name="options">Where to write and how to report; its Labels are replaced by the organs'. The stress test scores every organ.</param>
     /// <exception cref="ArgumentException">The recipe, the options or the fold are invalid; the message names the setting.</exception>
     public static OrganTrainingResult Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, PatientFold fold,
         OrganLabels organs, VolumeTrainingOptions options)
@@ -49,8 +53,6 @@ public static class OrganTraining
         ArgumentNullException.ThrowIfNull(organs);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.Stress)
-            throw new ArgumentException("VolumeTrainingOptions.Stress is for models of one organ; the stress test does not score several organs yet.");
         recipe = recipe.Clone();
         recipe.Trainer.Seed = recipe.Seed;
         recipe.Network.OutputClasses = organs.ClassCount;
@@ -83,12 +85,21 @@ public static class OrganTraining
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");
 
         OrganEvaluationReport? evaluation = null;
-        if (validationSlices is not null)
+        IReadOnlyList<OrganStressResult>? stress = null;
+        if (validation.Count > 0)
         {
-            evaluation = VolumeEvaluator.EvaluateOrgans(model.Transform(validationSlices), validation, mapping, organs.Names, smoothingRadius: options.SmoothingRadius);
+            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, smoothingRadius: options.SmoothingRadius);
+            evaluation = segmenter.Evaluate(validation);
             log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component):");
             log.WriteLine(evaluation.ToTable());
             evaluation.WriteJson(PathOf(VolumeTraining.EvaluationFile));
+            if (options.Stress)
+            {
+                stress = StressTest.Run(segmenter, validation);
+                log.WriteLine("Stress test of the validation patients (fixed intensity shifts; mean 3D Dice per organ, post-processed):");
+                log.WriteLine(StressTest.ToTable(stress));
+                StressTest.WriteJson(PathOf(VolumeTraining.StressFile), stress);
+            }
         }
         AtomicFile.WriteVia(PathOf(VolumeTraining.ModelFile), temporary =>
         {
@@ -102,12 +113,13 @@ public static class OrganTraining
         {
             Recipe = recipe.Name, Organs = organs.Organs, segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory,
             Evaluation = evaluation?.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed }),
+            Stress = stress?.Select(r => new { r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed }),
         };
         AtomicFile.Write(PathOf(VolumeTraining.MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
         foreach (var name in new[] { VolumeTraining.ModelFile, VolumeTraining.OnnxFile, VolumeTraining.RecipeFile, VolumeTraining.MetricsFile,
-                     VolumeTraining.EvaluationFile, VolumeTraining.CurveFile, VolumeTraining.CheckpointFile })
-            if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null))
+                     VolumeTraining.EvaluationFile, VolumeTraining.StressFile, VolumeTraining.CurveFile, VolumeTraining.CheckpointFile })
+            if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null) && (name != VolumeTraining.StressFile || stress is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");
-        return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice);
+        return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);
     }
 }
