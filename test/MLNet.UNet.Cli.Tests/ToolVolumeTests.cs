@@ -243,6 +243,10 @@ public sealed class ToolVolumeTests : IDisposable
         var map = NiftiReader.Read(Path.Combine(In("maps"), "pred_2.nii.gz"));
         Assert.Equal((width, height, depth), (map.SizeX, map.SizeY, map.SizeZ));
         Assert.All(map.Data.Distinct(), value => Assert.Contains(value, new[] { 0f, 1f, 4f }));
+        using var predictions = JsonDocument.Parse(File.ReadAllText(Path.Combine(In("maps"), "predictions.json")));
+        var single = predictions.RootElement.EnumerateArray().Single();
+        Assert.Equal(["liver", "spleen"], single.GetProperty("Organs").EnumerateArray().Select(o => o.GetProperty("Organ").GetString()));
+        Assert.Equal(single.GetProperty("Warnings").GetArrayLength() > 0, single.GetProperty("Implausible").GetBoolean());
     }
 
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)

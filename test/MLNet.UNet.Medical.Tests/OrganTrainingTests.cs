@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Training;
@@ -62,9 +63,24 @@ public sealed class OrganTrainingTests : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, VolumeTraining.StressFile)));
         var zip = Path.Combine(folder, VolumeTraining.ModelFile);
         Assert.Equal(organs.ToString(), OrganLabels.ReadFromModel(zip)!.ToString());
-        var (model, kind, _) = ModelKind.Load(new MLContext(), new FileInfo(zip));
+        var context = new MLContext();
+        var (model, kind, _) = ModelKind.Load(context, new FileInfo(zip));
         using var loaded = (IDisposable)model;
         Assert.Equal((false, 32, 1), (kind.TakesImageFiles, kind.Size, kind.Channels));
+
+        // Each organ's plausibility record is in the zip; a patient whose liver is darkened to the background's grey is flagged, and as it is, it is not.
+        var record = OrganPlausibility.ReadFromModel(zip)!;
+        Assert.Equal(["liver", "spleen"], record.Organs.Select(o => o.Organ));
+        Assert.All(record.Organs, o => Assert.Equal(3, o.Record!.Cases));
+        var segmenter = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true, plausibility: record);
+        var ordinary = segmenter.Segment("d", patients[3].Image);
+        Assert.Empty(ordinary.Warnings);
+        Assert.Equal(2, ordinary.Statistics.Count);
+        var darkened = segmenter.Segment("d-dark", IntensityShift.Standard.Single(s => s.Name == "liver x0.25").Apply(patients[3]).Image);
+        // Darkened, the ball is no longer the brightest thing, so the model takes the grey block for it and loses the block:
+        // whichever organ goes wrong, the case is flagged, and each warning names its organ.
+        Assert.NotEmpty(darkened.Warnings);
+        Assert.All(darkened.Warnings, w => Assert.Matches("^(liver|spleen): ", w));
     }
 
     [Fact]

@@ -89,9 +89,13 @@ internal static class EvaluateCommand
             else if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
             {
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, smoothingRadius: smoothing);
+                var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
+                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord);
                 var organReport = segmenter.Evaluate(patients, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(organReport.ToTable());
+                // The plausibility check looks at each patient as prediction does: scored again, post-processed, measured.
+                var checkedCases = patients.Select(p => segmenter.Segment(p.PatientId, p.Image)).ToList();
+                exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
                 IReadOnlyList<OrganStressResult>? stressResults = null;
                 if (result.GetValue(stress))
                 {
@@ -103,6 +107,11 @@ internal static class EvaluateCommand
                 {
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), organReport.MeanDice, organReport.MeanDicePostProcessed,
                     Organs = organReport.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed, o.Report.Patients }),
+                    Plausibility = checkedCases.Select(c => new
+                    {
+                        Patient = c.Id, Organs = organs.Names.Zip(c.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.MeanConfidence }),
+                        Implausible = c.Warnings.Count > 0, c.Warnings,
+                    }),
                     Stress = stressResults?.Select(r => new
                     {
                         r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed,

@@ -55,10 +55,11 @@ internal static class PredictCommand
             }
             if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
             {
-                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing);
-                int count = Organs(organSegmenter, kind, result.GetValue(volumes)!, folder);
-                environment.Output.WriteLine($"wrote {count} label maps ({organs}) and predictions.json to {folder.FullName}");
-                return ExitCodes.Success;
+                var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
+                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
+                var segmentations = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder);
+                environment.Output.WriteLine($"wrote {segmentations.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
+                return CommandOptions.ReportWarnings(environment.Output, segmentations.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
             }
             var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
@@ -90,16 +91,22 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static int Organs(OrganSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    static List<OrganSegmentation> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
     {
-        var summary = VolumeFiles(kind, input).Select(file =>
+        var cases = VolumeFiles(kind, input).Select(file =>
         {
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            return new { Case = id, OrganMl = segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")) };
+            return segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"));
         }).ToList();
+        var summary = cases.Select(c => new
+        {
+            Case = c.Id,
+            Organs = organs.Names.Zip(c.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
+            Implausible = c.Warnings.Count > 0, c.Warnings,
+        });
         AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
-            new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        return summary.Count;
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        return cases;
     }
 
     static List<FileInfo> VolumeFiles(ModelKind kind, DirectoryInfo input)

@@ -1,16 +1,26 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 
 namespace MLNet.UNet.Medical.Inference;
 
+/// <summary>What an <see cref="OrganSegmenter"/> gives for one volume.</summary>
+/// <param name="Id">The case's name.</param>
+/// <param name="Image">The input volume, whose grid and header the class map has.</param>
+/// <param name="Classes">The class of every voxel (0 background, organ i is i + 1), post-processed when asked for.</param>
+/// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>
+/// <param name="Warnings">The plausibility warnings, each naming its organ; empty when every organ is within what the model saw, or without a record.</param>
+public sealed record OrganSegmentation(string Id, Volume Image, int[] Classes, IReadOnlyList<OrganStatistics> Statistics, IReadOnlyList<string> Warnings);
+
 /// <summary>
 /// <see cref="VolumeSegmenter"/> for a model of several organs: the volume is cut into the model's slices, scored, and
 /// each voxel of the volume's grid gets the organ of highest probability (<see cref="ProbabilityMask.ClassesOnGrid"/>);
-/// with post-processing, each organ keeps its largest 3D component. The label map holds the organs' label values.
+/// with post-processing, each organ keeps its largest 3D component. Each organ is measured and checked against the
+/// model's <see cref="OrganPlausibility"/> record when there is one. The label map holds the organs' label values.
 /// </summary>
 public sealed class OrganSegmenter
 {
@@ -20,6 +30,7 @@ public sealed class OrganSegmenter
     readonly OrganLabels organs;
     readonly int smoothingRadius;
     readonly bool postProcess;
+    readonly OrganPlausibility? plausibility;
 
     /// <summary>Creates a segmenter over a fitted (or loaded) slice pipeline of several classes.</summary>
     /// <param name="context">The context to load slices with.</param>
@@ -28,7 +39,9 @@ public sealed class OrganSegmenter
     /// <param name="organs">The organs the model segments, in class order.</param>
     /// <param name="postProcess">Keep each organ's largest 3D component.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice's probabilities; 0 for none.</param>
-    public OrganSegmenter(MLContext context, ITransformer model, SliceLoaderOptions slices, OrganLabels organs, bool postProcess = false, int smoothingRadius = 0)
+    /// <param name="plausibility">The model's record (<see cref="OrganPlausibility.ReadFromModel"/>) to check each prediction against; null for no check.</param>
+    public OrganSegmenter(MLContext context, ITransformer model, SliceLoaderOptions slices, OrganLabels organs, bool postProcess = false, int smoothingRadius = 0,
+        OrganPlausibility? plausibility = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(model);
@@ -45,29 +58,43 @@ public sealed class OrganSegmenter
         this.organs = organs;
         this.smoothingRadius = smoothingRadius;
         this.postProcess = postProcess;
+        if (plausibility is not null && !plausibility.Organs.Select(o => o.Organ).SequenceEqual(organs.Names))
+            throw new ArgumentException($"The plausibility record is for {string.Join(", ", plausibility.Organs.Select(o => o.Organ))}; the model segments {string.Join(", ", organs.Names)}.",
+                nameof(plausibility));
+        this.plausibility = plausibility;
     }
 
-    /// <summary>The class (0 background, organ i is i + 1) of every voxel of <paramref name="image"/>'s grid.</summary>
-    public int[] Segment(string id, Volume image)
+    /// <summary>Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked.</summary>
+    public OrganSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
         // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
         var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
         var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
-        var classes = ProbabilityMask.ClassesOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius);
-        if (!postProcess)
-            return classes;
-        var cleaned = new int[classes.Length];
+        var (classes, confidence) = ProbabilityMask.ClassMapOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius);
+        var final = postProcess ? new int[classes.Length] : classes;
+        var statistics = new List<OrganStatistics>();
         for (int organ = 1; organ < organs.ClassCount; organ++)
         {
             int c = organ;
             var mask = new BinaryVolume(Array.ConvertAll(classes, v => v == c), image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
-            var kept = MaskPostProcessing.KeepLargestComponent(mask).Voxels;
-            for (int i = 0; i < kept.Length; i++)
-                if (kept[i])
-                    cleaned[i] = c;
+            if (postProcess)
+            {
+                mask = MaskPostProcessing.KeepLargestComponent(mask);
+                for (int i = 0; i < mask.Voxels.Length; i++)
+                    if (mask.Voxels[i])
+                        final[i] = c;
+            }
+            statistics.Add(OrganStatistics.Of(mask, confidence));
         }
-        return cleaned;
+        return new OrganSegmentation(id, image, final, statistics, plausibility?.Check(statistics) ?? []);
+    }
+
+    /// <summary>The record of this model's predictions on <paramref name="volumes"/> (its training volumes), to store in its zip.</summary>
+    public OrganPlausibility Record(IEnumerable<(string Id, Volume Image)> volumes)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        return OrganPlausibility.From(organs.Names, [.. volumes.Select(v => Segment(v.Id, v.Image).Statistics)]);
     }
 
     /// <summary>
@@ -87,19 +114,18 @@ public sealed class OrganSegmenter
 
     /// <summary>
     /// Segments a NIfTI image file and writes the label map (uint8, the organs' label values, 0 elsewhere) with the input's
-    /// header, atomically. Returns each organ's volume in ml.
+    /// header, atomically.
     /// </summary>
-    public IReadOnlyDictionary<string, double> SegmentFile(string imagePath, string labelPath)
+    public OrganSegmentation SegmentFile(string imagePath, string labelPath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelPath);
         var name = Path.GetFileName(imagePath);
         int extension = name.IndexOf(".nii", StringComparison.Ordinal);
         var image = NiftiReader.Read(imagePath);
-        var classes = Segment(extension > 0 ? name[..extension] : name, image);
+        var segmentation = Segment(extension > 0 ? name[..extension] : name, image);
         var values = organs.Organs.Select(o => (float)o.Value).Prepend(0f).ToArray();
-        NiftiWriter.Write(labelPath, image.WithData(Array.ConvertAll(classes, c => values[c])), NiftiDataType.UInt8);
-        double voxelMl = image.SpacingX * image.SpacingY * image.SpacingZ / 1000;
-        return organs.Organs.Select((o, i) => (o.Name, Ml: classes.Count(c => c == i + 1) * voxelMl)).ToDictionary(p => p.Name, p => p.Ml);
+        NiftiWriter.Write(labelPath, image.WithData(Array.ConvertAll(segmentation.Classes, c => values[c])), NiftiDataType.UInt8);
+        return segmentation;
     }
 }

@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using System.Text.Json;
-
 namespace MLNet.UNet.Medical.Plausibility;
 
 /// <summary>
@@ -28,8 +25,6 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
 
     /// <summary>The zip entry that holds the record.</summary>
     public const string EntryName = "MLNet.UNet/plausibility.json";
-
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The record of a set of predictions (the model's, on its training volumes).</summary>
     public static PlausibilityRecord From(IReadOnlyCollection<OrganStatistics> seen)
@@ -75,32 +70,9 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
     /// Adds (or replaces) the record in a model zip in place, for a file not yet under its final name (inside
     /// <see cref="AtomicFile.WriteVia"/>). ML.NET's <c>Model.Load</c> ignores the entry.
     /// </summary>
-    public void WriteInto(string modelPath)
-    {
-        using var zip = ZipFile.Open(modelPath, ZipArchiveMode.Update);
-        zip.GetEntry(EntryName)?.Delete();
-        using var stream = zip.CreateEntry(EntryName).Open();
-        JsonSerializer.Serialize(stream, this, Json);
-    }
+    public void WriteInto(string modelPath) => ModelZipEntry.Write(modelPath, EntryName, this);
 
     /// <summary>The record stored in a model zip, or null when the model has none (trained before records, or on images).</summary>
     /// <exception cref="InvalidDataException">The zip or the record is damaged.</exception>
-    public static PlausibilityRecord? ReadFromModel(string modelPath)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        try
-        {
-            using var zip = ZipFile.OpenRead(modelPath);
-            var entry = zip.GetEntry(EntryName);
-            if (entry is null)
-                return null;
-            using var stream = entry.Open();
-            return JsonSerializer.Deserialize<PlausibilityRecord>(stream, Json)
-                ?? throw new InvalidDataException($"The plausibility record in '{modelPath}' is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"The plausibility record in '{modelPath}' is damaged ({e.Message}).", e);
-        }
-    }
+    public static PlausibilityRecord? ReadFromModel(string modelPath) => ModelZipEntry.Read<PlausibilityRecord>(modelPath, EntryName, "plausibility record");
 }

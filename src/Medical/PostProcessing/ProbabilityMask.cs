@@ -49,13 +49,22 @@ public static class ProbabilityMask
     /// <param name="grid">The volume whose geometry the class map takes.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
     /// <returns>One class index per voxel of <paramref name="grid"/>, x fastest, then y, then z.</returns>
-    public static int[] ClassesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0)
+    public static int[] ClassesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0) =>
+        ClassMapOnGrid(slices, classes, grid, smoothingRadius).Classes;
+
+    /// <summary>
+    /// <see cref="ClassesOnGrid"/> with the probability of each voxel's class beside it (0 in slices that are not given),
+    /// which says how sure the model was, organ by organ.
+    /// </summary>
+    public static (int[] Classes, float[] Confidence) ClassMapOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid,
+        int smoothingRadius = 0)
     {
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(grid);
         if (classes < 2)
             throw new ArgumentOutOfRangeException(nameof(classes), $"A class map has 2 classes or more, the background included; got {classes}.");
         var onGrid = new int[grid.Data.Length];
+        var confidence = new float[grid.Data.Length];
         var best = new float[grid.SliceLength];
         foreach (var (z, probability) in SliceSmoothing.AcrossSlices(slices, smoothingRadius))
         {
@@ -73,7 +82,8 @@ public static class ProbabilityMask
                     if (resized[i] > best[i])
                         (best[i], onGrid[z * grid.SliceLength + i]) = (resized[i], c);
             }
+            best.CopyTo(confidence, z * grid.SliceLength);
         }
-        return onGrid;
+        return (onGrid, confidence);
     }
 }

@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using System.Text.Json;
-
 namespace MLNet.UNet.Medical.Slices;
 
 /// <summary>One organ of a model of several: its name and its value in the label volumes.</summary>
@@ -66,28 +63,18 @@ public sealed class OrganLabels
     public LabelMapping ToMapping() => new(Organs.Select((o, i) => (o.Value, Class: i + 1)).ToDictionary(p => p.Value, p => p.Class));
 
     /// <summary>Stores the organs in a model zip (replacing any stored before).</summary>
-    public void WriteInto(string modelPath)
-    {
-        using var zip = ZipFile.Open(modelPath, ZipArchiveMode.Update);
-        zip.GetEntry(EntryName)?.Delete();
-        using var stream = zip.CreateEntry(EntryName).Open();
-        JsonSerializer.Serialize(stream, Organs);
-    }
+    public void WriteInto(string modelPath) => ModelZipEntry.Write(modelPath, EntryName, Organs);
 
     /// <summary>The organs stored in a model zip, or null for a model of one class (which stores none).</summary>
     /// <exception cref="InvalidDataException">The stored list is damaged.</exception>
     public static OrganLabels? ReadFromModel(string modelPath)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        using var zip = ZipFile.OpenRead(modelPath);
-        if (zip.GetEntry(EntryName) is not { } entry)
-            return null;
+        var organs = ModelZipEntry.Read<List<Organ>>(modelPath, EntryName, "organ list");
         try
         {
-            using var stream = entry.Open();
-            return new OrganLabels(JsonSerializer.Deserialize<List<Organ>>(stream) ?? throw new InvalidDataException($"The organ list in '{modelPath}' is empty."));
+            return organs is null ? null : new OrganLabels(organs);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (ArgumentException e)
         {
             throw new InvalidDataException($"The organ list in '{modelPath}' is damaged ({e.Message}).", e);
         }

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Recipes;
@@ -19,13 +20,15 @@ namespace MLNet.UNet.Medical.Training;
 /// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
 /// <param name="BestValidationDice">Its 2D validation Dice, the mean over organs; null without validation.</param>
 /// <param name="Stress">The stress test of the validation patients, organ by organ, when asked for.</param>
+/// <param name="Plausibility">The per-organ plausibility record stored in the model zip (predictions on the training patients).</param>
 public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IReadOnlyList<EpochSummary> History, int BestEpoch, double? BestValidationDice,
-    IReadOnlyList<OrganStressResult>? Stress);
+    IReadOnlyList<OrganStressResult>? Stress, OrganPlausibility Plausibility);
 
 /// <summary>
 /// <see cref="VolumeTraining"/> for several organs at once: one slice U-Net with a class per organ (softmax, cross-entropy
 /// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D (<see cref="VolumeEvaluator.EvaluateOrgans"/>).
-/// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>), its ONNX, the effective
+/// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>, and each organ's
+/// plausibility record, <see cref="OrganPlausibility"/>), its ONNX, the effective
 /// recipe, metrics, the evaluation, a training curve and the checkpoint.
 /// </summary>
 public static class OrganTraining
@@ -86,9 +89,9 @@ public static class OrganTraining
 
         OrganEvaluationReport? evaluation = null;
         IReadOnlyList<OrganStressResult>? stress = null;
+        var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius);
         if (validation.Count > 0)
         {
-            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, smoothingRadius: options.SmoothingRadius);
             evaluation = segmenter.Evaluate(validation);
             log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component):");
             log.WriteLine(evaluation.ToTable());
@@ -101,11 +104,14 @@ public static class OrganTraining
                 StressTest.WriteJson(PathOf(VolumeTraining.StressFile), stress);
             }
         }
+        var record = segmenter.Record(training.Select(p => (p.PatientId, p.Image)));
+        log.WriteLine($"Plausibility record (post-processed predictions on the training patients), stored in the model zip: {record}.");
         AtomicFile.WriteVia(PathOf(VolumeTraining.ModelFile), temporary =>
         {
             using (var stream = File.Create(temporary))
                 context.Model.Save(model, trainingSlices.Schema, stream);
             organs.WriteInto(temporary);
+            record.WriteInto(temporary);
         });
         segment.SaveOnnx(PathOf(VolumeTraining.OnnxFile));
         TrainingCurveImage.Write(PathOf(VolumeTraining.CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}, {organs.Organs.Count} organs");
@@ -114,12 +120,13 @@ public static class OrganTraining
             Recipe = recipe.Name, Organs = organs.Organs, segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory,
             Evaluation = evaluation?.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed }),
             Stress = stress?.Select(r => new { r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed }),
+            Plausibility = record,
         };
         AtomicFile.Write(PathOf(VolumeTraining.MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
         foreach (var name in new[] { VolumeTraining.ModelFile, VolumeTraining.OnnxFile, VolumeTraining.RecipeFile, VolumeTraining.MetricsFile,
                      VolumeTraining.EvaluationFile, VolumeTraining.StressFile, VolumeTraining.CurveFile, VolumeTraining.CheckpointFile })
             if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null) && (name != VolumeTraining.StressFile || stress is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");
-        return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);
+        return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress, record);
     }
 }
