@@ -23,7 +23,7 @@ internal static class ModelZipEntry
     /// <summary>The entry's value, or null when the zip has no such entry.</summary>
     /// <param name="modelPath">The model zip.</param>
     /// <param name="entryName">The entry.</param>
-    /// <param name="what">What the entry holds, for the error message ("the organ list").</param>
+    /// <param name="what">What the entry holds, for the error message ("organ list" gives "The organ list in ...").</param>
     /// <exception cref="InvalidDataException">The entry is empty or not the JSON expected.</exception>
     public static T? Read<T>(string modelPath, string entryName, string what) where T : class
     {

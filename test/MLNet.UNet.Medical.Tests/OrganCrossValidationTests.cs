@@ -47,15 +47,16 @@ public sealed class OrganCrossValidationTests : IDisposable
     {
         var split = PatientSplit.KFold(["1", "2", "3", "4", "5", "6"], 3, seed: 1);
         Fold([.. split[0].Validation]).WriteJson(Path.Combine(CreatedFold(0), VolumeTraining.EvaluationFile));
-        Fold("x", "y").WriteJson(Path.Combine(CreatedFold(1), VolumeTraining.EvaluationFile));
+        var otherOrgans = Fold([.. split[1].Validation]);
+        new OrganEvaluationReport([("liver", otherOrgans.Organs[0].Report), ("kidney", otherOrgans.Organs[1].Report)]).WriteJson(Path.Combine(CreatedFold(1), VolumeTraining.EvaluationFile));
         File.WriteAllText(Path.Combine(CreatedFold(2), VolumeTraining.EvaluationFile), "{ \"Organs\": [] }");
         var log = new StringWriter();
 
-        var combined = VolumeCrossValidation.CombineOrgans(folder, split, log);
+        var combined = VolumeCrossValidation.CombineOrgans(folder, split, log, OrganLabels.Parse("liver=1,spleen=4"));
 
         Assert.NotNull(combined);
         Assert.Equal(split[0].Validation.Order(), combined.PatientIds.Order());
-        Assert.Contains("Fold 2: left out", log.ToString());
+        Assert.Contains("it evaluates liver, kidney, not liver, spleen", log.ToString());
         Assert.Contains("has no organs", log.ToString());
         Assert.Equal(combined.MeanDice, OrganEvaluationReport.ReadJson(Path.Combine(folder, VolumeCrossValidation.CombinedFile)).MeanDice, 12);
         Assert.Throws<InvalidDataException>(() => VolumeEvaluationReport.ReadJson(Path.Combine(folder, VolumeCrossValidation.CombinedFile)));

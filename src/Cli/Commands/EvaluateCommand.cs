@@ -91,10 +91,8 @@ internal static class EvaluateCommand
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
                 var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
                 var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord);
-                var organReport = segmenter.Evaluate(patients, result.GetValue(surfaceRule));
+                var (organReport, checkedCases) = segmenter.EvaluateCases(patients, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(organReport.ToTable());
-                // The plausibility check looks at each patient as prediction does: scored again, post-processed, measured.
-                var checkedCases = patients.Select(p => segmenter.Segment(p.PatientId, p.Image)).ToList();
                 exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
                 IReadOnlyList<OrganStressResult>? stressResults = null;
                 if (result.GetValue(stress))

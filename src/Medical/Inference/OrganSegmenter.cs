@@ -11,15 +11,18 @@ namespace MLNet.UNet.Medical.Inference;
 /// <summary>What an <see cref="OrganSegmenter"/> gives for one volume.</summary>
 /// <param name="Id">The case's name.</param>
 /// <param name="Image">The input volume, whose grid and header the class map has.</param>
-/// <param name="Classes">The class of every voxel (0 background, organ i is i + 1), post-processed when asked for.</param>
+/// <param name="RawClasses">The class of every voxel (0 background, organ i is i + 1), as the model gave it.</param>
+/// <param name="Classes">The same, post-processed when asked for (each organ's largest component, holes filled).</param>
 /// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>
 /// <param name="Warnings">The plausibility warnings, each naming its organ; empty when every organ is within what the model saw, or without a record.</param>
-public sealed record OrganSegmentation(string Id, Volume Image, int[] Classes, IReadOnlyList<OrganStatistics> Statistics, IReadOnlyList<string> Warnings);
+public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses, int[] Classes, IReadOnlyList<OrganStatistics> Statistics,
+    IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// <see cref="VolumeSegmenter"/> for a model of several organs: the volume is cut into the model's slices, scored, and
 /// each voxel of the volume's grid gets the organ of highest probability (<see cref="ProbabilityMask.ClassesOnGrid"/>);
-/// with post-processing, each organ keeps its largest 3D component. Each organ is measured and checked against the
+/// with post-processing, each organ keeps its largest 3D component with its holes filled (<see cref="MaskPostProcessing.Clean"/>,
+/// as the evaluation's "post" does; a filled hole never takes a voxel of another organ). Each organ is measured and checked against the
 /// model's <see cref="OrganPlausibility"/> record when there is one. The label map holds the organs' label values.
 /// </summary>
 public sealed class OrganSegmenter
@@ -80,14 +83,15 @@ public sealed class OrganSegmenter
             var mask = new BinaryVolume(Array.ConvertAll(classes, v => v == c), image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
             if (postProcess)
             {
-                mask = MaskPostProcessing.KeepLargestComponent(mask);
+                mask = MaskPostProcessing.Clean(mask);
                 for (int i = 0; i < mask.Voxels.Length; i++)
-                    if (mask.Voxels[i])
+                    if (mask.Voxels[i] && (classes[i] == c || classes[i] == 0))
                         final[i] = c;
+                mask = mask.With(Array.ConvertAll(final, v => v == c));
             }
             statistics.Add(OrganStatistics.Of(mask, confidence));
         }
-        return new OrganSegmentation(id, image, final, statistics, plausibility?.Check(statistics) ?? []);
+        return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics) ?? []);
     }
 
     /// <summary>The record of this model's predictions on <paramref name="volumes"/> (its training volumes), to store in its zip.</summary>
@@ -98,19 +102,37 @@ public sealed class OrganSegmenter
     }
 
     /// <summary>
-    /// Segments each patient and evaluates it organ by organ against its labels in 3D (<see cref="VolumeEvaluator.EvaluateOrgans"/>):
-    /// raw, and with each organ's largest component kept, whatever this segmenter's own post-processing.
+    /// Segments each patient and evaluates it organ by organ against its labels in 3D: each organ's raw mask, and the
+    /// same with its largest component kept and holes filled (<see cref="VolumeEvaluator.Evaluate(string, bool[], bool[], Volume, SurfaceRule)"/>),
+    /// whatever this segmenter's own post-processing. The segmentations come back too, with their plausibility warnings.
     /// </summary>
     /// <param name="patients">Images with their label volumes (the organs' label values).</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
-    public OrganEvaluationReport Evaluate(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    public (OrganEvaluationReport Report, IReadOnlyList<OrganSegmentation> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
-        var scored = model.Transform(SliceLoader.Load(context, patients, slices));
-        return VolumeEvaluator.EvaluateOrgans(scored, patients, slices.Labels, organs.Names, smoothingRadius: smoothingRadius, surfaceRule: surfaceRule);
+        var perOrgan = organs.Organs.Select(_ => new List<PatientEvaluation>()).ToList();
+        var cases = new List<OrganSegmentation>();
+        foreach (var patient in patients)
+        {
+            var segmentation = Segment(patient.PatientId, patient.Image);
+            cases.Add(segmentation);
+            var truth = Array.ConvertAll(patient.Label.Data, v => (int)slices.Labels.Map(v));
+            for (int organ = 1; organ < organs.ClassCount; organ++)
+            {
+                int c = organ;
+                perOrgan[organ - 1].Add(VolumeEvaluator.Evaluate(patient.PatientId, Array.ConvertAll(segmentation.RawClasses, v => v == c),
+                    Array.ConvertAll(truth, v => v == c), patient.Label, surfaceRule));
+            }
+        }
+        return (new OrganEvaluationReport([.. organs.Names.Select((name, i) => (name, new VolumeEvaluationReport(perOrgan[i])))]), cases);
     }
+
+    /// <summary><see cref="EvaluateCases"/>'s report alone.</summary>
+    public OrganEvaluationReport Evaluate(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos) =>
+        EvaluateCases(patients, surfaceRule).Report;
 
     /// <summary>
     /// Segments a NIfTI image file and writes the label map (uint8, the organs' label values, 0 elsewhere) with the input's

@@ -7,7 +7,7 @@ namespace MLNet.UNet.Medical.Metrics;
 
 /// <summary>
 /// The 3D evaluation of a model of several classes, organ by organ: each organ's report holds every patient's measures
-/// of that organ against the rest (before and after keeping the organ's largest component), and the means over organs.
+/// of that organ against the rest (before and after keeping the organ's largest component and filling its holes), and the means over organs.
 /// </summary>
 public sealed class OrganEvaluationReport
 {

@@ -23,7 +23,7 @@ public static class VolumeEvaluationCatalog
 
     /// <summary>
     /// The 3D evaluation of a pipeline of several classes, organ by organ (Dice, IoU, RAVD, ASSD, MSSD, HD95 per
-    /// patient, raw and with each organ's largest component), of an IDataView scored over <see cref="SliceLoader"/>
+    /// patient, raw and with each organ's largest component, holes filled), of an IDataView scored over <see cref="SliceLoader"/>
     /// slices loaded with <paramref name="organs"/>' label mapping; see <see cref="VolumeEvaluator.EvaluateOrgans"/>.
     /// </summary>
     public static OrganEvaluationReport EvaluateVolumes(this SegmentationCatalog catalog, IDataView scored,

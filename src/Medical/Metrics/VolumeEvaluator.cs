@@ -59,7 +59,7 @@ public static class VolumeEvaluator
     /// <summary>
     /// Evaluates an IDataView scored by a pipeline of several classes (class probabilities per slice) organ by organ: each
     /// patient's class map on the label grid (<see cref="ProbabilityMask.ClassesOnGrid"/>) is compared, one class at a
-    /// time, with the mapped label volume, before and after keeping that organ's largest component.
+    /// time, with the mapped label volume, before and after keeping that organ's largest component and filling its holes.
     /// </summary>
     /// <param name="scored">Rows with PatientId, SliceIndex and the probability column (classes x H x W per row).</param>
     /// <param name="patients">The patients' label volumes.</param>

@@ -59,6 +59,8 @@ public sealed record OrganPlausibility(IReadOnlyList<OrganPlausibility.OrganReco
     public static OrganPlausibility? ReadFromModel(string modelPath)
     {
         var read = ModelZipEntry.Read<OrganPlausibility>(modelPath, EntryName, "organ plausibility record");
-        return read is { Organs: null } ? throw new InvalidDataException($"The organ plausibility record in '{modelPath}' has no organs.") : read;
+        if (read is not null && (read.Organs is null || read.Organs.Any(o => o is null || string.IsNullOrWhiteSpace(o.Organ))))
+            throw new InvalidDataException($"The organ plausibility record in '{modelPath}' is damaged: expected a list of organs, each with its name and record.");
+        return read;
     }
 }

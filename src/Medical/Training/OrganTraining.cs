@@ -19,7 +19,7 @@ namespace MLNet.UNet.Medical.Training;
 /// <param name="History">Loss and validation Dice (mean and per organ) per epoch.</param>
 /// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
 /// <param name="BestValidationDice">Its 2D validation Dice, the mean over organs; null without validation.</param>
-/// <param name="Stress">The stress test of the validation patients, organ by organ, when asked for.</param>
+/// <param name="Stress">The stress test of the validation patients, organ by organ, when asked for; null without validation patients.</param>
 /// <param name="Plausibility">The per-organ plausibility record stored in the model zip (predictions on the training patients).</param>
 public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IReadOnlyList<EpochSummary> History, int BestEpoch, double? BestValidationDice,
     IReadOnlyList<OrganStressResult>? Stress, OrganPlausibility Plausibility);
@@ -93,7 +93,7 @@ public static class OrganTraining
         if (validation.Count > 0)
         {
             evaluation = segmenter.Evaluate(validation);
-            log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component):");
+            log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component, holes filled):");
             log.WriteLine(evaluation.ToTable());
             evaluation.WriteJson(PathOf(VolumeTraining.EvaluationFile));
             if (options.Stress)

@@ -6,8 +6,9 @@ using MLNet.UNet.Recipes;
 namespace MLNet.UNet.Medical.Training;
 
 /// <summary>
-/// Cross-validation by patient: each fold is a <see cref="VolumeTraining"/> run in its own folder (fold-1, fold-2,
-/// ...), and the 3D evaluations of every fold found in the output folder are combined into
+/// Cross-validation by patient: each fold is a <see cref="VolumeTraining"/> run (an <see cref="OrganTraining"/> run for
+/// several organs) in its own folder (fold-1, fold-2, ...), and the 3D evaluations of every fold found in the output
+/// folder are combined into
 /// <see cref="CombinedFile"/>. Folds can be run one per sitting and are combined as they come, provided each holds
 /// exactly the patients this split holds out in it. Each fold keeps its last epoch, so that its validation patients
 /// choose nothing and their figures are unbiased.
@@ -43,7 +44,7 @@ public static class VolumeCrossValidation
         ArgumentNullException.ThrowIfNull(organs);
         return RunFolds(recipe, patients, folds, only, options,
             (foldRecipe, fold, foldOptions) => OrganTraining.Run(context, foldRecipe, patients, fold, organs, foldOptions),
-            (split, log) => CombineOrgans(options.OutputFolder, split, log));
+            (split, log) => CombineOrgans(options.OutputFolder, split, log, organs));
     }
 
     static T? RunFolds<T>(TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only, VolumeTrainingOptions options,
@@ -82,17 +83,29 @@ public static class VolumeCrossValidation
     /// </summary>
     /// <returns>The combined report, or null when no fold is in.</returns>
     public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log) =>
-        CombineFolds(outputFolder, split, log, VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId),
+        CombineFolds(outputFolder, split, log, VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId), _ => null,
             VolumeEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
 
-    /// <summary><see cref="Combine"/> for the per-organ evaluations of <see cref="RunOrgans"/>.</summary>
+    /// <summary>
+    /// <see cref="Combine"/> for the per-organ evaluations of <see cref="RunOrgans"/>. A fold whose report names other
+    /// organs than <paramref name="organs"/> (or than the first fold in, when null) is left out with the reason.
+    /// </summary>
     /// <returns>The combined per-organ report, or null when no fold is in.</returns>
-    public static OrganEvaluationReport? CombineOrgans(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log) =>
-        CombineFolds(outputFolder, split, log, OrganEvaluationReport.ReadJson, r => r.PatientIds,
+    public static OrganEvaluationReport? CombineOrgans(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, OrganLabels? organs = null)
+    {
+        var expected = organs?.Names;
+        return CombineFolds(outputFolder, split, log, OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
+            {
+                var names = report.Organs.Select(o => o.Organ).ToList();
+                expected ??= names;
+                return names.SequenceEqual(expected) ? null : $"it evaluates {string.Join(", ", names)}, not {string.Join(", ", expected)}";
+            },
             OrganEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
+    }
 
     static T? CombineFolds<T>(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, Func<string, T> read,
-        Func<T, IEnumerable<string>> patientsOf, Func<IEnumerable<T>, T> combine, Action<T, string> write, Func<T, string> table) where T : class
+        Func<T, IEnumerable<string>> patientsOf, Func<T, string?> whyNot, Func<IEnumerable<T>, T> combine, Action<T, string> write, Func<T, string> table)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(log);
@@ -124,6 +137,11 @@ public static class VolumeCrossValidation
             {
                 log.WriteLine($"Fold {f + 1}: left out, {path} holds patients {string.Join(", ", found)} but this split holds out " +
                               $"{string.Join(", ", expected)} in fold {f + 1} (was it run with another seed or number of folds?).");
+                continue;
+            }
+            if (whyNot(report) is { } reason)
+            {
+                log.WriteLine($"Fold {f + 1}: left out, {path}: {reason}.");
                 continue;
             }
             log.WriteLine($"Fold {f + 1}: patients {string.Join(", ", expected)} (recipe {recipeName}).");
