@@ -25,17 +25,10 @@ public static class ClassOverlayImage
 
     /// <summary>Writes the tiles in a grid with <paramref name="columns"/> columns to <paramref name="path"/>.</summary>
     /// <exception cref="ArgumentException">A tile's size differs, or a class index is negative or not whole.</exception>
-    public static void Write(string path, IReadOnlyList<ClassOverlayTile> tiles, int height, int width, int columns = 4)
-    {
-        ArgumentNullException.ThrowIfNull(tiles);
-        var grid = new PictureGrid(tiles.Count, height, width, columns);
-        for (int t = 0; t < tiles.Count; t++)
+    public static void Write(string path, IReadOnlyList<ClassOverlayTile> tiles, int height, int width, int columns = 4) =>
+        PictureGrid.Draw(path, tiles, height, width, columns, tile => (tile.Image, tile.Truth, tile.Predicted), (grid, t, truth, predicted) =>
         {
-            var tile = tiles[t];
-            grid.CheckSize(t, tile.Truth, "Truth");
-            grid.CheckSize(t, tile.Predicted, "Predicted");
-            grid.Gray(t, tile.Image);
-            if (tile.Predicted is { } predicted)
+            if (predicted is not null)
                 for (int i = 0; i < predicted.Length; i++)
                     if (Class(t, predicted[i], "Predicted") is > 0 and var c)
                     {
@@ -43,7 +36,7 @@ public static class ClassOverlayImage
                         var colour = Palette[(c - 1) % Palette.Count];
                         grid.Set(t, i, Blend(r, colour.Red), Blend(g, colour.Green), Blend(b, colour.Blue));
                     }
-            if (tile.Truth is { } truth)
+            if (truth is not null)
                 foreach (int c in truth.Select(v => Class(t, v, "Truth")).Where(c => c > 0).Distinct())
                 {
                     var edge = grid.Contour([.. truth.Select(v => (int)v == c)]);
@@ -52,9 +45,7 @@ public static class ClassOverlayImage
                         if (edge[i])
                             grid.Set(t, i, colour.Red, colour.Green, colour.Blue);
                 }
-        }
-        grid.Save(path);
-    }
+        });
 
     static byte Blend(byte under, byte over) => (byte)(0.6 * under + 0.4 * over);
 

@@ -13,27 +13,18 @@ public sealed record OverlayTile(float[] Image, float[]? Truth, float[]? Predict
 public static class OverlayImage
 {
     /// <summary>Writes the tiles in a grid with <paramref name="columns"/> columns to <paramref name="path"/>.</summary>
-    public static void Write(string path, IReadOnlyList<OverlayTile> tiles, int height, int width, int columns = 4)
-    {
-        ArgumentNullException.ThrowIfNull(tiles);
-        var grid = new PictureGrid(tiles.Count, height, width, columns);
-        for (int t = 0; t < tiles.Count; t++)
+    public static void Write(string path, IReadOnlyList<OverlayTile> tiles, int height, int width, int columns = 4) =>
+        PictureGrid.Draw(path, tiles, height, width, columns, tile => (tile.Image, tile.Truth, tile.Predicted), (grid, t, truthValues, predictedValues) =>
         {
-            var tile = tiles[t];
-            grid.CheckSize(t, tile.Truth, "Truth");
-            grid.CheckSize(t, tile.Predicted, "Predicted");
-            grid.Gray(t, tile.Image);
-            var truth = tile.Truth is null ? null : grid.Contour(Binary(tile.Truth, tile.Truth.Any(v => v > 1) ? 127.5f : 0.5f));
-            var predicted = tile.Predicted is null ? null : grid.Contour(Binary(tile.Predicted, 0f));
+            var truth = truthValues is null ? null : grid.Contour(Binary(truthValues, truthValues.Any(v => v > 1) ? 127.5f : 0.5f));
+            var predicted = predictedValues is null ? null : grid.Contour(Binary(predictedValues, 0f));
             for (int i = 0; i < height * width; i++)
             {
                 bool onTruth = truth?[i] == true, onPrediction = predicted?[i] == true;
                 if (onTruth || onPrediction)
                     grid.Set(t, i, onPrediction ? (byte)255 : (byte)0, onTruth ? (byte)255 : (byte)0, 0);
             }
-        }
-        grid.Save(path);
-    }
+        });
 
     static bool[] Binary(float[] values, float cut) => values.Select(v => v > cut).ToArray();
 }

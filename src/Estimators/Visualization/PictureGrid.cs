@@ -13,7 +13,7 @@ internal sealed class PictureGrid
     readonly int gridWidth, gridHeight, height, width, columns;
 
     /// <exception cref="ArgumentException">There is no tile, or a size or the column count is not positive.</exception>
-    public PictureGrid(int tiles, int height, int width, int columns)
+    PictureGrid(int tiles, int height, int width, int columns)
     {
         if (tiles == 0)
             throw new ArgumentException("There are no tiles to draw.", nameof(tiles));
@@ -30,15 +30,35 @@ internal sealed class PictureGrid
             pixels[i] = 255;
     }
 
+    /// <summary>
+    /// Draws each tile's image in gray, lets <paramref name="colour"/> paint its truth and prediction over it, and saves
+    /// the grid to <paramref name="path"/>.
+    /// </summary>
+    public static void Draw<TTile>(string path, IReadOnlyList<TTile> tiles, int height, int width, int columns,
+        Func<TTile, (float[] Image, float[]? Truth, float[]? Predicted)> parts, Action<PictureGrid, int, float[]?, float[]?> colour)
+    {
+        ArgumentNullException.ThrowIfNull(tiles);
+        var grid = new PictureGrid(tiles.Count, height, width, columns);
+        for (int t = 0; t < tiles.Count; t++)
+        {
+            var (image, truth, predicted) = parts(tiles[t]);
+            grid.CheckSize(t, truth, "Truth");
+            grid.CheckSize(t, predicted, "Predicted");
+            grid.Gray(t, image);
+            colour(grid, t, truth, predicted);
+        }
+        grid.Save(path);
+    }
+
     /// <summary>Throws unless <paramref name="values"/> (when given) has one value per pixel of a tile.</summary>
-    public void CheckSize(int tile, float[]? values, string name)
+    void CheckSize(int tile, float[]? values, string name)
     {
         if (values is not null && values.Length != height * width)
             throw new ArgumentException($"Tile {tile}: {name} has {values.Length} values, expected {height} x {width}.");
     }
 
     /// <summary>Draws <paramref name="image"/> into tile <paramref name="tile"/> in gray, its range stretched to black..white.</summary>
-    public void Gray(int tile, float[] image)
+    void Gray(int tile, float[] image)
     {
         CheckSize(tile, image, "Image");
         float low = image.Min(), range = Math.Max(image.Max() - low, 1e-6f);
@@ -64,7 +84,7 @@ internal sealed class PictureGrid
     }
 
     /// <summary>Writes the grid as PNG.</summary>
-    public void Save(string path)
+    void Save(string path)
     {
         using var image = MLImage.CreateFromPixels(gridWidth, gridHeight, MLPixelFormat.Bgra32, pixels);
         AtomicFile.WriteVia(path, image.Save);
