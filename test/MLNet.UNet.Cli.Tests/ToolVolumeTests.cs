@@ -219,6 +219,7 @@ public sealed class ToolVolumeTests : IDisposable
         var train = ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", "--validation", "0.34", "--epochs", "2",
             "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("organs"));
         Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Matches(@"epoch 2/2: .*validation Dice [0-9.]+ \(per class [0-9.]+ [0-9.]+\)", train.Output);
         Assert.Contains("input Features: [N, 1, 32, 32]", ToolRun.Of("info", Path.Combine(In("organs"), "model.onnx")).Output);
 
         var crossValidation = ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", "--folds", "3", "--fold", "2", "--epochs", "1",

@@ -19,6 +19,7 @@ internal abstract class ProgressView : IDisposable
 
     internal static string EpochLine(TrainingProgress p) =>
         $"epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F4}" + (p.ValidationDice is { } dice ? $", validation Dice {dice:F4}" : "") +
+        (p.ValidationDicePerClass is { Count: > 1 } perClass ? $" (per class {string.Join(" ", perClass.Select(d => d.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))})" : "") +
         $", {p.ImagesPerSecond:F1} images/s, about {p.TimeRemaining:hh\\:mm\\:ss} left";
 }
 

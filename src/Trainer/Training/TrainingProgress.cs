@@ -24,6 +24,9 @@ public sealed record TrainingProgress
     /// <summary>Validation Dice of the last completed epoch, if there is validation data.</summary>
     public double? ValidationDice { get; init; }
 
+    /// <summary>With several classes: the validation Dice of each foreground class (1 to C-1) of the last completed epoch, whose mean is <see cref="ValidationDice"/>.</summary>
+    public IReadOnlyList<double>? ValidationDicePerClass { get; init; }
+
     /// <summary>Learning rate in use.</summary>
     public double LearningRate { get; init; }
 

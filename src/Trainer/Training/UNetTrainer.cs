@@ -168,7 +168,7 @@ public sealed class UNetTrainer : IDisposable
             progress?.Invoke(new TrainingProgress
             {
                 EpochCompleted = true, Epoch = epoch, Epochs = options.Epochs, Step = stepsPerEpoch, StepsPerEpoch = stepsPerEpoch,
-                Loss = summary.TrainingLoss, ValidationDice = validationDice, LearningRate = scheduler.Current,
+                Loss = summary.TrainingLoss, ValidationDice = validationDice, ValidationDicePerClass = summary.ValidationDicePerClass, LearningRate = scheduler.Current,
                 ImagesPerSecond = summary.ImagesPerSecond,
                 TimeRemaining = Remaining(epochClock.Elapsed.TotalSeconds * (options.Epochs - epoch), Elapsed()),
             });
