@@ -233,7 +233,7 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
         Assert.Contains("| liver |", evaluate.Output);
         Assert.Contains("| spleen |", evaluate.Output);
-        Assert.Contains("| shift | liver | spleen | mean over organs |", evaluate.Output);
+        Assert.Contains("| shift | liver | spleen | mean over organs | flagged |", evaluate.Output);
         using (var saved = JsonDocument.Parse(File.ReadAllText(In("organs.json"))))
             Assert.Equal(2, saved.RootElement.GetProperty("Stress").EnumerateArray().Single(r => r.GetProperty("Shift").GetString() == "liver x0.25").GetProperty("Organs").GetArrayLength());
 

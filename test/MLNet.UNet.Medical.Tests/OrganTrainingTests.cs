@@ -61,6 +61,8 @@ public sealed class OrganTrainingTests : IDisposable
         double LiverDice(string shift) => result.Stress.Single(r => r.Shift == shift).Report.Organs[0].Report.Raw["Dice"].Mean;
         Assert.True(LiverDice("liver x0.25") < LiverDice("none"), $"a ball darkened to the background's grey still scored {LiverDice("liver x0.25"):F3}");
         Assert.True(File.Exists(Path.Combine(folder, VolumeTraining.StressFile)));
+        Assert.Empty(result.Stress[0].FlaggedPatients);
+        Assert.Equal(["d"], result.Stress.Single(r => r.Shift == "liver x0.25").FlaggedPatients);
         var zip = Path.Combine(folder, VolumeTraining.ModelFile);
         Assert.Equal(organs.ToString(), OrganLabels.ReadFromModel(zip)!.ToString());
         var context = new MLContext();

@@ -98,7 +98,7 @@ internal static class EvaluateCommand
                 if (result.GetValue(stress))
                 {
                     stressResults = StressTest.Run(segmenter, patients);
-                    environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; mean 3D Dice per organ, post-processed):");
+                    environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; mean 3D Dice per organ, post-processed; the cases the plausibility check flags):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
                 report = new
@@ -112,7 +112,7 @@ internal static class EvaluateCommand
                     }),
                     Stress = stressResults?.Select(r => new
                     {
-                        r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed,
+                        r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients,
                         Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean }),
                     }),
                 };

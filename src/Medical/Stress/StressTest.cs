@@ -12,7 +12,8 @@ public sealed record StressResult(string Shift, VolumeEvaluationReport Report);
 /// <summary>One row of a stress test of a model of several organs: every organ's 3D evaluation under one intensity shift.</summary>
 /// <param name="Shift">The shift's name; "none" for the patients as they are.</param>
 /// <param name="Report">The per-organ 3D evaluation of the shifted patients.</param>
-public sealed record OrganStressResult(string Shift, OrganEvaluationReport Report);
+/// <param name="FlaggedPatients">The patients whose shifted prediction the model's plausibility record flags (none without a record).</param>
+public sealed record OrganStressResult(string Shift, OrganEvaluationReport Report, IReadOnlyList<string> FlaggedPatients);
 
 /// <summary>
 /// Scores held-out patients as they are and under fixed intensity shifts (<see cref="IntensityShift.Standard"/>),
@@ -56,10 +57,17 @@ public static class StressTest
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
         return [.. new[] { ("none", (IntensityShift?)null) }.Concat((shifts ?? IntensityShift.Standard).Select(s => (s.Name, (IntensityShift?)s)))
-            .Select(pair => new OrganStressResult(pair.Item1, segmenter.Evaluate(pair.Item2 is null ? patients : [.. patients.Select(pair.Item2.Apply)])))];
+            .Select(pair =>
+            {
+                var (report, cases) = segmenter.EvaluateCases(pair.Item2 is null ? patients : [.. patients.Select(pair.Item2.Apply)]);
+                return new OrganStressResult(pair.Item1, report, [.. cases.Where(c => c.Warnings.Count > 0).Select(c => c.Id)]);
+            })];
     }
 
-    /// <summary>A Markdown table for a model of several organs: each organ's mean 3D Dice after post-processing per shift.</summary>
+    /// <summary>
+    /// A Markdown table for a model of several organs: each organ's mean 3D Dice after post-processing per shift, and
+    /// the patients the plausibility check flags.
+    /// </summary>
     public static string ToTable(IReadOnlyList<OrganStressResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
@@ -67,12 +75,13 @@ public static class StressTest
             throw new ArgumentException("There are no stress results to tabulate.", nameof(results));
         var organs = results[0].Report.Organs.Select(o => o.Organ).ToList();
         var text = new System.Text.StringBuilder();
-        text.AppendLine($"| shift | {string.Join(" | ", organs)} | mean over organs |");
-        text.AppendLine($"|---|{string.Concat(organs.Select(_ => "---|"))}---|");
+        text.AppendLine($"| shift | {string.Join(" | ", organs)} | mean over organs | flagged |");
+        text.AppendLine($"|---|{string.Concat(organs.Select(_ => "---|"))}---|---|");
         foreach (var result in results)
             text.AppendLine(FormattableString.Invariant($"| {result.Shift} | ") +
                 string.Join(" | ", result.Report.Organs.Select(o => o.Report.PostProcessed["Dice"].Mean.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))) +
-                FormattableString.Invariant($" | {result.Report.MeanDicePostProcessed:F4} |"));
+                FormattableString.Invariant($" | {result.Report.MeanDicePostProcessed:F4} | {result.FlaggedPatients.Count} of {result.Report.PatientIds.Count}") +
+                (result.FlaggedPatients.Count > 0 ? $" ({string.Join(", ", result.FlaggedPatients)})" : "") + " |");
         return text.ToString();
     }
 
@@ -109,7 +118,7 @@ public static class StressTest
         ArgumentNullException.ThrowIfNull(results);
         var rows = results.Select(r => new
         {
-            r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed,
+            r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients,
             Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean, o.Report.Patients }),
         });
         AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, new System.Text.Json.JsonSerializerOptions

@@ -89,9 +89,12 @@ public static class OrganTraining
 
         OrganEvaluationReport? evaluation = null;
         IReadOnlyList<OrganStressResult>? stress = null;
-        var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius);
+        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius)
+            .Record(training.Select(p => (p.PatientId, p.Image)));
+        log.WriteLine($"Plausibility record (post-processed predictions on the training patients), stored in the model zip: {record}.");
         if (validation.Count > 0)
         {
+            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius, plausibility: record);
             evaluation = segmenter.Evaluate(validation);
             log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component, holes filled):");
             log.WriteLine(evaluation.ToTable());
@@ -99,13 +102,11 @@ public static class OrganTraining
             if (options.Stress)
             {
                 stress = StressTest.Run(segmenter, validation);
-                log.WriteLine("Stress test of the validation patients (fixed intensity shifts; mean 3D Dice per organ, post-processed):");
+                log.WriteLine("Stress test of the validation patients (fixed intensity shifts; mean 3D Dice per organ, post-processed; the cases the plausibility check flags):");
                 log.WriteLine(StressTest.ToTable(stress));
                 StressTest.WriteJson(PathOf(VolumeTraining.StressFile), stress);
             }
         }
-        var record = segmenter.Record(training.Select(p => (p.PatientId, p.Image)));
-        log.WriteLine($"Plausibility record (post-processed predictions on the training patients), stored in the model zip: {record}.");
         AtomicFile.WriteVia(PathOf(VolumeTraining.ModelFile), temporary =>
         {
             using (var stream = File.Create(temporary))
@@ -119,7 +120,7 @@ public static class OrganTraining
         {
             Recipe = recipe.Name, Organs = organs.Organs, segment.BestEpoch, segment.BestValidationDice, History = segment.TrainingHistory,
             Evaluation = evaluation?.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed }),
-            Stress = stress?.Select(r => new { r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed }),
+            Stress = stress?.Select(r => new { r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients }),
             Plausibility = record,
         };
         AtomicFile.Write(PathOf(VolumeTraining.MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
