@@ -119,13 +119,9 @@ public sealed class OrganSegmenter
         {
             var segmentation = Segment(patient.PatientId, patient.Image);
             cases.Add(segmentation);
-            var truth = Array.ConvertAll(patient.Label.Data, v => (int)slices.Labels.Map(v));
-            for (int organ = 1; organ < organs.ClassCount; organ++)
-            {
-                int c = organ;
-                perOrgan[organ - 1].Add(VolumeEvaluator.Evaluate(patient.PatientId, Array.ConvertAll(segmentation.RawClasses, v => v == c),
-                    Array.ConvertAll(truth, v => v == c), patient.Label, surfaceRule));
-            }
+            var evaluations = VolumeEvaluator.EvaluateClassMap(patient.PatientId, segmentation.RawClasses, patient.Label, slices.Labels, surfaceRule);
+            for (int organ = 0; organ < evaluations.Count; organ++)
+                perOrgan[organ].Add(evaluations[organ]);
         }
         return (new OrganEvaluationReport([.. organs.Names.Select((name, i) => (name, new VolumeEvaluationReport(perOrgan[i])))]), cases);
     }

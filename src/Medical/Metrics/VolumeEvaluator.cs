@@ -95,16 +95,29 @@ public static class VolumeEvaluator
             {
                 throw new InvalidDataException($"Patient {patient.PatientId}: {e.Message}", e);
             }
-            var truth = Array.ConvertAll(patient.Label.Data, v => (int)labels.Map(v));
-            for (int organ = 1; organ < classes; organ++)
-            {
-                int c = organ;
-                perOrgan[organ - 1].Add(Evaluate(patient.PatientId, Array.ConvertAll(predicted, v => v == c), Array.ConvertAll(truth, v => v == c), patient.Label, surfaceRule));
-            }
+            var evaluations = EvaluateClassMap(patient.PatientId, predicted, patient.Label, labels, surfaceRule);
+            for (int organ = 0; organ < evaluations.Count; organ++)
+                perOrgan[organ].Add(evaluations[organ]);
         }
         if (perOrgan[0].Count == 0)
             throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
         return new OrganEvaluationReport([.. perOrgan.Select((evaluations, i) => (organNames?[i] ?? $"class {i + 1}", new VolumeEvaluationReport(evaluations)))]);
+    }
+
+    /// <summary>
+    /// Evaluates one patient's class map (0 background, organ i is i + 1) against its label volume organ by organ: each
+    /// organ's predicted voxels against the voxels its label values map to.
+    /// </summary>
+    /// <returns>One evaluation per organ, class 1 first.</returns>
+    public static IReadOnlyList<PatientEvaluation> EvaluateClassMap(string patientId, int[] predicted, Volume label, LabelMapping labels,
+        SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentNullException.ThrowIfNull(labels);
+        var truth = Array.ConvertAll(label.Data, v => (int)labels.Map(v));
+        return [.. Enumerable.Range(1, labels.ClassCount - 1)
+            .Select(c => Evaluate(patientId, Array.ConvertAll(predicted, v => v == c), Array.ConvertAll(truth, v => v == c), label, surfaceRule))];
     }
 
     /// <summary>Evaluates one patient's predicted mask against the truth on the label volume's grid.</summary>

@@ -22,6 +22,11 @@ public sealed record OrganStressResult(string Shift, OrganEvaluationReport Repor
 /// </summary>
 public static class StressTest
 {
+    static readonly System.Text.Json.JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     /// <summary>Runs the stress test.</summary>
     /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
     /// <param name="patients">The patients, with their label volumes.</param>
@@ -106,10 +111,7 @@ public static class StressTest
     {
         ArgumentNullException.ThrowIfNull(results);
         var rows = results.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients });
-        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, new System.Text.Json.JsonSerializerOptions
-        {
-            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        }));
+        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));
     }
 
     /// <summary>Writes the per-organ results as JSON (per shift: the mean over organs and each organ's patients), atomically.</summary>
@@ -121,9 +123,6 @@ public static class StressTest
             r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients,
             Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean, o.Report.Patients }),
         });
-        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, new System.Text.Json.JsonSerializerOptions
-        {
-            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        }));
+        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));
     }
 }

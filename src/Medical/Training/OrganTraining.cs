@@ -26,7 +26,7 @@ public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IRea
 
 /// <summary>
 /// <see cref="VolumeTraining"/> for several organs at once: one slice U-Net with a class per organ (softmax, cross-entropy
-/// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D (<see cref="VolumeEvaluator.EvaluateOrgans"/>).
+/// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D by an <see cref="OrganSegmenter"/>.
 /// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>, and each organ's
 /// plausibility record, <see cref="OrganPlausibility"/>), its ONNX, the effective
 /// recipe, metrics, the evaluation, a training curve and the checkpoint.
@@ -95,13 +95,14 @@ public static class OrganTraining
         if (validation.Count > 0)
         {
             var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius, plausibility: record);
-            evaluation = segmenter.Evaluate(validation);
+            // The stress test's first row is the patients as they are: the evaluation itself, scored once.
+            stress = options.Stress ? StressTest.Run(segmenter, validation) : null;
+            evaluation = stress?[0].Report ?? segmenter.Evaluate(validation);
             log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component, holes filled):");
             log.WriteLine(evaluation.ToTable());
             evaluation.WriteJson(PathOf(VolumeTraining.EvaluationFile));
-            if (options.Stress)
+            if (stress is not null)
             {
-                stress = StressTest.Run(segmenter, validation);
                 log.WriteLine("Stress test of the validation patients (fixed intensity shifts; mean 3D Dice per organ, post-processed; the cases the plausibility check flags):");
                 log.WriteLine(StressTest.ToTable(stress));
                 StressTest.WriteJson(PathOf(VolumeTraining.StressFile), stress);
