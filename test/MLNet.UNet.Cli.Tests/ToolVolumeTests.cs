@@ -4,6 +4,7 @@ using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Recipes;
 
@@ -179,7 +180,7 @@ public sealed class ToolVolumeTests : IDisposable
             NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
         }
         var tool = ToolRun.Of("train", "--volumes", In("volumes"), "--recipe", "liver-mri", "--epochs", "2", "--minutes", "0", "--size", "32",
-            "--depth", "2", "--base-filters", "4", "--output", In("tool"));
+            "--depth", "2", "--base-filters", "4", "--stress", "--output", In("tool"));
         Assert.True(tool.ExitCode == 0, tool.ToString());
 
         var recipe = TrainingRecipes.LiverMri();
@@ -190,11 +191,14 @@ public sealed class ToolVolumeTests : IDisposable
         recipe.Network.BaseFilters = 4;
         var patients = PatientVolume.ReadFolder(In("volumes"));
         VolumeTraining.Run(new MLContext(recipe.Seed), recipe, patients,
-            PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed), new VolumeTrainingOptions { OutputFolder = In("library") });
+            PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed), new VolumeTrainingOptions { OutputFolder = In("library"), Stress = true });
 
-        foreach (var file in new[] { "recipe.json", "evaluation.json", "model.onnx" })
+        foreach (var file in new[] { "recipe.json", "evaluation.json", "stress.json", "model.onnx" })
             Assert.True(File.ReadAllBytes(In($"tool/{file}")).AsSpan().SequenceEqual(File.ReadAllBytes(In($"library/{file}"))), $"{file} differs between the tool and the library");
         Assert.Single(Patients(In("tool/evaluation.json"))); // 20% of 5 patients validate
+        using var stress = JsonDocument.Parse(File.ReadAllText(In("tool/stress.json")));
+        Assert.Equal(["none", .. IntensityShift.Standard.Select(s => s.Name)], stress.RootElement.EnumerateArray().Select(r => r.GetProperty("Shift").GetString()));
+        Assert.True(stress.RootElement.EnumerateArray().All(r => r.GetProperty("FlaggedPatients").ValueKind == JsonValueKind.Array));
     }
 
     static List<string> Patients(string reportPath)
@@ -235,7 +239,11 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("| spleen |", evaluate.Output);
         Assert.Contains("| shift | liver | spleen | mean over organs | flagged |", evaluate.Output);
         using (var saved = JsonDocument.Parse(File.ReadAllText(In("organs.json"))))
-            Assert.Equal(2, saved.RootElement.GetProperty("Stress").EnumerateArray().Single(r => r.GetProperty("Shift").GetString() == "liver x0.25").GetProperty("Organs").GetArrayLength());
+        {
+            var darkLiver = saved.RootElement.GetProperty("Stress").EnumerateArray().Single(r => r.GetProperty("Shift").GetString() == "liver x0.25");
+            Assert.Equal(2, darkLiver.GetProperty("Organs").GetArrayLength());
+            Assert.Equal(0, darkLiver.GetProperty("UnchangedPatients").GetArrayLength());
+        }
 
         Directory.CreateDirectory(In("unlabelled"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));

@@ -46,6 +46,16 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"darkened: {darkened.Statistics}, warnings: {string.Join("; ", darkened.Warnings)}");
         Assert.Empty(asItIs.Warnings);
         Assert.NotEmpty(darkened.Warnings);
+
+        // The stress test carries the same flags per shift, and says which shift changed nothing (no structure 9 here).
+        var stress = StressTest.Run(segmenter, [ordinary], [new ScaledStructures("liver x0.25", 0.25f, 1), new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);
+        output.WriteLine(StressTest.ToTable(stress));
+        Assert.Equal([StressTest.Unshifted, "liver x0.25", "structure 9 x0.5"], stress.Select(r => r.Shift));
+        Assert.Empty(stress[0].FlaggedPatients);
+        Assert.Equal(["19"], stress[1].FlaggedPatients);
+        Assert.Empty(stress[1].UnchangedPatients);
+        Assert.Equal(["19"], stress[2].UnchangedPatients);
+        Assert.Equal(stress[0].Report.Raw["Dice"].Mean, stress[2].Report.Raw["Dice"].Mean, 12);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -57,7 +57,7 @@ public sealed class OrganTrainingTests : IDisposable
             Assert.True(report.Patients[0].Metrics.Dice > 0.8, $"{organ}: 3D Dice {report.Patients[0].Metrics.Dice:F3}");
         // The stress test scores every organ under every shift; unshifted, it is the evaluation itself.
         Assert.Equal(["none", .. IntensityShift.Standard.Select(s => s.Name)], result.Stress!.Select(r => r.Shift));
-        Assert.Equal(result.Evaluation.MeanDice, result.Stress[0].Report.MeanDice, 12);
+        Assert.Equal(result.Evaluation.MeanDice, result.Stress![0].Report.MeanDice, 12);
         double LiverDice(string shift) => result.Stress.Single(r => r.Shift == shift).Report.Organs[0].Report.Raw["Dice"].Mean;
         Assert.True(LiverDice("liver x0.25") < LiverDice("none"), $"a ball darkened to the background's grey still scored {LiverDice("liver x0.25"):F3}");
         Assert.True(File.Exists(Path.Combine(folder, VolumeTraining.StressFile)));

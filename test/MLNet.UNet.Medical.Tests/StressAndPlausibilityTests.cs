@@ -40,6 +40,17 @@ public sealed class StressAndPlausibilityTests : IDisposable
     }
 
     [Fact]
+    public void TheStandardShiftsTakeTheLiverAndTheSpleenFromTheOrgansNames()
+    {
+        var renumbered = IntensityShift.StandardFor(OrganLabels.Parse("spleen=1,Liver=6"));
+        Assert.Equal(IntensityShift.Standard.Select(s => s.Name), renumbered.Select(s => s.Name));
+        Assert.Equal([6], ((ScaledStructures)renumbered[0]).Structures);
+        Assert.Equal([6, 1], ((ScaledStructures)renumbered[2]).Structures);
+        // Organs the model does not name keep CHAOS's values: the label files may hold them all the same.
+        Assert.Equal([1, 4], ((ScaledStructures)IntensityShift.StandardFor(OrganLabels.Parse("kidney-right=2"))[2]).Structures);
+    }
+
+    [Fact]
     public void GammaKeepsTheEndsAndBendsTheMiddle()
     {
         var patient = Patient();

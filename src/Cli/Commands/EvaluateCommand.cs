@@ -97,7 +97,8 @@ internal static class EvaluateCommand
                 IReadOnlyList<OrganStressResult>? stressResults = null;
                 if (result.GetValue(stress))
                 {
-                    stressResults = StressTest.Run(segmenter, patients);
+                    var unshifted = new OrganStressResult(StressTest.Unshifted, organReport, StressTest.Flagged(checkedCases.Select(c => (c.Id, c.Warnings))), []);
+                    stressResults = StressTest.Run(segmenter, patients, surfaceRule: result.GetValue(surfaceRule), unshifted: unshifted);
                     environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; mean 3D Dice per organ, post-processed; the cases the plausibility check flags):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
@@ -112,7 +113,7 @@ internal static class EvaluateCommand
                     }),
                     Stress = stressResults?.Select(r => new
                     {
-                        r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients,
+                        r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients, r.UnchangedPatients,
                         Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean }),
                     }),
                 };
@@ -125,15 +126,14 @@ internal static class EvaluateCommand
                 var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record });
-                var segmentations = patients.Select(p => segmenter.Segment(p.PatientId, p.Image)).ToList();
-                var volumeReport = new VolumeEvaluationReport(patients.Zip(segmentations, (p, s) =>
-                    VolumeEvaluator.Evaluate(p.PatientId, s.RawMask.Voxels, LabelMapping.Liver.Foreground(p.Label), p.Label, result.GetValue(surfaceRule))).ToList());
+                var (volumeReport, segmentations) = segmenter.EvaluateCases(patients, LabelMapping.Liver, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(volumeReport.ToTable());
                 IReadOnlyList<StressResult>? stressResults = null;
                 if (result.GetValue(stress))
                 {
-                    stressResults = StressTest.Run(segmenter, patients);
-                    environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice):");
+                    var unshifted = new StressResult(StressTest.Unshifted, volumeReport, StressTest.Flagged(segmentations.Select(s => (s.Id, s.Warnings))), []);
+                    stressResults = StressTest.Run(segmenter, patients, surfaceRule: result.GetValue(surfaceRule), unshifted: unshifted);
+                    environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice; the cases the plausibility check flags):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
                 exitCode = CommandOptions.ReportWarnings(environment.Output, segmentations.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), record is not null);
@@ -141,7 +141,10 @@ internal static class EvaluateCommand
                 {
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
                     Plausibility = segmentations.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
-                    Stress = stressResults?.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients }),
+                    Stress = stressResults?.Select(r => new
+                    {
+                        r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.FlaggedPatients, r.UnchangedPatients, r.Report.Patients,
+                    }),
                 };
             }
             if (result.GetValue(json) is { } path)

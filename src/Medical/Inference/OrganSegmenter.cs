@@ -67,6 +67,9 @@ public sealed class OrganSegmenter
         this.plausibility = plausibility;
     }
 
+    /// <summary>The organs the model segments, in class order.</summary>
+    public OrganLabels Organs => organs;
+
     /// <summary>Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked.</summary>
     public OrganSegmentation Segment(string id, Volume image)
     {

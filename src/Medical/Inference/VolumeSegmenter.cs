@@ -121,12 +121,25 @@ public sealed class VolumeSegmenter
     public VolumeEvaluationReport Evaluate(IEnumerable<PatientVolume> patients, LabelMapping labels, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
+        return EvaluateCases([.. patients], labels, surfaceRule).Report;
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate"/>, with the segmentations and their plausibility warnings: each patient is scored once for
+    /// both.
+    /// </summary>
+    /// <param name="patients">Images with their label volumes.</param>
+    /// <param name="labels">The label mapping the model was trained with; its foreground is the truth.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    public (VolumeEvaluationReport Report, IReadOnlyList<VolumeSegmentation> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, LabelMapping labels,
+        SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(labels);
-        var evaluations = patients
-            .Select(p => VolumeEvaluator.Evaluate(p.PatientId, Segment(p.PatientId, p.Image).RawMask.Voxels, labels.Foreground(p.Label), p.Label, surfaceRule))
-            .ToList();
-        if (evaluations.Count == 0)
+        if (patients.Count == 0)
             throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
-        return new VolumeEvaluationReport(evaluations);
+        var cases = patients.Select(p => Segment(p.PatientId, p.Image)).ToList();
+        var evaluations = patients.Zip(cases, (p, s) => VolumeEvaluator.Evaluate(p.PatientId, s.RawMask.Voxels, labels.Foreground(p.Label), p.Label, surfaceRule));
+        return (new VolumeEvaluationReport([.. evaluations]), cases);
     }
 }

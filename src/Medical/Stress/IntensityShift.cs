@@ -28,17 +28,35 @@ public abstract class IntensityShift
     /// The fixed shifts of the standard stress test, kept the same from model to model so that figures compare:
     /// the liver at 0.5 and 0.25 of its intensity, the liver and the spleen at 0.5 (an iron-loaded liver and spleen),
     /// gamma 0.5 and 2, and a strong bias field (gain 0.5 at one corner to 2 at the other). Structure values are
-    /// CHAOS's: 1 liver, 4 spleen.
+    /// CHAOS's: 1 liver, 4 spleen; <see cref="StandardFor(int, int)"/> takes others.
     /// </summary>
-    public static IReadOnlyList<IntensityShift> Standard { get; } =
+    public static IReadOnlyList<IntensityShift> Standard { get; } = StandardFor(ChaosLiver, ChaosSpleen);
+
+    const int ChaosLiver = 1, ChaosSpleen = 4;
+
+    /// <summary><see cref="Standard"/>'s shifts for label volumes that number the liver and the spleen otherwise.</summary>
+    /// <param name="liverValue">The liver's value in the label volumes.</param>
+    /// <param name="spleenValue">The spleen's value in the label volumes.</param>
+    public static IReadOnlyList<IntensityShift> StandardFor(int liverValue, int spleenValue) =>
     [
-        new ScaledStructures("liver x0.5", 0.5f, 1),
-        new ScaledStructures("liver x0.25", 0.25f, 1),
-        new ScaledStructures("liver+spleen x0.5", 0.5f, 1, 4),
+        new ScaledStructures("liver x0.5", 0.5f, liverValue),
+        new ScaledStructures("liver x0.25", 0.25f, liverValue),
+        new ScaledStructures("liver+spleen x0.5", 0.5f, liverValue, spleenValue),
         new GammaShift(0.5),
         new GammaShift(2),
         new LinearBiasField(2),
     ];
+
+    /// <summary>
+    /// <see cref="Standard"/>'s shifts with the liver's and the spleen's values taken from a model's organs named
+    /// "liver" and "spleen", and CHAOS's for an organ the model does not name (its labels may still hold it).
+    /// </summary>
+    public static IReadOnlyList<IntensityShift> StandardFor(OrganLabels organs)
+    {
+        ArgumentNullException.ThrowIfNull(organs);
+        int ValueOf(string name, int chaos) => organs.Organs.FirstOrDefault(o => o.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value ?? chaos;
+        return StandardFor(ValueOf("liver", ChaosLiver), ValueOf("spleen", ChaosSpleen));
+    }
 }
 
 /// <summary>Multiplies the intensities of the voxels labelled with any of <see cref="Structures"/> by <see cref="Factor"/>.</summary>

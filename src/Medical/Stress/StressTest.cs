@@ -7,13 +7,16 @@ namespace MLNet.UNet.Medical.Stress;
 /// <summary>One row of a stress test: the 3D evaluation of every patient under one intensity shift.</summary>
 /// <param name="Shift">The shift's name; "none" for the patients as they are.</param>
 /// <param name="Report">The 3D evaluation of the shifted patients.</param>
-public sealed record StressResult(string Shift, VolumeEvaluationReport Report);
+/// <param name="FlaggedPatients">The patients whose shifted prediction the model's plausibility record flags (none without a record).</param>
+/// <param name="UnchangedPatients">The patients this shift left as they were, because a structure it changes is absent from their labels.</param>
+public sealed record StressResult(string Shift, VolumeEvaluationReport Report, IReadOnlyList<string> FlaggedPatients, IReadOnlyList<string> UnchangedPatients);
 
 /// <summary>One row of a stress test of a model of several organs: every organ's 3D evaluation under one intensity shift.</summary>
 /// <param name="Shift">The shift's name; "none" for the patients as they are.</param>
 /// <param name="Report">The per-organ 3D evaluation of the shifted patients.</param>
 /// <param name="FlaggedPatients">The patients whose shifted prediction the model's plausibility record flags (none without a record).</param>
-public sealed record OrganStressResult(string Shift, OrganEvaluationReport Report, IReadOnlyList<string> FlaggedPatients);
+/// <param name="UnchangedPatients">The patients this shift left as they were, because a structure it changes is absent from their labels.</param>
+public sealed record OrganStressResult(string Shift, OrganEvaluationReport Report, IReadOnlyList<string> FlaggedPatients, IReadOnlyList<string> UnchangedPatients);
 
 /// <summary>
 /// Scores held-out patients as they are and under fixed intensity shifts (<see cref="IntensityShift.Standard"/>),
@@ -22,6 +25,9 @@ public sealed record OrganStressResult(string Shift, OrganEvaluationReport Repor
 /// </summary>
 public static class StressTest
 {
+    /// <summary>The name of the first row, the patients as they are.</summary>
+    public const string Unshifted = "none";
+
     static readonly System.Text.Json.JsonSerializerOptions Json = new()
     {
         WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -32,20 +38,20 @@ public static class StressTest
     /// <param name="patients">The patients, with their label volumes.</param>
     /// <param name="shifts">The shifts; <see cref="IntensityShift.Standard"/> when null.</param>
     /// <param name="labels">The label mapping the model was trained with; the liver's when null.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    /// <param name="unshifted">
+    /// The first row when the caller has already evaluated the patients as they are (<see cref="VolumeSegmenter.EvaluateCases"/>),
+    /// so that they are not scored twice; scored here when null.
+    /// </param>
     public static IReadOnlyList<StressResult> Run(VolumeSegmenter segmenter, IReadOnlyList<PatientVolume> patients,
-        IReadOnlyList<IntensityShift>? shifts = null, LabelMapping? labels = null)
+        IReadOnlyList<IntensityShift>? shifts = null, LabelMapping? labels = null, SurfaceRule surfaceRule = SurfaceRule.Chaos, StressResult? unshifted = null)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
-        ArgumentNullException.ThrowIfNull(patients);
-        if (patients.Count == 0)
-            throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
-        var results = new List<StressResult>();
-        foreach (var (name, shift) in new[] { ("none", (IntensityShift?)null) }.Concat((shifts ?? IntensityShift.Standard).Select(s => (s.Name, (IntensityShift?)s))))
+        return Rows(patients, shifts, unshifted, (name, shifted, unchanged) =>
         {
-            var shifted = shift is null ? patients : patients.Select(shift.Apply).ToList();
-            results.Add(new StressResult(name, segmenter.Evaluate(shifted, labels ?? LabelMapping.Liver)));
-        }
-        return results;
+            var (report, cases) = segmenter.EvaluateCases(shifted, labels ?? LabelMapping.Liver, surfaceRule);
+            return new StressResult(name, report, Flagged(cases.Select(c => (c.Id, c.Warnings))), unchanged);
+        });
     }
 
     /// <summary>
@@ -54,19 +60,42 @@ public static class StressTest
     /// </summary>
     /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
     /// <param name="patients">The patients, with their label volumes.</param>
-    /// <param name="shifts">The shifts; <see cref="IntensityShift.Standard"/> when null.</param>
-    public static IReadOnlyList<OrganStressResult> Run(OrganSegmenter segmenter, IReadOnlyList<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts = null)
+    /// <param name="shifts">The shifts; <see cref="IntensityShift.StandardFor(OrganLabels)"/> of the segmenter's organs when null.</param>
+    /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    /// <param name="unshifted">
+    /// The first row when the caller has already evaluated the patients as they are (<see cref="OrganSegmenter.EvaluateCases"/>),
+    /// so that they are not scored twice; scored here when null.
+    /// </param>
+    public static IReadOnlyList<OrganStressResult> Run(OrganSegmenter segmenter, IReadOnlyList<PatientVolume> patients,
+        IReadOnlyList<IntensityShift>? shifts = null, SurfaceRule surfaceRule = SurfaceRule.Chaos, OrganStressResult? unshifted = null)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
+        return Rows(patients, shifts ?? IntensityShift.StandardFor(segmenter.Organs), unshifted, (name, shifted, unchanged) =>
+        {
+            var (report, cases) = segmenter.EvaluateCases(shifted, surfaceRule);
+            return new OrganStressResult(name, report, Flagged(cases.Select(c => (c.Id, c.Warnings))), unchanged);
+        });
+    }
+
+    /// <summary>The ids of the cases with a plausibility warning.</summary>
+    public static IReadOnlyList<string> Flagged(IEnumerable<(string Id, IReadOnlyList<string> Warnings)> cases) =>
+        [.. cases.Where(c => c.Warnings.Count > 0).Select(c => c.Id)];
+
+    // The unshifted row first, then one per shift; each shifted set is built, scored and let go in turn.
+    static IReadOnlyList<T> Rows<T>(IReadOnlyList<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts, T? unshifted,
+        Func<string, IReadOnlyList<PatientVolume>, IReadOnlyList<string>, T> score) where T : class
+    {
         ArgumentNullException.ThrowIfNull(patients);
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
-        return [.. new[] { ("none", (IntensityShift?)null) }.Concat((shifts ?? IntensityShift.Standard).Select(s => (s.Name, (IntensityShift?)s)))
-            .Select(pair =>
-            {
-                var (report, cases) = segmenter.EvaluateCases(pair.Item2 is null ? patients : [.. patients.Select(pair.Item2.Apply)]);
-                return new OrganStressResult(pair.Item1, report, [.. cases.Where(c => c.Warnings.Count > 0).Select(c => c.Id)]);
-            })];
+        var rows = new List<T> { unshifted ?? score(Unshifted, patients, []) };
+        foreach (var shift in shifts ?? IntensityShift.Standard)
+        {
+            var shifted = patients.Select(shift.Apply).ToList();
+            var unchanged = patients.Zip(shifted).Where(p => p.First.Image.Data.AsSpan().SequenceEqual(p.Second.Image.Data)).Select(p => p.First.PatientId).ToList();
+            rows.Add(score(shift.Name, shifted, unchanged));
+        }
+        return rows;
     }
 
     /// <summary>
@@ -83,25 +112,32 @@ public static class StressTest
         text.AppendLine($"| shift | {string.Join(" | ", organs)} | mean over organs | flagged |");
         text.AppendLine($"|---|{string.Concat(organs.Select(_ => "---|"))}---|---|");
         foreach (var result in results)
-            text.AppendLine(FormattableString.Invariant($"| {result.Shift} | ") +
+            text.AppendLine($"| {ShiftCell(result.Shift, result.UnchangedPatients)} | " +
                 string.Join(" | ", result.Report.Organs.Select(o => o.Report.PostProcessed["Dice"].Mean.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))) +
-                FormattableString.Invariant($" | {result.Report.MeanDicePostProcessed:F4} | {result.FlaggedPatients.Count} of {result.Report.PatientIds.Count}") +
-                (result.FlaggedPatients.Count > 0 ? $" ({string.Join(", ", result.FlaggedPatients)})" : "") + " |");
+                FormattableString.Invariant($" | {result.Report.MeanDicePostProcessed:F4} | ") +
+                FlaggedCell(result.FlaggedPatients, result.Report.PatientIds.Count) + " |");
         return text.ToString();
     }
 
-    /// <summary>A Markdown table: mean 3D Dice (raw and post-processed) per shift, and the worst patient.</summary>
+    static string ShiftCell(string shift, IReadOnlyList<string> unchanged) =>
+        unchanged.Count > 0 ? $"{shift} (no change to {string.Join(", ", unchanged)}: a structure it changes is not in their labels)" : shift;
+
+    static string FlaggedCell(IReadOnlyList<string> flagged, int patients) =>
+        $"{flagged.Count} of {patients}" + (flagged.Count > 0 ? $" ({string.Join(", ", flagged)})" : "");
+
+    /// <summary>A Markdown table: mean 3D Dice (raw and post-processed) per shift, the worst patient, and the patients the plausibility check flags.</summary>
     public static string ToTable(IReadOnlyList<StressResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         var text = new System.Text.StringBuilder();
-        text.AppendLine("| shift | mean Dice | mean Dice (post) | worst patient (post) |");
-        text.AppendLine("|---|---|---|---|");
+        text.AppendLine("| shift | mean Dice | mean Dice (post) | worst patient (post) | flagged |");
+        text.AppendLine("|---|---|---|---|---|");
         foreach (var result in results)
         {
             var worst = result.Report.Patients.MinBy(p => p.PostProcessed.Dice)!;
             text.AppendLine(FormattableString.Invariant(
-                $"| {result.Shift} | {result.Report.Raw["Dice"].Mean:F4} | {result.Report.PostProcessed["Dice"].Mean:F4} | {worst.PatientId}: {worst.PostProcessed.Dice:F4} |"));
+                $"| {ShiftCell(result.Shift, result.UnchangedPatients)} | {result.Report.Raw["Dice"].Mean:F4} | {result.Report.PostProcessed["Dice"].Mean:F4} | {worst.PatientId}: {worst.PostProcessed.Dice:F4} | ") +
+                FlaggedCell(result.FlaggedPatients, result.Report.Patients.Count) + " |");
         }
         return text.ToString();
     }
@@ -110,7 +146,10 @@ public static class StressTest
     public static void WriteJson(string path, IReadOnlyList<StressResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var rows = results.Select(r => new { r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.Report.Patients });
+        var rows = results.Select(r => new
+        {
+            r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.FlaggedPatients, r.UnchangedPatients, r.Report.Patients,
+        });
         AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));
     }
 
@@ -120,7 +159,7 @@ public static class StressTest
         ArgumentNullException.ThrowIfNull(results);
         var rows = results.Select(r => new
         {
-            r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients,
+            r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients, r.UnchangedPatients,
             Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean, o.Report.Patients }),
         });
         AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));

@@ -115,12 +115,18 @@ public static class VolumeTraining
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
                       $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
 
-        var segmenter = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius });
+        var record = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius })
+            .Record(training.Select(p => (p.PatientId, p.Image)));
+        log.WriteLine($"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
+                      $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
+        var segmenter = new VolumeSegmenter(context, model, scoringOptions,
+            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius, Plausibility = record });
         VolumeEvaluationReport? evaluation = null;
         IReadOnlyList<StressResult>? stress = null;
         if (validation.Count > 0)
         {
-            evaluation = segmenter.Evaluate(validation, options.Labels);
+            var (report, cases) = segmenter.EvaluateCases(validation, options.Labels);
+            evaluation = report;
             log.WriteLine("3D metrics of the validation patients (on each volume's own grid and spacing; CHAOS's surface rule" +
                           (options.SmoothingRadius > 0 ? $"; probabilities averaged over {options.SmoothingRadius} slice(s) on each side" : "") + "):");
             log.WriteLine(evaluation.ToTable());
@@ -128,15 +134,13 @@ public static class VolumeTraining
             WriteOverlay(context, model.Transform(validationSlices!), PathOf(OverlayFile), recipe.ImageSize);
             if (options.Stress)
             {
-                stress = StressTest.Run(segmenter, validation, labels: options.Labels);
-                log.WriteLine("Stress test (the validation patients under fixed intensity shifts; 3D Dice):");
+                var flagged = StressTest.Flagged(cases.Select(c => (c.Id, c.Warnings)));
+                stress = StressTest.Run(segmenter, validation, labels: options.Labels, unshifted: new StressResult(StressTest.Unshifted, evaluation, flagged, []));
+                log.WriteLine("Stress test (the validation patients under fixed intensity shifts; 3D Dice; the cases the plausibility check flags):");
                 log.WriteLine(StressTest.ToTable(stress));
                 StressTest.WriteJson(PathOf(StressFile), stress);
             }
         }
-        var record = segmenter.Record(training.Select(p => (p.PatientId, p.Image)));
-        log.WriteLine($"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
-                      $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
         AtomicFile.WriteVia(PathOf(ModelFile), temporary =>
         {
             using (var stream = File.Create(temporary))
