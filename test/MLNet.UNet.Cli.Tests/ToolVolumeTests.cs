@@ -225,6 +225,15 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Matches(@"epoch 2/2: .*validation Dice [0-9.]+ \(per class [0-9.]+ [0-9.]+\)", train.Output);
         Assert.Contains("input Features: [N, 1, 32, 32]", ToolRun.Of("info", Path.Combine(In("organs"), "model.onnx")).Output);
+        // Exported from its checkpoint, a network of several classes ends in ArgMax, as the trained zip does, not in a threshold.
+        var export = ToolRun.Of("export", "--checkpoint", Path.Combine(In("organs"), "checkpoint.ckpt"), "--size", "32", "--output", In("exported"));
+        Assert.True(export.ExitCode == 0, export.ToString());
+        using (var exported = (IDisposable)new MLContext().Model.Load(Path.Combine(In("exported"), "model.zip"), out var exportedSchema))
+        {
+            var columns = ((ITransformer)exported).GetOutputSchema(exportedSchema);
+            Assert.NotNull(columns.GetColumnOrNull("PredictedLabel"));
+            Assert.Null(columns.GetColumnOrNull("PredictedMask"));
+        }
 
         var crossValidation = ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", "--folds", "3", "--fold", "2", "--epochs", "1",
             "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("organs-cv"));

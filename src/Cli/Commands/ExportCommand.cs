@@ -14,10 +14,11 @@ internal static class ExportCommand
         var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "A checkpoint written by 'unet train'.", Required = true };
         var output = CommandOptions.Output("export");
         var size = new Option<int>("--size") { Description = "Input height and width fixed in the exported model.", DefaultValueFactory = _ => 128 };
-        var threshold = new Option<float>("--threshold") { Description = "Threshold of the PredictedMask column in the zip.", DefaultValueFactory = _ => 0.5f };
+        var threshold = new Option<float>("--threshold") { Description = "Threshold of the PredictedMask column in the zip (one-class networks).", DefaultValueFactory = _ => 0.5f };
         var command = new Command("export", """
             Export a checkpoint (the best weights, if it has them) as model.onnx and as an ML.NET model.zip that takes a
-            Features column (C x size x size floats) and writes Probability and PredictedMask.
+            Features column (C x size x size floats) and writes Probability and PredictedMask; a network of several
+            classes writes Probability and PredictedLabel, the class of each pixel (ArgMax).
 
             Example:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
@@ -44,9 +45,10 @@ internal static class ExportCommand
             schema[nameof(FeaturesRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, network.InputChannels, side, side);
             var empty = context.Data.LoadFromEnumerable(Array.Empty<FeaturesRow>(), schema);
             // Scored from the model.onnx just written: ML.NET's overload for a model in memory leaves a temporary copy behind.
-            using var model = context.Transforms.ApplyOnnxModel("Probability", "Features", onnxPath)
-                .Append(context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold)))
-                .Fit(empty);
+            IEstimator<ITransformer> mask = network.OutputClasses > 1
+                ? context.Segmentation().ArgMax("PredictedLabel", "Probability")
+                : context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold));
+            using var model = context.Transforms.ApplyOnnxModel("Probability", "Features", onnxPath).Append(mask).Fit(empty);
             var zipPath = Path.Combine(folder.FullName, "model.zip");
             AtomicFile.Write(zipPath, stream => context.Model.Save(model, empty.Schema, stream));
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
