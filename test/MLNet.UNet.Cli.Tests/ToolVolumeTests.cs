@@ -272,6 +272,36 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(single.TryGetProperty("Implausible", out _), "predictions.json marks each case as plausible or not");
     }
 
+    [Fact]
+    public void ALiverModelAndAModelOfSeveralOrgansVoteOnTheLiver()
+    {
+        Directory.CreateDirectory(In("volumes"));
+        for (int patient = 1; patient <= 3; patient++)
+        {
+            var (image, label) = Ball(40, 36, 8, radius: 6 + patient, spleen: true);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
+            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+        }
+        string[] small = ["--validation", "0", "--epochs", "2", "--size", "32", "--depth", "2", "--base-filters", "4", "--augment", "none"];
+        var liver = ToolRun.Of(["train", "--volumes", In("volumes"), .. small, "--output", In("liver")]);
+        var organs = ToolRun.Of(["train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", .. small, "--output", In("organs")]);
+        Assert.True(liver.ExitCode == 0 && organs.ExitCode == 0, liver.ToString() + organs);
+        string liverZip = Path.Combine(In("liver"), "model.zip"), organsZip = Path.Combine(In("organs"), "model.zip");
+
+        var mixed = ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--volumes", In("volumes"));
+        Assert.NotEqual(0, mixed.ExitCode);
+        Assert.Contains("mixes models of one organ and of several", mixed.Error);
+        Assert.Contains("segments liver, spleen", ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "kidney", "--volumes", In("volumes")).Error);
+        Assert.Contains("must be a one-organ model", ToolRun.Of("evaluate", "--model", organsZip, "--model", liverZip, "--organ", "liver", "--volumes", In("volumes")).Error);
+
+        var vote = ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--json", In("vote.json"));
+        Assert.True(vote.ExitCode == 0, vote.ToString());
+        Assert.Equal(["1", "2", "3"], Patients(In("vote.json")));
+        var predict = ToolRun.Of("predict", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--output", In("maps"));
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        Assert.All(NiftiReader.Read(Path.Combine(In("maps"), "pred_1.nii.gz")).Data, v => Assert.True(v is 0 or 1));
+    }
+
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)
     {
         var random = new Random(radius);

@@ -25,6 +25,12 @@ internal static class CommandOptions
         Arity = ArgumentArity.OneOrMore,
     };
 
+    public static Option<string?> EnsembleOrgan() => new("--organ")
+    {
+        Description = "An ensemble of one-organ models and models of several organs (e.g. --model liver.zip --model abdomen.zip --organ liver): " +
+            "the organ the latter give, so that all vote on it. The first --model must be a one-organ model.",
+    };
+
     public static Option<DirectoryInfo> Output(string defaultFolder) => new("--output", "-o")
     {
         Description = "Folder for the results.",

@@ -19,6 +19,7 @@ internal static class EvaluateCommand
     {
         var model = CommandOptions.Model();
         var testTimeFlips = CommandOptions.TestTimeFlips();
+        var organ = CommandOptions.EnsembleOrgan();
         var images = CommandOptions.Images();
         var masks = CommandOptions.Masks();
         var volumes = CommandOptions.Volumes();
@@ -44,15 +45,16 @@ internal static class EvaluateCommand
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1 --stress
               unet evaluate --model cv/fold-1/model.zip --model cv/fold-2/model.zip --volumes held-out   # an ensemble
+              unet evaluate --model liver/model.zip --model abdomen/model.zip --organ liver --volumes held-out
             """)
-        { model, testTimeFlips, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
+        { model, organ, testTimeFlips, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             int smoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
-            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips));
+            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             object report;

@@ -18,6 +18,7 @@ internal static class PredictCommand
     {
         var model = CommandOptions.Model();
         var testTimeFlips = CommandOptions.TestTimeFlips();
+        var organ = CommandOptions.EnsembleOrgan();
         var images = CommandOptions.Images();
         var volumes = CommandOptions.Volumes();
         var output = CommandOptions.Output("predictions");
@@ -35,14 +36,14 @@ internal static class PredictCommand
               unet predict --model model/model.zip --images data/new --output masks --overlay
               unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 1
             """)
-        { model, testTimeFlips, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
+        { model, organ, testTimeFlips, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             int smoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
-            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips));
+            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             var folder = result.GetValue(output)!;

@@ -16,12 +16,25 @@ public static class SavedModelEnsemble
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than two zips, or networks that differ in their input or output.</exception>
     /// <exception cref="InvalidDataException">A zip holds no MLNet.UNet network.</exception>
-    public static void Write(IReadOnlyList<string> sources, string destination)
+    public static void Write(IReadOnlyList<string> sources, string destination) => Write(sources, destination, classes: null);
+
+    /// <summary>
+    /// Writes <paramref name="destination"/> (atomically) as <see cref="Write(IReadOnlyList{string}, string)"/> does, where a
+    /// model of several classes may give one class's probability only (<see cref="ModelEnsemble.Average(IReadOnlyList{byte[]}, IReadOnlyList{int?})"/>):
+    /// a one-class liver zip first, then a zip of the abdominal organs giving its liver class, vote on the liver. The
+    /// pipeline, and so the threshold, is the first zip's.
+    /// </summary>
+    /// <param name="sources">The model zips; the first gives the pipeline.</param>
+    /// <param name="destination">The ensemble zip to write.</param>
+    /// <param name="classes">Per zip, the class whose probability it gives; null, or a null entry, for its whole output.</param>
+    /// <exception cref="ArgumentException">Fewer than two zips, a class a network does not have, or networks that differ in their input or output.</exception>
+    /// <exception cref="InvalidDataException">A zip holds no MLNet.UNet network.</exception>
+    public static void Write(IReadOnlyList<string> sources, string destination, IReadOnlyList<int?>? classes)
     {
         ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count < 2)
             throw new ArgumentException($"An ensemble averages two models or more; got {sources.Count}.", nameof(sources));
         var networks = sources.Select(SavedModelNetwork.Read).ToList();
-        SavedModelNetwork.Rewrite(sources[0], destination, _ => ModelEnsemble.Average(networks));
+        SavedModelNetwork.Rewrite(sources[0], destination, _ => ModelEnsemble.Average(networks, classes));
     }
 }

@@ -46,11 +46,19 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <param name="context">The context to load with; ML.NET writes a copy of the ONNX model under its temporary folder.</param>
     /// <param name="zips">The model zips: one, or several of the same kind and input.</param>
     /// <param name="testTimeFlips">Score with the mean over the image and its flips.</param>
+    /// <param name="organ">
+    /// For an ensemble of one-organ models and models of several organs (<see cref="OrganLabels"/>): the organ that the
+    /// latter give, by name, so that all vote on it. The first zip must then be a one-organ model; it gives the pipeline.
+    /// </param>
     /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
     /// <exception cref="FileNotFoundException">A zip does not exist.</exception>
     /// <exception cref="InvalidDataException">A zip is not an ML.NET model, or not a segmentation model of this library.</exception>
-    /// <exception cref="ArgumentException">The zips' networks differ in their input or output.</exception>
-    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, IReadOnlyList<FileInfo> zips, bool testTimeFlips = false)
+    /// <exception cref="ArgumentException">
+    /// The zips' networks differ in their input or output, or one-organ models and models of several organs are mixed
+    /// without an organ to take, or with one that a model does not segment.
+    /// </exception>
+    public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, IReadOnlyList<FileInfo> zips, bool testTimeFlips = false,
+        string? organ = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(zips);
@@ -74,7 +82,9 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         {
             // Both say themselves what is wrong with the models.
             if (zips.Count > 1)
-                SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], loaded = Temporary("ensemble"));
+                SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], loaded = Temporary("ensemble"), EnsembleClasses(zips, organ));
+            else if (organ is not null)
+                throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs in an ensemble; one model was given.", nameof(organ));
             if (testTimeFlips)
                 SavedModelFlips.Write(loaded, loaded = Temporary("flips"));
             try
@@ -101,6 +111,27 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             (model as IDisposable)?.Dispose();
             throw;
         }
+    }
+
+    // Per zip, the class it gives to the ensemble: the organ's class for a model of several organs when an organ is named.
+    static IReadOnlyList<int?>? EnsembleClasses(IReadOnlyList<FileInfo> zips, string? organ)
+    {
+        var organs = zips.Select(z => OrganLabels.ReadFromModel(z.FullName)).ToList();
+        string Describe(int k) => $"model {k + 1} ({zips[k].Name}) " + (organs[k] is { } labels ? $"segments {string.Join(", ", labels.Names)}" : "segments one organ");
+        if (organ is null)
+        {
+            int mixed = organs.FindIndex(o => (o is null) != (organs[0] is null));
+            return mixed < 0 ? null : throw new ArgumentException(
+                $"The ensemble mixes models of one organ and of several: {Describe(0)}, {Describe(mixed)}. Name the organ that the models of several " +
+                "organs give (for example liver), with a one-organ model first.", nameof(organ));
+        }
+        if (organs[0] is not null)
+            throw new ArgumentException($"With an organ ('{organ}') taken from models of several organs, the first model gives the pipeline and must be a one-organ model; {Describe(0)}.", nameof(organ));
+        if (organs.All(o => o is null))
+            throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs; all {zips.Count} models segment one organ.", nameof(organ));
+        return [.. organs.Select((labels, k) => labels is null ? (int?)null
+            : labels.Names.ToList().IndexOf(organ) is int index and >= 0 ? index + 1
+            : throw new ArgumentException($"The ensemble is to vote on '{organ}', but {Describe(k)}.", nameof(organ)))];
     }
 
     static ModelKind Of(FileInfo zip, ITransformer model, DataViewSchema schema)

@@ -20,21 +20,39 @@ public static class ModelEnsemble
     /// with the same names, element types and shapes, and import the same opset. The metadata that all of them share is kept.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than two models, or models that differ in their input, output or opset.</exception>
-    public static byte[] Average(IReadOnlyList<byte[]> models)
+    public static byte[] Average(IReadOnlyList<byte[]> models) => Average(models, classes: null);
+
+    /// <summary>
+    /// One model whose output is the mean of <paramref name="models"/>' outputs, where a model of several classes may
+    /// give one class's probability only: a liver model and a model of the abdominal organs then vote on the liver.
+    /// The models must have one input and one output, with the same input, and outputs of the same name, element type
+    /// and shape once the classes are taken; they must import the same opset. The metadata that all of them share is
+    /// kept, and the first model's network options, which describe the ensemble's output.
+    /// </summary>
+    /// <param name="models">The ONNX models.</param>
+    /// <param name="classes">
+    /// Per model, the class (an index along the output's axis 1) whose probability it gives, as one channel; null, or a
+    /// null entry, for its whole output.
+    /// </param>
+    /// <exception cref="ArgumentException">
+    /// Fewer than two models, a class list of another length or a class the model does not have, or models that differ
+    /// in their input, output or opset.
+    /// </exception>
+    public static byte[] Average(IReadOnlyList<byte[]> models, IReadOnlyList<int?>? classes)
     {
         ArgumentNullException.ThrowIfNull(models);
         if (models.Count < 2)
             throw new ArgumentException($"An ensemble averages two models or more; got {models.Count}.", nameof(models));
+        if (classes is not null && classes.Count != models.Count)
+            throw new ArgumentException($"{classes.Count} classes were given for {models.Count} models; give one per model (null for its whole output).", nameof(classes));
         var parsed = models.Select(m => ModelProto.Parser.ParseFrom(m ?? throw new ArgumentException("A model of the ensemble is null.", nameof(models)))).ToList();
+        int? ClassOf(int k) => classes?[k];
+        var outputs = parsed.Select((model, k) => Check(model, k, ClassOf(k))).ToList();
         var first = parsed[0];
-        for (int k = 0; k < parsed.Count; k++)
+        for (int k = 1; k < parsed.Count; k++)
         {
             var graph = parsed[k].Graph;
-            if (graph.Input.Count != 1 || graph.Output.Count != 1)
-                throw new ArgumentException($"Model {k + 1} of the ensemble has {graph.Input.Count} inputs and {graph.Output.Count} outputs; each must have one of each.");
-            if (graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
-                throw new ArgumentException($"Model {k + 1} of the ensemble has subgraphs (Loop, If, Scan); an ensemble takes models without them.");
-            foreach (var (role, mine, theirs) in new[] { ("input", graph.Input[0], first.Graph.Input[0]), ("output", graph.Output[0], first.Graph.Output[0]) })
+            foreach (var (role, mine, theirs) in new[] { ("input", graph.Input[0], first.Graph.Input[0]), ("output", outputs[k], outputs[0]) })
                 if (!mine.Equals(theirs))
                     throw new ArgumentException(
                         $"Model {k + 1} of the ensemble has the {role} {Describe(mine)}, but model 1 has {Describe(theirs)}; the models must take and give the same tensors.");
@@ -45,8 +63,8 @@ public static class ModelEnsemble
         string input = first.Graph.Input[0].Name, output = first.Graph.Output[0].Name;
         var ensemble = new GraphProto { Name = Prefix };
         ensemble.Input.Add(first.Graph.Input[0]);
-        ensemble.Output.Add(first.Graph.Output[0]);
-        var outputs = new List<string>();
+        ensemble.Output.Add(outputs[0]);
+        var memberOutputs = new List<string>();
         for (int k = 0; k < parsed.Count; k++)
         {
             string prefix = $"{Prefix}{k}_";
@@ -68,10 +86,10 @@ public static class ModelEnsemble
                 copy.Name = prefix + initializer.Name;
                 ensemble.Initializer.Add(copy);
             }
-            outputs.Add(prefix + output);
+            memberOutputs.Add(ClassOf(k) is { } taken ? TakeClass(ensemble, prefix, prefix + output, taken) : prefix + output);
         }
         var builder = new OnnxGraphBuilder();
-        var sum = builder.AddNode("Sum", outputs, $"{Prefix}_sum");
+        var sum = builder.AddNode("Sum", memberOutputs, $"{Prefix}_sum");
         var reciprocal = builder.AddInitializer($"{Prefix}_reciprocal", [1f / parsed.Count]);
         builder.AddNode("Mul", [sum, reciprocal], output);
         foreach (var node in builder.Graph.Node)
@@ -84,9 +102,44 @@ public static class ModelEnsemble
             IrVersion = first.IrVersion, ProducerName = first.ProducerName, ProducerVersion = first.ProducerVersion, Graph = ensemble,
         };
         model.OpsetImport.AddRange(first.OpsetImport);
-        model.MetadataProps.AddRange(first.MetadataProps.Where(p => parsed.All(m => m.MetadataProps.Any(q => q.Key == p.Key && q.Value == p.Value))));
+        model.MetadataProps.AddRange(first.MetadataProps.Where(p =>
+            p.Key == OnnxExporter.NetworkOptionsKey || parsed.All(m => m.MetadataProps.Any(q => q.Key == p.Key && q.Value == p.Value))));
         model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = parsed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         return model.ToByteArray();
+    }
+
+    // The model's one input and one output; its output as the ensemble sees it, one channel when a class is taken.
+    static ValueInfoProto Check(ModelProto model, int k, int? taken)
+    {
+        var graph = model.Graph;
+        if (graph.Input.Count != 1 || graph.Output.Count != 1)
+            throw new ArgumentException($"Model {k + 1} of the ensemble has {graph.Input.Count} inputs and {graph.Output.Count} outputs; each must have one of each.");
+        if (graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
+            throw new ArgumentException($"Model {k + 1} of the ensemble has subgraphs (Loop, If, Scan); an ensemble takes models without them.");
+        if (taken is not { } index)
+            return graph.Output[0];
+        var output = graph.Output[0].Clone();
+        var dims = output.Type.TensorType.Shape.Dim;
+        if (dims.Count < 2 || dims[1].DimValue < 2 || index < 0 || index >= dims[1].DimValue)
+            throw new ArgumentException(
+                $"Model {k + 1} of the ensemble is to give class {index}, but its output is {Describe(output)}: a class is taken from a model of several classes, along axis 1.");
+        dims[1] = new TensorShapeProto.Types.Dimension { DimValue = 1 };
+        return output;
+    }
+
+    // Channel `index` of a [N, C, H, W] output, as [N, 1, H, W].
+    static string TakeClass(GraphProto graph, string prefix, string value, int index)
+    {
+        var builder = new OnnxGraphBuilder();
+        var starts = builder.AddInt64Initializer($"{prefix}class_starts", [index], 1);
+        var ends = builder.AddInt64Initializer($"{prefix}class_ends", [index + 1], 1);
+        var axes = builder.AddInt64Initializer($"{prefix}class_axes", [1], 1);
+        var taken = builder.AddNode("Slice", [value, starts, ends, axes], $"{prefix}class_{index}");
+        foreach (var node in builder.Graph.Node)
+            node.Name = $"{prefix}node_{node.Output[0]}";
+        graph.Node.AddRange(builder.Graph.Node);
+        graph.Initializer.AddRange(builder.Graph.Initializer);
+        return taken;
     }
 
     static string Describe(ValueInfoProto value) =>
