@@ -198,7 +198,15 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Single(Patients(In("tool/evaluation.json"))); // 20% of 5 patients validate
         using var stress = JsonDocument.Parse(File.ReadAllText(In("tool/stress.json")));
         Assert.Equal(["none", .. IntensityShift.Standard.Select(s => s.Name)], stress.RootElement.EnumerateArray().Select(r => r.GetProperty("Shift").GetString()));
-        Assert.True(stress.RootElement.EnumerateArray().All(r => r.GetProperty("FlaggedPatients").ValueKind == JsonValueKind.Array));
+        // Every ball is labelled 1, so every shift changes every patient's image.
+        Assert.All(stress.RootElement.EnumerateArray(), r => Assert.Equal(0, r.GetProperty("UnchangedPatients").GetArrayLength()));
+    }
+
+    // As written ("NaN" for an empty mask, which would make two runs look alike).
+    static List<string> MeanConfidences(string predictionFolder)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(predictionFolder, "predictions.json")));
+        return [.. json.RootElement.EnumerateArray().Select(c => c.GetProperty("MeanConfidence").GetRawText())];
     }
 
     static List<string> Patients(string reportPath)
@@ -282,7 +290,7 @@ public sealed class ToolVolumeTests : IDisposable
             NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
             NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
         }
-        string[] small = ["--validation", "0", "--epochs", "2", "--size", "32", "--depth", "2", "--base-filters", "4", "--augment", "none"];
+        string[] small = ["--validation", "0", "--epochs", "6", "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none"];
         var liver = ToolRun.Of(["train", "--volumes", In("volumes"), .. small, "--output", In("liver")]);
         var organs = ToolRun.Of(["train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", .. small, "--output", In("organs")]);
         Assert.True(liver.ExitCode == 0 && organs.ExitCode == 0, liver.ToString() + organs);
@@ -300,6 +308,12 @@ public sealed class ToolVolumeTests : IDisposable
         var predict = ToolRun.Of("predict", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--output", In("maps"));
         Assert.True(predict.ExitCode == 0, predict.ToString());
         Assert.All(NiftiReader.Read(Path.Combine(In("maps"), "pred_1.nii.gz")).Data, v => Assert.True(v is 0 or 1));
+        // The vote is not the liver model alone: the organs model's liver probability moves the confidence.
+        var alone = ToolRun.Of("predict", "--model", liverZip, "--volumes", In("volumes"), "--output", In("alone"));
+        Assert.True(alone.ExitCode == 0, alone.ToString());
+        var (aloneConfidences, voteConfidences) = (MeanConfidences(In("alone")), MeanConfidences(In("maps")));
+        Assert.DoesNotContain("\"NaN\"", aloneConfidences);
+        Assert.NotEqual(aloneConfidences, voteConfidences);
     }
 
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)

@@ -83,6 +83,14 @@ public sealed class OrganTrainingTests : IDisposable
         // whichever organ goes wrong, the case is flagged, and each warning names its organ.
         Assert.NotEmpty(darkened.Warnings);
         Assert.All(darkened.Warnings, w => Assert.Matches("^(liver|spleen): ", w));
+
+        // A shift of a structure no label holds changes nothing, and says so; the row equals the unshifted one.
+        var stress = StressTest.Run(segmenter, [patients[3]], [new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);
+        Assert.Equal(["d"], stress[1].UnchangedPatients);
+        Assert.Empty(stress[0].UnchangedPatients);
+        Assert.Equal(stress[0].Report.MeanDice, stress[1].Report.MeanDice, 12);
+        Assert.Contains("structure 9 x0.5 (left unchanged: d)", StressTest.ToTable(stress));
+        Assert.Contains("evaluates patients d;", Assert.Throws<ArgumentException>(() => StressTest.Run(segmenter, [patients[2]], unshifted: stress[0])).Message);
     }
 
     [Fact]

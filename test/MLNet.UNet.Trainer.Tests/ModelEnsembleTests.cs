@@ -54,6 +54,7 @@ public class ModelEnsembleTests
         Assert.Contains("is to give class 3, but its output is 'Probability' [N, 3,",
             Assert.Throws<ArgumentException>(() => ModelEnsemble.Average([organ, organs], [null, 3])).Message);
         Assert.Contains("Model 1 of the ensemble is to give class 1", Assert.Throws<ArgumentException>(() => ModelEnsemble.Average([organ, organs], [1, 2])).Message);
+        Assert.Contains("Model 2 of the ensemble is to give class 0, but its output is 'Probability' [N, 1,", Assert.Throws<ArgumentException>(() => ModelEnsemble.Average([organ, organ, organs], [null, 0, null])).Message);
         Assert.Contains("one per model", Assert.Throws<ArgumentException>(() => ModelEnsemble.Average([organ, organs], [2])).Message);
     }
 

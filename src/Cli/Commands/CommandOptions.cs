@@ -28,7 +28,7 @@ internal static class CommandOptions
     public static Option<string?> EnsembleOrgan() => new("--organ")
     {
         Description = "An ensemble of one-organ models and models of several organs (e.g. --model liver.zip --model abdomen.zip --organ liver): " +
-            "the organ the latter give, so that all vote on it. The first --model must be a one-organ model.",
+            "the organ the latter give, so that all vote on it; the one-organ models are taken to segment it. The first --model must be a one-organ model.",
     };
 
     public static Option<DirectoryInfo> Output(string defaultFolder) => new("--output", "-o")

@@ -113,11 +113,7 @@ internal static class EvaluateCommand
                         Patient = c.Id, Organs = organs.Names.Zip(c.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.MeanConfidence }),
                         Implausible = c.Warnings.Count > 0, c.Warnings,
                     }),
-                    Stress = stressResults?.Select(r => new
-                    {
-                        r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients, r.UnchangedPatients,
-                        Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean }),
-                    }),
+                    Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                 };
             }
             else
@@ -128,13 +124,17 @@ internal static class EvaluateCommand
                 var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record });
-                var (volumeReport, segmentations) = segmenter.EvaluateCases(patients, LabelMapping.Liver, result.GetValue(surfaceRule));
+                // A one-organ model is scored against the liver's label, or, in a vote, against the organ voted on.
+                var truth = result.GetValue(organ) is { } voted
+                    ? result.GetValue(model)!.Select(z => OrganLabels.ReadFromModel(z.FullName)).First(o => o is not null)!.MappingOf(voted)
+                    : LabelMapping.Liver;
+                var (volumeReport, segmentations) = segmenter.EvaluateCases(patients, truth, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(volumeReport.ToTable());
                 IReadOnlyList<StressResult>? stressResults = null;
                 if (result.GetValue(stress))
                 {
                     var unshifted = new StressResult(StressTest.Unshifted, volumeReport, StressTest.Flagged(segmentations.Select(s => (s.Id, s.Warnings))), []);
-                    stressResults = StressTest.Run(segmenter, patients, surfaceRule: result.GetValue(surfaceRule), unshifted: unshifted);
+                    stressResults = StressTest.Run(segmenter, patients, labels: truth, surfaceRule: result.GetValue(surfaceRule), unshifted: unshifted);
                     environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice; the cases the plausibility check flags):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
@@ -143,10 +143,7 @@ internal static class EvaluateCommand
                 {
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
                     Plausibility = segmentations.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
-                    Stress = stressResults?.Select(r => new
-                    {
-                        r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.FlaggedPatients, r.UnchangedPatients, r.Report.Patients,
-                    }),
+                    Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                 };
             }
             if (result.GetValue(json) is { } path)

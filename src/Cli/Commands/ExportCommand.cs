@@ -18,7 +18,8 @@ internal static class ExportCommand
         var command = new Command("export", """
             Export a checkpoint (the best weights, if it has them) as model.onnx and as an ML.NET model.zip that takes a
             Features column (C x size x size floats) and writes Probability and PredictedMask; a network of several
-            classes writes Probability and PredictedLabel, the class of each pixel (ArgMax).
+            classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
+            names: for volumes of several organs, use the model.zip that 'unet train --labels' wrote.
 
             Example:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported

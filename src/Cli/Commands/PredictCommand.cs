@@ -35,6 +35,7 @@ internal static class PredictCommand
             Examples:
               unet predict --model model/model.zip --images data/new --output masks --overlay
               unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 1
+              unet predict --model liver/model.zip --model abdomen/model.zip --organ liver --volumes scans --output labels
             """)
         { model, organ, testTimeFlips, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
         command.SetAction(result => environment.Run(() =>

@@ -48,7 +48,8 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <param name="testTimeFlips">Score with the mean over the image and its flips.</param>
     /// <param name="organ">
     /// For an ensemble of one-organ models and models of several organs (<see cref="OrganLabels"/>): the organ that the
-    /// latter give, by name, so that all vote on it. The first zip must then be a one-organ model; it gives the pipeline.
+    /// latter give, by name, so that all vote on it; the one-organ models are taken to segment it. The first zip must then be
+    /// a one-organ model; it gives the pipeline.
     /// </param>
     /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
     /// <exception cref="FileNotFoundException">A zip does not exist.</exception>
@@ -117,21 +118,24 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     static IReadOnlyList<int?>? EnsembleClasses(IReadOnlyList<FileInfo> zips, string? organ)
     {
         var organs = zips.Select(z => OrganLabels.ReadFromModel(z.FullName)).ToList();
-        string Describe(int k) => $"model {k + 1} ({zips[k].Name}) " + (organs[k] is { } labels ? $"segments {string.Join(", ", labels.Names)}" : "segments one organ");
+        string Describe(int k) => $"model {k + 1} ({zips[k].FullName}) " + (organs[k] is { } labels ? $"segments {string.Join(", ", labels.Names)}" : "segments one organ");
         if (organ is null)
         {
             int mixed = organs.FindIndex(o => (o is null) != (organs[0] is null));
-            return mixed < 0 ? null : throw new ArgumentException(
-                $"The ensemble mixes models of one organ and of several: {Describe(0)}, {Describe(mixed)}. Name the organ that the models of several " +
-                "organs give (for example liver), with a one-organ model first.", nameof(organ));
+            if (mixed >= 0)
+                throw new ArgumentException(
+                    $"The ensemble mixes models of one organ and of several: {Describe(0)}, {Describe(mixed)}. Name the organ that the models of several " +
+                    "organs give (for example liver), with a one-organ model first.", nameof(organ));
+            // Classes are averaged by index: models of several organs must list the same organs in the same order.
+            int other = organs.FindIndex(o => o is not null && !o.Names.SequenceEqual(organs[0]!.Names));
+            return other < 0 ? null : throw new ArgumentException($"The models segment different organs: {Describe(0)}, {Describe(other)}.", nameof(organ));
         }
         if (organs[0] is not null)
             throw new ArgumentException($"With an organ ('{organ}') taken from models of several organs, the first model gives the pipeline and must be a one-organ model; {Describe(0)}.", nameof(organ));
         if (organs.All(o => o is null))
             throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs; all {zips.Count} models segment one organ.", nameof(organ));
         return [.. organs.Select((labels, k) => labels is null ? (int?)null
-            : labels.Names.ToList().IndexOf(organ) is int index and >= 0 ? index + 1
-            : throw new ArgumentException($"The ensemble is to vote on '{organ}', but {Describe(k)}.", nameof(organ)))];
+            : labels.ClassOf(organ) ?? throw new ArgumentException($"The ensemble is to vote on '{organ}', but {Describe(k)}.", nameof(organ)))];
     }
 
     static ModelKind Of(FileInfo zip, ITransformer model, DataViewSchema schema)

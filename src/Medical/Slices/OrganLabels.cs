@@ -62,6 +62,20 @@ public sealed class OrganLabels
     /// <summary>The mapping of label values to classes: organ i to class i + 1, everything else to the background.</summary>
     public LabelMapping ToMapping() => new(Organs.Select((o, i) => (o.Value, Class: i + 1)).ToDictionary(p => p.Value, p => p.Class));
 
+    /// <summary>The class of the organ named <paramref name="name"/>, ignoring case; null when the model does not segment it.</summary>
+    public int? ClassOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        int index = Organs.ToList().FindIndex(o => o.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        return index < 0 ? null : index + 1;
+    }
+
+    /// <summary>The mapping of a one-class model of the organ named <paramref name="name"/>: its label value is the foreground.</summary>
+    /// <exception cref="ArgumentException">No organ has that name.</exception>
+    public LabelMapping MappingOf(string name) => ClassOf(name) is int organClass
+        ? new(new Dictionary<int, int> { [Organs[organClass - 1].Value] = 1 })
+        : throw new ArgumentException($"No organ is named '{name}' among {this}.", nameof(name));
+
     /// <summary>Stores the organs in a model zip (replacing any stored before).</summary>
     public void WriteInto(string modelPath) => ModelZipEntry.Write(modelPath, EntryName, Organs);
 

@@ -54,7 +54,7 @@ public abstract class IntensityShift
     public static IReadOnlyList<IntensityShift> StandardFor(OrganLabels organs)
     {
         ArgumentNullException.ThrowIfNull(organs);
-        int ValueOf(string name, int chaos) => organs.Organs.FirstOrDefault(o => o.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value ?? chaos;
+        int ValueOf(string name, int chaos) => organs.ClassOf(name) is int organClass ? organs.Organs[organClass - 1].Value : chaos;
         return StandardFor(ValueOf("liver", ChaosLiver), ValueOf("spleen", ChaosSpleen));
     }
 }

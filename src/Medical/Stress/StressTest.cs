@@ -47,7 +47,7 @@ public static class StressTest
         IReadOnlyList<IntensityShift>? shifts = null, LabelMapping? labels = null, SurfaceRule surfaceRule = SurfaceRule.Chaos, StressResult? unshifted = null)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
-        return Rows(patients, shifts, unshifted, (name, shifted, unchanged) =>
+        return Rows(patients, shifts, unshifted, row => row.Report.Patients.Select(p => p.PatientId), (name, shifted, unchanged) =>
         {
             var (report, cases) = segmenter.EvaluateCases(shifted, labels ?? LabelMapping.Liver, surfaceRule);
             return new StressResult(name, report, Flagged(cases.Select(c => (c.Id, c.Warnings))), unchanged);
@@ -70,7 +70,7 @@ public static class StressTest
         IReadOnlyList<IntensityShift>? shifts = null, SurfaceRule surfaceRule = SurfaceRule.Chaos, OrganStressResult? unshifted = null)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
-        return Rows(patients, shifts ?? IntensityShift.StandardFor(segmenter.Organs), unshifted, (name, shifted, unchanged) =>
+        return Rows(patients, shifts ?? IntensityShift.StandardFor(segmenter.Organs), unshifted, row => row.Report.PatientIds, (name, shifted, unchanged) =>
         {
             var (report, cases) = segmenter.EvaluateCases(shifted, surfaceRule);
             return new OrganStressResult(name, report, Flagged(cases.Select(c => (c.Id, c.Warnings))), unchanged);
@@ -82,13 +82,17 @@ public static class StressTest
         [.. cases.Where(c => c.Warnings.Count > 0).Select(c => c.Id)];
 
     // The unshifted row first, then one per shift; each shifted set is built, scored and let go in turn.
-    static IReadOnlyList<T> Rows<T>(IReadOnlyList<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts, T? unshifted,
+    static IReadOnlyList<T> Rows<T>(IReadOnlyList<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts, T? unshifted, Func<T, IEnumerable<string>> idsOf,
         Func<string, IReadOnlyList<PatientVolume>, IReadOnlyList<string>, T> score) where T : class
     {
         ArgumentNullException.ThrowIfNull(patients);
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
         var rows = new List<T> { unshifted ?? score(Unshifted, patients, []) };
+        if (unshifted is not null && !idsOf(unshifted).SequenceEqual(patients.Select(p => p.PatientId)))
+            throw new ArgumentException(
+                $"The unshifted row given evaluates patients {string.Join(", ", idsOf(unshifted))}; the stress test is of {string.Join(", ", patients.Select(p => p.PatientId))}.",
+                nameof(unshifted));
         foreach (var shift in shifts ?? IntensityShift.Standard)
         {
             var shifted = patients.Select(shift.Apply).ToList();
@@ -120,7 +124,7 @@ public static class StressTest
     }
 
     static string ShiftCell(string shift, IReadOnlyList<string> unchanged) =>
-        unchanged.Count > 0 ? $"{shift} (no change to {string.Join(", ", unchanged)}: a structure it changes is not in their labels)" : shift;
+        unchanged.Count > 0 ? $"{shift} (left unchanged: {string.Join(", ", unchanged)})" : shift;
 
     static string FlaggedCell(IReadOnlyList<string> flagged, int patients) =>
         $"{flagged.Count} of {patients}" + (flagged.Count > 0 ? $" ({string.Join(", ", flagged)})" : "");
@@ -142,26 +146,38 @@ public static class StressTest
         return text.ToString();
     }
 
-    /// <summary>Writes the results as JSON (mean Dice raw and post-processed per shift, and every patient's measures), atomically.</summary>
-    public static void WriteJson(string path, IReadOnlyList<StressResult> results)
+    /// <summary>The results as JSON rows, as <see cref="WriteJson(string, IReadOnlyList{StressResult})"/> writes them, for a larger report.</summary>
+    public static IEnumerable<object> ToJsonRows(IReadOnlyList<StressResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var rows = results.Select(r => new
+        return results.Select(r => new
         {
             r.Shift, MeanDice = r.Report.Raw["Dice"].Mean, MeanDicePostProcessed = r.Report.PostProcessed["Dice"].Mean, r.FlaggedPatients, r.UnchangedPatients, r.Report.Patients,
         });
-        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));
     }
 
-    /// <summary>Writes the per-organ results as JSON (per shift: the mean over organs and each organ's patients), atomically.</summary>
-    public static void WriteJson(string path, IReadOnlyList<OrganStressResult> results)
+    /// <summary>The per-organ results as JSON rows, as <see cref="WriteJson(string, IReadOnlyList{OrganStressResult})"/> writes them, for a larger report.</summary>
+    public static IEnumerable<object> ToJsonRows(IReadOnlyList<OrganStressResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var rows = results.Select(r => new
+        return results.Select(r => new
         {
             r.Shift, r.Report.MeanDice, r.Report.MeanDicePostProcessed, r.FlaggedPatients, r.UnchangedPatients,
             Organs = r.Report.Organs.Select(o => new { o.Organ, MeanDice = o.Report.Raw["Dice"].Mean, MeanDicePostProcessed = o.Report.PostProcessed["Dice"].Mean, o.Report.Patients }),
         });
+    }
+
+    /// <summary>Writes the results as JSON (mean Dice raw and post-processed per shift, the flagged and unchanged patients, and every patient's measures), atomically.</summary>
+    public static void WriteJson(string path, IReadOnlyList<StressResult> results)
+    {
+        var rows = ToJsonRows(results);
+        AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));
+    }
+
+    /// <summary>Writes the per-organ results as JSON (per shift: the mean over organs, the flagged and unchanged patients, and each organ's patients), atomically.</summary>
+    public static void WriteJson(string path, IReadOnlyList<OrganStressResult> results)
+    {
+        var rows = ToJsonRows(results);
         AtomicFile.Write(path, stream => System.Text.Json.JsonSerializer.Serialize(stream, rows, Json));
     }
 }

@@ -95,9 +95,12 @@ public static class OrganTraining
         if (validation.Count > 0)
         {
             var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius, plausibility: record);
-            // The stress test's first row is the patients as they are: the evaluation itself, scored once.
-            stress = options.Stress ? StressTest.Run(segmenter, validation) : null;
-            evaluation = stress?[0].Report ?? segmenter.Evaluate(validation);
+            var (report, cases) = segmenter.EvaluateCases(validation);
+            evaluation = report;
+            // The stress test's first row is the evaluation itself, scored once.
+            stress = options.Stress
+                ? StressTest.Run(segmenter, validation, unshifted: new OrganStressResult(StressTest.Unshifted, report, StressTest.Flagged(cases.Select(c => (c.Id, c.Warnings))), []))
+                : null;
             log.WriteLine("3D metrics of the validation patients per organ (on each volume's own grid; post: the organ's largest component, holes filled):");
             log.WriteLine(evaluation.ToTable());
             evaluation.WriteJson(PathOf(VolumeTraining.EvaluationFile));

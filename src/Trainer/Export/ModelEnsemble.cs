@@ -17,7 +17,8 @@ public static class ModelEnsemble
 
     /// <summary>
     /// One model whose output is the mean of <paramref name="models"/>' outputs. They must have one input and one output,
-    /// with the same names, element types and shapes, and import the same opset. The metadata that all of them share is kept.
+    /// with the same names, element types and shapes, and import the same opset. The metadata that all of them share is
+    /// kept, and the first model's network options.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than two models, or models that differ in their input, output or opset.</exception>
     public static byte[] Average(IReadOnlyList<byte[]> models) => Average(models, classes: null);
@@ -27,12 +28,13 @@ public static class ModelEnsemble
     /// give one class's probability only: a liver model and a model of the abdominal organs then vote on the liver.
     /// The models must have one input and one output, with the same input, and outputs of the same name, element type
     /// and shape once the classes are taken; they must import the same opset. The metadata that all of them share is
-    /// kept, and the first model's network options, which describe the ensemble's output.
+    /// kept, and the first model's network options, which describe the ensemble's output: the first model gives its
+    /// whole output.
     /// </summary>
     /// <param name="models">The ONNX models.</param>
     /// <param name="classes">
     /// Per model, the class (an index along the output's axis 1) whose probability it gives, as one channel; null, or a
-    /// null entry, for its whole output.
+    /// null entry, for its whole output. The first model's entry must be null.
     /// </param>
     /// <exception cref="ArgumentException">
     /// Fewer than two models, a class list of another length or a class the model does not have, or models that differ
@@ -45,6 +47,9 @@ public static class ModelEnsemble
             throw new ArgumentException($"An ensemble averages two models or more; got {models.Count}.", nameof(models));
         if (classes is not null && classes.Count != models.Count)
             throw new ArgumentException($"{classes.Count} classes were given for {models.Count} models; give one per model (null for its whole output).", nameof(classes));
+        if (classes?[0] is { } firstClass)
+            throw new ArgumentException(
+                $"Model 1 of the ensemble is to give class {firstClass}, but the first model gives its whole output, which the ensemble's is; put a model of that one class first.", nameof(classes));
         var parsed = models.Select(m => ModelProto.Parser.ParseFrom(m ?? throw new ArgumentException("A model of the ensemble is null.", nameof(models)))).ToList();
         int? ClassOf(int k) => classes?[k];
         var outputs = parsed.Select((model, k) => Check(model, k, ClassOf(k))).ToList();
