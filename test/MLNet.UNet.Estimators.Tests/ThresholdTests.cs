@@ -33,6 +33,9 @@ public sealed class ThresholdTests : IDisposable
         using var loadedResources = (IDisposable)loaded;
         var output = loaded.Transform(data);
         Assert.Equal(expected, ShapePipeline.Column(output, "Mask").Single());
+        // Loaded, it is an ONNX graph; its value is read from the zip, for the column it thresholds.
+        Assert.Equal(threshold, SavedModelThreshold.Read(zip));
+        Assert.Null(SavedModelThreshold.Read(zip, "Copy"));
         var itemType = ((VectorDataViewType)output.Schema["Mask"].Type).ItemType;
         Assert.Equal(format == MaskFormat.Byte ? NumberDataViewType.Byte : NumberDataViewType.Single, itemType);
 
@@ -40,6 +43,8 @@ public sealed class ThresholdTests : IDisposable
         using var chain = context.Transforms.CopyColumns("Copy", "Probability")
             .Append(context.Segmentation().Threshold("Mask", "Copy", threshold, format)).Fit(data);
         Assert.Equal(expected, ShapePipeline.Column(chain.Transform(data), "Mask").Single());
+        Assert.Equal(threshold, ThresholdTransformer.FindIn(chain, "Copy"));
+        Assert.Null(ThresholdTransformer.FindIn(chain));
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -3,6 +3,7 @@ using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Segment;
+using MLNet.UNet.Threshold;
 using Microsoft.ML;
 
 namespace MLNet.UNet.Medical.Tests;
@@ -52,6 +53,23 @@ public class VolumeSegmenterTests
         // Without a Threshold component, the default.
         var probabilitiesOnly = ((IEnumerable<ITransformer>)model).First();
         Assert.Equal(VolumeSegmenterOptions.Defaults.Threshold, new VolumeSegmenter(context, probabilitiesOnly, slices).Threshold);
+
+        // Saved and loaded, the pipeline holds its threshold as an ONNX graph: ModelKind reads it back from the zip.
+        var zip = Path.Combine(Path.GetTempPath(), $"unet-threshold-{Guid.NewGuid():N}.zip");
+        try
+        {
+            context.Model.Save(model, SliceLoader.Load(context, patients, slices).Schema, zip);
+            var (loaded, kind, _) = ModelKind.Load(context, new FileInfo(zip));
+            using var disposeLoaded = (IDisposable)loaded;
+            Assert.Null(ThresholdTransformer.FindIn(loaded));
+            Assert.Equal(0.9f, kind.Threshold);
+            var reloaded = new VolumeSegmenter(context, loaded, slices, new VolumeSegmenterOptions { Threshold = kind.Threshold }).Segment("b", patients[1].Image);
+            Assert.Equal(segmentation.RawMask.Voxels, reloaded.RawMask.Voxels);
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
 
         var report = own.Evaluate(patients, LabelMapping.Liver);
         Assert.Equal(["a", "b"], report.Patients.Select(p => p.PatientId));

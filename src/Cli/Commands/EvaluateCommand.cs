@@ -67,7 +67,7 @@ internal static class EvaluateCommand
                     throw new ArgumentException("This model was trained on volume slices; evaluate it with --volumes.");
                 var pairs = ImagePairs.Find(folder.FullName, result.GetValue(masks)?.FullName, result.GetValue(maxPixels));
                 // Scored on each image's own grid against its mask as drawn, not against a mask resized to the model's input.
-                using var predictor = new NativeSizePredictor(context, transformer, kind.Size);
+                using var predictor = new NativeSizePredictor(context, transformer, kind);
                 predictor.Predict(pairs[0].ImagePath); // ONNX Runtime's first run prepares the session; it is not what an image costs
                 long scoringStart = Stopwatch.GetTimestamp();
                 var perImage = pairs.Select(pair =>
@@ -123,7 +123,7 @@ internal static class EvaluateCommand
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
                 var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
-                    new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record });
+                    new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record, Threshold = kind.Threshold });
                 // A one-organ model is scored against the liver's label, or, in a vote, against the organ voted on.
                 var truth = result.GetValue(organ) is { } voted
                     ? result.GetValue(model)!.Select(z => OrganLabels.ReadFromModel(z.FullName)).First(o => o is not null)!.MappingOf(voted)

@@ -65,7 +65,7 @@ internal static class PredictCommand
             }
             var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
-                new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record });
+                new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record, Threshold = kind.Threshold });
             var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
             return CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null);
@@ -80,7 +80,7 @@ internal static class PredictCommand
         var paths = ImagePairs.Images(input.FullName);
         foreach (var path in paths)
             ImageDimensions.CheckSize(path, maxPixels);
-        using var predictor = new NativeSizePredictor(context, model, kind.Size);
+        using var predictor = new NativeSizePredictor(context, model, kind);
         foreach (var path in paths)
         {
             var prediction = predictor.Predict(path);

@@ -1,5 +1,7 @@
 using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Threshold;
 
 namespace MLNet.UNet.Cli.Inputs;
 
@@ -13,17 +15,20 @@ internal sealed record NativeSizePrediction(int Height, int Width, float[] Proba
 /// </summary>
 internal sealed class NativeSizePredictor : IDisposable
 {
-    /// <summary>The Threshold component's default, which the tool trains with.</summary>
-    public static readonly float Threshold = new MLNet.UNet.Threshold.ThresholdOptions().Threshold;
-
     readonly PredictionEngine<ImageRow, ModelOutput> engine;
     readonly int size;
+    readonly float threshold;
 
-    public NativeSizePredictor(MLContext context, ITransformer model, int size)
+    public NativeSizePredictor(MLContext context, ITransformer model, ModelKind kind)
     {
         engine = context.Model.CreatePredictionEngine<ImageRow, ModelOutput>(model);
-        this.size = size;
+        size = kind.Size;
+        // The zip's own threshold, as its PredictedMask column applies it; the component's default for a model without one.
+        threshold = kind.Threshold ?? new ThresholdOptions().Threshold;
     }
+
+    /// <summary>The probability above which a pixel is foreground.</summary>
+    public float Threshold => threshold;
 
     public NativeSizePrediction Predict(string path)
     {
@@ -32,8 +37,8 @@ internal sealed class NativeSizePredictor : IDisposable
             (width, height) = (image.Width, image.Height);
         var output = engine.Predict(new ImageRow { ImagePath = path });
         var probabilities = SliceResampler.Bilinear(output.Probability, size, size, height, width);
-        return new NativeSizePrediction(height, width, probabilities, Array.ConvertAll(probabilities, p => p > Threshold),
-            output.Features.Take(size * size).ToArray(), Array.ConvertAll(output.Probability, p => p > Threshold));
+        return new NativeSizePrediction(height, width, probabilities, Array.ConvertAll(probabilities, p => p > threshold),
+            output.Features.Take(size * size).ToArray(), Array.ConvertAll(output.Probability, p => p > threshold));
     }
 
     /// <summary>A mask file's foreground (any value above 0), height x width.</summary>

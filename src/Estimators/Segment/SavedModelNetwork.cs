@@ -59,14 +59,30 @@ internal static class SavedModelNetwork
         });
     }
 
-    static byte[]? UNetModel(string entryName, byte[] entry)
+    /// <summary>Every ONNX model that an OnnxTransformer stored in <paramref name="zip"/> (the U-Net's, the threshold's, ...).</summary>
+    public static IEnumerable<ModelProto> ReadAll(string zip)
+    {
+        CheckExists(zip);
+        using var archive = ZipFile.OpenRead(zip);
+        foreach (var entry in archive.Entries)
+        {
+            using var content = entry.Open();
+            if (OnnxModel(entry.FullName, ReadAll(content)) is { } onnx)
+                yield return onnx.Model;
+        }
+    }
+
+    static byte[]? UNetModel(string entryName, byte[] entry) =>
+        OnnxModel(entryName, entry) is { } onnx && onnx.Model.MetadataProps.Any(p => p.Key == OnnxExporter.NetworkOptionsKey) ? onnx.Bytes : null;
+
+    static (byte[] Bytes, ModelProto Model)? OnnxModel(string entryName, byte[] entry)
     {
         if (!entryName.EndsWith("/OnnxModel", StringComparison.Ordinal) || entry.Length < 4 || BitConverter.ToInt32(entry, 0) != entry.Length - 4)
             return null;
+        var onnx = entry.AsSpan(4).ToArray();
         try
         {
-            var onnx = entry.AsSpan(4).ToArray();
-            return ModelProto.Parser.ParseFrom(onnx).MetadataProps.Any(p => p.Key == OnnxExporter.NetworkOptionsKey) ? onnx : null;
+            return (onnx, ModelProto.Parser.ParseFrom(onnx));
         }
         catch (Google.Protobuf.InvalidProtocolBufferException)
         {

@@ -33,7 +33,7 @@ internal static class ThresholdGraph
         outputInfo.Type.TensorType.ElemType = (int)elementType;
         builder.Graph.Output.Add(outputInfo);
         var model = builder.ToModel();
-        model.MetadataProps.Add(new StringStringEntryProto { Key = "mlnet.unet.threshold", Value = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = SavedModelThreshold.MetadataKey, Value = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
         return model.ToByteArray();
     }
 

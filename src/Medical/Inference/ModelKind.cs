@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Segment;
+using MLNet.UNet.Threshold;
 
 namespace MLNet.UNet.Medical.Inference;
 
@@ -17,6 +18,13 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
 {
     /// <summary>The input column of an image-file model: the path LoadImages reads.</summary>
     public const string ImagePathColumnName = "ImagePath";
+
+    /// <summary>
+    /// The threshold the model's pipeline applies to its probabilities (its PredictedMask column), read from the zip;
+    /// null for a model of several classes. Scoring the probabilities by other means (on a volume's grid, at an image's
+    /// own size) thresholds them with it.
+    /// </summary>
+    public float? Threshold { get; init; }
 
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
@@ -104,7 +112,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
         try
         {
-            return (model, Of(zips[0], model, schema), schema);
+            return (model, Of(zips[0], model, schema) with { Threshold = SavedModelThreshold.Read(zips[0].FullName) }, schema);
         }
         catch
         {

@@ -57,15 +57,11 @@ public sealed class VolumeSegmenter
             EmptySliceFraction = 1, Labels = slices.Labels,
         };
         this.options = options;
-        threshold = options.Threshold ?? ModelThreshold(model, options.ProbabilityColumnName) ?? VolumeSegmenterOptions.Defaults.Threshold;
+        threshold = options.Threshold ?? ThresholdTransformer.FindIn(model, options.ProbabilityColumnName) ?? VolumeSegmenterOptions.Defaults.Threshold;
     }
 
     /// <summary>The probability above which a voxel is foreground: the options' threshold, or else the model's own.</summary>
     public float Threshold => threshold;
-
-    static float? ModelThreshold(ITransformer model, string probabilityColumnName) =>
-        (model as IEnumerable<ITransformer> ?? [model]).OfType<ThresholdTransformer>()
-            .FirstOrDefault(t => t.Options.InputColumnName == probabilityColumnName)?.Threshold;
 
     /// <summary>Segments one volume.</summary>
     public VolumeSegmentation Segment(string id, Volume image)

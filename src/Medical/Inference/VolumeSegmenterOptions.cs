@@ -17,7 +17,9 @@ public sealed class VolumeSegmenterOptions
 
     /// <summary>
     /// Foreground above this probability. Null, the default, takes the model's own Threshold component's value (the
-    /// one that reads <see cref="ProbabilityColumnName"/>), or <see cref="Defaults.Threshold"/> when it has none.
+    /// one that reads <see cref="ProbabilityColumnName"/>), or <see cref="Defaults.Threshold"/> when it has none. A
+    /// pipeline loaded from a zip holds its threshold as an ONNX graph: give it here (<see cref="ModelKind.Threshold"/>,
+    /// or <c>SavedModelThreshold.Read</c>).
     /// </summary>
     public float? Threshold { get; set; }
 

@@ -3,7 +3,6 @@ using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
-using MLNet.UNet.Threshold;
 
 namespace MLNet.UNet.Serving.Models;
 
@@ -60,7 +59,7 @@ public sealed class ServedModel : IDisposable
         {
             if (OrganLabels.ReadFromModel(zip.FullName) is { } organs)
                 throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}); the service serves models of one organ so far.");
-            float threshold = ModelThreshold(model) ?? VolumeSegmenterOptions.Defaults.Threshold;
+            float threshold = kind.Threshold ?? VolumeSegmenterOptions.Defaults.Threshold;
             if (kind.TakesImageFiles)
                 return new ServedModel(name, zip.FullName, kind, model, threshold,
                     new EnginePool<ImageInput, ImageProbabilities>(context, model, concurrency), null, concurrency);
@@ -68,7 +67,7 @@ public sealed class ServedModel : IDisposable
             // segmenter keeps no state between volumes, so one segmenter serves concurrent requests.
             var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
             {
-                PostProcess = true, Plausibility = PlausibilityRecord.ReadFromModel(zip.FullName),
+                PostProcess = true, Plausibility = PlausibilityRecord.ReadFromModel(zip.FullName), Threshold = threshold,
             });
             return new ServedModel(name, zip.FullName, kind, model, threshold, null, segmenter, concurrency);
         }
@@ -78,10 +77,6 @@ public sealed class ServedModel : IDisposable
             throw;
         }
     }
-
-    static float? ModelThreshold(ITransformer model) =>
-        (model as IEnumerable<ITransformer> ?? [model]).OfType<ThresholdTransformer>()
-            .FirstOrDefault(t => t.Options.InputColumnName == VolumeSegmenterOptions.Defaults.ProbabilityColumnName)?.Threshold;
 
     /// <summary>The foreground probabilities (network size, row-major) of one encoded image (PNG or JPEG).</summary>
     /// <param name="image">The file's bytes, checked by <see cref="Uploads.ImageUpload.Check"/>.</param>
