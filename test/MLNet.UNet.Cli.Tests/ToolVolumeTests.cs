@@ -130,6 +130,19 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("| liver x0.25 |", evaluate.Output);
         Assert.Contains("| none |", evaluate.Output);
         Assert.DoesNotContain("warning:", evaluate.Output);
+
+        // The zip's own threshold decides the masks: the same network exported at 0.5 and at 0.9 predicts less at 0.9.
+        double Predicted(string threshold)
+        {
+            var export = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--threshold", threshold, "--output", In($"export-{threshold}"));
+            Assert.True(export.ExitCode == 0, export.ToString());
+            var scored = ToolRun.Of("predict", "--model", Path.Combine(In($"export-{threshold}"), "model.zip"), "--volumes", In("volumes"), "--output", In($"pred-{threshold}"));
+            Assert.True(scored.ExitCode == 0, scored.ToString());
+            using var cases = JsonDocument.Parse(File.ReadAllText(Path.Combine(In($"pred-{threshold}"), "predictions.json")));
+            return cases.RootElement.EnumerateArray().Sum(c => c.GetProperty("VolumeMl").GetDouble());
+        }
+        double atHalf = Predicted("0.5"), atNineTenths = Predicted("0.9");
+        Assert.True(atNineTenths < atHalf, $"{atNineTenths:F3} ml at 0.9 against {atHalf:F3} ml at 0.5");
     }
 
     // A bright ball (the organ) in a dim, slightly noisy background; the label is the ball.

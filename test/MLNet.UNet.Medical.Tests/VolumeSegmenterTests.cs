@@ -63,8 +63,9 @@ public class VolumeSegmenterTests
             using var disposeLoaded = (IDisposable)loaded;
             Assert.Null(ThresholdTransformer.FindIn(loaded));
             Assert.Equal(0.9f, kind.Threshold);
-            var reloaded = new VolumeSegmenter(context, loaded, slices, new VolumeSegmenterOptions { Threshold = kind.Threshold }).Segment("b", patients[1].Image);
-            Assert.Equal(segmentation.RawMask.Voxels, reloaded.RawMask.Voxels);
+            var reloadedSegmenter = new VolumeSegmenter(context, loaded, slices, new VolumeSegmenterOptions { Threshold = kind.Threshold });
+            Assert.Equal(0.9f, reloadedSegmenter.Threshold);
+            Assert.Equal(segmentation.RawMask.Voxels, reloadedSegmenter.Segment("b", patients[1].Image).RawMask.Voxels);
         }
         finally
         {

@@ -85,7 +85,7 @@ internal static class InfoCommand
             output.WriteLine(property.Key switch
             {
                 OnnxExporter.NetworkOptionsKey => $"  network: {property.Value}",
-                "mlnet.unet.threshold" => $"  threshold: {property.Value}",
+                MLNet.UNet.Threshold.SavedModelThreshold.MetadataKey => $"  threshold: {property.Value}",
                 _ => $"  {property.Key}: {property.Value}",
             });
     }

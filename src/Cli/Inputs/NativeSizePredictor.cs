@@ -27,8 +27,6 @@ internal sealed class NativeSizePredictor : IDisposable
         threshold = kind.Threshold ?? new ThresholdOptions().Threshold;
     }
 
-    /// <summary>The probability above which a pixel is foreground.</summary>
-    public float Threshold => threshold;
 
     public NativeSizePrediction Predict(string path)
     {

@@ -7,7 +7,8 @@ namespace MLNet.UNet.Segment;
 /// <summary>
 /// The U-Net's ONNX model inside a zip saved with <c>mlContext.Model.Save</c>: ML.NET's OnnxTransformer stores its model
 /// as an entry ending in <c>/OnnxModel</c>, a 32-bit length then the ONNX bytes; the U-Net's is the one that carries the
-/// network's options (<see cref="OnnxExporter.NetworkOptionsKey"/>).
+/// network's options (<see cref="OnnxExporter.NetworkOptionsKey"/>). The other ONNX models of a zip (the threshold's)
+/// are read the same way.
 /// </summary>
 internal static class SavedModelNetwork
 {
@@ -59,17 +60,23 @@ internal static class SavedModelNetwork
         });
     }
 
-    /// <summary>Every ONNX model that an OnnxTransformer stored in <paramref name="zip"/> (the U-Net's, the threshold's, ...).</summary>
-    public static IEnumerable<ModelProto> ReadAll(string zip)
+    /// <summary>
+    /// The ONNX models that OnnxTransformers stored in <paramref name="zip"/> (the U-Net's, the threshold's, ...), read
+    /// all at once; entries larger than <paramref name="maxEntryBytes"/> are skipped unread.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The zip does not exist.</exception>
+    public static IReadOnlyList<ModelProto> ReadOnnxModels(string zip, long maxEntryBytes = long.MaxValue)
     {
         CheckExists(zip);
         using var archive = ZipFile.OpenRead(zip);
-        foreach (var entry in archive.Entries)
+        var models = new List<ModelProto>();
+        foreach (var entry in archive.Entries.Where(e => e.Length <= maxEntryBytes))
         {
             using var content = entry.Open();
             if (OnnxModel(entry.FullName, ReadAll(content)) is { } onnx)
-                yield return onnx.Model;
+                models.Add(onnx.Model);
         }
+        return models;
     }
 
     static byte[]? UNetModel(string entryName, byte[] entry) =>

@@ -11,14 +11,17 @@ namespace MLNet.UNet.Threshold;
 public static class SavedModelThreshold
 {
     /// <summary>The metadata key the threshold's ONNX graph carries its value in.</summary>
-    internal const string MetadataKey = "mlnet.unet.threshold";
+    public const string MetadataKey = "mlnet.unet.threshold";
+
+    // A threshold graph is a few hundred bytes; the networks beside it, tens of megabytes, are not read.
+    const long MaxGraphBytes = 1 << 20;
 
     /// <summary>The threshold the zip's pipeline applies to <paramref name="probabilityColumnName"/>; null when it applies none.</summary>
     /// <exception cref="FileNotFoundException">The zip does not exist.</exception>
     public static float? Read(string zip, string probabilityColumnName = "Probability")
     {
         ArgumentNullException.ThrowIfNull(probabilityColumnName);
-        foreach (var model in SavedModelNetwork.ReadAll(zip))
+        foreach (var model in SavedModelNetwork.ReadOnnxModels(zip, MaxGraphBytes))
             if (model.MetadataProps.FirstOrDefault(p => p.Key == MetadataKey) is { } stored &&
                 model.Graph.Input.Count == 1 && model.Graph.Input[0].Name == probabilityColumnName &&
                 float.TryParse(stored.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out float threshold))

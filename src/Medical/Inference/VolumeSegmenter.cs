@@ -60,7 +60,10 @@ public sealed class VolumeSegmenter
         threshold = options.Threshold ?? ThresholdTransformer.FindIn(model, options.ProbabilityColumnName) ?? VolumeSegmenterOptions.Defaults.Threshold;
     }
 
-    /// <summary>The probability above which a voxel is foreground: the options' threshold, or else the model's own.</summary>
+    /// <summary>
+    /// The probability above which a voxel is foreground: the options' threshold, or else a fitted pipeline's own, or
+    /// else the default (a pipeline loaded from a zip: give <see cref="ModelKind.Threshold"/> in the options).
+    /// </summary>
     public float Threshold => threshold;
 
     /// <summary>Segments one volume.</summary>

@@ -11,7 +11,8 @@ public static class VolumeEvaluationCatalog
     /// of an IDataView scored over <see cref="SliceLoader"/> slices; see <see cref="VolumeEvaluator"/>.
     /// <paramref name="smoothingRadius"/> averages each slice's probabilities with that many neighbour slices on each
     /// side before thresholding (0, the default, for none). Surface distances follow <paramref name="surfaceRule"/>,
-    /// CHAOS's own definition by default.
+    /// CHAOS's own definition by default. Probabilities are thresholded at <paramref name="threshold"/>; for a model
+    /// loaded from a zip, its own is <c>SavedModelThreshold.Read</c>.
     /// </summary>
     public static VolumeEvaluationReport EvaluateVolumes(this SegmentationCatalog catalog, IDataView scored,
         IEnumerable<PatientVolume> patients, LabelMapping? labels = null, string probabilityColumnName = "Probability", float threshold = 0.5f,

@@ -18,7 +18,7 @@ public static class VolumeEvaluator
     /// <param name="patients">The patients' label volumes (their geometry and spacing are used).</param>
     /// <param name="labels">The label mapping the model was trained with; class 1 is evaluated.</param>
     /// <param name="probabilityColumnName">Column of probabilities (H x W per row, any square size).</param>
-    /// <param name="threshold">Foreground above this probability.</param>
+    /// <param name="threshold">Foreground above this probability; for a model loaded from a zip, its own is <c>SavedModelThreshold.Read</c>.</param>
     /// <param name="smoothingRadius">
     /// Neighbour slices on each side whose probabilities are averaged with each slice's before thresholding
     /// (<see cref="SliceSmoothing"/>); 0, the default, for none. Both the raw and the post-processed metrics include it.
