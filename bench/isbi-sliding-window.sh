@@ -6,24 +6,7 @@
 set -euo pipefail
 trap 'echo "failed: line $LINENO" >&2' ERR
 cd "$(dirname "$0")/.."
-data="$(cd .. && pwd)/shared/data/isbi2012-membrane/train"
-if [[ ! -d "$data" ]]; then
-  echo "skipped: the ISBI 2012 data is not at $data" >&2
-  exit 0
-fi
-work="${1:-$(mktemp -d)}"
-mkdir -p "$work"
-# The split as symbolic links: the data is never copied.
-for part in train test; do
-  mkdir -p "$work/split/$part/image" "$work/split/$part/label"
-done
-for i in $(seq 0 24); do
-  part=$([[ $i -lt 20 ]] && echo train || echo test)
-  ln -sf "$data/image/$i.png" "$work/split/$part/image/$i.png"
-  ln -sf "$data/label/$i.png" "$work/split/$part/label/$i.png"
-done
-dotnet build src/Cli -c Release -o "$work/tool" > /dev/null
-unet() { dotnet "$work/tool/unet.dll" "$@"; }
+source bench/isbi-common.sh
 
 echo "| scoring | training input | epochs | Dice | IoU | pixel error | ms per image |"
 echo "|---|---|---|---|---|---|---|"
@@ -33,10 +16,7 @@ model() { # name, description, epochs, then training flags
     --recipe quick --seed 1 --epochs "$epochs" "$@" -o "$work/$name" > "$work/$name.train.log"
   unet evaluate --model "$work/$name/model.zip" --images "$work/split/test/image" --masks "$work/split/test/label" \
     --json "$work/$name.json" > "$work/$name.evaluate.log"
-  local mean time
-  mean=$(grep 'mean ± sd' "$work/$name.evaluate.log" | awk -F'|' '{ print $3 "|" $4 "|" $5 }')
-  time=$(grep 'ms per image' "$work/$name.evaluate.log" | awk '{ print $1 }')
-  echo "| $description | $epochs |$mean| $time |"
+  echo "| $description | $epochs |$(isbi_row "$work/$name.evaluate.log")"
 }
 model resize128 "resized to 128 x 128 | whole images at 128" 30 --size 128
 model resize128-e120 "resized to 128 x 128 | whole images at 128" 120 --size 128
