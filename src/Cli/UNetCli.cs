@@ -26,6 +26,7 @@ public static class UNetCli
             EvaluateCommand.Create(environment),
             PredictCommand.Create(environment),
             ExportCommand.Create(environment),
+            EnsembleCommand.Create(environment),
             InfoCommand.Create(environment),
             DoctorCommand.Create(environment),
         };

@@ -318,6 +318,14 @@ public sealed class ToolVolumeTests : IDisposable
         var vote = ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--json", In("vote.json"));
         Assert.True(vote.ExitCode == 0, vote.ToString());
         Assert.Equal(["1", "2", "3"], Patients(In("vote.json")));
+        // Saved as one zip, the vote scores as the two zips do.
+        var saved = ToolRun.Of("ensemble", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--output", In("vote.zip"));
+        Assert.True(saved.ExitCode == 0, saved.ToString());
+        var fromZip = ToolRun.Of("evaluate", "--model", In("vote.zip"), "--volumes", In("volumes"), "--json", In("vote-zip.json"));
+        Assert.True(fromZip.ExitCode == 0, fromZip.ToString());
+        Assert.Equal(File.ReadAllText(In("vote.json")), File.ReadAllText(In("vote-zip.json")));
+        Assert.Contains("Nothing to combine", ToolRun.Of("ensemble", "--model", liverZip, "--output", In("one.zip")).Error);
+        Assert.False(File.Exists(In("one.zip")));
         var predict = ToolRun.Of("predict", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--output", In("maps"));
         Assert.True(predict.ExitCode == 0, predict.ToString());
         Assert.All(NiftiReader.Read(Path.Combine(In("maps"), "pred_1.nii.gz")).Data, v => Assert.True(v is 0 or 1));

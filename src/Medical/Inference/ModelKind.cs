@@ -80,25 +80,17 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         DataViewSchema schema;
         // ML.NET writes a copy of the ONNX model there while loading.
         Directory.CreateDirectory(context.TempFilePath);
-        var made = new List<string>();
-        string Temporary(string kind)
-        {
-            made.Add(Path.Combine(context.TempFilePath, $"mlnet-unet-{kind}-{Guid.NewGuid():N}.zip"));
-            return made[^1];
-        }
-        string loaded = zips[0].FullName;
+        // Several zips, or flips, are scored from one combined zip in the temporary folder, deleted once loaded.
+        string? combined = zips.Count > 1 || testTimeFlips || organ is not null
+            ? Path.Combine(context.TempFilePath, $"mlnet-unet-combined-{Guid.NewGuid():N}.zip")
+            : null;
         try
         {
-            // Both say themselves what is wrong with the models.
-            if (zips.Count > 1)
-                SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], loaded = Temporary("ensemble"), EnsembleClasses(zips, organ));
-            else if (organ is not null)
-                throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs in an ensemble; one model was given.", nameof(organ));
-            if (testTimeFlips)
-                SavedModelFlips.Write(loaded, loaded = Temporary("flips"));
+            if (combined is not null)
+                Combine(zips, combined, testTimeFlips, organ);
             try
             {
-                model = context.Model.Load(loaded, out schema);
+                model = context.Model.Load(combined ?? zips[0].FullName, out schema);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -107,8 +99,8 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
         finally
         {
-            foreach (var path in made)
-                File.Delete(path);
+            if (combined is not null)
+                File.Delete(combined);
         }
         try
         {
@@ -119,6 +111,48 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             // A model that is not this tool's still holds an ONNX Runtime session and a temporary copy of its ONNX file.
             (model as IDisposable)?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="destination"/> (atomically): several model zips as one ensemble that averages their networks
+    /// (<see cref="SavedModelEnsemble"/>), with test-time flips added when asked (<see cref="SavedModelFlips"/>); or one zip
+    /// with flips added. It loads and scores with ML.NET alone, as <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>
+    /// scores the zips. The zips are not changed.
+    /// </summary>
+    /// <param name="zips">The model zips; the first gives the pipeline, the threshold and the plausibility record.</param>
+    /// <param name="destination">The zip to write.</param>
+    /// <param name="testTimeFlips">Average over the image and its flips.</param>
+    /// <param name="organ">The organ that models of several organs give to an ensemble with one-organ models (see <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>).</param>
+    /// <exception cref="ArgumentException">Nothing to combine, or models that cannot be combined (the message says why).</exception>
+    public static void Combine(IReadOnlyList<FileInfo> zips, string destination, bool testTimeFlips = false, string? organ = null)
+    {
+        ArgumentNullException.ThrowIfNull(zips);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        if (zips.Count == 1 && organ is not null)
+            throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs in an ensemble; one model was given.", nameof(organ));
+        if (zips.Count == 0 || (zips.Count == 1 && !testTimeFlips))
+            throw new ArgumentException($"Nothing to combine: give two model zips or more, or test-time flips; got {zips.Count} zip(s).", nameof(zips));
+        foreach (var zip in zips)
+            if (!zip.Exists)
+                throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
+        if (zips.Count > 1 && !testTimeFlips)
+        {
+            SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], destination, EnsembleClasses(zips, organ));
+            return;
+        }
+        // Flips wrap the ensemble's network: the ensemble is made first, beside the destination, and always deleted.
+        string? ensemble = zips.Count > 1 ? $"{destination}.{Guid.NewGuid():N}.ensemble" : null;
+        try
+        {
+            if (ensemble is not null)
+                SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], ensemble, EnsembleClasses(zips, organ));
+            SavedModelFlips.Write(ensemble ?? zips[0].FullName, destination);
+        }
+        finally
+        {
+            if (ensemble is not null)
+                File.Delete(ensemble);
         }
     }
 

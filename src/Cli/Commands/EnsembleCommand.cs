@@ -1,0 +1,37 @@
+using System.CommandLine;
+using MLNet.UNet.Medical.Inference;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary><c>unet ensemble</c>: several model zips (or one, with test-time flips) saved as one zip.</summary>
+internal static class EnsembleCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var model = CommandOptions.Model();
+        var organ = CommandOptions.EnsembleOrgan();
+        var testTimeFlips = CommandOptions.TestTimeFlips();
+        var output = new Option<FileInfo>("--output", "-o") { Description = "The zip to write.", Required = true };
+        var command = new Command("ensemble", """
+            Save what 'evaluate' and 'predict' score with several --model zips (and --organ, --tta) as one model zip: one
+            ONNX graph that runs every network and averages their probabilities. It loads and scores with ML.NET alone;
+            the first zip gives the pipeline, the threshold and the plausibility record.
+
+            Examples:
+              unet ensemble --model cv/fold-1/model.zip --model cv/fold-2/model.zip --model cv/fold-3/model.zip -o ensemble.zip
+              unet ensemble --model liver/model.zip --model abdomen/model.zip --organ liver -o liver-vote.zip
+            """)
+        { model, organ, testTimeFlips, output };
+        command.SetAction(result => environment.Run(() =>
+        {
+            var zips = result.GetValue(model)!;
+            var destination = result.GetValue(output)!;
+            ModelKind.Combine(zips, destination.FullName, result.GetValue(testTimeFlips), result.GetValue(organ));
+            environment.Output.WriteLine($"wrote {destination.FullName}: {zips.Length} model(s)" +
+                                         (result.GetValue(organ) is { } name ? $" voting on {name}" : "") +
+                                         (result.GetValue(testTimeFlips) ? ", with test-time flips" : "") + ".");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}
