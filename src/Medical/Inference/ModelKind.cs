@@ -136,22 +136,18 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         foreach (var zip in zips)
             if (!zip.Exists)
                 throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
-        if (zips.Count > 1 && !testTimeFlips)
-        {
-            SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], destination, EnsembleClasses(zips, organ));
-            return;
-        }
-        // Flips wrap the ensemble's network: the ensemble is made first, beside the destination, and always deleted.
-        string? ensemble = zips.Count > 1 ? $"{destination}.{Guid.NewGuid():N}.ensemble" : null;
+        // Flips wrap the ensemble's network: with flips, the ensemble is made first beside the destination, and always deleted.
+        string ensemble = testTimeFlips ? $"{destination}.{Guid.NewGuid():N}.ensemble" : destination;
         try
         {
-            if (ensemble is not null)
+            if (zips.Count > 1)
                 SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], ensemble, EnsembleClasses(zips, organ));
-            SavedModelFlips.Write(ensemble ?? zips[0].FullName, destination);
+            if (testTimeFlips)
+                SavedModelFlips.Write(zips.Count > 1 ? ensemble : zips[0].FullName, destination);
         }
         finally
         {
-            if (ensemble is not null)
+            if (testTimeFlips)
                 File.Delete(ensemble);
         }
     }

@@ -120,7 +120,12 @@ public sealed class VolumeSegmenter
     public VolumeEvaluationReport Evaluate(IEnumerable<PatientVolume> patients, LabelMapping labels, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
-        return EvaluateCases([.. patients], labels, surfaceRule).Report;
+        ArgumentNullException.ThrowIfNull(labels);
+        // One patient's segmentation at a time: only the evaluations are kept.
+        var evaluations = patients.Select(p => Score(p, labels, surfaceRule).Evaluation).ToList();
+        if (evaluations.Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
+        return new VolumeEvaluationReport(evaluations);
     }
 
     /// <summary>
@@ -137,8 +142,13 @@ public sealed class VolumeSegmenter
         ArgumentNullException.ThrowIfNull(labels);
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
-        var cases = patients.Select(p => Segment(p.PatientId, p.Image)).ToList();
-        var evaluations = patients.Zip(cases, (p, s) => VolumeEvaluator.Evaluate(p.PatientId, s.RawMask.Voxels, labels.Foreground(p.Label), p.Label, surfaceRule));
-        return (new VolumeEvaluationReport([.. evaluations]), cases);
+        var scored = patients.Select(p => Score(p, labels, surfaceRule)).ToList();
+        return (new VolumeEvaluationReport([.. scored.Select(s => s.Evaluation)]), [.. scored.Select(s => s.Case)]);
+    }
+
+    (PatientEvaluation Evaluation, VolumeSegmentation Case) Score(PatientVolume patient, LabelMapping labels, SurfaceRule surfaceRule)
+    {
+        var segmentation = Segment(patient.PatientId, patient.Image);
+        return (VolumeEvaluator.Evaluate(patient.PatientId, segmentation.RawMask.Voxels, labels.Foreground(patient.Label), patient.Label, surfaceRule), segmentation);
     }
 }
