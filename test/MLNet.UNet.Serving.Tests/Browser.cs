@@ -31,18 +31,22 @@ static class Browser
         return (playwright, browser);
     }
 
-    /// <summary>Pixels of the overlay canvas in the page's overlay colour (canvas alpha round trips may move a channel by one).</summary>
-    public static Task<int> OverlayPixelsAsync(IPage page) => page.EvaluateAsync<int>("""
-        () => {
+    /// <summary>
+    /// Pixels of the overlay canvas in the page's overlay colour, or in <paramref name="colour"/> (<c>#rrggbb</c>, at the
+    /// overlay's opacity); canvas alpha round trips may move a channel by one.
+    /// </summary>
+    public static Task<int> OverlayPixelsAsync(IPage page, string? colour = null) => page.EvaluateAsync<int>("""
+        colour => {
           const canvas = document.getElementById("overlay");
           const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+          const want = colour ? [...[1, 3, 5].map(i => parseInt(colour.slice(i, i + 2), 16)), OVERLAY[3]] : OVERLAY;
           const near = (a, b) => Math.abs(a - b) <= 2;
           let count = 0;
           for (let i = 0; i < data.length; i += 4)
-            if (near(data[i], OVERLAY[0]) && near(data[i + 1], OVERLAY[1]) && near(data[i + 2], OVERLAY[2]) && near(data[i + 3], OVERLAY[3])) count++;
+            if (near(data[i], want[0]) && near(data[i + 1], want[1]) && near(data[i + 2], want[2]) && near(data[i + 3], want[3])) count++;
           return count;
         }
-        """);
+        """, colour);
 
     /// <summary>Chooses a file on the page and waits until it is drawn; fails with the page's own message if it says why not.</summary>
     public static async Task UploadAsync(IPage page, string file)

@@ -31,7 +31,7 @@ public class EndpointTests(ServiceFixture service)
         var health = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(health.GetProperty("alive").GetBoolean());
         Assert.True(health.GetProperty("ready").GetBoolean());
-        Assert.Equal(2, health.GetProperty("models").GetInt32());
+        Assert.Equal(3, health.GetProperty("models").GetInt32());
         Assert.Matches(@"^app;dur=\d+\.\d$", response.Headers.GetValues("Server-Timing").Single());
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/health?ready")).StatusCode);
     }
@@ -40,7 +40,7 @@ public class EndpointTests(ServiceFixture service)
     public async Task ModelsListsEachModelWithItsKindAndInputShape()
     {
         var models = await Client.GetFromJsonAsync<JsonElement>("/models");
-        Assert.Equal(2, models.GetArrayLength());
+        Assert.Equal(3, models.GetArrayLength());
         var image = models[0];
         Assert.Equal(ServiceFixture.ImageModel, image.GetProperty("name").GetString());
         Assert.Equal("image-files", image.GetProperty("kind").GetString());
@@ -50,7 +50,14 @@ public class EndpointTests(ServiceFixture service)
         Assert.Equal(ServiceFixture.VolumeModel, volume.GetProperty("name").GetString());
         Assert.Equal("volume-slices", volume.GetProperty("kind").GetString());
         Assert.True(volume.GetProperty("default").GetBoolean());  // the first volume model: volumes that name none get it
-        foreach (var model in new[] { image, volume })
+        Assert.Equal(JsonValueKind.Null, volume.GetProperty("organs").ValueKind);
+        var organs = models[2];
+        Assert.Equal(ServiceFixture.OrgansModel, organs.GetProperty("name").GetString());
+        Assert.False(organs.GetProperty("default").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, organs.GetProperty("threshold").ValueKind);  // each voxel takes its most probable class
+        Assert.Equal([("bright", 1), ("dim", 4)], organs.GetProperty("organs").EnumerateArray()
+            .Select(o => (o.GetProperty("name").GetString(), o.GetProperty("value").GetInt32())));
+        foreach (var model in new[] { image, volume, organs })
         {
             var input = model.GetProperty("input");
             Assert.Equal((1, TinyModels.Size, TinyModels.Size),
@@ -165,15 +172,5 @@ public class EndpointTests(ServiceFixture service)
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains(content, text);
         Assert.DoesNotContain("https://", text);  // nothing fetched from elsewhere: the page works offline
-    }
-
-    [Fact]
-    public void AModelOfSeveralOrgansIsRefusedAtLoadNamingThem()
-    {
-        var copy = Path.Combine(service.Models.Folder, $"organs-{Guid.NewGuid():N}.zip");
-        File.Copy(service.Models.VolumeZip, copy);
-        Medical.Slices.OrganLabels.Parse("liver=1,spleen=4").WriteInto(copy);
-        var error = Assert.Throws<InvalidDataException>(() => Models.ServedModel.Load("organs", new FileInfo(copy), 1));
-        Assert.Contains("segments several organs (liver=1,spleen=4)", error.Message);
     }
 }

@@ -80,4 +80,32 @@ public class PageTests(ServiceFixture service)
             return 0;
         });
     }
+
+    [SkippableFact]
+    public async Task AVolumeOfSeveralOrgansIsDrawnInEachOrgansColourWithItsVolume()
+    {
+        var file = Path.Combine(service.Models.Folder, "two-balls.nii.gz");
+        await File.WriteAllBytesAsync(file, TinyModels.Nifti(TinyModels.TwoBalls("upload", 6).Image, gzip: true));
+        await WithPage(async page =>
+        {
+            await page.Locator("body[data-state=ready]").WaitForAsync(new() { Timeout = 60_000 });
+            await page.SelectOptionAsync("#model", ServiceFixture.OrgansModel);
+            await Browser.UploadAsync(page, file);
+            await page.Locator("#slice").FillAsync("3");
+            var organs = await page.EvaluateAsync<string[]>("shown.result.organs.map(o => o.colour)");
+            Assert.Equal(2, organs.Length);
+            for (int k = 0; k < organs.Length; k++)
+            {
+                int expected = await page.EvaluateAsync<int>($"shown.mask.slice(3 * 1024, 4 * 1024).filter(v => v === {k + 1}).length");
+                Assert.True(expected > 0, $"The tiny model found no voxel of organ {k + 1} on the middle slice.");
+                Assert.Equal(expected, await Browser.OverlayPixelsAsync(page, organs[k]));
+            }
+            Assert.Equal(0, await Browser.OverlayPixelsAsync(page));  // nothing in the one-organ colour
+            var summary = await page.TextContentAsync("#summary");
+            Assert.Contains("bright (#e6194b)", summary);
+            Assert.Contains("dim (#3cb44b)", summary);
+            await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("organs.png") });
+            return 0;
+        });
+    }
 }

@@ -6,13 +6,14 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace MLNet.UNet.Serving.Tests;
 
 /// <summary>
-/// The service under test, in-process (WebApplicationFactory's in-memory server), over the two tiny models trained
+/// The service under test, in-process (WebApplicationFactory's in-memory server), over the three tiny models trained
 /// once for all tests; <see cref="StartOnKestrelAsync"/> runs the same app on a real loopback port for the browser.
 /// </summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
     public const string ImageModel = "shapes";
     public const string VolumeModel = "balls";
+    public const string OrgansModel = "two-balls";
     public const long MaxUploadBytes = 4 << 20;
     public const long MaxImagePixels = 4096L * 4096;
     public const long MaxVolumeVoxels = 1L << 24;
@@ -31,6 +32,8 @@ public sealed class ServiceFixture : IAsyncLifetime
         ["Segmentation:Models:0:Path"] = Models.ImageZip,
         ["Segmentation:Models:1:Name"] = VolumeModel,
         ["Segmentation:Models:1:Path"] = Models.VolumeZip,
+        ["Segmentation:Models:2:Name"] = OrgansModel,
+        ["Segmentation:Models:2:Path"] = Models.OrgansZip,
         ["Segmentation:EnginesPerModel"] = "4",
         ["Segmentation:MaxUploadBytes"] = MaxUploadBytes.ToString(),
         ["Segmentation:MaxImagePixels"] = MaxImagePixels.ToString(),

@@ -10,8 +10,9 @@ using Microsoft.ML.Transforms.Image;
 namespace MLNet.UNet.Serving.Tests;
 
 /// <summary>
-/// Two tiny models trained in seconds, saved as zips as any application saves them: an image-file model on synthetic
-/// shape PNGs (LoadImages from ImagePath first), and a volume-slice model on synthetic balls.
+/// Three tiny models trained in seconds, saved as zips as any application saves them: an image-file model on synthetic
+/// shape PNGs (LoadImages from ImagePath first), a volume-slice model on synthetic balls, and a volume-slice model of two
+/// organs (<see cref="Organs"/>) on volumes holding two balls.
 /// </summary>
 sealed class TinyModels
 {
@@ -24,7 +25,11 @@ sealed class TinyModels
         Shapes = SyntheticShapeImages.WritePngs(Path.Combine(folder, "shapes"), 32, 48, 48, seed: 1);
         ImageZip = TrainImageModel(context, Shapes, Path.Combine(folder, "image-model.zip"));
         VolumeZip = TrainVolumeModel(context, Path.Combine(folder, "volume-model.zip"));
+        OrgansZip = TrainOrgansModel(context, Path.Combine(folder, "organs-model.zip"));
     }
+
+    /// <summary>The organs of <see cref="OrgansZip"/>: the bright ball on the left, labelled 1, and the dim one on the right, labelled 4.</summary>
+    public static OrganLabels Organs => OrganLabels.Parse("bright=1,dim=4");
 
     public string Folder { get; }
 
@@ -34,6 +39,8 @@ sealed class TinyModels
     public string ImageZip { get; }
 
     public string VolumeZip { get; }
+
+    public string OrgansZip { get; }
 
     static string TrainImageModel(MLContext context, IReadOnlyList<ImageMaskPair> pairs, string zip)
     {
@@ -71,6 +78,53 @@ sealed class TinyModels
         return zip;
     }
 
+    static string TrainOrgansModel(MLContext context, string zip)
+    {
+        var slices = new SliceLoaderOptions { ImageSize = Size, Labels = Organs.ToMapping() };
+        var data = SliceLoader.Load(context, [TwoBalls("a", 6), TwoBalls("b", 7), TwoBalls("c", 5)], slices);
+        using var model = context.Segmentation().UNetSegment(new UNetSegmentOptions
+            {
+                Network = new UNetOptions { Depth = 2, BaseFilters = 8, BatchNorm = true, OutputClasses = Organs.ClassCount }, ValidationFraction = 0,
+                Trainer = { Epochs = 30, BatchSize = 6, LearningRate = 5e-3, Seed = 1 },
+            })
+            .Append(context.Segmentation().ArgMax())
+            .Fit(data);
+        context.Model.Save(model, data.Schema, zip);
+        Organs.WriteInto(zip);
+        return zip;
+    }
+
+    /// <summary>Two balls of <paramref name="radius"/> in a dark volume (32 x 32 x 6): a bright one on the left (label 1), a dim one on the right (label 4).</summary>
+    public static PatientVolume TwoBalls(string id, int radius)
+    {
+        var image = new float[Size * Size * Depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < Depth; z++)
+            for (int y = 0; y < Size; y++)
+                for (int x = 0; x < Size; x++)
+                {
+                    int i = (z * Size + y) * Size + x;
+                    bool Inside(int centre) => (x - centre) * (x - centre) + (y - 16) * (y - 16) + (z - 3) * (z - 3) * 4 <= radius * radius;
+                    (label[i], image[i]) = Inside(9) ? (1f, 220f) : Inside(23) ? (4f, 130f) : (0f, 40f);
+                    image[i] += (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, Size, Size, Depth, 0.8, 0.8, 3), new Volume(label, Size, Size, Depth, 0.8, 0.8, 3));
+    }
+
+    const int Depth = 6;
+
+    /// <summary>A volume as the bytes of a NIfTI file (.nii, or .nii.gz when <paramref name="gzip"/>).</summary>
+    public static byte[] Nifti(Volume volume, bool gzip = false)
+    {
+        var bytes = NiftiWriter.Encode(volume, NiftiDataType.Int16);
+        if (!gzip)
+            return bytes;
+        using var output = new MemoryStream();
+        using (var compressor = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+            compressor.Write(bytes);
+        return output.ToArray();
+    }
+
     /// <summary>A bright ball in a darker volume (32 x 32 x 6), with its label.</summary>
     public static PatientVolume Ball(string id, int radius)
     {
@@ -90,14 +144,5 @@ sealed class TinyModels
     }
 
     /// <summary>A ball volume as the bytes of a NIfTI file (.nii, or .nii.gz when <paramref name="gzip"/>).</summary>
-    public static byte[] BallNifti(int radius, bool gzip = false)
-    {
-        var bytes = NiftiWriter.Encode(Ball("upload", radius).Image, NiftiDataType.Int16);
-        if (!gzip)
-            return bytes;
-        using var output = new MemoryStream();
-        using (var compressor = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
-            compressor.Write(bytes);
-        return output.ToArray();
-    }
+    public static byte[] BallNifti(int radius, bool gzip = false) => Nifti(Ball("upload", radius).Image, gzip);
 }

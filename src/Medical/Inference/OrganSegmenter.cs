@@ -145,8 +145,19 @@ public sealed class OrganSegmenter
         int extension = name.IndexOf(".nii", StringComparison.Ordinal);
         var image = NiftiReader.Read(imagePath);
         var segmentation = Segment(extension > 0 ? name[..extension] : name, image);
-        var values = organs.Organs.Select(o => (float)o.Value).Prepend(0f).ToArray();
-        NiftiWriter.Write(labelPath, image.WithData(Array.ConvertAll(segmentation.Classes, c => values[c])), NiftiDataType.UInt8);
+        NiftiWriter.Write(labelPath, LabelVolume(segmentation), NiftiDataType.UInt8);
         return segmentation;
+    }
+
+    /// <summary>
+    /// A segmentation's label map: each voxel holds its organ's label value (0 elsewhere), with the image's geometry and
+    /// header, ready for NIfTI as uint8.
+    /// </summary>
+    /// <param name="segmentation">A segmentation made by this segmenter.</param>
+    public Volume LabelVolume(OrganSegmentation segmentation)
+    {
+        ArgumentNullException.ThrowIfNull(segmentation);
+        var values = organs.Organs.Select(o => (float)o.Value).Prepend(0f).ToArray();
+        return segmentation.Image.WithData(Array.ConvertAll(segmentation.Classes, c => values[c]));
     }
 }

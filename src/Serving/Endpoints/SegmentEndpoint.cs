@@ -28,7 +28,8 @@ static class SegmentEndpoint
             var upload = await UploadReader.ReadAsync(http.Request, FileField, settings.MaxUploadBytes, cancellation);
             var image = ImageUpload.Check(upload.Bytes, settings.MaxImagePixels);
             var model = RequestFields.Model(registry, upload.Form, imageFiles: true);
-            float threshold = RequestFields.Threshold(upload.Form) ?? model.Threshold;
+            // An image model has a threshold: models of several organs are served for volumes only.
+            float threshold = RequestFields.Threshold(upload.Form) ?? model.Threshold!.Value;
             var format = RequestFields.Format(http.Request, upload.Form, ResponseFormat.Png);
             var clock = Stopwatch.StartNew();
             float[] probabilities;

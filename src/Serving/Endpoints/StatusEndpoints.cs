@@ -9,7 +9,7 @@ static class StatusEndpoints
     {
         app.MapGet("/models", (ModelRegistry registry) => registry.Models.Select(m => new ModelDescription(
                 m.Name, m.Kind.TakesImageFiles ? "image-files" : "volume-slices", new ModelInput(m.Kind.Channels, m.Kind.Size, m.Kind.Size),
-                m.Threshold, m.Concurrency, registry.Models.First(d => d.Kind.TakesImageFiles == m.Kind.TakesImageFiles) == m)).ToList())
+                m.Threshold, m.Concurrency, registry.Models.First(d => d.Kind.TakesImageFiles == m.Kind.TakesImageFiles) == m, m.Organs?.Organs)).ToList())
             .WithSummary("The loaded models, their kind and input shape.");
         // Ready or not, the answer is 200 (alive); a readiness probe reads 'ready', or gets 503 from '?ready'.
         app.MapGet("/health", (ModelRegistry registry, HttpRequest request) =>

@@ -10,10 +10,12 @@ public sealed record ModelInput(int Channels, int Height, int Width);
 /// <param name="Name">The name requests use.</param>
 /// <param name="Kind"><c>image-files</c> (POST /segment) or <c>volume-slices</c> (POST /segment-volume).</param>
 /// <param name="Input">What the network takes; images of any size are resized to it.</param>
-/// <param name="Threshold">The model's own threshold.</param>
+/// <param name="Threshold">The model's own threshold; null for a model of several organs (each voxel takes its most probable class).</param>
 /// <param name="Concurrency">Requests it serves at once.</param>
 /// <param name="Default">True for the model requests of its kind get when they name none.</param>
-public sealed record ModelDescription(string Name, string Kind, ModelInput Input, float Threshold, int Concurrency, bool Default);
+/// <param name="Organs">The organs of a model of several organs, in class order, with the label value each has in the label map; null for a model of one.</param>
+public sealed record ModelDescription(string Name, string Kind, ModelInput Input, float? Threshold, int Concurrency, bool Default,
+    IReadOnlyList<Medical.Slices.Organ>? Organs);
 
 /// <summary>The answer of <c>GET /health</c>.</summary>
 /// <param name="Alive">Always true: the process answers.</param>

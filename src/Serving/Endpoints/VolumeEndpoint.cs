@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.IO.Compression;
 using Microsoft.Extensions.Options;
 using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Serving.Configuration;
 using MLNet.UNet.Serving.Models;
 using MLNet.UNet.Serving.Segmentation;
@@ -11,8 +13,8 @@ namespace MLNet.UNet.Serving.Endpoints;
 
 /// <summary>
 /// <c>POST /segment-volume</c>: a NIfTI volume (form field <c>volume</c>, .nii or .nii.gz) to its uint8 label map in
-/// the input's space, post-processed as <c>unet predict --volumes --post-process</c>; or, asked for JSON, a
-/// <see cref="VolumePreview"/> for the page.
+/// the input's space (0/1 for a model of one organ, each organ's label value for a model of several), post-processed as
+/// <c>unet predict --volumes --post-process</c>; or, asked for JSON, a <see cref="VolumePreview"/> for the page.
 /// </summary>
 static class VolumeEndpoint
 {
@@ -37,15 +39,16 @@ static class VolumeEndpoint
             var nifti = NiftiUpload.Read(upload.Bytes, settings.MaxVolumeVoxels);
             var id = VolumeName(upload.FileName);
             var clock = Stopwatch.StartNew();
-            var segmentation = await model.SegmentAsync(id, nifti.Volume, cancellation);
+            var answer = model.Organs is { } organs
+                ? await SegmentOrgans(model, organs, id, nifti.Volume, cancellation)
+                : await SegmentOrgan(model, id, nifti.Volume, cancellation);
             var volume = nifti.Volume;
             logger.LogInformation("Segmented volume {File} ({X} x {Y} x {Z}) with '{Model}' in {Milliseconds:F0} ms: {Millilitres:F1} ml, {Warnings} warning(s)",
-                upload.FileName, volume.SizeX, volume.SizeY, volume.SizeZ, model.Name, clock.Elapsed.TotalMilliseconds,
-                segmentation.Statistics.VolumeMl, segmentation.Warnings.Count);
-            http.Response.Headers["X-Plausibility-Warnings"] = segmentation.Warnings.Count.ToString();
+                upload.FileName, volume.SizeX, volume.SizeY, volume.SizeZ, model.Name, clock.Elapsed.TotalMilliseconds, answer.VolumeMl, answer.Warnings.Count);
+            http.Response.Headers["X-Plausibility-Warnings"] = answer.Warnings.Count.ToString();
             if (format == ResponseFormat.Json)
-                return Results.Json(VolumePreview.Of(model.Name, segmentation));
-            var labels = NiftiWriter.Encode(segmentation.ToLabelVolume(), NiftiDataType.UInt8);
+                return Results.Json(answer.Preview());
+            var labels = NiftiWriter.Encode(answer.LabelMap(), NiftiDataType.UInt8);
             return nifti.Compressed
                 ? Results.File(Gzip(labels), "application/gzip", id + "_mask.nii.gz")
                 : Results.File(labels, "application/octet-stream", id + "_mask.nii");
@@ -60,6 +63,24 @@ static class VolumeEndpoint
             // The client went away; there is no one to answer.
             return Results.Empty;
         }
+    }
+
+    // What a segmentation gives either answer: the page's preview or the label map, each made only when asked for.
+    sealed record Answer(double VolumeMl, IReadOnlyList<string> Warnings, Func<VolumePreview> Preview, Func<Volume> LabelMap);
+
+    // A model of one organ: the label map is 0/1.
+    static async Task<Answer> SegmentOrgan(ServedModel model, string id, Volume volume, CancellationToken cancellation)
+    {
+        var segmentation = await model.SegmentAsync(id, volume, cancellation);
+        return new(segmentation.Statistics.VolumeMl, segmentation.Warnings, () => VolumePreview.Of(model.Name, segmentation), segmentation.ToLabelVolume);
+    }
+
+    // A model of several organs: the label map holds each organ's label value.
+    static async Task<Answer> SegmentOrgans(ServedModel model, OrganLabels organs, string id, Volume volume, CancellationToken cancellation)
+    {
+        var segmentation = await model.SegmentOrgansAsync(id, volume, cancellation);
+        return new(segmentation.Statistics.Sum(s => s.VolumeMl), segmentation.Warnings, () => VolumePreview.Of(model.Name, segmentation, organs),
+            () => model.LabelVolume(segmentation));
     }
 
     static string VolumeName(string fileName)

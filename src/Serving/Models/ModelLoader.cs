@@ -25,9 +25,9 @@ sealed class ModelLoader(ModelRegistry registry, IOptions<SegmentationOptions> o
             {
                 var model = ServedModel.Load(entry.Name, new FileInfo(ModelPaths.Resolve(entry.Path)), settings.EnginesPerModel);
                 loaded.Add(model);
-                logger.LogInformation("Loaded model '{Name}' from {Path}: {Kind}, {Channels} x {Size} x {Size}, threshold {Threshold}, {Engines} at once",
+                logger.LogInformation("Loaded model '{Name}' from {Path}: {Kind}, {Channels} x {Size} x {Size}, {Output}, {Engines} at once",
                     model.Name, model.Path, model.Kind.TakesImageFiles ? "image files" : "volume slices", model.Kind.Channels,
-                    model.Kind.Size, model.Kind.Size, model.Threshold, model.Concurrency);
+                    model.Kind.Size, model.Kind.Size, model.Organs is { } organs ? $"organs {organs}" : $"threshold {model.Threshold}", model.Concurrency);
             }
             registry.Loaded(loaded);
             logger.LogInformation("Ready: {Count} model(s)", loaded.Count);

@@ -7,19 +7,20 @@ using MLNet.UNet.Medical.Volumes;
 namespace MLNet.UNet.Serving.Models;
 
 /// <summary>
-/// One loaded model zip and what serves it: a pool of prediction engines for an image-file model, or a
+/// One loaded model zip and what serves it: a pool of prediction engines for an image-file model, a
 /// <see cref="VolumeSegmenter"/> (with post-processing, as <c>unet predict --volumes --post-process</c>) for a
-/// volume-slice model.
+/// volume-slice model of one organ, or an <see cref="OrganSegmenter"/> (post-processed the same way) for one of several organs.
 /// </summary>
 public sealed class ServedModel : IDisposable
 {
     readonly ITransformer model;
     readonly EnginePool<ImageInput, ImageProbabilities>? engines;
     readonly VolumeSegmenter? volumes;
+    readonly OrganSegmenter? organs;
     readonly SemaphoreSlim? volumeSlots;
 
-    ServedModel(string name, string path, ModelKind kind, ITransformer model, float threshold,
-        EnginePool<ImageInput, ImageProbabilities>? engines, VolumeSegmenter? volumes, int concurrency)
+    ServedModel(string name, string path, ModelKind kind, ITransformer model, float? threshold,
+        EnginePool<ImageInput, ImageProbabilities>? engines, VolumeSegmenter? volumes, OrganSegmenter? organs, int concurrency)
     {
         Name = name;
         Path = path;
@@ -29,7 +30,8 @@ public sealed class ServedModel : IDisposable
         this.model = model;
         this.engines = engines;
         this.volumes = volumes;
-        volumeSlots = volumes is null ? null : new SemaphoreSlim(concurrency, concurrency);
+        this.organs = organs;
+        volumeSlots = engines is null ? new SemaphoreSlim(concurrency, concurrency) : null;
     }
 
     /// <summary>The name requests use.</summary>
@@ -41,8 +43,11 @@ public sealed class ServedModel : IDisposable
     /// <summary>What the model takes: image files or volume slices, and the network's input size.</summary>
     public ModelKind Kind { get; }
 
-    /// <summary>The model's own threshold (its Threshold component's), used when a request gives none.</summary>
-    public float Threshold { get; }
+    /// <summary>The model's own threshold (its Threshold component's), used when a request gives none; null for a model of several organs, which takes each voxel's most probable class.</summary>
+    public float? Threshold { get; }
+
+    /// <summary>The organs a model of several organs segments, in class order; null for a model of one.</summary>
+    public OrganLabels? Organs => organs?.Organs;
 
     /// <summary>How many requests this model serves at once.</summary>
     public int Concurrency { get; }
@@ -58,18 +63,24 @@ public sealed class ServedModel : IDisposable
         try
         {
             if (OrganLabels.ReadFromModel(zip.FullName) is { } organs)
-                throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}); the service serves models of one organ so far.");
+            {
+                if (kind.TakesImageFiles)
+                    throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}) from image files; the service serves such models for volumes only.");
+                var organSegmenter = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true,
+                    plausibility: OrganPlausibility.ReadFromModel(zip.FullName));
+                return new ServedModel(name, zip.FullName, kind, model, null, null, null, organSegmenter, concurrency);
+            }
             float threshold = kind.Threshold ?? VolumeSegmenterOptions.Defaults.Threshold;
             if (kind.TakesImageFiles)
                 return new ServedModel(name, zip.FullName, kind, model, threshold,
-                    new EnginePool<ImageInput, ImageProbabilities>(context, model, concurrency), null, concurrency);
+                    new EnginePool<ImageInput, ImageProbabilities>(context, model, concurrency), null, null, concurrency);
             // Transform on a fitted ITransformer is thread-safe and each call makes its own cursors, and the
             // segmenter keeps no state between volumes, so one segmenter serves concurrent requests.
             var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
             {
                 PostProcess = true, Plausibility = PlausibilityRecord.ReadFromModel(zip.FullName), Threshold = threshold,
             });
-            return new ServedModel(name, zip.FullName, kind, model, threshold, null, segmenter, concurrency);
+            return new ServedModel(name, zip.FullName, kind, model, threshold, null, segmenter, null, concurrency);
         }
         catch
         {
@@ -108,16 +119,28 @@ public sealed class ServedModel : IDisposable
         }
     }
 
-    /// <summary>Segments one volume, post-processed, in its own space, waiting for a turn when the model is busy.</summary>
-    /// <exception cref="InvalidOperationException">The model takes image files.</exception>
-    public async Task<VolumeSegmentation> SegmentAsync(string id, Volume volume, CancellationToken cancellation)
+    /// <summary>Segments one volume with a model of one organ, post-processed, in its own space, waiting for a turn when the model is busy.</summary>
+    /// <exception cref="InvalidOperationException">The model takes image files, or segments several organs.</exception>
+    public Task<VolumeSegmentation> SegmentAsync(string id, Volume volume, CancellationToken cancellation) => volumes is null
+        ? throw new InvalidOperationException(organs is null ? $"Model '{Name}' takes image files, not volumes." : $"Model '{Name}' segments several organs; use SegmentOrgansAsync.")
+        : InTurnAsync(() => volumes.Segment(id, volume), cancellation);
+
+    /// <summary>Segments one volume with a model of several organs, each organ post-processed, in its own space, waiting for a turn when the model is busy.</summary>
+    /// <exception cref="InvalidOperationException">The model takes image files, or segments one organ.</exception>
+    public Task<OrganSegmentation> SegmentOrgansAsync(string id, Volume volume, CancellationToken cancellation) => organs is null
+        ? throw new InvalidOperationException(volumes is null ? $"Model '{Name}' takes image files, not volumes." : $"Model '{Name}' segments one organ; use SegmentAsync.")
+        : InTurnAsync(() => organs.Segment(id, volume), cancellation);
+
+    /// <summary>The label map of one of this model's organ segmentations: each organ's label value, in the volume's space.</summary>
+    public Volume LabelVolume(OrganSegmentation segmentation) =>
+        (organs ?? throw new InvalidOperationException($"Model '{Name}' does not segment several organs.")).LabelVolume(segmentation);
+
+    async Task<T> InTurnAsync<T>(Func<T> segment, CancellationToken cancellation)
     {
-        if (volumes is null || volumeSlots is null)
-            throw new InvalidOperationException($"Model '{Name}' takes image files, not volumes.");
-        await volumeSlots.WaitAsync(cancellation);
+        await volumeSlots!.WaitAsync(cancellation);
         try
         {
-            return volumes.Segment(id, volume);
+            return segment();
         }
         finally
         {

@@ -96,14 +96,15 @@ function resizeCanvases(width, height) {
   }
 }
 
-// Paints the overlay canvas: the overlay colour where inside(i) holds, transparent elsewhere.
-function paintOverlay(width, height, inside) {
+// Paints the overlay canvas: colourOf(i) (an RGBA array) where it gives one, transparent elsewhere.
+function paintOverlay(width, height, colourOf) {
   const context = ui.overlay.getContext("2d");
   const pixels = context.createImageData(width, height);
   let count = 0;
   for (let i = 0; i < width * height; i++) {
-    if (!inside(i)) continue;
-    pixels.data.set(OVERLAY, 4 * i);
+    const colour = colourOf(i);
+    if (!colour) continue;
+    pixels.data.set(colour, 4 * i);
     count++;
   }
   context.putImageData(pixels, 0, 0);
@@ -119,6 +120,8 @@ function showSummary(rows) {
     return [dt, dd];
   }));
 }
+
+const hexColour = text => [1, 3, 5].map(i => parseInt(text.slice(i, i + 2), 16));
 
 const ms = value => value == null ? "n/a" : `${value.toFixed(1)} ms`;
 
@@ -146,7 +149,7 @@ function drawImageOverlay() {
   ui.thresholdValue.textContent = threshold.toFixed(2);
   // The probabilities are 0..255; a pixel is foreground above the threshold, as the service decides it.
   const cut = threshold * 255;
-  const count = paintOverlay(result.width, result.height, i => probability[i] > cut);
+  const count = paintOverlay(result.width, result.height, i => probability[i] > cut ? OVERLAY : null);
   showSummary([
     ["model", model],
     ["size", `${result.width} x ${result.height}`],
@@ -170,10 +173,12 @@ async function segmentVolume(file) {
   let best = Math.floor(result.sizeZ / 2), bestCount = 0;
   for (let z = 0; z < result.sizeZ; z++) {
     let count = 0;
-    for (let i = z * plane; i < (z + 1) * plane; i++) count += mask[i];
+    for (let i = z * plane; i < (z + 1) * plane; i++) count += mask[i] > 0;
     if (count > bestCount) [best, bestCount] = [z, count];
   }
-  shown = { kind: "volume", result, model: model.name, image, mask };
+  // One organ is drawn in the overlay colour; several, each in the colour the service gives it (class k at colours[k]).
+  const colours = [null, ...(result.organs || [{ colour: null }]).map(o => o.colour ? [...hexColour(o.colour), OVERLAY[3]] : OVERLAY)];
+  shown = { kind: "volume", result, model: model.name, image, mask, colours };
   resizeCanvases(result.sizeX, result.sizeY);
   ui.threshold.disabled = true;
   ui.thresholdHint.hidden = true;
@@ -184,7 +189,7 @@ async function segmentVolume(file) {
 }
 
 function drawSlice() {
-  const { result, image, mask, model } = shown;
+  const { result, image, mask, model, colours } = shown;
   const z = Number(ui.slice.value), plane = result.sizeX * result.sizeY, offset = z * plane;
   ui.sliceValue.textContent = `${z + 1} / ${result.sizeZ}`;
   const context = ui.image.getContext("2d");
@@ -194,11 +199,13 @@ function drawSlice() {
     pixels.data.set([gray, gray, gray, 255], 4 * i);
   }
   context.putImageData(pixels, 0, 0);
-  const count = paintOverlay(result.sizeX, result.sizeY, i => mask[offset + i] === 1);
+  const count = paintOverlay(result.sizeX, result.sizeY, i => colours[mask[offset + i]]);
+  const organs = (result.organs || []).map(o => [`${o.name} (${o.colour})`, `${o.volumeMl.toFixed(1)} ml, ${o.voxels} voxels`]);
   showSummary([
     ["model", model],
     ["volume", `${result.sizeX} x ${result.sizeY} x ${result.sizeZ}`],
     ["mask", `${result.volumeMl.toFixed(1)} ml, ${result.foregroundVoxels} voxels`],
+    ...organs,
     ["this slice", `${count} voxels`],
     ["warnings", result.warnings.length ? result.warnings.join("; ") : "none"],
     ["server time", ms(result.serverMs)],
