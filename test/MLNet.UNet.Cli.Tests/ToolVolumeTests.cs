@@ -255,6 +255,17 @@ public sealed class ToolVolumeTests : IDisposable
             Assert.NotNull(columns.GetColumnOrNull("PredictedLabel"));
             Assert.Null(columns.GetColumnOrNull("PredictedMask"));
         }
+        // With its organs named, the exported zip segments volumes as the trained one does; a wrong count is refused before anything is written.
+        var miscounted = ToolRun.Of("export", "--checkpoint", Path.Combine(In("organs"), "checkpoint.ckpt"), "--labels", "liver=1", "--output", In("exported-bad"));
+        Assert.Contains("--labels names 1 organ(s) (liver=1), but the checkpoint's network has 3 classes", miscounted.Error);
+        Assert.False(Directory.Exists(In("exported-bad")));
+        var labelled = ToolRun.Of("export", "--checkpoint", Path.Combine(In("organs"), "checkpoint.ckpt"), "--size", "32", "--labels", "liver=1,spleen=4",
+            "--output", In("exported-organs"));
+        Assert.True(labelled.ExitCode == 0, labelled.ToString());
+        var predicted = ToolRun.Of("predict", "--model", Path.Combine(In("exported-organs"), "model.zip"), "--volumes", In("volumes"), "--output", In("exported-maps"));
+        Assert.True(predicted.ExitCode == 0, predicted.ToString());
+        Assert.Contains("label maps (liver=1,spleen=4)", predicted.Output);
+        Assert.All(NiftiReader.Read(Path.Combine(In("exported-maps"), "pred_1.nii.gz")).Data, v => Assert.Contains(v, new[] { 0f, 1f, 4f }));
 
         var crossValidation = ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver=1,spleen=4", "--folds", "3", "--fold", "2", "--epochs", "1",
             "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("organs-cv"));

@@ -31,6 +31,19 @@ internal static class CommandOptions
             "the organ the latter give, so that all vote on it; the one-organ models are taken to segment it. The first --model must be a one-organ model.",
     };
 
+    /// <summary>The organs of a --labels value (name=value pairs), with the option named in the error when it does not parse.</summary>
+    public static Medical.Slices.OrganLabels ParseLabels(string text)
+    {
+        try
+        {
+            return Medical.Slices.OrganLabels.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--labels: {e.Message}", e);
+        }
+    }
+
     public static Option<DirectoryInfo> Output(string defaultFolder) => new("--output", "-o")
     {
         Description = "Folder for the results.",

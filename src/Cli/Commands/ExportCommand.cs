@@ -15,16 +15,22 @@ internal static class ExportCommand
         var output = CommandOptions.Output("export");
         var size = new Option<int>("--size") { Description = "Input height and width fixed in the exported model.", DefaultValueFactory = _ => 128 };
         var threshold = new Option<float>("--threshold") { Description = "Threshold of the PredictedMask column in the zip (one-class networks).", DefaultValueFactory = _ => 0.5f };
+        var labels = new Option<string?>("--labels")
+        {
+            Description = "For a network of several classes: its organs in class order with their label values, as 'unet train --labels' was given " +
+                "(e.g. liver=1,kidney-right=2,kidney-left=3,spleen=4), saved in the zip so that 'unet predict/evaluate --volumes' and the service segment them.",
+        };
         var command = new Command("export", """
             Export a checkpoint (the best weights, if it has them) as model.onnx and as an ML.NET model.zip that takes a
             Features column (C x size x size floats) and writes Probability and PredictedMask; a network of several
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
-            names: for volumes of several organs, use the model.zip that 'unet train --labels' wrote.
+            names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
 
-            Example:
+            Examples:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
+              unet export --checkpoint abdomen/checkpoint.ckpt --labels liver=1,kidney-right=2,kidney-left=3,spleen=4 --output exported
             """)
-        { checkpoint, output, size, threshold };
+        { checkpoint, output, size, threshold, labels };
         command.SetAction(result => environment.Run(() =>
         {
             var file = result.GetValue(checkpoint)!;
@@ -32,6 +38,12 @@ internal static class ExportCommand
             int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size);
             var network = trainer.Network.Options;
+            var organs = result.GetValue(labels) is { } text ? CommandOptions.ParseLabels(text) : null;
+            if (organs is not null && organs.ClassCount != network.OutputClasses)
+                throw new ArgumentException(network.OutputClasses == 1
+                    ? "--labels names organs of a network of several classes; this checkpoint's network has one output (a one-organ model)."
+                    : $"--labels names {organs.Organs.Count} organ(s) ({organs}), but the checkpoint's network has {network.OutputClasses} classes: " +
+                      $"give {network.OutputClasses - 1} organs, one per class after the background, in the order 'unet train --labels' had them.");
             var onnx = OnnxExporter.Export(trainer.Network, new OnnxExportOptions
             {
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
@@ -51,7 +63,12 @@ internal static class ExportCommand
                 : context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold));
             using var model = context.Transforms.ApplyOnnxModel("Probability", "Features", onnxPath).Append(mask).Fit(empty);
             var zipPath = Path.Combine(folder.FullName, "model.zip");
-            AtomicFile.Write(zipPath, stream => context.Model.Save(model, empty.Schema, stream));
+            AtomicFile.WriteVia(zipPath, temporary =>
+            {
+                using (var stream = File.Create(temporary))
+                    context.Model.Save(model, empty.Schema, stream);
+                organs?.WriteInto(temporary);
+            });
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
             environment.Output.WriteLine($"  wrote {onnxPath}");
             environment.Output.WriteLine($"  wrote {zipPath}");

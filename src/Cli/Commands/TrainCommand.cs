@@ -66,14 +66,7 @@ internal static class TrainCommand
             {
                 if (!onVolumes)
                     throw new ArgumentException("--labels trains several organs on --volumes.");
-                try
-                {
-                    organs = OrganLabels.Parse(text);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new ArgumentException($"--labels: {e.Message}", e);
-                }
+                organs = CommandOptions.ParseLabels(text);
             }
             var effective = recipe.Effective(result);
             environment.ApplyThreads(result.GetValue(threads));
