@@ -325,6 +325,9 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("mixes models of one organ and of several", mixed.Error);
         Assert.Contains("segments liver, spleen", ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "kidney", "--volumes", In("volumes")).Error);
         Assert.Contains("must be a one-organ model", ToolRun.Of("evaluate", "--model", organsZip, "--model", liverZip, "--organ", "liver", "--volumes", In("volumes")).Error);
+        // The liver model records the label value it was trained on, so a vote on another organ is refused.
+        Assert.True(ForegroundLabels.ReadFromModel(liverZip)!.IsExactly(1));
+        Assert.Contains("label value 4 in model 2", ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "spleen", "--volumes", In("volumes")).Error);
 
         var vote = ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--json", In("vote.json"));
         Assert.True(vote.ExitCode == 0, vote.ToString());

@@ -156,7 +156,14 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     static IReadOnlyList<int?>? EnsembleClasses(IReadOnlyList<FileInfo> zips, string? organ)
     {
         var organs = zips.Select(z => OrganLabels.ReadFromModel(z.FullName)).ToList();
-        string Describe(int k) => $"model {k + 1} ({zips[k].FullName}) " + (organs[k] is { } labels ? $"segments {string.Join(", ", labels.Names)}" : "segments one organ");
+        var foregrounds = zips.Select(z => ForegroundLabels.ReadFromModel(z.FullName)).ToList();
+        string Describe(int k) => $"model {k + 1} ({zips[k].FullName}) " + (organs[k] is { } labels ? $"segments {string.Join(", ", labels.Names)}"
+            : foregrounds[k] is { } values ? $"segments label value(s) {values}" : "segments one organ");
+        // One-organ models that record their label values (zips saved before that record none) must all segment the same ones.
+        int recorded = foregrounds.FindIndex(f => f is not null);
+        int differing = recorded < 0 ? -1 : foregrounds.FindIndex(f => f is not null && !f.Values.SequenceEqual(foregrounds[recorded]!.Values));
+        if (differing >= 0)
+            throw new ArgumentException($"The one-organ models segment different label values: {Describe(recorded)}, {Describe(differing)}.", nameof(zips));
         if (organ is null)
         {
             int mixed = organs.FindIndex(o => (o is null) != (organs[0] is null));
@@ -172,8 +179,14 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             throw new ArgumentException($"With an organ ('{organ}') taken from models of several organs, the first model gives the pipeline and must be a one-organ model; {Describe(0)}.", nameof(organ));
         if (organs.All(o => o is null))
             throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs; all {zips.Count} models segment one organ.", nameof(organ));
-        return [.. organs.Select((labels, k) => labels is null ? (int?)null
-            : labels.ClassOf(organ) ?? throw new ArgumentException($"The ensemble is to vote on '{organ}', but {Describe(k)}.", nameof(organ)))];
+        var classes = organs.Select((labels, k) => labels is null ? (int?)null
+            : labels.ClassOf(organ) ?? throw new ArgumentException($"The ensemble is to vote on '{organ}', but {Describe(k)}.", nameof(organ))).ToList();
+        // The organ's label value in the models of several organs must be what the one-organ models were trained on, when they record it.
+        int several = organs.FindIndex(o => o is not null);
+        int value = organs[several]!.Organs[classes[several]!.Value - 1].Value;
+        if (recorded >= 0 && !foregrounds[recorded]!.IsExactly(value))
+            throw new ArgumentException($"The ensemble is to vote on '{organ}', label value {value} in {Describe(several)}, but {Describe(recorded)}.", nameof(organ));
+        return classes;
     }
 
     static ModelKind Of(FileInfo zip, ITransformer model, DataViewSchema schema)

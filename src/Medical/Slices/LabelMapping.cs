@@ -17,6 +17,9 @@ public sealed class LabelMapping
     /// <summary>CHAOS MR: liver (1) is the foreground; kidneys, spleen and background are 0.</summary>
     public static LabelMapping Liver => new(new Dictionary<int, int> { [1] = 1 });
 
+    /// <summary>The label values that map to <paramref name="classIndex"/>, in increasing order.</summary>
+    public IEnumerable<int> ValuesOf(int classIndex) => classes.Where(p => p.Value == classIndex).Select(p => p.Key).Order();
+
     /// <summary>Number of classes, background included.</summary>
     public int ClassCount => classes.Values.Max() + 1;
 

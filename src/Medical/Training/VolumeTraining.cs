@@ -28,13 +28,14 @@ public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, Pl
 
 /// <summary>
 /// Trains a slice U-Net on the training patients of a fold with a recipe, evaluates the validation patients in 3D
-/// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record),
+/// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record and
+/// <see cref="ForegroundLabels"/>),
 /// its ONNX, the effective recipe, metrics, the 3D evaluation, a training curve, overlays, the checkpoint, and the
 /// stress test when asked for. The <c>unet</c> tool and the liver example both train volumes with it.
 /// </summary>
 public static class VolumeTraining
 {
-    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record inside.</summary>
+    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record and the foreground's label values inside.</summary>
     public const string ModelFile = "model.zip";
 
     /// <summary>The network alone, as ONNX.</summary>
@@ -146,6 +147,7 @@ public static class VolumeTraining
             using (var stream = File.Create(temporary))
                 context.Model.Save(model, trainingSlices.Schema, stream);
             record.WriteInto(temporary);
+            ForegroundLabels.Of(options.Labels).WriteInto(temporary);
         });
         segment.SaveOnnx(PathOf(OnnxFile));
         TrainingCurveImage.Write(PathOf(CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}");
