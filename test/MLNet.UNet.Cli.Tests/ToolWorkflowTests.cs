@@ -49,7 +49,11 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(6, masks.Length);
         using (var mask = Microsoft.ML.Data.MLImage.CreateFromFile(masks[0]))
             Assert.Equal((48, 48), (mask.Width, mask.Height));
-        Assert.Equal(6, Directory.GetFiles(In("pred"), "*_overlay.png").Length);
+        var overlays = Directory.GetFiles(In("pred"), "*_overlay.png");
+        Assert.Equal(6, overlays.Length);
+        // Drawn on the image as it is (48 x 48), not at the network's 32 x 32, with the mask that was written.
+        using (var drawn = Microsoft.ML.Data.MLImage.CreateFromFile(overlays[0]))
+            Assert.Equal((48, 48), (drawn.Width, drawn.Height));
 
         var export = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--output", In("export"));
         Assert.True(export.ExitCode == 0, export.ToString());

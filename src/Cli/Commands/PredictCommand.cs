@@ -88,7 +88,7 @@ internal static class PredictCommand
             GrayPng.Write(Path.Combine(output.FullName, name + "_pred.png"), Array.ConvertAll(prediction.Mask, m => m ? 1f : 0f), prediction.Height, prediction.Width, v => v);
             if (overlay)
                 OverlayImage.Write(Path.Combine(output.FullName, name + "_overlay.png"),
-                    [new OverlayTile(prediction.ModelFeatures, null, Array.ConvertAll(prediction.ModelMask, m => m ? 1f : 0f))], kind.Size, kind.Size);
+                    [new OverlayTile(NativeSizePredictor.ReadFirstChannel(path), null, Array.ConvertAll(prediction.Mask, m => m ? 1f : 0f))], prediction.Height, prediction.Width);
         }
         return paths.Count;
     }

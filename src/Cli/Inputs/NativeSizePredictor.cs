@@ -6,7 +6,7 @@ using MLNet.UNet.Threshold;
 namespace MLNet.UNet.Cli.Inputs;
 
 /// <summary>A prediction on an image's own grid: the probabilities and the mask, height x width, row-major.</summary>
-internal sealed record NativeSizePrediction(int Height, int Width, float[] Probabilities, bool[] Mask, float[] ModelFeatures, bool[] ModelMask);
+internal sealed record NativeSizePrediction(int Height, int Width, float[] Probabilities, bool[] Mask);
 
 /// <summary>
 /// Scores image files with an image model and brings the probabilities back to each image's own size (bilinear), then
@@ -35,27 +35,28 @@ internal sealed class NativeSizePredictor : IDisposable
             (width, height) = (image.Width, image.Height);
         var output = engine.Predict(new ImageRow { ImagePath = path });
         var probabilities = SliceResampler.Bilinear(output.Probability, size, size, height, width);
-        return new NativeSizePrediction(height, width, probabilities, Array.ConvertAll(probabilities, p => p > threshold),
-            output.Features.Take(size * size).ToArray(), Array.ConvertAll(output.Probability, p => p > threshold));
+        return new NativeSizePrediction(height, width, probabilities, Array.ConvertAll(probabilities, p => p > threshold));
     }
 
     /// <summary>A mask file's foreground (any value above 0), height x width.</summary>
-    public static bool[] ReadMask(string path)
+    public static bool[] ReadMask(string path) => Array.ConvertAll(ReadFirstChannel(path), v => v != 0);
+
+    /// <summary>An image file's first channel (gray, or the first colour channel), 0..255, height x width: what an overlay is drawn on.</summary>
+    public static float[] ReadFirstChannel(string path)
     {
-        using var mask = ImagePairs.Open(path);
-        var pixels = mask.Pixels;
-        int step = mask.BitsPerPixel / 8;
-        var foreground = new bool[mask.Width * mask.Height];
-        for (int i = 0; i < foreground.Length; i++)
-            foreground[i] = pixels[i * step] != 0;
-        return foreground;
+        using var image = ImagePairs.Open(path);
+        var pixels = image.Pixels;
+        int step = image.BitsPerPixel / 8;
+        var values = new float[image.Width * image.Height];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = pixels[i * step];
+        return values;
     }
 
     public void Dispose() => engine.Dispose();
 
     sealed class ModelOutput
     {
-        public float[] Features { get; set; } = [];
         public float[] Probability { get; set; } = [];
     }
 }
