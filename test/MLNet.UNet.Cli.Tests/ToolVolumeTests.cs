@@ -255,7 +255,12 @@ public sealed class ToolVolumeTests : IDisposable
             Assert.NotNull(columns.GetColumnOrNull("PredictedLabel"));
             Assert.Null(columns.GetColumnOrNull("PredictedMask"));
         }
-        // With its organs named, the exported zip segments volumes as the trained one does; a wrong count is refused before anything is written.
+        // Without its organs it is refused, saying how to add them; with them, it segments volumes as the trained zip does. A wrong
+        // count, or a value a uint8 label map cannot hold, is refused before anything is written.
+        var unnamed = ToolRun.Of("predict", "--model", Path.Combine(In("exported"), "model.zip"), "--volumes", In("volumes"), "--output", In("unnamed-maps"));
+        Assert.Contains("does not record their organs", unnamed.Error);
+        Assert.Contains("unet export --labels", unnamed.Error);
+        Assert.Contains("from 1 to 255", ToolRun.Of("export", "--checkpoint", Path.Combine(In("organs"), "checkpoint.ckpt"), "--labels", "liver=1,spleen=300", "--output", In("exported-bad")).Error);
         var miscounted = ToolRun.Of("export", "--checkpoint", Path.Combine(In("organs"), "checkpoint.ckpt"), "--labels", "liver=1", "--output", In("exported-bad"));
         Assert.Contains("--labels names 1 organ(s) (liver=1), but the checkpoint's network has 3 classes", miscounted.Error);
         Assert.False(Directory.Exists(In("exported-bad")));
@@ -328,6 +333,10 @@ public sealed class ToolVolumeTests : IDisposable
         // The liver model records the label value it was trained on, so a vote on another organ is refused.
         Assert.True(ForegroundLabels.ReadFromModel(liverZip)!.IsExactly(1));
         Assert.Contains("label value 4 in model 2", ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "spleen", "--volumes", In("volumes")).Error);
+        var spleenRecorded = In("spleen-recorded.zip");
+        File.Copy(liverZip, spleenRecorded);
+        new ForegroundLabels([4]).WriteInto(spleenRecorded);
+        Assert.Contains("segment different label values", ToolRun.Of("evaluate", "--model", liverZip, "--model", spleenRecorded, "--volumes", In("volumes")).Error);
 
         var vote = ToolRun.Of("evaluate", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--json", In("vote.json"));
         Assert.True(vote.ExitCode == 0, vote.ToString());

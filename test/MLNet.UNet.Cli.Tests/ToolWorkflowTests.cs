@@ -51,7 +51,7 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
             Assert.Equal((48, 48), (mask.Width, mask.Height));
         var overlays = Directory.GetFiles(In("pred"), "*_overlay.png");
         Assert.Equal(6, overlays.Length);
-        // Drawn on the image as it is (48 x 48), not at the network's 32 x 32, with the mask that was written.
+        // Drawn on the image as it is (48 x 48), not at the network's 32 x 32.
         using (var drawn = Microsoft.ML.Data.MLImage.CreateFromFile(overlays[0]))
             Assert.Equal((48, 48), (drawn.Width, drawn.Height));
 

@@ -42,7 +42,9 @@ public class OrganModelTests(ServiceFixture service)
         // The tiny model finds both balls: the map is not empty, and each label value marks its own ball's side.
         Assert.Contains(1f, labels.Data);
         Assert.Contains(4f, labels.Data);
-        Assert.All(labels.Data.Select((v, i) => (v, x: i % 32)).Where(p => p.v == 1f), p => Assert.True(p.x < 16, "The bright ball's label is on the right."));
+        var columns = labels.Data.Select((v, i) => (v, x: i % 32)).ToList();
+        Assert.All(columns.Where(p => p.v == 1f), p => Assert.True(p.x < 16, $"The bright ball's label (1) is at x = {p.x}, on the right; the ball is on the left."));
+        Assert.All(columns.Where(p => p.v == 4f), p => Assert.True(p.x >= 16, $"The dim ball's label (4) is at x = {p.x}, on the left; the ball is on the right."));
         Assert.Equal(tool.Warnings.Count.ToString(), response.Headers.GetValues("X-Plausibility-Warnings").Single());
     }
 
@@ -68,6 +70,16 @@ public class OrganModelTests(ServiceFixture service)
         }
         Assert.Equal(mask.Count(c => c != 0), json.GetProperty("foregroundVoxels").GetInt32());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("meanConfidence").ValueKind);
+    }
+
+    [Fact]
+    public void AnImageModelThatRecordsSeveralOrgansIsRefusedAtLoad()
+    {
+        var copy = Path.Combine(service.Models.Folder, $"image-organs-{Guid.NewGuid():N}.zip");
+        File.Copy(service.Models.ImageZip, copy);
+        Medical.Slices.OrganLabels.Parse("liver=1,spleen=4").WriteInto(copy);
+        var error = Assert.Throws<InvalidDataException>(() => Models.ServedModel.Load("image-organs", new FileInfo(copy), 1));
+        Assert.Contains("segments several organs (liver=1,spleen=4) from image files", error.Message);
     }
 
     [Fact]

@@ -124,11 +124,9 @@ internal static class EvaluateCommand
                 var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record, Threshold = kind.Threshold });
-                // A one-organ model is scored against the label values it was trained on (the liver's for zips that do not record
-                // them), or, in a vote, against the organ voted on.
-                var truth = result.GetValue(organ) is { } voted
-                    ? result.GetValue(model)!.Select(z => OrganLabels.ReadFromModel(z.FullName)).First(o => o is not null)!.MappingOf(voted)
-                    : ForegroundLabels.ReadFromModel(result.GetValue(model)![0].FullName)?.ToMapping() ?? LabelMapping.Liver;
+                // A one-organ model is scored against the label values it was trained on, or, in a vote, against the organ voted
+                // on; zips saved before they recorded them are the liver's.
+                var truth = kind.Foreground?.ToMapping() ?? LabelMapping.Liver;
                 var (volumeReport, segmentations) = segmenter.EvaluateCases(patients, truth, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(volumeReport.ToTable());
                 IReadOnlyList<StressResult>? stressResults = null;

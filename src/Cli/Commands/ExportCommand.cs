@@ -34,11 +34,11 @@ internal static class ExportCommand
         command.SetAction(result => environment.Run(() =>
         {
             var file = result.GetValue(checkpoint)!;
+            var organs = result.GetValue(labels) is { } text ? CommandOptions.ParseLabels(text) : null;
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
             int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size);
             var network = trainer.Network.Options;
-            var organs = result.GetValue(labels) is { } text ? CommandOptions.ParseLabels(text) : null;
             if (organs is not null && organs.ClassCount != network.OutputClasses)
                 throw new ArgumentException(network.OutputClasses == 1
                     ? "--labels names organs of a network of several classes; this checkpoint's network has one output (a one-organ model)."

@@ -88,7 +88,7 @@ internal static class PredictCommand
             GrayPng.Write(Path.Combine(output.FullName, name + "_pred.png"), Array.ConvertAll(prediction.Mask, m => m ? 1f : 0f), prediction.Height, prediction.Width, v => v);
             if (overlay)
                 OverlayImage.Write(Path.Combine(output.FullName, name + "_overlay.png"),
-                    [new OverlayTile(NativeSizePredictor.ReadFirstChannel(path), null, Array.ConvertAll(prediction.Mask, m => m ? 1f : 0f))], prediction.Height, prediction.Width);
+                    [new OverlayTile(NativeSizePredictor.ReadBrightness(path), null, Array.ConvertAll(prediction.Mask, m => m ? 1f : 0f))], prediction.Height, prediction.Width);
         }
         return paths.Count;
     }

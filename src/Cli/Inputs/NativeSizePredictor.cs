@@ -38,18 +38,32 @@ internal sealed class NativeSizePredictor : IDisposable
         return new NativeSizePrediction(height, width, probabilities, Array.ConvertAll(probabilities, p => p > threshold));
     }
 
-    /// <summary>A mask file's foreground (any value above 0), height x width.</summary>
-    public static bool[] ReadMask(string path) => Array.ConvertAll(ReadFirstChannel(path), v => v != 0);
+    /// <summary>A mask file's foreground (any value above 0 in its first channel), height x width.</summary>
+    public static bool[] ReadMask(string path)
+    {
+        using var mask = ImagePairs.Open(path);
+        var pixels = mask.Pixels;
+        int step = mask.BitsPerPixel / 8;
+        var foreground = new bool[mask.Width * mask.Height];
+        for (int i = 0; i < foreground.Length; i++)
+            foreground[i] = pixels[i * step] != 0;
+        return foreground;
+    }
 
-    /// <summary>An image file's first channel (gray, or the first colour channel), 0..255, height x width: what an overlay is drawn on.</summary>
-    public static float[] ReadFirstChannel(string path)
+    /// <summary>An image file's brightness, 0..255, height x width (the mean of its colour channels, whatever their order): what an overlay is drawn on.</summary>
+    public static float[] ReadBrightness(string path)
     {
         using var image = ImagePairs.Open(path);
         var pixels = image.Pixels;
-        int step = image.BitsPerPixel / 8;
+        int step = image.BitsPerPixel / 8, colours = Math.Min(step, 3);
         var values = new float[image.Width * image.Height];
         for (int i = 0; i < values.Length; i++)
-            values[i] = pixels[i * step];
+        {
+            int sum = 0;
+            for (int c = 0; c < colours; c++)
+                sum += pixels[i * step + c];
+            values[i] = sum / (float)colours;
+        }
         return values;
     }
 

@@ -26,6 +26,12 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     public float? Threshold { get; init; }
 
+    /// <summary>
+    /// The label values a one-organ model (or an ensemble's vote) segments, from its zip's <see cref="ForegroundLabels"/>
+    /// or the organ voted on; null when no zip records them (zips saved before they did, which the tool takes as the liver's).
+    /// </summary>
+    public ForegroundLabels? Foreground { get; init; }
+
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
 
@@ -63,8 +69,9 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <exception cref="FileNotFoundException">A zip does not exist.</exception>
     /// <exception cref="InvalidDataException">A zip is not an ML.NET model, or not a segmentation model of this library.</exception>
     /// <exception cref="ArgumentException">
-    /// The zips' networks differ in their input or output, or one-organ models and models of several organs are mixed
-    /// without an organ to take, or with one that a model does not segment.
+    /// The zips' networks differ in their input or output; one-organ models and models of several organs are mixed
+    /// without an organ to take, or with one that a model does not segment; or the one-organ models record other label
+    /// values than each other or than the organ voted on.
     /// </exception>
     public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, IReadOnlyList<FileInfo> zips, bool testTimeFlips = false,
         string? organ = null)
@@ -78,6 +85,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                 throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
         ITransformer model;
         DataViewSchema schema;
+        ForegroundLabels? foreground;
         // ML.NET writes a copy of the ONNX model there while loading.
         Directory.CreateDirectory(context.TempFilePath);
         // Several zips, or flips, are scored from one combined zip in the temporary folder, deleted once loaded.
@@ -96,6 +104,15 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             {
                 throw new InvalidDataException($"'{zips[0].FullName}' is not an ML.NET model zip that this tool can read ({e.GetBaseException().Message}).", e);
             }
+            try
+            {
+                foreground = ForegroundLabels.ReadFromModel(combined ?? zips[0].FullName);
+            }
+            catch
+            {
+                (model as IDisposable)?.Dispose();
+                throw;
+            }
         }
         finally
         {
@@ -104,7 +121,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
         try
         {
-            return (model, Of(zips[0], model, schema) with { Threshold = SavedModelThreshold.Read(zips[0].FullName) }, schema);
+            return (model, Of(zips[0], model, schema) with { Threshold = SavedModelThreshold.Read(zips[0].FullName), Foreground = foreground }, schema);
         }
         catch
         {
@@ -120,7 +137,10 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// with flips added. It loads and scores with ML.NET alone, as <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>
     /// scores the zips. The zips are not changed.
     /// </summary>
-    /// <param name="zips">The model zips; the first gives the pipeline, the threshold and the plausibility record.</param>
+    /// <param name="zips">
+    /// The model zips; the first gives the pipeline, the threshold and the plausibility record. The combined zip records
+    /// the label values its vote segments (<see cref="ForegroundLabels"/>): the organ's with <paramref name="organ"/>, else the zips' own.
+    /// </param>
     /// <param name="destination">The zip to write.</param>
     /// <param name="testTimeFlips">Average over the image and its flips.</param>
     /// <param name="organ">The organ that models of several organs give to an ensemble with one-organ models (see <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>).</param>
@@ -141,7 +161,14 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         try
         {
             if (zips.Count > 1)
-                SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], ensemble, EnsembleClasses(zips, organ));
+            {
+                var (classes, foreground) = EnsembleClasses(zips, organ);
+                AtomicFile.WriteVia(ensemble, temporary =>
+                {
+                    SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], temporary, classes);
+                    foreground?.WriteInto(temporary);
+                });
+            }
             if (testTimeFlips)
                 SavedModelFlips.Write(zips.Count > 1 ? ensemble : zips[0].FullName, destination);
         }
@@ -152,8 +179,9 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
     }
 
-    // Per zip, the class it gives to the ensemble: the organ's class for a model of several organs when an organ is named.
-    static IReadOnlyList<int?>? EnsembleClasses(IReadOnlyList<FileInfo> zips, string? organ)
+    // Per zip, the class it gives to the ensemble (the organ's class for a model of several organs when an organ is named),
+    // and the label values the ensemble segments when it is of one organ and they are known.
+    static (IReadOnlyList<int?>? Classes, ForegroundLabels? Foreground) EnsembleClasses(IReadOnlyList<FileInfo> zips, string? organ)
     {
         var organs = zips.Select(z => OrganLabels.ReadFromModel(z.FullName)).ToList();
         var foregrounds = zips.Select(z => ForegroundLabels.ReadFromModel(z.FullName)).ToList();
@@ -171,9 +199,11 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                 throw new ArgumentException(
                     $"The ensemble mixes models of one organ and of several: {Describe(0)}, {Describe(mixed)}. Name the organ that the models of several " +
                     "organs give (for example liver), with a one-organ model first.", nameof(organ));
-            // Classes are averaged by index: models of several organs must list the same organs in the same order.
-            int other = organs.FindIndex(o => o is not null && !o.Names.SequenceEqual(organs[0]!.Names));
-            return other < 0 ? null : throw new ArgumentException($"The models segment different organs: {Describe(0)}, {Describe(other)}.", nameof(organ));
+            // Classes are averaged by index: models of several organs must list the same organs, with the same values, in the same order.
+            int other = organs.FindIndex(o => o is not null && !o.Organs.SequenceEqual(organs[0]!.Organs));
+            return other < 0
+                ? (null, recorded < 0 ? null : foregrounds[recorded])
+                : throw new ArgumentException($"The models segment different organs: {Describe(0)} ({organs[0]}), {Describe(other)} ({organs[other]}).", nameof(organ));
         }
         if (organs[0] is not null)
             throw new ArgumentException($"With an organ ('{organ}') taken from models of several organs, the first model gives the pipeline and must be a one-organ model; {Describe(0)}.", nameof(organ));
@@ -186,7 +216,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         int value = organs[several]!.Organs[classes[several]!.Value - 1].Value;
         if (recorded >= 0 && !foregrounds[recorded]!.IsExactly(value))
             throw new ArgumentException($"The ensemble is to vote on '{organ}', label value {value} in {Describe(several)}, but {Describe(recorded)}.", nameof(organ));
-        return classes;
+        return (classes, new ForegroundLabels([value]));
     }
 
     static ModelKind Of(FileInfo zip, ITransformer model, DataViewSchema schema)
@@ -195,6 +225,11 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         if (output.GetColumnOrNull("Probability") is null || (output.GetColumnOrNull("PredictedMask") is null && output.GetColumnOrNull("PredictedLabel") is null))
             throw new InvalidDataException(
                 $"'{zip.FullName}' is an ML.NET model, but not one of this tool's: it has no Probability and PredictedMask (or PredictedLabel, for several organs) columns.");
+        // Without its organs, a class map's probabilities would be read as one organ's.
+        if (output.GetColumnOrNull("PredictedLabel") is not null && OrganLabels.ReadFromModel(zip.FullName) is null)
+            throw new InvalidDataException(
+                $"'{zip.FullName}' segments several classes but does not record their organs ({OrganLabels.EntryName}): export its checkpoint with " +
+                "'unet export --labels name=value,...' as 'unet train --labels' had them, or store them with OrganLabels.WriteInto.");
         if (schema.GetColumnOrNull(ImagePathColumnName) is not null)
         {
             var features = (VectorDataViewType)output["Features"].Type;

@@ -12,10 +12,12 @@ public sealed record ForegroundLabels(IReadOnlyList<int> Values)
     public const string EntryName = "MLNet.UNet/foreground.json";
 
     /// <summary>The values that <paramref name="mapping"/> sends to class 1.</summary>
+    /// <exception cref="ArgumentException">No value maps to class 1.</exception>
     public static ForegroundLabels Of(LabelMapping mapping)
     {
         ArgumentNullException.ThrowIfNull(mapping);
-        return new([.. mapping.ValuesOf(1)]);
+        int[] values = [.. mapping.ValuesOf(1)];
+        return values.Length > 0 ? new(values) : throw new ArgumentException("The label mapping sends no value to the organ (class 1).", nameof(mapping));
     }
 
     /// <summary>The mapping to evaluate the model with: these values are the foreground, everything else the background.</summary>
@@ -35,8 +37,8 @@ public sealed record ForegroundLabels(IReadOnlyList<int> Values)
     public static ForegroundLabels? ReadFromModel(string modelPath)
     {
         var stored = ModelZipEntry.Read<ForegroundLabels>(modelPath, EntryName, "foreground label list");
-        return stored is null || stored.Values is null || stored.Values.Count == 0
-            ? stored is null ? null : throw new InvalidDataException($"The foreground label list in '{modelPath}' is empty.")
-            : stored;
+        if (stored is not null && (stored.Values is null || stored.Values.Count == 0))
+            throw new InvalidDataException($"The foreground label list in '{modelPath}' is empty.");
+        return stored;
     }
 }

@@ -18,14 +18,14 @@ public sealed class OrganLabels
     /// <summary>The organs, class 1 first.</summary>
     public IReadOnlyList<Organ> Organs { get; }
 
-    /// <summary>Creates the list, checking that names and values are given once each and values are 1 or more.</summary>
+    /// <summary>Creates the list, checking that names and values are given once each and values are 1 to 255 (label maps are written as uint8).</summary>
     public OrganLabels(IReadOnlyList<Organ> organs)
     {
         ArgumentNullException.ThrowIfNull(organs);
         if (organs.Count == 0)
             throw new ArgumentException("Name at least one organ, e.g. liver=1.");
-        if (organs.FirstOrDefault(o => string.IsNullOrWhiteSpace(o.Name) || o.Value < 1) is { } bad)
-            throw new ArgumentException($"Organ '{bad.Name}={bad.Value}': each organ needs a name and a label value of 1 or more (0 is the background).");
+        if (organs.FirstOrDefault(o => string.IsNullOrWhiteSpace(o.Name) || o.Value is < 1 or > 255) is { } bad)
+            throw new ArgumentException($"Organ '{bad.Name}={bad.Value}': each organ needs a name and a label value from 1 to 255 (0 is the background; label maps are uint8).");
         if (organs.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1) is { } name)
             throw new ArgumentException($"Organ '{name.Key}' is named twice.");
         if (organs.GroupBy(o => o.Value).FirstOrDefault(g => g.Count() > 1) is { } value)

@@ -74,8 +74,8 @@ public sealed class ServedModel : IDisposable
             if (kind.TakesImageFiles)
                 return new ServedModel(name, zip.FullName, kind, model, threshold,
                     new EnginePool<ImageInput, ImageProbabilities>(context, model, concurrency), null, null, concurrency);
-            // Transform on a fitted ITransformer is thread-safe and each call makes its own cursors, and the
-            // segmenter keeps no state between volumes, so one segmenter serves concurrent requests.
+            // Transform on a fitted ITransformer is thread-safe and each call makes its own cursors, and neither kind of
+            // segmenter keeps state between volumes, so one segmenter serves concurrent requests (as for organs above).
             var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
             {
                 PostProcess = true, Plausibility = PlausibilityRecord.ReadFromModel(zip.FullName), Threshold = threshold,
