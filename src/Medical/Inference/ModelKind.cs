@@ -83,22 +83,22 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         foreach (var zip in zips)
             if (!zip.Exists)
                 throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
-        ITransformer model;
-        DataViewSchema schema;
-        ForegroundLabels? foreground;
         // ML.NET writes a copy of the ONNX model there while loading.
         Directory.CreateDirectory(context.TempFilePath);
         // Several zips, or flips, are scored from one combined zip in the temporary folder, deleted once loaded.
         string? combined = zips.Count > 1 || testTimeFlips || organ is not null
             ? Path.Combine(context.TempFilePath, $"mlnet-unet-combined-{Guid.NewGuid():N}.zip")
             : null;
+        string loaded = combined ?? zips[0].FullName;
         try
         {
             if (combined is not null)
                 Combine(zips, combined, testTimeFlips, organ);
+            ITransformer model;
+            DataViewSchema schema;
             try
             {
-                model = context.Model.Load(combined ?? zips[0].FullName, out schema);
+                model = context.Model.Load(loaded, out schema);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -106,10 +106,15 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             }
             try
             {
-                foreground = ForegroundLabels.ReadFromModel(combined ?? zips[0].FullName);
+                var kind = Of(zips[0], model, schema) with
+                {
+                    Threshold = SavedModelThreshold.Read(zips[0].FullName), Foreground = ForegroundLabels.ReadFromModel(loaded),
+                };
+                return (model, kind, schema);
             }
             catch
             {
+                // A model that is not this tool's still holds an ONNX Runtime session and a temporary copy of its ONNX file.
                 (model as IDisposable)?.Dispose();
                 throw;
             }
@@ -118,16 +123,6 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         {
             if (combined is not null)
                 File.Delete(combined);
-        }
-        try
-        {
-            return (model, Of(zips[0], model, schema) with { Threshold = SavedModelThreshold.Read(zips[0].FullName), Foreground = foreground }, schema);
-        }
-        catch
-        {
-            // A model that is not this tool's still holds an ONNX Runtime session and a temporary copy of its ONNX file.
-            (model as IDisposable)?.Dispose();
-            throw;
         }
     }
 
