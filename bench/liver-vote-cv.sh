@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The liver vote, cross-validated by patient (issue 21): per fold, a one-organ `liver-mri-basic-intensity` model and a
+# four-organ `abdomen-mri` model, trained without the fold's three patients, average their liver probabilities on
+# those patients (`unet evaluate --model one.zip --model four.zip --organ liver`). Each fold trains two models of about
+# 40 and 50 minutes on 2 cores; a model already in the work folder is kept, so the script resumes fold by fold.
+# Usage: bash bench/liver-vote-cv.sh [work folder] [folds, default 1 2 3 4 5] [--stress]
+# Writes <work>/vote-K.json (and with --stress vote-stress-K.json, one-organ-stress-K.json) and prints a row per patient.
+set -euo pipefail
+trap 'echo "failed: line $LINENO" >&2' ERR
+cd "$(dirname "$0")/.."
+data="$(cd .. && pwd)/shared/data/chaos-mr-t2"
+if [[ ! -d "$data" ]]; then
+  echo "skipped: the CHAOS data is not at $data" >&2
+  exit 0
+fi
+work="${1:-$(mktemp -d)}"; shift || true
+stress=false; folds=()
+for arg in "$@"; do [[ "$arg" == --stress ]] && stress=true || folds+=("$arg"); done
+[[ ${#folds[@]} -gt 0 ]] || folds=(1 2 3 4 5)
+mkdir -p "$work"
+dotnet build src/Cli -c Release -o "$work/tool" > /dev/null
+unet() { dotnet "$work/tool/unet.dll" "$@"; }
+organs=liver=1,kidney-right=2,kidney-left=3,spleen=4
+
+for k in "${folds[@]}"; do
+  # --minutes 90 only caps the time: the recipes' 50 epochs are what is compared, on a machine that may be shared.
+  [[ -f "$work/one-organ/fold-$k/model.zip" ]] || unet train --volumes "$data" --recipe liver-mri-basic-intensity \
+    --folds 5 --fold "$k" --minutes 90 -o "$work/one-organ" > "$work/one-organ-fold$k.log"
+  [[ -f "$work/four-organ/fold-$k/model.zip" ]] || unet train --volumes "$data" --recipe abdomen-mri --labels "$organs" \
+    --folds 5 --fold "$k" --minutes 90 -o "$work/four-organ" > "$work/four-organ-fold$k.log"
+  # The fold's held-out patients, as training logged them, linked into a folder of their own (the data is never copied).
+  held="$work/held-out-$k"; mkdir -p "$held"
+  for id in $(grep -h -o 'validating on [0-9, ]*' "$work/one-organ-fold$k.log" | tail -1 | sed 's/validating on //; s/,/ /g'); do
+    ln -sf "$data/image_$id.nii.gz" "$held/image_$id.nii.gz"
+    ln -sf "$data/label_$id.nii.gz" "$held/label_$id.nii.gz"
+  done
+  models=(--model "$work/one-organ/fold-$k/model.zip" --model "$work/four-organ/fold-$k/model.zip" --organ liver)
+  unet evaluate "${models[@]}" --volumes "$held" --json "$work/vote-$k.json" > "$work/vote-$k.log"
+  if $stress; then
+    unet evaluate "${models[@]}" --volumes "$held" --stress --json "$work/vote-stress-$k.json" > "$work/vote-stress-$k.log"
+    unet evaluate --model "$work/one-organ/fold-$k/model.zip" --volumes "$held" --stress --json "$work/one-organ-stress-$k.json" > "$work/one-organ-stress-$k.log"
+  fi
+  echo "fold $k: vote, 3D liver Dice per patient (raw, post-processed):"
+  grep -E '^\| [0-9]+ \|' "$work/vote-$k.log" | awk -F'|' '{ gsub(/ /, ""); printf "  patient %s: %s, %s\n", $2, $3, $9 }'
+done
