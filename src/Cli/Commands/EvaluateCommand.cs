@@ -127,21 +127,21 @@ internal static class EvaluateCommand
                 // A one-organ model is scored against the label values it was trained on, or, in a vote, against the organ voted
                 // on; zips saved before they recorded them are the liver's.
                 var truth = kind.Foreground?.ToMapping() ?? LabelMapping.Liver;
-                var (volumeReport, segmentations) = segmenter.EvaluateCases(patients, truth, result.GetValue(surfaceRule));
+                var (volumeReport, checkedCases) = segmenter.EvaluateCases(patients, truth, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(volumeReport.ToTable());
                 IReadOnlyList<StressResult>? stressResults = null;
                 if (result.GetValue(stress))
                 {
-                    var unshifted = new StressResult(StressTest.Unshifted, volumeReport, StressTest.Flagged(segmentations.Select(s => (s.Id, s.Warnings))), []);
+                    var unshifted = new StressResult(StressTest.Unshifted, volumeReport, StressTest.Flagged(checkedCases.Select(s => (s.Id, s.Warnings))), []);
                     stressResults = StressTest.Run(segmenter, patients, labels: truth, surfaceRule: result.GetValue(surfaceRule), unshifted: unshifted);
                     environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice; the cases the plausibility check flags):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
-                exitCode = CommandOptions.ReportWarnings(environment.Output, segmentations.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), record is not null);
+                exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), record is not null);
                 report = new
                 {
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
-                    Plausibility = segmentations.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
+                    Plausibility = checkedCases.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                 };
             }

@@ -93,12 +93,13 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static List<OrganSegmentation> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    // Each volume's voxels are let go once its label map is written: a folder of any size takes the memory of one volume.
+    static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
     {
         var cases = VolumeFiles(kind, input).Select(file =>
         {
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            return segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz"));
+            return segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")).ToCase();
         }).ToList();
         var summary = cases.Select(c => new
         {
@@ -123,13 +124,13 @@ internal static class PredictCommand
         return files;
     }
 
-    static List<VolumeSegmentation> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
     {
-        var cases = new List<VolumeSegmentation>();
+        var cases = new List<VolumeCase>();
         foreach (var file in VolumeFiles(kind, input))
         {
             var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            cases.Add(segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")));
+            cases.Add(segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")).ToCase());
         }
         var summary = cases.Select(c => new
         {

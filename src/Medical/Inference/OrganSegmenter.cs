@@ -16,7 +16,20 @@ namespace MLNet.UNet.Medical.Inference;
 /// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>
 /// <param name="Warnings">The plausibility warnings, each naming its organ; empty when every organ is within what the model saw, or without a record.</param>
 public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses, int[] Classes, IReadOnlyList<OrganStatistics> Statistics,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>What is kept of the segmentation once its label map is scored or written: its name, measures and warnings, without its voxels.</summary>
+    public OrganCase ToCase() => new(Id, Statistics, Warnings);
+}
+
+/// <summary>
+/// A volume segmented into organs, without its voxels (<see cref="OrganSegmentation.ToCase"/>): what a report keeps of
+/// each case, so that a folder of any size is scored in the memory of one volume.
+/// </summary>
+/// <param name="Id">The case's name.</param>
+/// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>
+/// <param name="Warnings">The plausibility warnings, each naming its organ; empty when every organ is within what the model saw, or without a record.</param>
+public sealed record OrganCase(string Id, IReadOnlyList<OrganStatistics> Statistics, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// <see cref="VolumeSegmenter"/> for a model of several organs: the volume is cut into the model's slices, scored, and
@@ -107,21 +120,22 @@ public sealed class OrganSegmenter
     /// <summary>
     /// Segments each patient and evaluates it organ by organ against its labels in 3D: each organ's raw mask, and the
     /// same with its largest component kept and holes filled (<see cref="VolumeEvaluator.Evaluate(string, bool[], bool[], Volume, SurfaceRule)"/>),
-    /// whatever this segmenter's own post-processing. The segmentations come back too, with their plausibility warnings.
+    /// whatever this segmenter's own post-processing. Each case's measures and plausibility warnings come back too; only one
+    /// patient's segmentation is held at a time.
     /// </summary>
     /// <param name="patients">Images with their label volumes (the organs' label values).</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
-    public (OrganEvaluationReport Report, IReadOnlyList<OrganSegmentation> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    public (OrganEvaluationReport Report, IReadOnlyList<OrganCase> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
         if (patients.Count == 0)
             throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
         var perOrgan = organs.Organs.Select(_ => new List<PatientEvaluation>()).ToList();
-        var cases = new List<OrganSegmentation>();
+        var cases = new List<OrganCase>();
         foreach (var patient in patients)
         {
             var segmentation = Segment(patient.PatientId, patient.Image);
-            cases.Add(segmentation);
+            cases.Add(segmentation.ToCase());
             var evaluations = VolumeEvaluator.EvaluateClassMap(patient.PatientId, segmentation.RawClasses, patient.Label, slices.Labels, surfaceRule);
             for (int organ = 0; organ < evaluations.Count; organ++)
                 perOrgan[organ].Add(evaluations[organ]);

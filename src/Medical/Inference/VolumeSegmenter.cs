@@ -22,7 +22,19 @@ public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabi
 {
     /// <summary>The mask as a 0/1 volume with the image's geometry and header, for NIfTI.</summary>
     public Volume ToLabelVolume() => Image.WithData(Array.ConvertAll(Mask.Voxels, v => v ? 1f : 0f));
+
+    /// <summary>What is kept of the segmentation once its mask is scored or written: its name, measures and warnings, without its voxels.</summary>
+    public VolumeCase ToCase() => new(Id, Statistics, Warnings);
 }
+
+/// <summary>
+/// A segmented volume without its voxels (<see cref="VolumeSegmentation.ToCase"/>): what a report keeps of each case, so
+/// that a folder of any size is scored in the memory of one volume.
+/// </summary>
+/// <param name="Id">The volume's name.</param>
+/// <param name="Statistics">The mask's volume, largest slice and mean confidence.</param>
+/// <param name="Warnings">Why the mask is implausible against the model's record; empty when it is not, or when there is no record.</param>
+public sealed record VolumeCase(string Id, OrganStatistics Statistics, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// Runs a 2D slice model over whole volumes, as MONAI's SliceInferer does: the volume is cut into the model's
@@ -129,13 +141,13 @@ public sealed class VolumeSegmenter
     }
 
     /// <summary>
-    /// <see cref="Evaluate"/>, with the segmentations and their plausibility warnings: each patient is scored once for
-    /// both.
+    /// <see cref="Evaluate"/>, with each case's measures and plausibility warnings: each patient is scored once for both,
+    /// and only one patient's segmentation is held at a time.
     /// </summary>
     /// <param name="patients">Images with their label volumes.</param>
     /// <param name="labels">The label mapping the model was trained with; its foreground is the truth.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
-    public (VolumeEvaluationReport Report, IReadOnlyList<VolumeSegmentation> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, LabelMapping labels,
+    public (VolumeEvaluationReport Report, IReadOnlyList<VolumeCase> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, LabelMapping labels,
         SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
@@ -146,9 +158,9 @@ public sealed class VolumeSegmenter
         return (new VolumeEvaluationReport([.. scored.Select(s => s.Evaluation)]), [.. scored.Select(s => s.Case)]);
     }
 
-    (PatientEvaluation Evaluation, VolumeSegmentation Case) Score(PatientVolume patient, LabelMapping labels, SurfaceRule surfaceRule)
+    (PatientEvaluation Evaluation, VolumeCase Case) Score(PatientVolume patient, LabelMapping labels, SurfaceRule surfaceRule)
     {
         var segmentation = Segment(patient.PatientId, patient.Image);
-        return (VolumeEvaluator.Evaluate(patient.PatientId, segmentation.RawMask.Voxels, labels.Foreground(patient.Label), patient.Label, surfaceRule), segmentation);
+        return (VolumeEvaluator.Evaluate(patient.PatientId, segmentation.RawMask.Voxels, labels.Foreground(patient.Label), patient.Label, surfaceRule), segmentation.ToCase());
     }
 }
