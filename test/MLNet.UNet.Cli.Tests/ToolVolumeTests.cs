@@ -45,6 +45,9 @@ public sealed class ToolVolumeTests : IDisposable
         var mask = NiftiReader.Read(Path.Combine(In("pred"), "pred_2.nii.gz"));
         Assert.Equal((width, height, depth), (mask.SizeX, mask.SizeY, mask.SizeZ));
         Assert.All(mask.Data, v => Assert.True(v is 0 or 1));
+        // A line per volume as it is written, with the organ's volume: the mask's voxels times the voxel's volume.
+        double voxelMl = mask.SpacingX * mask.SpacingY * mask.SpacingZ / 1000;
+        Assert.Contains(FormattableString.Invariant($"pred_2.nii.gz: {mask.Data.Count(v => v == 1) * voxelMl:F0} ml ("), predict.Output);
         var smoothedEvaluation = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "1");
         Assert.True(smoothedEvaluation.ExitCode == 0, smoothedEvaluation.ToString());
         Assert.Contains("mean ± sd", smoothedEvaluation.Output);

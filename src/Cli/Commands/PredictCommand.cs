@@ -59,14 +59,14 @@ internal static class PredictCommand
             {
                 var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
                 var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
-                var segmentations = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder);
+                var segmentations = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output);
                 environment.Output.WriteLine($"wrote {segmentations.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
                 return CommandOptions.ReportWarnings(environment.Output, segmentations.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
             }
             var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                 new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record, Threshold = kind.Threshold });
-            var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder);
+            var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
             return CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null);
         }));
@@ -93,14 +93,10 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    // Each volume's voxels are let go once its label map is written: a folder of any size takes the memory of one volume.
-    static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
     {
-        var cases = VolumeFiles(kind, input).Select(file =>
-        {
-            var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            return segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")).ToCase();
-        }).ToList();
+        var cases = VolumeFiles(kind, input).Select(file => Timed(log, MaskPath(file, output), path => segmenter.SegmentFile(file.FullName, path).ToCase(),
+            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))))).ToList();
         var summary = cases.Select(c => new
         {
             Case = c.Id,
@@ -110,6 +106,19 @@ internal static class PredictCommand
         AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return cases;
+    }
+
+    static string MaskPath(FileInfo image, DirectoryInfo output) =>
+        Path.Combine(output.FullName, $"pred_{image.Name[..image.Name.IndexOf(".nii", StringComparison.Ordinal)].Replace("image_", "")}.nii.gz");
+
+    // One line per volume as it is written, so that a long folder shows its progress. Only the case's measures are kept
+    // (segment returns them without the voxels): a folder of any size takes the memory of one volume.
+    static T Timed<T>(TextWriter log, string maskPath, Func<string, T> segment, Func<T, string> describe)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var segmented = segment(maskPath);
+        log.WriteLine(FormattableString.Invariant($"{Path.GetFileName(maskPath)}: {describe(segmented)} ({clock.Elapsed.TotalSeconds:F1} s)"));
+        return segmented;
     }
 
     static List<FileInfo> VolumeFiles(ModelKind kind, DirectoryInfo input)
@@ -124,14 +133,10 @@ internal static class PredictCommand
         return files;
     }
 
-    static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output)
+    static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
     {
-        var cases = new List<VolumeCase>();
-        foreach (var file in VolumeFiles(kind, input))
-        {
-            var id = file.Name[..file.Name.IndexOf(".nii", StringComparison.Ordinal)];
-            cases.Add(segmenter.SegmentFile(file.FullName, Path.Combine(output.FullName, $"pred_{id.Replace("image_", "")}.nii.gz")).ToCase());
-        }
+        var cases = VolumeFiles(kind, input).Select(file => Timed(log, MaskPath(file, output), path => segmenter.SegmentFile(file.FullName, path).ToCase(),
+            c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml"))).ToList();
         var summary = cases.Select(c => new
         {
             Case = c.Id, c.Statistics.VolumeMl, c.Statistics.LargestSliceMl, c.Statistics.MeanConfidence, Implausible = c.Warnings.Count > 0, c.Warnings,
