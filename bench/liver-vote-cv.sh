@@ -7,20 +7,32 @@
 # Writes <work>/vote-K.json (and with --stress vote-stress-K.json, one-organ-stress-K.json) and prints a row per patient.
 set -euo pipefail
 trap 'echo "failed: line $LINENO" >&2' ERR
+if [[ $# -gt 0 && ( "$1" == -* || "$1" =~ ^[0-9]+$ ) ]]; then
+  echo "usage: bash bench/liver-vote-cv.sh [work folder] [folds, default 1 2 3 4 5] [--stress]; the work folder comes first" >&2
+  exit 1
+fi
+work="${1:-$(mktemp -d)}"; [[ $# -gt 0 ]] && shift
+mkdir -p "$work"; work="$(cd "$work" && pwd)"
+stress=false; folds=()
+for arg in "$@"; do
+  case "$arg" in
+    --stress) stress=true ;;
+    [1-5]) folds+=("$arg") ;;
+    *) echo "not a fold (1 to 5) or --stress: $arg" >&2; exit 1 ;;
+  esac
+done
+[[ ${#folds[@]} -gt 0 ]] || folds=(1 2 3 4 5)
 cd "$(dirname "$0")/.."
 data="$(cd .. && pwd)/shared/data/chaos-mr-t2"
 if [[ ! -d "$data" ]]; then
   echo "skipped: the CHAOS data is not at $data" >&2
   exit 0
 fi
-work="${1:-$(mktemp -d)}"; shift || true
-stress=false; folds=()
-for arg in "$@"; do [[ "$arg" == --stress ]] && stress=true || folds+=("$arg"); done
-[[ ${#folds[@]} -gt 0 ]] || folds=(1 2 3 4 5)
-mkdir -p "$work"
-dotnet build src/Cli -c Release -o "$work/tool" > /dev/null
+dotnet build src/Cli -c Release -o "$work/tool" > "$work/build.log" || { echo "the build failed: $work/build.log" >&2; exit 1; }
 unet() { dotnet "$work/tool/unet.dll" "$@"; }
 organs=liver=1,kidney-right=2,kidney-left=3,spleen=4
+# The patients an evaluation.json scores, sorted, on one line (empty when the file is missing).
+patients() { grep -o '"PatientId": *"[^"]*"' "$1" 2> /dev/null | sed 's/.*"\([^"]*\)"$/\1/' | sort -u | tr '\n' ' ' || true; }
 
 for k in "${folds[@]}"; do
   # --minutes 90 only caps the time: the recipes' 50 epochs are what is compared, on a machine that may be shared.
@@ -28,11 +40,17 @@ for k in "${folds[@]}"; do
     --folds 5 --fold "$k" --minutes 90 -o "$work/one-organ" > "$work/one-organ-fold$k.log"
   [[ -f "$work/four-organ/fold-$k/model.zip" ]] || unet train --volumes "$data" --recipe abdomen-mri --labels "$organs" \
     --folds 5 --fold "$k" --minutes 90 -o "$work/four-organ" > "$work/four-organ-fold$k.log"
-  # The fold's held-out patients, as training logged them, linked into a folder of their own (the data is never copied).
-  held="$work/held-out-$k"; mkdir -p "$held"
-  for id in $(grep -h -o 'validating on [0-9, ]*' "$work/one-organ-fold$k.log" | tail -1 | sed 's/validating on //; s/,/ /g'); do
-    ln -sf "$data/image_$id.nii.gz" "$held/image_$id.nii.gz"
-    ln -sf "$data/label_$id.nii.gz" "$held/label_$id.nii.gz"
+  # The fold's held-out patients, as each model's evaluation names them (they must agree), linked into a folder of their
+  # own (the data is never copied).
+  ids="$(patients "$work/one-organ/fold-$k/evaluation.json")"
+  if [[ -z "$ids" || "$ids" != "$(patients "$work/four-organ/fold-$k/evaluation.json")" ]]; then
+    echo "fold $k: the two models' held-out patients differ or are unknown (one-organ: '$ids'); train both with the same --folds and seed" >&2
+    exit 1
+  fi
+  held="$work/held-out-$k"; rm -rf "$held"; mkdir -p "$held"
+  for id in $ids; do
+    ln -s "$data/image_$id.nii.gz" "$held/image_$id.nii.gz"
+    ln -s "$data/label_$id.nii.gz" "$held/label_$id.nii.gz"
   done
   models=(--model "$work/one-organ/fold-$k/model.zip" --model "$work/four-organ/fold-$k/model.zip" --organ liver)
   unet evaluate "${models[@]}" --volumes "$held" --json "$work/vote-$k.json" > "$work/vote-$k.log"
@@ -41,5 +59,5 @@ for k in "${folds[@]}"; do
     unet evaluate --model "$work/one-organ/fold-$k/model.zip" --volumes "$held" --stress --json "$work/one-organ-stress-$k.json" > "$work/one-organ-stress-$k.log"
   fi
   echo "fold $k: vote, 3D liver Dice per patient (raw, post-processed):"
-  grep -E '^\| [0-9]+ \|' "$work/vote-$k.log" | awk -F'|' '{ gsub(/ /, ""); printf "  patient %s: %s, %s\n", $2, $3, $9 }'
+  { grep -E '^\| [0-9]+ \|' "$work/vote-$k.log" || true; } | awk -F'|' '{ gsub(/ /, ""); printf "  patient %s: %s, %s\n", $2, $3, $9 }'
 done

@@ -48,6 +48,13 @@ public sealed class ToolVolumeTests : IDisposable
         // A line per volume as it is written, with the organ's volume: the mask's voxels times the voxel's volume.
         double voxelMl = mask.SpacingX * mask.SpacingY * mask.SpacingZ / 1000;
         Assert.Contains(FormattableString.Invariant($"pred_2.nii.gz: {mask.Data.Count(v => v == 1) * voxelMl:F0} ml ("), predict.Output);
+        // Two images that would write the same label map are refused before anything is written.
+        Directory.CreateDirectory(In("clash"));
+        File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("clash"), "image_2.nii.gz"));
+        File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("clash"), "2.nii.gz"));
+        var clash = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("clash"), "--output", In("pred-clash"));
+        Assert.True(clash.ExitCode == 1 && clash.Error.Contains("2.nii.gz and image_2.nii.gz would both be written to pred_2.nii.gz"), clash.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(In("pred-clash")));
         var smoothedEvaluation = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "1");
         Assert.True(smoothedEvaluation.ExitCode == 0, smoothedEvaluation.ToString());
         Assert.Contains("mean ± sd", smoothedEvaluation.Output);
@@ -304,8 +311,10 @@ public sealed class ToolVolumeTests : IDisposable
         using var predictions = JsonDocument.Parse(File.ReadAllText(Path.Combine(In("maps"), "predictions.json")));
         var single = predictions.RootElement.EnumerateArray().Single();
         Assert.Equal(["liver", "spleen"], single.GetProperty("Organs").EnumerateArray().Select(o => o.GetProperty("Organ").GetString()));
-        // Each organ's volume in predictions.json is that of its voxels in the label map written beside it.
+        // Each organ's volume in predictions.json, and in the line printed for the case, is that of its voxels in the label map written beside it.
         double voxelMl = map.SpacingX * map.SpacingY * map.SpacingZ / 1000;
+        Assert.Contains(FormattableString.Invariant($"pred_2.nii.gz: liver {map.Data.Count(v => v == 1f) * voxelMl:F0} ml, spleen {map.Data.Count(v => v == 4f) * voxelMl:F0} ml ("),
+            predict.Output);
         foreach (var (organ, value) in new[] { ("liver", 1f), ("spleen", 4f) })
             Assert.Equal(map.Data.Count(v => v == value) * voxelMl,
                 single.GetProperty("Organs").EnumerateArray().Single(o => o.GetProperty("Organ").GetString() == organ).GetProperty("VolumeMl").GetDouble(), 6);

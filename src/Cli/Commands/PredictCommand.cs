@@ -59,9 +59,9 @@ internal static class PredictCommand
             {
                 var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
                 var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
-                var segmentations = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output);
-                environment.Output.WriteLine($"wrote {segmentations.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
-                return CommandOptions.ReportWarnings(environment.Output, segmentations.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
+                var organCases = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output);
+                environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
+                return CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
             }
             var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
@@ -95,7 +95,7 @@ internal static class PredictCommand
 
     static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
     {
-        var cases = VolumeFiles(kind, input).Select(file => Timed(log, MaskPath(file, output), path => segmenter.SegmentFile(file.FullName, path).ToCase(),
+        var cases = VolumeFiles(kind, input, output).Select(file => Timed(log, file.MaskPath, path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
             c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))))).ToList();
         var summary = cases.Select(c => new
         {
@@ -108,8 +108,6 @@ internal static class PredictCommand
         return cases;
     }
 
-    static string MaskPath(FileInfo image, DirectoryInfo output) =>
-        Path.Combine(output.FullName, $"pred_{image.Name[..image.Name.IndexOf(".nii", StringComparison.Ordinal)].Replace("image_", "")}.nii.gz");
 
     // One line per volume as it is written, so that a long folder shows its progress. Only the case's measures are kept
     // (segment returns them without the voxels): a folder of any size takes the memory of one volume.
@@ -121,21 +119,35 @@ internal static class PredictCommand
         return segmented;
     }
 
-    static List<FileInfo> VolumeFiles(ModelKind kind, DirectoryInfo input)
+    // Each image with the label map it is predicted to, pred_<id>.nii.gz for image_<id>.nii(.gz) or <id>.nii(.gz); two
+    // images that would write the same map are refused before anything is written.
+    static List<(FileInfo Image, string MaskPath)> VolumeFiles(ModelKind kind, DirectoryInfo input, DirectoryInfo output)
     {
         if (kind.TakesImageFiles)
             throw new ArgumentException("This model takes image files; predict with --images.");
         if (!input.Exists)
             throw new DirectoryNotFoundException($"Volume folder '{input.FullName}' does not exist.");
-        var files = input.EnumerateFiles("*.nii*").Where(f => !f.Name.StartsWith("label_")).OrderBy(f => f.Name).ToList();
+        var files = input.EnumerateFiles("*.nii*")
+            .Where(f => !f.Name.StartsWith("label_", StringComparison.OrdinalIgnoreCase) && f.Name.Contains(".nii", StringComparison.OrdinalIgnoreCase))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => (Image: f, MaskPath: Path.Combine(output.FullName, $"pred_{CaseId(f.Name)}.nii.gz"))).ToList();
         if (files.Count == 0)
             throw new InvalidDataException($"Volume folder '{input.FullName}' holds no .nii or .nii.gz images.");
+        if (files.GroupBy(f => f.MaskPath).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new ArgumentException(
+                $"{string.Join(" and ", clash.Select(f => f.Image.Name))} would both be written to {Path.GetFileName(clash.Key)}; keep one of them in '{input.FullName}'.");
         return files;
+    }
+
+    static string CaseId(string fileName)
+    {
+        var id = fileName[..fileName.IndexOf(".nii", StringComparison.OrdinalIgnoreCase)];
+        return id.StartsWith("image_", StringComparison.OrdinalIgnoreCase) ? id["image_".Length..] : id;
     }
 
     static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
     {
-        var cases = VolumeFiles(kind, input).Select(file => Timed(log, MaskPath(file, output), path => segmenter.SegmentFile(file.FullName, path).ToCase(),
+        var cases = VolumeFiles(kind, input, output).Select(file => Timed(log, file.MaskPath, path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
             c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml"))).ToList();
         var summary = cases.Select(c => new
         {

@@ -24,7 +24,7 @@ public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses
 
 /// <summary>
 /// A volume segmented into organs, without its voxels (<see cref="OrganSegmentation.ToCase"/>): what a report keeps of
-/// each case, so that a folder of any size is scored in the memory of one volume.
+/// each case.
 /// </summary>
 /// <param name="Id">The case's name.</param>
 /// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>

@@ -28,8 +28,7 @@ public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabi
 }
 
 /// <summary>
-/// A segmented volume without its voxels (<see cref="VolumeSegmentation.ToCase"/>): what a report keeps of each case, so
-/// that a folder of any size is scored in the memory of one volume.
+/// A segmented volume without its voxels (<see cref="VolumeSegmentation.ToCase"/>): what a report keeps of each case.
 /// </summary>
 /// <param name="Id">The volume's name.</param>
 /// <param name="Statistics">The mask's volume, largest slice and mean confidence.</param>
