@@ -103,11 +103,13 @@ internal static class PredictCommand
             Organs = organs.Names.Zip(c.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
             Implausible = c.Warnings.Count > 0, c.Warnings,
         });
-        AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
-            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        WriteSummary(output, summary);
         return cases;
     }
 
+    static void WriteSummary<T>(DirectoryInfo output, IEnumerable<T> summary) =>
+        AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 
     // One line per volume as it is written, so that a long folder shows its progress. Only the case's measures are kept
     // (segment returns them without the voxels): a folder of any size takes the memory of one volume.
@@ -141,7 +143,7 @@ internal static class PredictCommand
 
     static string CaseId(string fileName)
     {
-        var id = fileName[..fileName.IndexOf(".nii", StringComparison.OrdinalIgnoreCase)];
+        var id = NiftiReader.CaseName(fileName);
         return id.StartsWith("image_", StringComparison.OrdinalIgnoreCase) ? id["image_".Length..] : id;
     }
 
@@ -153,8 +155,7 @@ internal static class PredictCommand
         {
             Case = c.Id, c.Statistics.VolumeMl, c.Statistics.LargestSliceMl, c.Statistics.MeanConfidence, Implausible = c.Warnings.Count > 0, c.Warnings,
         });
-        AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
-            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        WriteSummary(output, summary);
         return cases;
     }
 }

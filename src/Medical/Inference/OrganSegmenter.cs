@@ -155,10 +155,7 @@ public sealed class OrganSegmenter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelPath);
-        var name = Path.GetFileName(imagePath);
-        int extension = name.IndexOf(".nii", StringComparison.Ordinal);
-        var image = NiftiReader.Read(imagePath);
-        var segmentation = Segment(extension > 0 ? name[..extension] : name, image);
+        var segmentation = Segment(NiftiReader.CaseName(imagePath), NiftiReader.Read(imagePath));
         NiftiWriter.Write(labelPath, LabelVolume(segmentation), NiftiDataType.UInt8);
         return segmentation;
     }

@@ -104,9 +104,7 @@ public sealed class VolumeSegmenter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
         ArgumentException.ThrowIfNullOrWhiteSpace(maskPath);
-        var name = Path.GetFileName(imagePath);
-        int extension = name.IndexOf(".nii", StringComparison.Ordinal);
-        var segmentation = Segment(extension > 0 ? name[..extension] : name, NiftiReader.Read(imagePath));
+        var segmentation = Segment(NiftiReader.CaseName(imagePath), NiftiReader.Read(imagePath));
         NiftiWriter.Write(maskPath, segmentation.ToLabelVolume(), NiftiDataType.UInt8);
         return segmentation;
     }

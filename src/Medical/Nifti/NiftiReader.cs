@@ -16,6 +16,15 @@ public static class NiftiReader
     /// <summary>NIfTI-1 header size.</summary>
     public const int HeaderSize = 348;
 
+    /// <summary>A NIfTI file's case name: its file name without the .nii or .nii.gz extension (in any case); the whole name when it has none.</summary>
+    /// <param name="path">The file's path or name.</param>
+    public static string CaseName(string path)
+    {
+        var name = Path.GetFileName(path);
+        int extension = name.IndexOf(".nii", StringComparison.OrdinalIgnoreCase);
+        return extension > 0 ? name[..extension] : name;
+    }
+
     /// <summary>Default refusal limit: volumes above this many voxels are refused before allocating.</summary>
     public const long DefaultMaxVoxels = 1L << 27;
 

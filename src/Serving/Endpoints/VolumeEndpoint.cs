@@ -85,9 +85,8 @@ static class VolumeEndpoint
 
     static string VolumeName(string fileName)
     {
-        var name = Path.GetFileName(fileName);
-        int extension = name.IndexOf(".nii", StringComparison.OrdinalIgnoreCase);
-        return extension > 0 ? name[..extension] : string.IsNullOrWhiteSpace(name) ? "volume" : name;
+        var name = NiftiReader.CaseName(fileName);
+        return string.IsNullOrWhiteSpace(name) ? "volume" : name;
     }
 
     static byte[] Gzip(byte[] bytes)
