@@ -30,6 +30,11 @@ internal sealed class RecipeOptions
     readonly Option<double?> tileOverlap = new("--tile-overlap") { Description = "With a sliding window: the fraction of a tile shared with the next, in [0, 1) (0.5 when not given)." };
     readonly Option<string?> tileBlend = new("--tile-blend") { Description = "With a sliding window: gaussian (tile edges count less) or constant." };
     readonly Option<int?> neighbourSlices = new("--neighbour-slices") { Description = "For --volumes: neighbouring slices on each side given as extra channels (2.5D)." };
+    readonly Option<string?> contextLabels = new("--context-labels")
+    {
+        Description = "For --volumes, one organ: label values of neighbouring structures the network also learns, a class each, keeping the organ's class " +
+                      "(e.g. 2,3,4 for CHAOS's kidneys and spleen), or 'none'.",
+    };
     readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
     readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
     readonly Option<int?> batchSize = new("--batch-size") { Description = "Images per step." };
@@ -61,13 +66,14 @@ internal sealed class RecipeOptions
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
     public string? VolumeOnlyFlag(ParseResult result) =>
-        result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name : null;
+        result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name
+        : result.GetValue(contextLabels) is not null ? contextLabels.Name : null;
 
     /// <summary>True when --validation was given.</summary>
     public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
@@ -95,6 +101,8 @@ internal sealed class RecipeOptions
         effective.NeighbourSlices = result.GetValue(neighbourSlices) ?? effective.NeighbourSlices;
         effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
         effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
+        if (result.GetValue(contextLabels) is { } values)
+            effective.ContextLabels = values.Trim() == "none" ? [] : ParseValues(values);
         var trainer = effective.Trainer;
         trainer.Epochs = result.GetValue(epochs) ?? trainer.Epochs;
         trainer.BatchSize = result.GetValue(batchSize) ?? trainer.BatchSize;
@@ -136,6 +144,10 @@ internal sealed class RecipeOptions
         return effective;
     }
 
+    int[] ParseValues(string text) => text.Split(',', StringSplitOptions.TrimEntries).Select(v =>
+        int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
+            : throw new ArgumentException($"{contextLabels.Name}: '{v}' is not a label value; give whole numbers separated by commas (e.g. 2,3,4), or 'none'.")).ToArray();
+
     // The option types name their fields; a tool user also needs the flag that set one.
     string? FlagOf(string message) => new (string Field, Option Flag)[]
     {
@@ -143,7 +155,7 @@ internal sealed class RecipeOptions
         ("UNetOptions.BaseFilters", baseFilters), ("TrainerOptions.Epochs", epochs), ("TrainerOptions.BatchSize", batchSize),
         ("TrainerOptions.LearningRate", learningRate), ("TrainerOptions.WeightAveragingDecay", weightAveraging),
         ("TrainerOptions.EarlyStoppingPatience", earlyStopping), ("TrainerOptions.TimeBudget", minutes),
-        ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices),
+        ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices), ("TrainingRecipe.ContextLabels", contextLabels),
         ("SliceLoaderOptions.NeighbourSlices", neighbourSlices), ("SlidingWindowOptions.TileSize", tile), ("SlidingWindowOptions.Overlap", tileOverlap),
     }.FirstOrDefault(pair => message.StartsWith(pair.Field, StringComparison.Ordinal)).Flag?.Name;
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNet.UNet.Export;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Training;
 
@@ -11,10 +12,13 @@ namespace MLNet.UNet.Segment;
 /// </summary>
 public sealed class UNetSegmentTransformer : OnnxBackedTransformer
 {
+    readonly MLContext context;
+
     internal UNetSegmentTransformer(MLContext context, IDataView input, byte[] onnxModel, UNetSegmentOptions options, UNetOptions network,
         TrainerOptions trainer, TrainingResult result)
         : base(context, input, onnxModel, options.OutputColumnName, options.FeatureColumnName, options.GpuDeviceId, options.FallbackToCpu)
     {
+        this.context = context;
         Options = options;
         Network = network;
         Trainer = trainer;
@@ -40,4 +44,21 @@ public sealed class UNetSegmentTransformer : OnnxBackedTransformer
 
     /// <summary>Best validation Dice, if there was validation data.</summary>
     public double? BestValidationDice { get; }
+
+    /// <summary>
+    /// The network's class <paramref name="classIndex"/> alone, as a one-class U-Net that writes the same output column
+    /// (<see cref="OneClassModel"/>): a network trained on an organ and its neighbours, kept as the organ's model.
+    /// </summary>
+    /// <param name="classIndex">The class, from 1 (0 is the background).</param>
+    /// <param name="input">Data of the schema the transformer will score (its feature column), as for Fit.</param>
+    /// <exception cref="ArgumentException">The network has one class, or not that one.</exception>
+    public ClassProbabilityTransformer ForClass(int classIndex, IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (Network.OutputClasses < 2)
+            throw new ArgumentException("ForClass takes a class of a network of several classes; this network has one output.", nameof(classIndex));
+        if (classIndex < 1 || classIndex >= Network.OutputClasses)
+            throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"The network's classes are 1 to {Network.OutputClasses - 1} (0 is the background).");
+        return new ClassProbabilityTransformer(context, input, OneClassModel.Take(GetOnnxModel(), classIndex), Options, classIndex);
+    }
 }

@@ -6,8 +6,9 @@ using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
 using MLNet.UNet.Recipes;
 
-// Liver in abdominal MRI (CHAOS T2-SPIR) with the liver-mri recipe: trains on 12 patients, evaluates the 3 held out
-// in 3D (with the stress test), and writes the model zip, metrics, overlays and a training curve. Overrides, other
+// Liver in abdominal MRI (CHAOS T2-SPIR) with the liver-mri recipe: trains on 12 patients (the network learns the
+// kidneys and spleen beside the liver, and the model keeps the liver), evaluates the 3 held out in 3D (with the stress
+// test), and writes the liver's model zip, metrics, overlays and a training curve. Overrides, other
 // recipes and cross-validation are flags of the tool: unet train --volumes DIR --recipe liver-mri [--epochs N] [--folds 5].
 // Usage: dotnet run -c Release --project src/Examples/LiverMri -- [data folder] [output folder]
 var dataFolder = args.Length > 0 ? Path.GetFullPath(args[0]) : FindSharedData();

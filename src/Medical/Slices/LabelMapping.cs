@@ -26,6 +26,29 @@ public sealed class LabelMapping
     /// <summary>The class of a label value (rounded to the nearest integer, as labels stored as floats are).</summary>
     public float Map(float value) => classes.TryGetValue((int)MathF.Round(value), out var mapped) ? mapped : 0;
 
+    /// <summary>
+    /// This one-organ mapping with the structures of <paramref name="contextLabels"/> added, a class each from 2 in the order
+    /// given: what a network learns when it is to tell the organ from its neighbours (<see cref="Recipes.TrainingRecipe.ContextLabels"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">This mapping is not of one organ, or a context value is the organ's or repeated.</exception>
+    public LabelMapping WithContext(IReadOnlyList<int> contextLabels)
+    {
+        ArgumentNullException.ThrowIfNull(contextLabels);
+        if (ClassCount != 2)
+            throw new ArgumentException($"Context labels are added to a one-organ mapping; this one has {ClassCount - 1} classes besides the background.");
+        var withContext = new Dictionary<int, int>(classes);
+        for (int k = 0; k < contextLabels.Count; k++)
+        {
+            int value = contextLabels[k];
+            if (withContext.TryGetValue(value, out var taken) && taken != 0)
+                throw new ArgumentException(taken == 1
+                    ? $"Context label {value} is a label value of the organ itself ({string.Join(", ", ValuesOf(1))}); a context label names another structure."
+                    : $"Context label {value} is given twice.");
+            withContext[value] = k + 2;
+        }
+        return new LabelMapping(withContext);
+    }
+
     /// <summary>The voxels of a label volume that map to class 1 (the organ of a binary model).</summary>
     public bool[] Foreground(Volumes.Volume label)
     {

@@ -56,6 +56,10 @@ public static class OrganTraining
         ArgumentNullException.ThrowIfNull(organs);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (recipe.ContextLabels.Length > 0)
+            throw new ArgumentException(
+                $"Recipe {recipe.Name} learns context labels ({string.Join(", ", recipe.ContextLabels)}) around one organ; a model of several organs names every organ it learns " +
+                "(unet train --labels), so train it with a recipe without context labels, or train the one organ.", nameof(recipe));
         recipe = recipe.Clone();
         recipe.Trainer.Seed = recipe.Seed;
         recipe.Network.OutputClasses = organs.ClassCount;

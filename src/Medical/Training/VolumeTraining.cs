@@ -94,27 +94,35 @@ public static class VolumeTraining
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
         recipe.WriteJson(PathOf(RecipeFile));
 
+        // With context labels the network learns the organ (class 1) and its neighbours; the model keeps the organ's class.
+        var learned = recipe.ContextLabels.Length > 0 ? options.Labels.WithContext(recipe.ContextLabels) : options.Labels;
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
-        trainingOptions.Labels = options.Labels;
+        trainingOptions.Labels = learned;
         var scoringOptions = SliceLoaderOptions.FromRecipe(recipe, training: false);
         scoringOptions.Labels = options.Labels;
         var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
         var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validation, scoringOptions) : null;
+        var learnedScoring = SliceLoaderOptions.FromRecipe(recipe, training: false);
+        learnedScoring.Labels = learned;
+        var learnedValidationSlices = validation.Count > 0 && recipe.ContextLabels.Length > 0 ? SliceLoader.Load(context, validation, learnedScoring) : validationSlices;
         log.WriteLine($"Recipe {recipe.Name}: training on patients {string.Join(", ", fold.Training)}" +
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
         log.WriteLine(FormattableString.Invariant($"{trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices ") +
-                      FormattableString.Invariant($"(all with the organ; each without it kept with probability {recipe.EmptySliceFraction:0.###}), ") +
-                      $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s).");
+                      FormattableString.Invariant($"(all with the organ{(recipe.ContextLabels.Length > 0 ? " or a context structure" : "")}; each without it kept with probability {recipe.EmptySliceFraction:0.###}), ") +
+                      $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s)" +
+                      (recipe.ContextLabels.Length > 0 ? $"; context labels {string.Join(", ", recipe.ContextLabels)} learned as classes 2 to {learned.ClassCount - 1}, the organ's class kept." : "."));
 
-        var segmentOptions = SegmentOptions(recipe, validationSlices, options);
+        var segmentOptions = SegmentOptions(recipe, learnedValidationSlices, options);
         if (options.Resume)
             log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
-        var pipeline = context.Segmentation().UNetSegment(segmentOptions).Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
-        using var model = pipeline.Fit(trainingSlices);
-        var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
+        using var segment = context.Segmentation().UNetSegment(segmentOptions).Fit(trainingSlices);
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
                       $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
+        using var organProbability = recipe.ContextLabels.Length > 0 ? segment.ForClass(1, trainingSlices) : null;
+        OnnxBackedTransformer network = organProbability ?? (OnnxBackedTransformer)segment;
+        using var threshold = context.Segmentation().Threshold("PredictedMask", "Probability").Fit(network.Transform(trainingSlices));
+        var model = new TransformerChain<ITransformer>(network, threshold);
 
         var record = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius })
             .Record(training.Select(p => (p.PatientId, p.Image)));
@@ -149,7 +157,7 @@ public static class VolumeTraining
             record.WriteInto(temporary);
             ForegroundLabels.Of(options.Labels).WriteInto(temporary);
         });
-        segment.SaveOnnx(PathOf(OnnxFile));
+        network.SaveOnnx(PathOf(OnnxFile));
         TrainingCurveImage.Write(PathOf(CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}");
         var metrics = new
         {
@@ -182,6 +190,8 @@ public static class VolumeTraining
         segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
         segmentOptions.LabelColumnName = nameof(SliceRow.Label);
         segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
+        if (recipe.ContextLabels.Length > 0)
+            segmentOptions.Network.OutputClasses = 2 + recipe.ContextLabels.Length;
         segmentOptions.ValidationFraction = 0;
         segmentOptions.ValidationSet = validationSlices;
         segmentOptions.CheckpointPath = Path.Combine(options.OutputFolder, CheckpointFile);

@@ -91,7 +91,7 @@ public static class ModelEnsemble
                 copy.Name = prefix + initializer.Name;
                 ensemble.Initializer.Add(copy);
             }
-            memberOutputs.Add(ClassOf(k) is { } taken ? TakeClass(ensemble, prefix, prefix + output, taken) : prefix + output);
+            memberOutputs.Add(ClassOf(k) is { } taken ? OneClassModel.AddClassSlice(ensemble, prefix, prefix + output, taken) : prefix + output);
         }
         var builder = new OnnxGraphBuilder();
         var sum = builder.AddNode("Sum", memberOutputs, $"{Prefix}_sum");
@@ -130,21 +130,6 @@ public static class ModelEnsemble
                 $"Model {k + 1} of the ensemble is to give class {index}, but its output is {Describe(output)}: a class is taken from a model of several classes, along axis 1.");
         dims[1] = new TensorShapeProto.Types.Dimension { DimValue = 1 };
         return output;
-    }
-
-    // Channel `index` of a [N, C, H, W] output, as [N, 1, H, W].
-    static string TakeClass(GraphProto graph, string prefix, string value, int index)
-    {
-        var builder = new OnnxGraphBuilder();
-        var starts = builder.AddInt64Initializer($"{prefix}class_starts", [index], 1);
-        var ends = builder.AddInt64Initializer($"{prefix}class_ends", [index + 1], 1);
-        var axes = builder.AddInt64Initializer($"{prefix}class_axes", [1], 1);
-        var taken = builder.AddNode("Slice", [value, starts, ends, axes], $"{prefix}class_{index}");
-        foreach (var node in builder.Graph.Node)
-            node.Name = $"{prefix}node_{node.Output[0]}";
-        graph.Node.AddRange(builder.Graph.Node);
-        graph.Initializer.AddRange(builder.Graph.Initializer);
-        return taken;
     }
 
     static string Describe(ValueInfoProto value) =>

@@ -57,6 +57,15 @@ public sealed class TrainingRecipe
     public double EmptySliceFraction { get; set; } = 1;
 
     /// <summary>
+    /// For volumes: label values of other structures in the label maps (CHAOS: the kidneys and the spleen, 2 to 4) that
+    /// the network also learns, a class each, so that it learns to tell the organ from its neighbours; the model that
+    /// training writes keeps the organ's class alone (<see cref="Export.OneClassModel"/>), thresholded like a one-class
+    /// network's. Empty: the network learns the organ alone. For one-organ training; the network's
+    /// <see cref="UNetOptions.OutputClasses"/> stays 1 in the recipe and becomes 2 plus one per value when training.
+    /// </summary>
+    public int[] ContextLabels { get; set; } = [];
+
+    /// <summary>
     /// For volumes: the label map's structures are kept with each training slice, because the augmentation changes
     /// each organ's intensity on its own (<see cref="Transforms.AugmentationOptions.RegionIntensityProbability"/> above 0).
     /// </summary>
@@ -72,6 +81,7 @@ public sealed class TrainingRecipe
     {
         Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize, SlidingWindow = SlidingWindow?.Clone(),
         ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
+        ContextLabels = [.. ContextLabels],
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
@@ -92,6 +102,13 @@ public sealed class TrainingRecipe
                 $"TrainingRecipe.ImageSize {ImageSize} must be a positive multiple of 2^depth = {Network.SizeMultiple} (the network's depth is {Network.Depth}).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentException($"TrainingRecipe.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        ArgumentNullException.ThrowIfNull(ContextLabels, "TrainingRecipe.ContextLabels");
+        if (ContextLabels.Any(v => v <= 0) || ContextLabels.Distinct().Count() != ContextLabels.Length)
+            throw new ArgumentException($"TrainingRecipe.ContextLabels must be distinct label values above 0 (0 is the background), got [{string.Join(", ", ContextLabels)}].");
+        if (ContextLabels.Length > 0 && Network.OutputClasses != 1)
+            throw new ArgumentException(
+                $"TrainingRecipe.ContextLabels [{string.Join(", ", ContextLabels)}] add classes to a one-organ network, but Network.OutputClasses is {Network.OutputClasses}: " +
+                "a model of several organs names them all (unet train --labels) and needs no context labels.");
     }
 
     /// <summary>Every setting, as indented JSON (what <c>unet train</c> prints and writes beside the model).</summary>
