@@ -80,6 +80,16 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void ContextLabelsAreSetOrTurnedOffByTheirFlag()
+    {
+        Assert.Equal([2, 3, 4], Effective("--recipe", "liver-mri").ContextLabels);
+        Assert.Empty(Effective("--recipe", "liver-mri", "--context-labels", "none").ContextLabels);
+        Assert.Equal([4, 2], Effective("--recipe", "liver-mri-liver-only", "--context-labels", "4, 2").ContextLabels);
+        Assert.Contains("--context-labels: 'spleen' is not a label value", Assert.Throws<ArgumentException>(() => Effective("--context-labels", "spleen")).Message);
+        Assert.Contains("--context-labels: TrainingRecipe.ContextLabels must be distinct", Assert.Throws<ArgumentException>(() => Effective("--context-labels", "2,2")).Message);
+    }
+
+    [Fact]
     public void AnOutOfRangeValueIsRefusedByTheOptionTypeThatOwnsIt()
     {
         Assert.Contains("--size: TrainingRecipe.ImageSize 100", Assert.Throws<ArgumentException>(() => Effective("--size", "100")).Message);

@@ -66,6 +66,37 @@ public class RecipeTests
     }
 
     [Fact]
+    public void TheLiverRecipeLearnsTheKidneysAndSpleenAsContextAndItsLiverOnlyVariantDiffersInThatAlone()
+    {
+        var liver = TrainingRecipes.LiverMri();
+        Assert.Equal([2, 3, 4], liver.ContextLabels);
+        Assert.Equal(1, liver.Network.OutputClasses);
+        var liverOnly = TrainingRecipes.Get("liver-mri-liver-only");
+        Assert.Empty(liverOnly.ContextLabels);
+        liverOnly.ContextLabels = [2, 3, 4];
+        using var liverJson = JsonDocument.Parse(liver.ToJson());
+        using var onlyJson = JsonDocument.Parse(liverOnly.ToJson());
+        foreach (var section in new[] { "Network", "Trainer", "ImageSize", "ValidationFraction", "NeighbourSlices", "EmptySliceFraction", "ContextLabels" })
+            Assert.Equal(liverJson.RootElement.GetProperty(section).GetRawText(), onlyJson.RootElement.GetProperty(section).GetRawText());
+        var clone = liver.Clone();
+        clone.ContextLabels[0] = 7;
+        Assert.Equal(2, liver.ContextLabels[0]);
+    }
+
+    [Fact]
+    public void ContextLabelsThatCannotBeLearnedAreRefusedNamingTheField()
+    {
+        var recipe = TrainingRecipes.Quick();
+        recipe.ContextLabels = [2, 0];
+        Assert.Contains("TrainingRecipe.ContextLabels must be distinct label values above 0", Assert.Throws<ArgumentException>(recipe.Validate).Message);
+        recipe.ContextLabels = [3, 3];
+        Assert.Contains("[3, 3]", Assert.Throws<ArgumentException>(recipe.Validate).Message);
+        recipe.ContextLabels = [2];
+        recipe.Network.OutputClasses = 3;
+        Assert.Contains("Network.OutputClasses is 3", Assert.Throws<ArgumentException>(recipe.Validate).Message);
+    }
+
+    [Fact]
     public void TheJsonHoldsEverySettingWithEnumsByName()
     {
         using var json = JsonDocument.Parse(TrainingRecipes.KerasSeed().ToJson());

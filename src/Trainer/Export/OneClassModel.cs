@@ -28,8 +28,6 @@ public static class OneClassModel
             throw new ArgumentException($"A class is taken from a network of several classes with an [N, C, H, W] output; this model's output '{output.Name}' has {Shape(output)}.", nameof(onnxModel));
         if (classIndex < 0 || classIndex >= dims[1].DimValue)
             throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"The network has classes 0 to {dims[1].DimValue - 1}.");
-        if (model.MetadataProps.Any(p => p.Key == MetadataKey))
-            throw new ArgumentException("The model gives one class of a network already.", nameof(onnxModel));
 
         // The network's output is renamed, and its class taken under the output's name.
         string name = output.Name, classes = name + "_classes";

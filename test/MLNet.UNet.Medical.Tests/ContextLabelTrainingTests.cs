@@ -1,0 +1,103 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Medical.Volumes;
+using MLNet.UNet.Recipes;
+
+namespace MLNet.UNet.Medical.Tests;
+
+/// <summary>
+/// One organ trained with its neighbour as a context class: the network learns both, and what training writes is the
+/// organ's one-class model (a threshold, the organ's label value, the organ's plausibility record).
+/// </summary>
+public sealed class ContextLabelTrainingTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-context-tests-").FullName;
+
+    // A ball (label 1) and, as bright, a block beside it (label 4): only its label tells the block from the organ.
+    static PatientVolume OrganAndNeighbour(string id, int shift)
+    {
+        const int size = 32, depth = 6;
+        var image = new float[size * size * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    int i = (z * size + y) * size + x;
+                    if ((x - 9 - shift) * (x - 9 - shift) + (y - 16) * (y - 16) <= 36)
+                        (image[i], label[i]) = (200, 1);
+                    else if (x >= 20 && x < 27 && y >= 10 + shift && y < 22 + shift)
+                        (image[i], label[i]) = (200, 4);
+                    else
+                        image[i] = 40;
+                    image[i] += (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
+    }
+
+    static TrainingRecipe TinyRecipe()
+    {
+        var recipe = TrainingRecipes.Quick();
+        recipe.ImageSize = 32;
+        recipe.Network = new Networks.UNetOptions { Depth = 2, BaseFilters = 8, BatchNorm = true };
+        recipe.Trainer.Epochs = 25;
+        recipe.Trainer.BatchSize = 6;
+        recipe.Trainer.Augmentation = Transforms.AugmentationOptions.None;
+        recipe.ContextLabels = [4];
+        return recipe;
+    }
+
+    [Fact]
+    public void TheNetworkLearnsTheNeighbourAndTheModelSegmentsTheOrganAlone()
+    {
+        var patients = new[] { OrganAndNeighbour("a", 0), OrganAndNeighbour("b", 2), OrganAndNeighbour("c", -2), OrganAndNeighbour("d", 1) };
+        var result = VolumeTraining.Run(new MLContext(seed: 1), TinyRecipe(), patients, new PatientFold(["a", "b", "c"], ["d"]),
+            new VolumeTrainingOptions { OutputFolder = folder });
+
+        // Two classes besides the background were learned and validated: the organ and its neighbour.
+        Assert.All(result.History, epoch => Assert.Equal(2, epoch.ValidationDicePerClass!.Count));
+        Assert.True(result.Evaluation!.Patients[0].Metrics.Dice > 0.8, $"3D Dice {result.Evaluation.Patients[0].Metrics.Dice:F3}");
+
+        // The zip is a one-organ model of label value 1, with a threshold and no organ list.
+        var zip = Path.Combine(folder, VolumeTraining.ModelFile);
+        Assert.Null(OrganLabels.ReadFromModel(zip));
+        var context = new MLContext();
+        var (model, kind, _) = ModelKind.Load(context, new FileInfo(zip));
+        using var loaded = (IDisposable)model;
+        Assert.Equal(0.5f, kind.Threshold);
+        Assert.True(kind.Foreground!.IsExactly(1));
+        var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, VolumeTraining.OnnxFile)));
+        Assert.Equal(1, onnx.Graph.Output.Single().Type.TensorType.Shape.Dim[1].DimValue);
+        Assert.Contains(onnx.MetadataProps, p => p.Key == Export.OneClassModel.MetadataKey && p.Value == "1");
+        Assert.Contains("\"ContextLabels\": [\n    4\n  ]", File.ReadAllText(Path.Combine(folder, VolumeTraining.RecipeFile)).ReplaceLineEndings("\n"));
+
+        // As bright as the organ, the neighbour is not taken for it.
+        var segmentation = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions { Threshold = kind.Threshold }).Segment("d", patients[3].Image);
+        var label = patients[3].Label.Data;
+        int neighbour = label.Count(v => v == 4), neighbourTaken = Enumerable.Range(0, label.Length).Count(i => label[i] == 4 && segmentation.RawMask.Voxels[i]);
+        int organ = label.Count(v => v == 1), organTaken = Enumerable.Range(0, label.Length).Count(i => label[i] == 1 && segmentation.RawMask.Voxels[i]);
+        Assert.True(neighbourTaken < 0.05 * neighbour, $"{neighbourTaken} of the neighbour's {neighbour} voxels taken for the organ");
+        Assert.True(organTaken > 0.8 * organ, $"{organTaken} of the organ's {organ} voxels found");
+    }
+
+    [Fact]
+    public void ContextLabelsAreRefusedWhereTheyCannotBeLearned()
+    {
+        var patients = new[] { OrganAndNeighbour("a", 0), OrganAndNeighbour("b", 2) };
+        var ofTheOrgan = TinyRecipe();
+        ofTheOrgan.ContextLabels = [1];
+        Assert.Contains("Context label 1 is a label value of the organ itself",
+            Assert.Throws<ArgumentException>(() => VolumeTraining.Run(new MLContext(1), ofTheOrgan, patients, new PatientFold(["a"], ["b"]),
+                new VolumeTrainingOptions { OutputFolder = folder })).Message);
+        Assert.Contains("learns context labels (4) around one organ",
+            Assert.Throws<ArgumentException>(() => OrganTraining.Run(new MLContext(1), TinyRecipe(), patients, new PatientFold(["a"], ["b"]),
+                OrganLabels.Parse("liver=1,spleen=4"), new VolumeTrainingOptions { OutputFolder = folder })).Message);
+        Assert.Contains("one-organ mapping", Assert.Throws<ArgumentException>(() => OrganLabels.ChaosAbdomen.ToMapping().WithContext([5])).Message);
+        var mapping = LabelMapping.Liver.WithContext([4, 2]);
+        Assert.Equal((1f, 2f, 3f, 0f), (mapping.Map(1), mapping.Map(4), mapping.Map(2), mapping.Map(3)));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
