@@ -91,6 +91,28 @@ public sealed class OrganTrainingTests : IDisposable
         Assert.Equal(stress[0].Report.MeanDice, stress[1].Report.MeanDice, 12);
         Assert.Contains("structure 9 x0.5 (left unchanged: d)", StressTest.ToTable(stress));
         Assert.Contains("evaluates patients d;", Assert.Throws<ArgumentException>(() => StressTest.Run(segmenter, [patients[2]], unshifted: stress[0])).Message);
+
+        // One organ of the model, saved as a one-organ model: the organ's probability thresholded, its label value and its record.
+        var spleenZip = Path.Combine(folder, "spleen.zip");
+        ModelKind.Combine(context, [new FileInfo(zip)], spleenZip, organ: "spleen");
+        var (spleenModel, spleenKind, _) = ModelKind.Load(context, new FileInfo(spleenZip));
+        using var spleenLoaded = (IDisposable)spleenModel;
+        Assert.Equal((0.5f, true, (OrganLabels?)null), (spleenKind.Threshold, spleenKind.Foreground!.IsExactly(4), spleenKind.Organs));
+        Assert.Equal(record.Organs[1].Record, spleenKind.Plausibility);
+        var spleen = new VolumeSegmenter(context, spleenModel, spleenKind.SliceOptions(),
+            new VolumeSegmenterOptions { PostProcess = true, Threshold = spleenKind.Threshold, Plausibility = spleenKind.Plausibility }).Segment("d", patients[3].Image);
+        var truth = Array.ConvertAll(patients[3].Label.Data, v => v == 4);
+        int both = Enumerable.Range(0, truth.Length).Count(i => truth[i] && spleen.Mask.Voxels[i]);
+        Assert.True(2.0 * both / (truth.Count(v => v) + spleen.Mask.Voxels.Count(v => v)) > 0.8, "the spleen's one-organ model should find the spleen");
+        Assert.Empty(spleen.Warnings);
+        // Loading the model of several organs with an organ gives the same one-organ model.
+        var (taken, takenKind, _) = ModelKind.Load(context, [new FileInfo(zip)], organ: "spleen");
+        using var takenLoaded = (IDisposable)taken;
+        Assert.Equal((spleenKind.Threshold, spleenKind.Plausibility, (OrganLabels?)null), (takenKind.Threshold, takenKind.Plausibility, takenKind.Organs));
+        Assert.Contains("segments liver=1,spleen=4, not 'kidney-left'",
+            Assert.Throws<ArgumentException>(() => ModelKind.Combine(context, [new FileInfo(zip)], Path.Combine(folder, "x.zip"), organ: "kidney-left")).Message);
+        Assert.Contains("segments one organ", Assert.Throws<ArgumentException>(() => ModelKind.Combine(context, [new FileInfo(spleenZip)], Path.Combine(folder, "x.zip"), organ: "spleen")).Message);
+        Assert.False(File.Exists(Path.Combine(folder, "x.zip")));
     }
 
     [Fact]

@@ -15,18 +15,20 @@ internal static class EnsembleCommand
         var command = new Command("ensemble", """
             Save what 'evaluate' and 'predict' score with several --model zips (and --organ, --tta) as one model zip: one
             ONNX graph that runs every network and averages their probabilities. It loads and scores with ML.NET alone;
-            the first zip gives the pipeline, the threshold and the plausibility record.
+            the first zip gives the pipeline, the threshold and the plausibility record. One zip of several organs with
+            --organ gives that organ's one-organ model (its probability thresholded at 0.5, its plausibility record).
 
             Examples:
               unet ensemble --model cv/fold-1/model.zip --model cv/fold-2/model.zip --model cv/fold-3/model.zip -o ensemble.zip
               unet ensemble --model liver/model.zip --model abdomen/model.zip --organ liver -o liver-vote.zip
+              unet ensemble --model abdomen/model.zip --organ liver -o liver.zip
             """)
         { model, organ, testTimeFlips, output };
         command.SetAction(result => environment.Run(() =>
         {
             var zips = result.GetValue(model)!;
             var destination = result.GetValue(output)!;
-            ModelKind.Combine(zips, destination.FullName, result.GetValue(testTimeFlips), result.GetValue(organ));
+            ModelKind.Combine(environment.CreateContext(), zips, destination.FullName, result.GetValue(testTimeFlips), result.GetValue(organ));
             environment.Output.WriteLine($"wrote {destination.FullName}: {zips.Length} model(s)" +
                                          (result.GetValue(organ) is { } name ? $" voting on {name}" : "") +
                                          (result.GetValue(testTimeFlips) ? ", with test-time flips" : "") + ".");

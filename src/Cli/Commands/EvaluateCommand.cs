@@ -6,7 +6,6 @@ using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Evaluation;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
-using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Slices;
 
@@ -88,10 +87,10 @@ internal static class EvaluateCommand
                 environment.Output.WriteLine($"{secondsPerImage * 1000:F0} ms per image (scoring and resizing back, after the first), {Environment.ProcessorCount} logical CPUs.");
                 report = new { MeanDice = meanDice, DiceStandardDeviation = diceSd, MeanIoU = meanIoU, MeanPixelError = meanPixelError, SecondsPerImage = secondsPerImage, Images = perImage };
             }
-            else if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
+            else if (kind.Organs is { } organs)
             {
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
+                var organRecord = kind.OrganPlausibility;
                 var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord);
                 var (organReport, checkedCases) = segmenter.EvaluateCases(patients, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(organReport.ToTable());
@@ -121,7 +120,7 @@ internal static class EvaluateCommand
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
-                var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
+                var record = kind.Plausibility;
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record, Threshold = kind.Threshold });
                 // A one-organ model is scored against the label values it was trained on, or, in a vote, against the organ voted

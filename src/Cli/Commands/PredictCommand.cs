@@ -3,7 +3,6 @@ using MLNet.UNet.Cli.Inputs;
 using MLNet.UNet.Images;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Nifti;
-using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Visualization;
@@ -55,15 +54,15 @@ internal static class PredictCommand
                 environment.Output.WriteLine($"wrote {written} predictions to {folder.FullName}");
                 return ExitCodes.Success;
             }
-            if (OrganLabels.ReadFromModel(result.GetValue(model)![0].FullName) is { } organs)
+            if (kind.Organs is { } organs)
             {
-                var organRecord = OrganPlausibility.ReadFromModel(result.GetValue(model)![0].FullName);
+                var organRecord = kind.OrganPlausibility;
                 var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
                 var organCases = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output);
                 environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
                 return CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
             }
-            var record = PlausibilityRecord.ReadFromModel(result.GetValue(model)![0].FullName);
+            var record = kind.Plausibility;
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                 new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record, Threshold = kind.Threshold });
             var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output);

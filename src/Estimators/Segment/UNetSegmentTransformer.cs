@@ -59,6 +59,7 @@ public sealed class UNetSegmentTransformer : OnnxBackedTransformer
             throw new ArgumentException("ForClass takes a class of a network of several classes; this network has one output.", nameof(classIndex));
         if (classIndex < 1 || classIndex >= Network.OutputClasses)
             throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"The network's classes are 1 to {Network.OutputClasses - 1} (0 is the background).");
-        return new ClassProbabilityTransformer(context, input, OneClassModel.Take(GetOnnxModel(), classIndex), Options, classIndex);
+        return new ClassProbabilityTransformer(context, input, OneClassModel.Take(GetOnnxModel(), classIndex), Options.OutputColumnName, Options.FeatureColumnName,
+            classIndex, Options.GpuDeviceId, Options.FallbackToCpu);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
@@ -32,6 +33,15 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     public ForegroundLabels? Foreground { get; init; }
 
+    /// <summary>The organs of a model of several, in class order (<see cref="OrganLabels"/> in its zip); null for a model of one organ.</summary>
+    public OrganLabels? Organs { get; init; }
+
+    /// <summary>The plausibility record of a one-organ model (or of the organ taken from a model of several); null when its zip has none.</summary>
+    public PlausibilityRecord? Plausibility { get; init; }
+
+    /// <summary>The per-organ plausibility record of a model of several organs; null when its zip has none.</summary>
+    public OrganPlausibility? OrganPlausibility { get; init; }
+
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
 
@@ -63,7 +73,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <param name="organ">
     /// For an ensemble of one-organ models and models of several organs (<see cref="OrganLabels"/>): the organ that the
     /// latter give, by name, so that all vote on it; the one-organ models are taken to segment it. The first zip must then be
-    /// a one-organ model; it gives the pipeline.
+    /// a one-organ model; it gives the pipeline. With one zip of several organs: that organ alone, as a one-organ model.
     /// </param>
     /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
     /// <exception cref="FileNotFoundException">A zip does not exist.</exception>
@@ -93,7 +103,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         try
         {
             if (combined is not null)
-                Combine(zips, combined, testTimeFlips, organ);
+                Combine(context, zips, combined, testTimeFlips, organ);
             ITransformer model;
             DataViewSchema schema;
             try
@@ -108,7 +118,8 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             {
                 var kind = Of(zips[0], model, schema) with
                 {
-                    Threshold = SavedModelThreshold.Read(zips[0].FullName), Foreground = ForegroundLabels.ReadFromModel(loaded),
+                    Threshold = SavedModelThreshold.Read(loaded), Foreground = ForegroundLabels.ReadFromModel(loaded), Organs = OrganLabels.ReadFromModel(loaded),
+                    Plausibility = PlausibilityRecord.ReadFromModel(loaded), OrganPlausibility = MLNet.UNet.Medical.Plausibility.OrganPlausibility.ReadFromModel(loaded),
                 };
                 return (model, kind, schema);
             }
@@ -129,49 +140,70 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <summary>
     /// Writes <paramref name="destination"/> (atomically): several model zips as one ensemble that averages their networks
     /// (<see cref="SavedModelEnsemble"/>), with test-time flips added when asked (<see cref="SavedModelFlips"/>); or one zip
-    /// with flips added. It loads and scores with ML.NET alone, as <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>
-    /// scores the zips. The zips are not changed.
+    /// with flips added; or, with <paramref name="organ"/> and one zip of several organs, that organ's one-organ model
+    /// (<see cref="SavedModelClass"/>, with the organ's label value and plausibility record). It loads and scores with
+    /// ML.NET alone, as <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/> scores the zips. The zips are not changed.
     /// </summary>
+    /// <param name="context">The context a one-organ model is built with.</param>
     /// <param name="zips">
     /// The model zips; the first gives the pipeline, the threshold and the plausibility record. The combined zip records
     /// the label values its vote segments (<see cref="ForegroundLabels"/>): the organ's with <paramref name="organ"/>, else the zips' own.
     /// </param>
     /// <param name="destination">The zip to write.</param>
     /// <param name="testTimeFlips">Average over the image and its flips.</param>
-    /// <param name="organ">The organ that models of several organs give to an ensemble with one-organ models (see <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>).</param>
+    /// <param name="organ">
+    /// The organ that models of several organs give to an ensemble with one-organ models (see
+    /// <see cref="Load(MLContext, IReadOnlyList{FileInfo}, bool, string?)"/>), or that one model of several organs gives alone.
+    /// </param>
     /// <exception cref="ArgumentException">Nothing to combine, or models that cannot be combined (the message says why).</exception>
-    public static void Combine(IReadOnlyList<FileInfo> zips, string destination, bool testTimeFlips = false, string? organ = null)
+    public static void Combine(MLContext context, IReadOnlyList<FileInfo> zips, string destination, bool testTimeFlips = false, string? organ = null)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(zips);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        if (zips.Count == 1 && organ is not null)
-            throw new ArgumentException($"An organ ('{organ}') is taken from models of several organs in an ensemble; one model was given.", nameof(organ));
-        if (zips.Count == 0 || (zips.Count == 1 && !testTimeFlips))
-            throw new ArgumentException($"Nothing to combine: give two model zips or more, or test-time flips; got {zips.Count} zip(s).", nameof(zips));
+        if (zips.Count == 0 || (zips.Count == 1 && !testTimeFlips && organ is null))
+            throw new ArgumentException($"Nothing to combine: give two model zips or more, or test-time flips, or one model of several organs and an organ; got {zips.Count} zip(s).", nameof(zips));
         foreach (var zip in zips)
             if (!zip.Exists)
                 throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
-        // Flips wrap the ensemble's network: with flips, the ensemble is made first beside the destination, and always deleted.
-        string ensemble = testTimeFlips ? $"{destination}.{Guid.NewGuid():N}.ensemble" : destination;
+        // Flips wrap the ensemble's (or the organ's) network: it is made first beside the destination, and always deleted.
+        string combined = testTimeFlips && (zips.Count > 1 || organ is not null) ? $"{destination}.{Guid.NewGuid():N}.combined" : destination;
         try
         {
             if (zips.Count > 1)
             {
                 var (classes, foreground) = EnsembleClasses(zips, organ);
-                AtomicFile.WriteVia(ensemble, temporary =>
+                AtomicFile.WriteVia(combined, temporary =>
                 {
                     SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], temporary, classes);
                     foreground?.WriteInto(temporary);
                 });
             }
+            else if (organ is not null)
+                WriteOrgan(context, zips[0], organ, combined);
             if (testTimeFlips)
-                SavedModelFlips.Write(zips.Count > 1 ? ensemble : zips[0].FullName, destination);
+                SavedModelFlips.Write(combined != destination ? combined : zips[0].FullName, destination);
         }
         finally
         {
-            if (testTimeFlips)
-                File.Delete(ensemble);
+            if (combined != destination)
+                File.Delete(combined);
         }
+    }
+
+    // One organ of a model of several, as a one-organ model with the organ's label value and plausibility record.
+    static void WriteOrgan(MLContext context, FileInfo zip, string organ, string destination)
+    {
+        var organs = OrganLabels.ReadFromModel(zip.FullName)
+            ?? throw new ArgumentException($"An organ ('{organ}') is taken from a model of several organs; '{zip.FullName}' segments one organ.", nameof(organ));
+        int organClass = organs.ClassOf(organ) ?? throw new ArgumentException($"'{zip.FullName}' segments {organs}, not '{organ}'.", nameof(organ));
+        var record = OrganPlausibility.ReadFromModel(zip.FullName)?.Organs.FirstOrDefault(o => o.Organ.Equals(organ, StringComparison.OrdinalIgnoreCase))?.Record;
+        AtomicFile.WriteVia(destination, temporary =>
+        {
+            SavedModelClass.Write(context, zip.FullName, temporary, organClass);
+            new ForegroundLabels([organs.Organs[organClass - 1].Value]).WriteInto(temporary);
+            record?.WriteInto(temporary);
+        });
     }
 
     // Per zip, the class it gives to the ensemble (the organ's class for a model of several organs when an organ is named),
