@@ -83,6 +83,8 @@ public sealed class ToolBadInputTests : IDisposable
         var unknownRecipe = ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver");
         Assert.True(unknownRecipe.ExitCode == 1 && unknownRecipe.Error.Contains("liver-mri"), unknownRecipe.ToString());
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--empty-slices", "0.25"), "--empty-slices applies to --volumes only");
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver-mri", "--labels", "liver=1,spleen=4"), "give --context-labels none with --labels");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--context-labels", "2"), "--context-labels applies to --volumes only");
         var unknown = ToolRun.Of("train", "--frobnicate");
         Assert.Equal(1, unknown.ExitCode);
     }

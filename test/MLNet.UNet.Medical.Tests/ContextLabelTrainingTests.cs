@@ -71,7 +71,12 @@ public sealed class ContextLabelTrainingTests : IDisposable
         var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, VolumeTraining.OnnxFile)));
         Assert.Equal(1, onnx.Graph.Output.Single().Type.TensorType.Shape.Dim[1].DimValue);
         Assert.Contains(onnx.MetadataProps, p => p.Key == Export.OneClassModel.MetadataKey && p.Value == "1");
-        Assert.Contains("\"ContextLabels\": [\n    4\n  ]", File.ReadAllText(Path.Combine(folder, VolumeTraining.RecipeFile)).ReplaceLineEndings("\n"));
+        // The recipe as run is the recipe as given: one output, the context label; it validates as it is read back.
+        var written = System.Text.Json.JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(Path.Combine(folder, VolumeTraining.RecipeFile)),
+            new System.Text.Json.JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } })!;
+        Assert.Equal([4], written.ContextLabels);
+        Assert.Equal(1, written.Network.OutputClasses);
+        written.Validate();
 
         // As bright as the organ, the neighbour is not taken for it.
         var segmentation = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions { Threshold = kind.Threshold }).Segment("d", patients[3].Image);
@@ -88,9 +93,10 @@ public sealed class ContextLabelTrainingTests : IDisposable
         var patients = new[] { OrganAndNeighbour("a", 0), OrganAndNeighbour("b", 2) };
         var ofTheOrgan = TinyRecipe();
         ofTheOrgan.ContextLabels = [1];
-        Assert.Contains("Context label 1 is a label value of the organ itself",
+        Assert.Contains("TrainingRecipe.ContextLabels [1]: Context label 1 is a label value of the organ itself",
             Assert.Throws<ArgumentException>(() => VolumeTraining.Run(new MLContext(1), ofTheOrgan, patients, new PatientFold(["a"], ["b"]),
                 new VolumeTrainingOptions { OutputFolder = folder })).Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder)); // refused before anything is written
         Assert.Contains("learns context labels (4) around one organ",
             Assert.Throws<ArgumentException>(() => OrganTraining.Run(new MLContext(1), TinyRecipe(), patients, new PatientFold(["a"], ["b"]),
                 OrganLabels.Parse("liver=1,spleen=4"), new VolumeTrainingOptions { OutputFolder = folder })).Message);

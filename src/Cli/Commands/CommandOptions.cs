@@ -20,7 +20,8 @@ internal static class CommandOptions
     public static Option<FileInfo[]> Model() => new("--model")
     {
         Description = "An ML.NET model zip written by 'unet train'. Give it more than once (e.g. the folds of a cross-validation) to score " +
-            "with the mean of the models' probabilities; the first zip's pipeline and plausibility record are used.",
+            "with the mean of the models' probabilities; the first zip's pipeline and plausibility record are used (with one zip of several " +
+            "organs and --organ, that organ's probability thresholded at 0.5 and its record).",
         Required = true,
         Arity = ArgumentArity.OneOrMore,
     };
@@ -28,7 +29,8 @@ internal static class CommandOptions
     public static Option<string?> EnsembleOrgan() => new("--organ")
     {
         Description = "An ensemble of one-organ models and models of several organs (e.g. --model liver.zip --model abdomen.zip --organ liver): " +
-            "the organ the latter give, so that all vote on it; the one-organ models are taken to segment it. The first --model must be a one-organ model.",
+            "the organ the latter give, so that all vote on it; the one-organ models are taken to segment it, and the first --model must be one of them. " +
+            "With one --model of several organs: that organ alone, as a one-organ model.",
     };
 
     /// <summary>The organs of a --labels value (name=value pairs), with the option named in the error when it does not parse.</summary>

@@ -3,7 +3,7 @@ using MLNet.UNet.Medical.Inference;
 
 namespace MLNet.UNet.Cli.Commands;
 
-/// <summary><c>unet ensemble</c>: several model zips (or one, with test-time flips) saved as one zip.</summary>
+/// <summary><c>unet ensemble</c>: several model zips (or one, with test-time flips or an organ to take) saved as one zip.</summary>
 internal static class EnsembleCommand
 {
     public static Command Create(CliEnvironment environment)
@@ -30,7 +30,7 @@ internal static class EnsembleCommand
             var destination = result.GetValue(output)!;
             ModelKind.Combine(environment.CreateContext(), zips, destination.FullName, result.GetValue(testTimeFlips), result.GetValue(organ));
             environment.Output.WriteLine($"wrote {destination.FullName}: {zips.Length} model(s)" +
-                                         (result.GetValue(organ) is { } name ? $" voting on {name}" : "") +
+                                         (result.GetValue(organ) is { } name ? (zips.Length > 1 ? $" voting on {name}" : $", its {name} alone") : "") +
                                          (result.GetValue(testTimeFlips) ? ", with test-time flips" : "") + ".");
             return ExitCodes.Success;
         }));

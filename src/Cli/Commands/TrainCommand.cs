@@ -69,6 +69,9 @@ internal static class TrainCommand
                 organs = CommandOptions.ParseLabels(text);
             }
             var effective = recipe.Effective(result);
+            if (organs is not null && effective.ContextLabels.Length > 0)
+                throw new ArgumentException($"--labels trains a model of every organ it names, but recipe {effective.Name} learns context labels " +
+                    $"({string.Join(",", effective.ContextLabels)}) around one organ: give --context-labels none with --labels, or leave out --labels to train the one organ.");
             environment.ApplyThreads(result.GetValue(threads));
             var folder = CommandOptions.EnsureFolder(result.GetValue(output)!);
             environment.Output.WriteLine($"Recipe {effective.Name}, as run (also written to {Path.Combine(folder.FullName, "recipe.json")}):");

@@ -73,7 +73,8 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <param name="organ">
     /// For an ensemble of one-organ models and models of several organs (<see cref="OrganLabels"/>): the organ that the
     /// latter give, by name, so that all vote on it; the one-organ models are taken to segment it. The first zip must then be
-    /// a one-organ model; it gives the pipeline. With one zip of several organs: that organ alone, as a one-organ model.
+    /// a one-organ model; it gives the pipeline. With one zip of several organs: that organ alone, as a one-organ model
+    /// (<see cref="Combine"/>).
     /// </param>
     /// <returns>The model (disposable: dispose it to free its ONNX Runtime session), its kind and its input schema.</returns>
     /// <exception cref="FileNotFoundException">A zip does not exist.</exception>
@@ -81,7 +82,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <exception cref="ArgumentException">
     /// The zips' networks differ in their input or output; one-organ models and models of several organs are mixed
     /// without an organ to take, or with one that a model does not segment; or the one-organ models record other label
-    /// values than each other or than the organ voted on.
+    /// values than each other or than the organ voted on; or an organ is named with one zip of one organ.
     /// </exception>
     public static (ITransformer Model, ModelKind Kind, DataViewSchema InputSchema) Load(MLContext context, IReadOnlyList<FileInfo> zips, bool testTimeFlips = false,
         string? organ = null)
@@ -95,7 +96,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                 throw new FileNotFoundException($"Model '{zip.FullName}' does not exist.", zip.FullName);
         // ML.NET writes a copy of the ONNX model there while loading.
         Directory.CreateDirectory(context.TempFilePath);
-        // Several zips, or flips, are scored from one combined zip in the temporary folder, deleted once loaded.
+        // Several zips, flips or an organ taken are scored from one combined zip in the temporary folder, deleted once loaded.
         string? combined = zips.Count > 1 || testTimeFlips || organ is not null
             ? Path.Combine(context.TempFilePath, $"mlnet-unet-combined-{Guid.NewGuid():N}.zip")
             : null;
@@ -146,8 +147,10 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     /// <param name="context">The context a one-organ model is built with.</param>
     /// <param name="zips">
-    /// The model zips; the first gives the pipeline, the threshold and the plausibility record. The combined zip records
-    /// the label values its vote segments (<see cref="ForegroundLabels"/>): the organ's with <paramref name="organ"/>, else the zips' own.
+    /// The model zips; the first gives the pipeline, the threshold and the plausibility record (one zip of several organs
+    /// with <paramref name="organ"/>: the organ's probability thresholded at 0.5, and the organ's record, which was measured
+    /// on the model's class maps). The combined zip records the label values it segments (<see cref="ForegroundLabels"/>):
+    /// the organ's with <paramref name="organ"/>, else the zips' own.
     /// </param>
     /// <param name="destination">The zip to write.</param>
     /// <param name="testTimeFlips">Average over the image and its flips.</param>

@@ -59,7 +59,7 @@ public static class OrganTraining
         if (recipe.ContextLabels.Length > 0)
             throw new ArgumentException(
                 $"Recipe {recipe.Name} learns context labels ({string.Join(", ", recipe.ContextLabels)}) around one organ; a model of several organs names every organ it learns " +
-                "(unet train --labels), so train it with a recipe without context labels, or train the one organ.", nameof(recipe));
+                "(unet train --labels), so clear the recipe's ContextLabels (unet train --context-labels none) or train the one organ without --labels.", nameof(recipe));
         recipe = recipe.Clone();
         recipe.Trainer.Seed = recipe.Seed;
         recipe.Network.OutputClasses = organs.ClassCount;

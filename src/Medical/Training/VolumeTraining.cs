@@ -21,7 +21,7 @@ namespace MLNet.UNet.Medical.Training;
 /// <param name="Plausibility">The plausibility record stored in the model zip (predictions on the training patients).</param>
 /// <param name="History">Loss and validation Dice per epoch.</param>
 /// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
-/// <param name="BestValidationDice">Its 2D validation Dice; null without validation.</param>
+/// <param name="BestValidationDice">Its 2D validation Dice (with context labels, the mean over the organ and them); null without validation.</param>
 /// <param name="Stress">The stress test of the validation patients, when asked for.</param>
 public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, PlausibilityRecord Plausibility, IReadOnlyList<EpochSummary> History,
     int BestEpoch, double? BestValidationDice, IReadOnlyList<StressResult>? Stress);
@@ -38,7 +38,7 @@ public static class VolumeTraining
     /// <summary>The saved pipeline (slices in, mask out), with the plausibility record and the foreground's label values inside.</summary>
     public const string ModelFile = "model.zip";
 
-    /// <summary>The network alone, as ONNX.</summary>
+    /// <summary>The network alone, as ONNX (for a recipe with context labels, the organ's class of it).</summary>
     public const string OnnxFile = "model.onnx";
 
     /// <summary>The effective recipe.</summary>
@@ -50,7 +50,7 @@ public static class VolumeTraining
     /// <summary>The 3D evaluation of the validation patients (<see cref="VolumeEvaluationReport.ReadJson"/> reads it).</summary>
     public const string EvaluationFile = "evaluation.json";
 
-    /// <summary>The checkpoint written after every epoch.</summary>
+    /// <summary>The checkpoint written after every epoch (with context labels, of the whole network: the organ, then the context labels in the recipe's order).</summary>
     public const string CheckpointFile = "checkpoint.ckpt";
 
     /// <summary>Loss and validation Dice per epoch, drawn.</summary>
@@ -83,6 +83,8 @@ public static class VolumeTraining
         ArgumentNullException.ThrowIfNull(options);
         recipe = Prepared(recipe);
         options.Validate();
+        // With context labels the network learns the organ (class 1) and its neighbours; the model keeps the organ's class.
+        var learned = Learned(recipe, options.Labels);
         var training = Select(patients, fold.Training, "training");
         var validation = Select(patients, fold.Validation, "validation");
         if (training.Count == 0)
@@ -94,8 +96,6 @@ public static class VolumeTraining
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
         recipe.WriteJson(PathOf(RecipeFile));
 
-        // With context labels the network learns the organ (class 1) and its neighbours; the model keeps the organ's class.
-        var learned = recipe.ContextLabels.Length > 0 ? options.Labels.WithContext(recipe.ContextLabels) : options.Labels;
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = learned;
         var scoringOptions = SliceLoaderOptions.FromRecipe(recipe, training: false);
@@ -113,6 +113,8 @@ public static class VolumeTraining
                       (recipe.ContextLabels.Length > 0 ? $"; context labels {string.Join(", ", recipe.ContextLabels)} learned as classes 2 to {learned.ClassCount - 1}, the organ's class kept." : "."));
 
         var segmentOptions = SegmentOptions(recipe, learnedValidationSlices, options);
+        if (recipe.ContextLabels.Length > 0)
+            segmentOptions.Network.OutputClasses = learned.ClassCount;
         if (options.Resume)
             log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
         using var segment = context.Segmentation().UNetSegment(segmentOptions).Fit(trainingSlices);
@@ -183,6 +185,21 @@ public static class VolumeTraining
         return copy;
     }
 
+    /// <summary>The classes the network learns: the organ's labels, and the recipe's context labels after them.</summary>
+    static LabelMapping Learned(TrainingRecipe recipe, LabelMapping organ)
+    {
+        if (recipe.ContextLabels.Length == 0)
+            return organ;
+        try
+        {
+            return organ.WithContext(recipe.ContextLabels);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"TrainingRecipe.ContextLabels [{string.Join(", ", recipe.ContextLabels)}]: {e.Message}", e);
+        }
+    }
+
     /// <summary>The segment component's options for slices: the recipe's, with the slice columns, the validation patients, and the run's checkpoint and reporting.</summary>
     internal static UNetSegmentOptions SegmentOptions(TrainingRecipe recipe, IDataView? validationSlices, VolumeTrainingOptions options)
     {
@@ -190,8 +207,6 @@ public static class VolumeTraining
         segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
         segmentOptions.LabelColumnName = nameof(SliceRow.Label);
         segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
-        if (recipe.ContextLabels.Length > 0)
-            segmentOptions.Network.OutputClasses = 2 + recipe.ContextLabels.Length;
         segmentOptions.ValidationFraction = 0;
         segmentOptions.ValidationSet = validationSlices;
         segmentOptions.CheckpointPath = Path.Combine(options.OutputFolder, CheckpointFile);

@@ -62,12 +62,12 @@ public sealed class ServedModel : IDisposable
         var (model, kind, _) = ModelKind.Load(context, zip);
         try
         {
-            if (OrganLabels.ReadFromModel(zip.FullName) is { } organs)
+            if (kind.Organs is { } organs)
             {
                 if (kind.TakesImageFiles)
                     throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}) from image files; the service serves such models for volumes only.");
                 var organSegmenter = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true,
-                    plausibility: OrganPlausibility.ReadFromModel(zip.FullName));
+                    plausibility: kind.OrganPlausibility);
                 return new ServedModel(name, zip.FullName, kind, model, null, null, null, organSegmenter, concurrency);
             }
             float threshold = kind.Threshold ?? VolumeSegmenterOptions.Defaults.Threshold;
@@ -78,7 +78,7 @@ public sealed class ServedModel : IDisposable
             // segmenter keeps state between volumes, so one segmenter serves concurrent requests (as for organs above).
             var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
             {
-                PostProcess = true, Plausibility = PlausibilityRecord.ReadFromModel(zip.FullName), Threshold = threshold,
+                PostProcess = true, Plausibility = kind.Plausibility, Threshold = threshold,
             });
             return new ServedModel(name, zip.FullName, kind, model, threshold, null, segmenter, null, concurrency);
         }

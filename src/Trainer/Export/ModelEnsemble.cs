@@ -132,6 +132,5 @@ public static class ModelEnsemble
         return output;
     }
 
-    static string Describe(ValueInfoProto value) =>
-        $"'{value.Name}' [{string.Join(", ", value.Type.TensorType.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString()))}]";
+    static string Describe(ValueInfoProto value) => $"'{value.Name}' {OneClassModel.Shape(value)}";
 }

@@ -61,6 +61,7 @@ public static class OneClassModel
         return taken;
     }
 
-    static string Shape(ValueInfoProto value) =>
+    /// <summary>A value's shape as it reads in messages: [N, 3, 128, 128].</summary>
+    internal static string Shape(ValueInfoProto value) =>
         $"[{string.Join(", ", value.Type.TensorType.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString()))}]";
 }

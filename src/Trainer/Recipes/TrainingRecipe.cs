@@ -102,7 +102,6 @@ public sealed class TrainingRecipe
                 $"TrainingRecipe.ImageSize {ImageSize} must be a positive multiple of 2^depth = {Network.SizeMultiple} (the network's depth is {Network.Depth}).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentException($"TrainingRecipe.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
-        ArgumentNullException.ThrowIfNull(ContextLabels, "TrainingRecipe.ContextLabels");
         if (ContextLabels.Any(v => v <= 0) || ContextLabels.Distinct().Count() != ContextLabels.Length)
             throw new ArgumentException($"TrainingRecipe.ContextLabels must be distinct label values above 0 (0 is the background), got [{string.Join(", ", ContextLabels)}].");
         if (ContextLabels.Length > 0 && Network.OutputClasses != 1)

@@ -50,10 +50,11 @@ public static class TrainingRecipes
     /// <summary>
     /// The recipe behind the README's CHAOS T2-SPIR liver results, within an hour on two CPU cores: the "medium"
     /// network (depth 5, base 24, batch norm) on 128 x 128 slices, a quarter of the slices without any labelled organ,
-    /// batch 8, AdamW 2e-3 with weight decay 1e-4 and a cosine schedule over 50 epochs, stopped after 55 minutes; BCE +
-    /// batch Dice (the Dice summed over the batch, so that slices with a sliver of liver weigh by their pixels, as in the
-    /// volume's Dice); gradients clipped at 5; a moving average of the weights over about the last 200 steps, which is
-    /// what is validated and kept. Augmentation: affine moves, brightness, contrast, gamma and noise, no flips (the
+    /// batch 8, AdamW 2e-3 with weight decay 1e-4 and a cosine schedule over 50 epochs, stopped after 55 minutes;
+    /// cross-entropy + batch Dice per class (the Dice summed over the batch, so that slices with a sliver of liver weigh by
+    /// their pixels, as in the volume's Dice); gradients clipped at 5; a moving average of the weights over about the last
+    /// 200 steps, which is what is validated, the epoch with the best mean 2D Dice over the liver and its context classes
+    /// kept. Augmentation: affine moves, brightness, contrast, gamma and noise, no flips (the
     /// liver's side of the body is anatomy, not noise), and the contrast-robust intensity augmentation of
     /// <see cref="AddRobustIntensity"/>. The network also learns CHAOS's kidneys and spleen (label values 2 to 4,
     /// <see cref="TrainingRecipe.ContextLabels"/>) and the model keeps its liver: told where the neighbours are, it does
@@ -78,9 +79,9 @@ public static class TrainingRecipes
         return recipe;
     }
 
-    /// <summary><see cref="LiverMri"/> without its contrast-robust intensity augmentation (the recipe before it, for comparison).</summary>
+    /// <summary><see cref="LiverMriLiverOnly"/> without its contrast-robust intensity augmentation (the recipe before it, for comparison).</summary>
     public static TrainingRecipe LiverMriBasicIntensity() =>
-        LiverMriOf("liver-mri-basic-intensity", "liver-mri without the per-organ intensities, inverted gamma, bias field and histogram shift.");
+        LiverMriOf("liver-mri-basic-intensity", "liver-mri-liver-only without the per-organ intensities, inverted gamma, bias field and histogram shift.");
 
     /// <summary>
     /// CHAOS T2-SPIR's four abdominal organs in one model (liver, right and left kidney, spleen: five classes with the
