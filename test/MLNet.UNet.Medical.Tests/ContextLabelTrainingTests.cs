@@ -2,7 +2,6 @@ using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
-using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Recipes;
 
 namespace MLNet.UNet.Medical.Tests;
@@ -16,26 +15,7 @@ public sealed class ContextLabelTrainingTests : IDisposable
     readonly string folder = Directory.CreateTempSubdirectory("unet-context-tests-").FullName;
 
     // A ball (label 1) and, as bright, a block beside it (label 4): only its label tells the block from the organ.
-    static PatientVolume OrganAndNeighbour(string id, int shift)
-    {
-        const int size = 32, depth = 6;
-        var image = new float[size * size * depth];
-        var label = new float[image.Length];
-        for (int z = 0; z < depth; z++)
-            for (int y = 0; y < size; y++)
-                for (int x = 0; x < size; x++)
-                {
-                    int i = (z * size + y) * size + x;
-                    if ((x - 9 - shift) * (x - 9 - shift) + (y - 16) * (y - 16) <= 36)
-                        (image[i], label[i]) = (200, 1);
-                    else if (x >= 20 && x < 27 && y >= 10 + shift && y < 22 + shift)
-                        (image[i], label[i]) = (200, 4);
-                    else
-                        image[i] = 40;
-                    image[i] += (x * 7 + y * 3 + z) % 11;
-                }
-        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
-    }
+    static PatientVolume OrganAndNeighbour(string id, int shift) => SyntheticPatients.BallAndBlock(id, shift, blockIntensity: 200);
 
     static TrainingRecipe TinyRecipe()
     {

@@ -1,0 +1,33 @@
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Medical.Tests;
+
+/// <summary>Small synthetic patients for the training tests.</summary>
+static class SyntheticPatients
+{
+    /// <summary>
+    /// A bright ball (label 1) on the left and a block of <paramref name="blockIntensity"/> (label 4) on the right, moved
+    /// by <paramref name="shift"/> voxels, with a little texture: 32 x 32 x 6 voxels.
+    /// </summary>
+    public static PatientVolume BallAndBlock(string id, int shift, float blockIntensity)
+    {
+        const int size = 32, depth = 6;
+        var image = new float[size * size * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    int i = (z * size + y) * size + x;
+                    if ((x - 9 - shift) * (x - 9 - shift) + (y - 16) * (y - 16) <= 36)
+                        (image[i], label[i]) = (200, 1);
+                    else if (x >= 20 && x < 27 && y >= 10 + shift && y < 22 + shift)
+                        (image[i], label[i]) = (blockIntensity, 4);
+                    else
+                        image[i] = 40;
+                    image[i] += (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
+    }
+}
