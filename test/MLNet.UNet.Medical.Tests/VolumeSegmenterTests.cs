@@ -50,6 +50,13 @@ public class VolumeSegmenterTests
         Assert.Equal(0.3f, lower.Threshold);
         Assert.Equal(lower.Segment("b", patients[1].Image).Probabilities.Select(p => p > 0.3f), lower.Segment("b", patients[1].Image).RawMask.Voxels);
 
+        // A model that finds no organ in any volume (here: one epoch of a tiny network, with a threshold it never reaches)
+        // has no plausibility record to learn; one that finds some has.
+        var nothing = new VolumeSegmenter(context, model, slices, new VolumeSegmenterOptions { Threshold = 0.999999f });
+        Assert.All(patients, p => Assert.DoesNotContain(true, nothing.Segment(p.PatientId, p.Image).RawMask.Voxels));
+        Assert.Null(nothing.Record(patients.Select(p => (p.PatientId, p.Image))));
+        Assert.Equal(2, lower.Record(patients.Select(p => (p.PatientId, p.Image)))!.Cases);
+
         // Without a Threshold component, the default.
         var probabilitiesOnly = ((IEnumerable<ITransformer>)model).First();
         Assert.Equal(VolumeSegmenterOptions.Defaults.Threshold, new VolumeSegmenter(context, probabilitiesOnly, slices).Threshold);

@@ -111,12 +111,14 @@ public sealed class VolumeSegmenter
 
     /// <summary>
     /// The plausibility record of a model: its predictions on the given volumes (normally its own training
-    /// volumes), with this segmenter's threshold, smoothing and post-processing.
+    /// volumes), with this segmenter's threshold, smoothing and post-processing; null when no prediction holds any
+    /// organ (a model that has learned nothing yet), as a model of several organs records none for such an organ.
     /// </summary>
-    public PlausibilityRecord Record(IEnumerable<(string Id, Volume Image)> volumes)
+    public PlausibilityRecord? Record(IEnumerable<(string Id, Volume Image)> volumes)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        return PlausibilityRecord.From(volumes.Select(v => Segment(v.Id, v.Image).Statistics).ToList());
+        var seen = volumes.Select(v => Segment(v.Id, v.Image).Statistics).ToList();
+        return seen.Any(s => s.VolumeMl > 0) ? PlausibilityRecord.From(seen) : null;
     }
 
     /// <summary>

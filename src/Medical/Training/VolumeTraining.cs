@@ -18,12 +18,12 @@ namespace MLNet.UNet.Medical.Training;
 
 /// <summary>What a <see cref="VolumeTraining"/> run gives.</summary>
 /// <param name="Evaluation">The 3D evaluation of the validation patients; null without any.</param>
-/// <param name="Plausibility">The plausibility record stored in the model zip (predictions on the training patients).</param>
+/// <param name="Plausibility">The plausibility record stored in the model zip (predictions on the training patients); null when none of them holds any organ.</param>
 /// <param name="History">Loss and validation Dice per epoch.</param>
 /// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
 /// <param name="BestValidationDice">Its 2D validation Dice (with context labels, the mean over the organ and them); null without validation.</param>
 /// <param name="Stress">The stress test of the validation patients, when asked for.</param>
-public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, PlausibilityRecord Plausibility, IReadOnlyList<EpochSummary> History,
+public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, PlausibilityRecord? Plausibility, IReadOnlyList<EpochSummary> History,
     int BestEpoch, double? BestValidationDice, IReadOnlyList<StressResult>? Stress);
 
 /// <summary>
@@ -128,8 +128,10 @@ public static class VolumeTraining
 
         var record = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius })
             .Record(training.Select(p => (p.PatientId, p.Image)));
-        log.WriteLine($"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
-                      $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
+        log.WriteLine(record is null
+            ? "No plausibility record: the model finds no organ in any training patient (it has learned too little; train longer), so its predictions will not be checked."
+            : $"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
+              $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
         var segmenter = new VolumeSegmenter(context, model, scoringOptions,
             new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius, Plausibility = record });
         VolumeEvaluationReport? evaluation = null;
@@ -156,7 +158,7 @@ public static class VolumeTraining
         {
             using (var stream = File.Create(temporary))
                 context.Model.Save(model, trainingSlices.Schema, stream);
-            record.WriteInto(temporary);
+            record?.WriteInto(temporary);
             ForegroundLabels.Of(options.Labels).WriteInto(temporary);
         });
         network.SaveOnnx(PathOf(OnnxFile));
