@@ -131,6 +131,7 @@ public sealed class ToolVolumeTests : IDisposable
         var json = File.ReadAllText(Path.Combine(In("pred"), "predictions.json"));
         Assert.Contains("\"Implausible\": true", json);
         Assert.Contains("\"Implausible\": false", json);
+        Assert.Contains("\"Map\": \"pred_dark.nii.gz\"", json); // the label map each case was written to
 
         var strict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred-strict"), "--fail-on-warning");
         Assert.Equal(3, strict.ExitCode);
@@ -313,6 +314,7 @@ public sealed class ToolVolumeTests : IDisposable
         using var predictions = JsonDocument.Parse(File.ReadAllText(Path.Combine(In("maps"), "predictions.json")));
         var single = predictions.RootElement.EnumerateArray().Single();
         Assert.Equal(["liver", "spleen"], single.GetProperty("Organs").EnumerateArray().Select(o => o.GetProperty("Organ").GetString()));
+        Assert.Equal(("image_2", "pred_2.nii.gz"), (single.GetProperty("Case").GetString(), single.GetProperty("Map").GetString()));
         // Each organ's volume in predictions.json, and in the line printed for the case, is that of its voxels in the label map written beside it.
         double voxelMl = map.SpacingX * map.SpacingY * map.SpacingZ / 1000;
         Assert.Contains(FormattableString.Invariant($"pred_2.nii.gz: liver {map.Data.Count(v => v == 1f) * voxelMl:F0} ml, spleen {map.Data.Count(v => v == 4f) * voxelMl:F0} ml ("),

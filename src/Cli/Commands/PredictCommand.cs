@@ -94,16 +94,17 @@ internal static class PredictCommand
 
     static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
     {
-        var cases = VolumeFiles(kind, input, output).Select(file => Timed(log, file.MaskPath, path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
-            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))))).ToList();
+        var cases = VolumeFiles(kind, input, output).Select(file => (Map: Path.GetFileName(file.MaskPath), Case: Timed(log, file.MaskPath,
+            path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
+            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml")))))).ToList();
         var summary = cases.Select(c => new
         {
-            Case = c.Id,
-            Organs = organs.Names.Zip(c.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
-            Implausible = c.Warnings.Count > 0, c.Warnings,
+            Case = c.Case.Id, c.Map,
+            Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
+            Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
         WriteSummary(output, summary);
-        return cases;
+        return [.. cases.Select(c => c.Case)];
     }
 
     static void WriteSummary<T>(DirectoryInfo output, IEnumerable<T> summary) =>
@@ -148,13 +149,14 @@ internal static class PredictCommand
 
     static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
     {
-        var cases = VolumeFiles(kind, input, output).Select(file => Timed(log, file.MaskPath, path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
-            c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml"))).ToList();
+        var cases = VolumeFiles(kind, input, output).Select(file => (Map: Path.GetFileName(file.MaskPath), Case: Timed(log, file.MaskPath,
+            path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(), c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml")))).ToList();
         var summary = cases.Select(c => new
         {
-            Case = c.Id, c.Statistics.VolumeMl, c.Statistics.LargestSliceMl, c.Statistics.MeanConfidence, Implausible = c.Warnings.Count > 0, c.Warnings,
+            Case = c.Case.Id, c.Map, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
+            Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
         WriteSummary(output, summary);
-        return cases;
+        return [.. cases.Select(c => c.Case)];
     }
 }
