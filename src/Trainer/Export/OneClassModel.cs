@@ -31,15 +31,7 @@ public static class OneClassModel
 
         // The network's output is renamed, and its class taken under the output's name.
         string name = output.Name, classes = name + "_classes";
-        foreach (var node in graph.Node)
-        {
-            for (int i = 0; i < node.Output.Count; i++)
-                if (node.Output[i] == name)
-                    node.Output[i] = classes;
-            for (int i = 0; i < node.Input.Count; i++)
-                if (node.Input[i] == name)
-                    node.Input[i] = classes;
-        }
+        OnnxGraphBuilder.RenameValue(graph, name, classes);
         AddClassSlice(graph, "one_class_", classes, classIndex, name);
         dims[1] = new TensorShapeProto.Types.Dimension { DimValue = 1 };
         model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = classIndex.ToString(System.Globalization.CultureInfo.InvariantCulture) });

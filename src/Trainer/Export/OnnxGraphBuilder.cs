@@ -68,6 +68,21 @@ public sealed class OnnxGraphBuilder
         Graph.Node.Add(split);
     }
 
+    /// <summary>Renames the value <paramref name="from"/> to <paramref name="to"/> wherever a node of <paramref name="graph"/> takes or gives it.</summary>
+    public static void RenameValue(GraphProto graph, string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        foreach (var node in graph.Node)
+        {
+            for (int i = 0; i < node.Input.Count; i++)
+                if (node.Input[i] == from)
+                    node.Input[i] = to;
+            for (int i = 0; i < node.Output.Count; i++)
+                if (node.Output[i] == from)
+                    node.Output[i] = to;
+        }
+    }
+
     /// <summary>The version of the standard ONNX domain that <paramref name="model"/> imports (17 when it names none).</summary>
     public static int Opset(ModelProto model) =>
         (int)model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(17).Max();

@@ -96,15 +96,8 @@ public static class TestTimeFlips
         string batch = $"{Prefix}_batch", networkOutput = $"{Prefix}_network_output";
 
         var network = graph.Node.ToList();
-        foreach (var node in network)
-        {
-            for (int i = 0; i < node.Input.Count; i++)
-                if (node.Input[i] == input)
-                    node.Input[i] = batch;
-            for (int i = 0; i < node.Output.Count; i++)
-                if (node.Output[i] == output)
-                    node.Output[i] = networkOutput;
-        }
+        OnnxGraphBuilder.RenameValue(graph, input, batch);
+        OnnxGraphBuilder.RenameValue(graph, output, networkOutput);
 
         // Each flip is its own inverse: the same axes flip the input and unflip the output.
         var flips = new List<long[]> { Array.Empty<long>() };
