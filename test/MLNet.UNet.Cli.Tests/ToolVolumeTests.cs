@@ -189,6 +189,9 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("--fold needs --folds", ToolRun.Of("train", "--volumes", In("volumes"), "--fold", "1", "--output", In("bad")).Error);
         Assert.Contains("--validation does not apply with --folds",
             ToolRun.Of([.. arguments, "--validation", "0.3"]).Error);
+        // Other classes would train another network in the same folds.
+        Assert.Contains("the classes learned (--labels, --context-labels) was organ 1, now organ 1, context 2",
+            ToolRun.Of([.. arguments, "--resume", "--context-labels", "2"]).Error);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace MLNet.UNet.Tests;
 
-/// <summary>The contrast-changing augmentations: per-region intensities, inverted gamma, bias field, histogram shift.</summary>
+/// <summary>The contrast-changing augmentations: per-region intensities, inverted gamma, bias field, histogram shift; and simulated low resolution.</summary>
 public class IntensityAugmentationTests
 {
     // Three regions (background 0, organs 1 and 2) of known intensities with a little texture.
@@ -107,11 +107,39 @@ public class IntensityAugmentationTests
     }
 
     [Fact]
+    public void LowResolutionBlursEdgesKeepsTheLevelAndLeavesTheMask()
+    {
+        using var scope = NewDisposeScope();
+        // A checkerboard of 1-pixel squares has nothing left at half resolution; a flat image stays flat.
+        var board = arange(32).view(1, 32).add(arange(32).view(32, 1)).remainder(2).to(ScalarType.Float32);
+        var images = stack([board, ones(32, 32).mul(0.7f)]).unsqueeze(1).repeat(2, 1, 1, 1); // samples: board, flat, board, flat
+        var masks = board.unsqueeze(0).repeat(4, 1, 1);
+        var options = new AugmentationOptions { LowResolutionProbability = 1, MinLowResolutionScale = 0.5 };
+        var (coarse, coarseMasks) = new Augmenter(options).Apply(images, masks, new Random(5));
+        Assert.Equal(images.shape, coarse.shape);
+        Assert.True(coarseMasks.eq(masks).all().item<bool>());
+        for (int i = 0; i < 4; i += 2)
+        {
+            // Neighbouring pixels of the board differ by 1; a coarser sampling loses that finest detail.
+            float step = coarse[i, 0].diff(dim: 1).abs().mean().item<float>();
+            Assert.True(step < 0.9f, $"sample {i} kept the board's full resolution: mean step {step}");
+            Assert.Equal(0.7f, coarse[i + 1, 0].mean().item<float>(), 3);
+        }
+        var (again, _) = new Augmenter(options).Apply(images, masks, new Random(5));
+        Assert.True(again.eq(coarse).all().item<bool>());
+        var (none, _) = new Augmenter(new AugmentationOptions { LowResolutionProbability = 0 }).Apply(images, masks, new Random(5));
+        Assert.True(none.eq(images).all().item<bool>());
+    }
+
+    [Fact]
     public void NewOptionsAreValidated()
     {
         Assert.Contains("RegionIntensityProbability", Assert.Throws<ArgumentException>(() => new AugmentationOptions { RegionIntensityProbability = 2 }.Validate()).Message);
         Assert.Contains("MaxBiasFieldStrength", Assert.Throws<ArgumentException>(() => new AugmentationOptions { MaxBiasFieldStrength = -1 }.Validate()).Message);
         Assert.Contains("HistogramShiftControlPoints", Assert.Throws<ArgumentException>(() => new AugmentationOptions { HistogramShiftControlPoints = 0 }.Validate()).Message);
+        Assert.Contains("MinLowResolutionScale", Assert.Throws<ArgumentException>(() => new AugmentationOptions { MinLowResolutionScale = 0 }.Validate()).Message);
+        Assert.Contains("LowResolutionProbability", Assert.Throws<ArgumentException>(() => new AugmentationOptions { LowResolutionProbability = -0.1 }.Validate()).Message);
         Assert.True(new AugmentationOptions { RegionIntensityProbability = 0.5 }.Enabled);
+        Assert.True(new AugmentationOptions { LowResolutionProbability = 0.5 }.Enabled);
     }
 }

@@ -15,7 +15,12 @@ namespace MLNet.UNet.Cli.Commands;
 /// <param name="EmptySlices">--empty-slices (volumes; null for images).</param>
 /// <param name="Validation">--validation.</param>
 /// <param name="Seed">--seed, which draws the validation split and the slices kept.</param>
-internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed)
+/// <param name="Classes">
+/// The label values the network learns, class by class (--labels, or the organ and --context-labels); null for images
+/// and in records written before it was kept, where it is not compared.
+/// </param>
+internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed,
+    string? Classes = null)
 {
     public const string FileName = "training-data.json";
 
@@ -59,15 +64,15 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
     }
 
     List<string> Differences(TrainingData recorded) => Options().Zip(recorded.Options())
-        .Where(pair => pair.First.Value != pair.Second.Value)
+        .Where(pair => pair.Second.Value is not null && pair.First.Value != pair.Second.Value)
         .Select(pair => $"{pair.First.Option} was {pair.Second.Value}, now {pair.First.Value}")
         .ToList();
 
-    IEnumerable<(string Option, string Value)> Options() =>
+    IEnumerable<(string Option, string? Value)> Options() =>
     [
         ("--images/--volumes", Source), ("--masks", Masks ?? "not given"), ("--size", Text(Size)), ("--channels", Text(Channels)),
         ("--neighbour-slices", Text(NeighbourSlices)), ("--empty-slices", EmptySlices is { } empty ? Text(empty) : "not applicable"),
-        ("--validation", Text(Validation)), ("--seed", Text(Seed)),
+        ("--validation", Text(Validation)), ("--seed", Text(Seed)), ("the classes learned (--labels, --context-labels)", Classes),
     ];
 
     static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

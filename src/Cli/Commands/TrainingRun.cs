@@ -73,8 +73,10 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
 
     public int OnVolumes(DirectoryInfo volumes, int? folds, int? onlyFold, bool stress, int smoothingRadius, OrganLabels? organs = null)
     {
+        string classes = organs?.ToString()
+                         ?? "organ 1" + (recipe.ContextLabels.Length > 0 ? $", context {string.Join(",", recipe.ContextLabels)}" : "");
         CheckData(new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
-            recipe.ValidationFraction, recipe.Seed));
+            recipe.ValidationFraction, recipe.Seed, classes));
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         environment.Output.WriteLine($"{patients.Count} patients in {volumes.FullName}.");
         var context = environment.CreateContext(recipe.Seed);

@@ -98,6 +98,16 @@ public sealed class AugmentationOptions
     /// <summary>Inner control points of the histogram shift's curve.</summary>
     public int HistogramShiftControlPoints { get; set; } = 4;
 
+    /// <summary>
+    /// Probability that a sample is seen at a lower resolution (nnU-Net's simulated low resolution, as from a coarser
+    /// scan): each image channel is downsampled by a factor drawn from [<see cref="MinLowResolutionScale"/>, 1]
+    /// (nearest) and upsampled back (bicubic). The mask is untouched.
+    /// </summary>
+    public double LowResolutionProbability { get; set; }
+
+    /// <summary>Smallest scale of <see cref="LowResolutionProbability"/> (0.5: down to half the pixels on each side).</summary>
+    public double MinLowResolutionScale { get; set; } = 0.5;
+
     /// <summary>Probability of added Gaussian noise.</summary>
     public double NoiseProbability { get; set; }
 
@@ -119,7 +129,7 @@ public sealed class AugmentationOptions
     };
 
     /// <summary>True when any transform has a probability above 0.</summary>
-    public bool Enabled => Geometric || Intensity || RegionIntensityProbability > 0;
+    public bool Enabled => Geometric || Intensity || RegionIntensityProbability > 0 || LowResolutionProbability > 0;
 
     internal bool Geometric => HorizontalFlipProbability > 0 || VerticalFlipProbability > 0 || Rotate90Probability > 0 || AffineProbability > 0
         || ElasticProbability > 0;
@@ -142,6 +152,7 @@ public sealed class AugmentationOptions
             (nameof(GammaProbability), GammaProbability), (nameof(NoiseProbability), NoiseProbability),
             (nameof(InvertedGammaProbability), InvertedGammaProbability), (nameof(RegionIntensityProbability), RegionIntensityProbability),
             (nameof(BiasFieldProbability), BiasFieldProbability), (nameof(HistogramShiftProbability), HistogramShiftProbability),
+            (nameof(LowResolutionProbability), LowResolutionProbability),
         })
             if (!(value >= 0 && value <= 1))
                 throw new ArgumentException($"AugmentationOptions.{name} must be a probability in [0, 1], got {value}.");
@@ -156,6 +167,8 @@ public sealed class AugmentationOptions
         })
             if (!(value >= 0 && value <= max))
                 throw new ArgumentException($"AugmentationOptions.{name} must be in [0, {max}], got {value}.");
+        if (!(MinLowResolutionScale >= 0.1 && MinLowResolutionScale <= 1))
+            throw new ArgumentException($"AugmentationOptions.MinLowResolutionScale must be in [0.1, 1], got {MinLowResolutionScale}.");
         if (HistogramShiftControlPoints is < 1 or > 32)
             throw new ArgumentException($"AugmentationOptions.HistogramShiftControlPoints must be in [1, 32], got {HistogramShiftControlPoints}.");
         if (ElasticControlPoints is < 2 or > 64)

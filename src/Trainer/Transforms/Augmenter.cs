@@ -40,6 +40,9 @@ public sealed class Augmenter
         }
         if (options.Geometric)
             (images, masks) = Resample(images, masks, random);
+        // Drawn only when enabled, so that runs without it repeat those of earlier versions.
+        if (options.LowResolutionProbability > 0)
+            images = LowerResolution(images, random);
         if (options.Intensity)
             images = ChangeIntensity(images, random);
         return (images, masks);
@@ -73,6 +76,31 @@ public sealed class Augmenter
         var movedImages = functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, false);
         var movedMasks = functional.grid_sample(masks.unsqueeze(1), grid, GridSampleMode.Nearest, GridSamplePaddingMode.Reflection, false);
         return (movedImages, movedMasks.squeeze(1));
+    }
+
+    // Each drawn sample goes down to a random scale (nearest) and back up (bicubic): the blur and blockiness of a coarser scan.
+    Tensor LowerResolution(Tensor images, Random random)
+    {
+        long n = images.shape[0], height = images.shape[2], width = images.shape[3];
+        var samples = new List<Tensor>((int)n);
+        bool any = false;
+        for (long i = 0; i < n; i++)
+        {
+            var sample = images[TensorIndex.Slice(i, i + 1)];
+            if (random.NextDouble() < options.LowResolutionProbability)
+            {
+                double scale = options.MinLowResolutionScale + random.NextDouble() * (1 - options.MinLowResolutionScale);
+                long[] low = [Math.Max(1, (long)Math.Round(height * scale)), Math.Max(1, (long)Math.Round(width * scale))];
+                if (low[0] != height || low[1] != width)
+                {
+                    var coarse = functional.interpolate(sample, low, mode: InterpolationMode.Nearest);
+                    sample = functional.interpolate(coarse, [height, width], mode: InterpolationMode.Bicubic, align_corners: false);
+                    any = true;
+                }
+            }
+            samples.Add(sample);
+        }
+        return any ? cat(samples, 0) : images;
     }
 
     // Control-point displacements in normalized units, where the image spans 2.
