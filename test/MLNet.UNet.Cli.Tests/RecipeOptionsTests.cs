@@ -90,6 +90,15 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void SliceSmoothingIsTheRecipesUnlessItsFlagIsGiven()
+    {
+        Assert.Equal(1, Effective("--recipe", "liver-mri").SmoothingRadius);
+        Assert.Equal(0, Effective("--recipe", "liver-mri", "--smooth-slices", "0").SmoothingRadius);
+        Assert.Equal(2, Effective("--recipe", "quick", "--smooth-slices", "2").SmoothingRadius);
+        Assert.Contains("--smooth-slices: TrainingRecipe.SmoothingRadius must be in [0, 8]", Assert.Throws<ArgumentException>(() => Effective("--smooth-slices", "-1")).Message);
+    }
+
+    [Fact]
     public void AnOutOfRangeValueIsRefusedByTheOptionTypeThatOwnsIt()
     {
         Assert.Contains("--size: TrainingRecipe.ImageSize 100", Assert.Throws<ArgumentException>(() => Effective("--size", "100")).Message);

@@ -30,13 +30,19 @@ public sealed class ToolVolumeTests : IDisposable
         }
 
         var train = ToolRun.Of("train", "--volumes", In("volumes"), "--neighbour-slices", "1", "--validation", "0.34", "--epochs", "2",
-            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--output", In("model"));
+            "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--smooth-slices", "1", "--output", In("model"));
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Contains("input Features: [N, 3, 32, 32]", ToolRun.Of("info", Path.Combine(In("model"), "model.onnx")).Output);
+        Assert.Contains("averaged over 1 neighbour slice(s) on each side by default", ToolRun.Of("info", Path.Combine(In("model"), "model.zip")).Output);
 
-        var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"));
+        // The model scores with the smoothing it was trained with, unless told otherwise.
+        var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--json", In("default.json"));
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
         Assert.Contains("mean ± sd", evaluate.Output);
+        Assert.Equal(1, SmoothingOf(In("default.json")));
+        var unsmoothed = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "0", "--json", In("none.json"));
+        Assert.True(unsmoothed.ExitCode == 0, unsmoothed.ToString());
+        Assert.Equal(0, SmoothingOf(In("none.json")));
 
         Directory.CreateDirectory(In("unlabelled"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));
@@ -55,11 +61,8 @@ public sealed class ToolVolumeTests : IDisposable
         var clash = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("clash"), "--output", In("pred-clash"));
         Assert.True(clash.ExitCode == 1 && clash.Error.Contains("2.nii.gz and image_2.nii.gz would both be written to pred_2.nii.gz"), clash.ToString());
         Assert.Empty(Directory.EnumerateFileSystemEntries(In("pred-clash")));
-        var smoothedEvaluation = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "1");
-        Assert.True(smoothedEvaluation.ExitCode == 0, smoothedEvaluation.ToString());
-        Assert.Contains("mean ± sd", smoothedEvaluation.Output);
         var smoothedPrediction = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("unlabelled"),
-            "--output", In("pred-smoothed"), "--smooth-slices", "1");
+            "--output", In("pred-smoothed"), "--smooth-slices", "2");
         Assert.True(smoothedPrediction.ExitCode == 0, smoothedPrediction.ToString());
         Assert.True(File.Exists(Path.Combine(In("pred-smoothed"), "pred_2.nii.gz")));
         Assert.Contains("--smooth-slices must be 0 or more",
@@ -70,6 +73,7 @@ public sealed class ToolVolumeTests : IDisposable
         var flat = ToolRun.Of("train", "--images", In("volumes"), "--neighbour-slices", "1", "--output", In("bad"));
         Assert.NotEqual(0, flat.ExitCode);
         Assert.Contains("--neighbour-slices applies to --volumes only", flat.ToString());
+        Assert.Contains("--smooth-slices applies to --volumes only", ToolRun.Of("train", "--images", In("volumes"), "--smooth-slices", "1", "--output", In("bad")).Error);
         var colour = ToolRun.Of("train", "--volumes", In("volumes"), "--channels", "3", "--output", In("bad"));
         Assert.NotEqual(0, colour.ExitCode);
         Assert.Contains("give --neighbour-slices k", colour.ToString());
@@ -236,6 +240,12 @@ public sealed class ToolVolumeTests : IDisposable
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(predictionFolder, "predictions.json")));
         return [.. json.RootElement.EnumerateArray().Select(c => c.GetProperty("MeanConfidence").GetRawText())];
+    }
+
+    static int SmoothingOf(string evaluationJson)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(evaluationJson));
+        return json.RootElement.GetProperty("SmoothingRadius").GetInt32();
     }
 
     static List<string> Patients(string reportPath)

@@ -33,7 +33,9 @@ public sealed class ContextLabelTrainingTests : IDisposable
     public void TheNetworkLearnsTheNeighbourAndTheModelSegmentsTheOrganAlone()
     {
         var patients = new[] { OrganAndNeighbour("a", 0), OrganAndNeighbour("b", 2), OrganAndNeighbour("c", -2), OrganAndNeighbour("d", 1) };
-        var result = VolumeTraining.Run(new MLContext(seed: 1), TinyRecipe(), patients, new PatientFold(["a", "b", "c"], ["d"]),
+        var recipe = TinyRecipe();
+        recipe.SmoothingRadius = 1;
+        var result = VolumeTraining.Run(new MLContext(seed: 1), recipe, patients, new PatientFold(["a", "b", "c"], ["d"]),
             new VolumeTrainingOptions { OutputFolder = folder });
 
         // Two classes besides the background were learned and validated: the organ and its neighbour.
@@ -48,6 +50,7 @@ public sealed class ContextLabelTrainingTests : IDisposable
         using var loaded = (IDisposable)model;
         Assert.Equal(0.5f, kind.Threshold);
         Assert.True(kind.Foreground!.IsExactly(1));
+        Assert.Equal(1, kind.SmoothingRadius); // the recipe's, kept as the model's default
         var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, VolumeTraining.OnnxFile)));
         Assert.Equal(1, onnx.Graph.Output.Single().Type.TensorType.Shape.Dim[1].DimValue);
         Assert.Contains(onnx.MetadataProps, p => p.Key == Export.OneClassModel.MetadataKey && p.Value == "1");

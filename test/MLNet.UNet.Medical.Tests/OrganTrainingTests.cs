@@ -48,7 +48,7 @@ public sealed class OrganTrainingTests : IDisposable
         var context = new MLContext();
         var (model, kind, _) = ModelKind.Load(context, new FileInfo(zip));
         using var loaded = (IDisposable)model;
-        Assert.Equal((false, 32, 1), (kind.TakesImageFiles, kind.Size, kind.Channels));
+        Assert.Equal((false, 32, 1, 0), (kind.TakesImageFiles, kind.Size, kind.Channels, kind.SmoothingRadius));
 
         // Each organ's plausibility record is in the zip; a patient whose liver is darkened to the background's grey is flagged, and as it is, it is not.
         var record = OrganPlausibility.ReadFromModel(zip)!;
@@ -73,12 +73,15 @@ public sealed class OrganTrainingTests : IDisposable
         Assert.Contains("evaluates patients d;", Assert.Throws<ArgumentException>(() => StressTest.Run(segmenter, [patients[2]], unshifted: stress[0])).Message);
 
         // One organ of the model, saved as a one-organ model: the organ's probability thresholded, its label value and its record.
+        // It keeps the model's slice smoothing default too.
+        new SliceSmoothingDefault(2).WriteInto(zip);
         var spleenZip = Path.Combine(folder, "spleen.zip");
         ModelKind.Combine(context, [new FileInfo(zip)], spleenZip, organ: "spleen");
         var (spleenModel, spleenKind, _) = ModelKind.Load(context, new FileInfo(spleenZip));
         using var spleenLoaded = (IDisposable)spleenModel;
         Assert.Equal((0.5f, true, (OrganLabels?)null), (spleenKind.Threshold, spleenKind.Foreground!.IsExactly(4), spleenKind.Organs));
         Assert.Equal(record.Organs[1].Record, spleenKind.Plausibility);
+        Assert.Equal(2, spleenKind.SmoothingRadius);
         var spleen = new VolumeSegmenter(context, spleenModel, spleenKind.SliceOptions(),
             new VolumeSegmenterOptions { PostProcess = true, Threshold = spleenKind.Threshold, Plausibility = spleenKind.Plausibility }).Segment("d", patients[3].Image);
         var truth = Array.ConvertAll(patients[3].Label.Data, v => v == 4);

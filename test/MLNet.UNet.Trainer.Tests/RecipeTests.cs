@@ -73,14 +73,20 @@ public class RecipeTests
         Assert.Equal(1, liver.Network.OutputClasses);
         var liverOnly = TrainingRecipes.Get("liver-mri-liver-only");
         Assert.Empty(liverOnly.ContextLabels);
+        // The liver-only recipe is the main job's before context labels, and before its slice smoothing was chosen.
+        Assert.Equal((1, 0), (liver.SmoothingRadius, liverOnly.SmoothingRadius));
         liverOnly.ContextLabels = [2, 3, 4];
+        liverOnly.SmoothingRadius = 1;
         using var liverJson = JsonDocument.Parse(liver.ToJson());
         using var onlyJson = JsonDocument.Parse(liverOnly.ToJson());
-        foreach (var section in new[] { "Network", "Trainer", "ImageSize", "ValidationFraction", "NeighbourSlices", "EmptySliceFraction", "ContextLabels" })
+        foreach (var section in new[] { "Network", "Trainer", "ImageSize", "ValidationFraction", "NeighbourSlices", "EmptySliceFraction", "ContextLabels", "SmoothingRadius" })
             Assert.Equal(liverJson.RootElement.GetProperty(section).GetRawText(), onlyJson.RootElement.GetProperty(section).GetRawText());
         var clone = liver.Clone();
         clone.ContextLabels[0] = 7;
         Assert.Equal(2, liver.ContextLabels[0]);
+        Assert.Equal(1, clone.SmoothingRadius);
+        clone.SmoothingRadius = 9;
+        Assert.Contains("TrainingRecipe.SmoothingRadius must be in [0, 8], got 9", Assert.Throws<ArgumentException>(clone.Validate).Message);
     }
 
     [Fact]

@@ -54,17 +54,19 @@ internal static class CommandOptions
 
     public static Option<int?> Threads() => new("--threads") { Description = "libtorch and ONNX Runtime threads (default: processor count)." };
 
-    public static Option<int> SmoothSlices() => new("--smooth-slices")
+    public static Option<int?> SmoothSlices() => new("--smooth-slices")
     {
-        Description = "Volumes: average each slice's probabilities with this many neighbour slices on each side before thresholding (0: none).",
-        DefaultValueFactory = _ => 0,
+        Description = "Volumes: average each slice's probabilities with this many neighbour slices on each side before thresholding (0: none). " +
+                      "Default: the model's own, which training stores (0 for models saved before it did).",
     };
 
-    /// <summary>The --smooth-slices value, refused where it cannot apply (images) or is negative.</summary>
-    public static int CheckedSmoothing(int radius, bool volumes) =>
-        radius < 0 ? throw new ArgumentException($"--smooth-slices must be 0 or more, got {radius}.")
-        : radius > 0 && !volumes ? throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices.")
-        : radius;
+    /// <summary>The --smooth-slices value (null when not given: the model's default applies), refused where it cannot apply (images) or is negative.</summary>
+    public static int? CheckedSmoothing(int? radius, bool volumes) => radius switch
+    {
+        < 0 => throw new ArgumentException($"--smooth-slices must be 0 or more, got {radius}."),
+        > 0 when !volumes => throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices."),
+        _ => radius,
+    };
 
     public static Option<bool> TestTimeFlips() => new("--tta")
     {

@@ -42,6 +42,8 @@ internal static class InfoCommand
                 output.WriteLine($"  input column  {column.Name}: {column.Type}");
             foreach (var column in model.GetOutputSchema(inputSchema).Where(c => !c.IsHidden && inputSchema.GetColumnOrNull(c.Name) is null))
                 output.WriteLine($"  output column {column.Name}: {column.Type}");
+            if (!kind.TakesImageFiles)
+                output.WriteLine($"  volumes: probabilities averaged over {kind.SmoothingRadius} neighbour slice(s) on each side by default (--smooth-slices overrides)");
             using var zip = ZipFile.OpenRead(path.FullName);
             foreach (var entry in zip.Entries.Where(e => e.Name == "OnnxModel"))
             {

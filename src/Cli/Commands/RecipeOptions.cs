@@ -35,6 +35,11 @@ internal sealed class RecipeOptions
         Description = "For --volumes, one organ: label values of neighbouring structures the network also learns, a class each, keeping the organ's class " +
                       "(e.g. 2,3,4 for CHAOS's kidneys and spleen), or 'none'.",
     };
+    readonly Option<int?> smoothSlices = new("--smooth-slices")
+    {
+        Description = "For --volumes: neighbour slices on each side whose probabilities are averaged with each slice's when the model segments a volume " +
+                      "(0: none); the validation figures use it and the model keeps it as its default.",
+    };
     readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
     readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
     readonly Option<int?> batchSize = new("--batch-size") { Description = "Images per step." };
@@ -66,14 +71,14 @@ internal sealed class RecipeOptions
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
     public string? VolumeOnlyFlag(ParseResult result) =>
         result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name
-        : result.GetValue(contextLabels) is not null ? contextLabels.Name : null;
+        : result.GetValue(contextLabels) is not null ? contextLabels.Name : result.GetValue(smoothSlices) is not null ? smoothSlices.Name : null;
 
     /// <summary>True when --validation was given.</summary>
     public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
@@ -100,6 +105,7 @@ internal sealed class RecipeOptions
         }
         effective.NeighbourSlices = result.GetValue(neighbourSlices) ?? effective.NeighbourSlices;
         effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
+        effective.SmoothingRadius = result.GetValue(smoothSlices) ?? effective.SmoothingRadius;
         effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
         if (result.GetValue(contextLabels) is { } values)
             effective.ContextLabels = values.Trim() == "none" ? [] : ParseValues(values);
@@ -156,6 +162,7 @@ internal sealed class RecipeOptions
         ("TrainerOptions.LearningRate", learningRate), ("TrainerOptions.WeightAveragingDecay", weightAveraging),
         ("TrainerOptions.EarlyStoppingPatience", earlyStopping), ("TrainerOptions.TimeBudget", minutes),
         ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices), ("TrainingRecipe.ContextLabels", contextLabels),
+        ("TrainingRecipe.SmoothingRadius", smoothSlices),
         ("SliceLoaderOptions.NeighbourSlices", neighbourSlices), ("SlidingWindowOptions.TileSize", tile), ("SlidingWindowOptions.Overlap", tileOverlap),
     }.FirstOrDefault(pair => message.StartsWith(pair.Field, StringComparison.Ordinal)).Flag?.Name;
 }

@@ -26,7 +26,6 @@ internal static class TrainCommand
                 "(any subset, any names). Without it, the liver alone.",
         };
         var stress = new Option<bool>("--stress") { Description = "For --volumes: also score the validation patients under fixed intensity shifts (stress.json)." };
-        var smoothing = CommandOptions.SmoothSlices();
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output folder." };
         var threads = CommandOptions.Threads();
         var maxPixels = CommandOptions.MaxImagePixels();
@@ -43,7 +42,7 @@ internal static class TrainCommand
               unet train --images data/train --output model --resume     (after an interruption)
             """)
         {
-            images, masks, volumes, output, channels, labels, folds, fold, stress, smoothing, resume, threads, maxPixels,
+            images, masks, volumes, output, channels, labels, folds, fold, stress, resume, threads, maxPixels,
         };
         foreach (var option in recipe.All)
             command.Options.Add(option);
@@ -60,7 +59,6 @@ internal static class TrainCommand
                 throw new ArgumentException("--fold needs --folds: give the number of folds as well, for example --folds 5 --fold 2.");
             if (result.GetValue(folds) is not null && recipe.HasValidationFlag(result))
                 throw new ArgumentException("--validation does not apply with --folds: each fold holds out its own patients.");
-            int smoothingRadius = CommandOptions.CheckedSmoothing(result.GetValue(smoothing), onVolumes);
             OrganLabels? organs = null;
             if (result.GetValue(labels) is { } text)
             {
@@ -78,7 +76,7 @@ internal static class TrainCommand
             environment.Output.WriteLine(effective.ToJson());
             var run = new TrainingRun(environment, folder, effective, result.GetValue(resume));
             return onVolumes
-                ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), smoothingRadius, organs)
+                ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), organs)
                 : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));
         }));
         return command;

@@ -71,7 +71,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         return ExitCodes.Success;
     }
 
-    public int OnVolumes(DirectoryInfo volumes, int? folds, int? onlyFold, bool stress, int smoothingRadius, OrganLabels? organs = null)
+    public int OnVolumes(DirectoryInfo volumes, int? folds, int? onlyFold, bool stress, OrganLabels? organs = null)
     {
         string classes = organs?.ToString()
                          ?? "organ 1" + (recipe.ContextLabels.Length > 0 ? $", context {string.Join(",", recipe.ContextLabels)}" : "");
@@ -83,7 +83,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         using var progress = ProgressView.Create(environment.Output);
         var options = new VolumeTrainingOptions
         {
-            OutputFolder = folder.FullName, Resume = resume, Stress = stress, SmoothingRadius = smoothingRadius, Progress = progress.Report,
+            OutputFolder = folder.FullName, Resume = resume, Stress = stress, Progress = progress.Report,
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
         var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);

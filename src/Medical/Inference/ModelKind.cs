@@ -42,6 +42,12 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// <summary>The per-organ plausibility record of a model of several organs; null when its zip has none.</summary>
     public OrganPlausibility? OrganPlausibility { get; init; }
 
+    /// <summary>
+    /// Neighbour slices on each side that a volume model's probabilities are averaged over by default
+    /// (<see cref="SliceSmoothingDefault"/> in its zip; 0 when it has none).
+    /// </summary>
+    public int SmoothingRadius { get; init; }
+
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
 
@@ -121,6 +127,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                 {
                     Threshold = SavedModelThreshold.Read(loaded), Foreground = ForegroundLabels.ReadFromModel(loaded), Organs = OrganLabels.ReadFromModel(loaded),
                     Plausibility = PlausibilityRecord.ReadFromModel(loaded), OrganPlausibility = MLNet.UNet.Medical.Plausibility.OrganPlausibility.ReadFromModel(loaded),
+                    SmoothingRadius = SliceSmoothingDefault.ReadFromModel(loaded),
                 };
                 return (model, kind, schema);
             }
@@ -194,7 +201,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
     }
 
-    // One organ of a model of several, as a one-organ model with the organ's label value and plausibility record.
+    // One organ of a model of several, as a one-organ model with the organ's label value, plausibility record and smoothing default.
     static void WriteOrgan(MLContext context, FileInfo zip, string organ, string destination)
     {
         var organs = OrganLabels.ReadFromModel(zip.FullName)
@@ -206,6 +213,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             SavedModelClass.Write(context, zip.FullName, temporary, organClass);
             new ForegroundLabels([organs.Organs[organClass - 1].Value]).WriteInto(temporary);
             record?.WriteInto(temporary);
+            new SliceSmoothingDefault(SliceSmoothingDefault.ReadFromModel(zip.FullName)).WriteInto(temporary);
         });
     }
 

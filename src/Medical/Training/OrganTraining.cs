@@ -93,12 +93,12 @@ public static class OrganTraining
 
         OrganEvaluationReport? evaluation = null;
         IReadOnlyList<OrganStressResult>? stress = null;
-        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius)
+        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius)
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine($"Plausibility record (post-processed predictions on the training patients), stored in the model zip: {record}.");
         if (validation.Count > 0)
         {
-            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: options.SmoothingRadius, plausibility: record);
+            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, plausibility: record);
             var (report, cases) = segmenter.EvaluateCases(validation);
             evaluation = report;
             // The stress test's first row is the evaluation itself, scored once.
@@ -121,6 +121,7 @@ public static class OrganTraining
                 context.Model.Save(model, trainingSlices.Schema, stream);
             organs.WriteInto(temporary);
             record.WriteInto(temporary);
+            new SliceSmoothingDefault(recipe.SmoothingRadius).WriteInto(temporary);
         });
         segment.SaveOnnx(PathOf(VolumeTraining.OnnxFile));
         TrainingCurveImage.Write(PathOf(VolumeTraining.CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}, {organs.Organs.Count} organs");

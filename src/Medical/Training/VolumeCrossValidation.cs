@@ -68,7 +68,7 @@ public static class VolumeCrossValidation
                 File.Delete(Path.Combine(folder, VolumeTraining.EvaluationFile));
             runFold(foldRecipe, split[f], new VolumeTrainingOptions
             {
-                OutputFolder = folder, Resume = options.Resume, SmoothingRadius = options.SmoothingRadius, Stress = options.Stress, Labels = options.Labels,
+                OutputFolder = folder, Resume = options.Resume, Stress = options.Stress, Labels = options.Labels,
                 Progress = options.Progress, Log = options.Log, CancellationToken = options.CancellationToken,
             });
             combined = combine(split, options.Log);

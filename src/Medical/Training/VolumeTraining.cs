@@ -35,7 +35,7 @@ public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, Pl
 /// </summary>
 public static class VolumeTraining
 {
-    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record and the foreground's label values inside.</summary>
+    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record, the foreground's label values and the slice smoothing default inside.</summary>
     public const string ModelFile = "model.zip";
 
     /// <summary>The network alone, as ONNX (for a recipe with context labels, the organ's class of it).</summary>
@@ -126,14 +126,14 @@ public static class VolumeTraining
         using var threshold = context.Segmentation().Threshold("PredictedMask", "Probability").Fit(network.Transform(trainingSlices));
         var model = new TransformerChain<ITransformer>(network, threshold);
 
-        var record = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius })
+        var record = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius })
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine(record is null
             ? "No plausibility record: the model finds no organ in any training patient (it has learned too little; train longer), so its predictions will not be checked."
             : $"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
               $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
         var segmenter = new VolumeSegmenter(context, model, scoringOptions,
-            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = options.SmoothingRadius, Plausibility = record });
+            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, Plausibility = record });
         VolumeEvaluationReport? evaluation = null;
         IReadOnlyList<StressResult>? stress = null;
         if (validation.Count > 0)
@@ -141,7 +141,7 @@ public static class VolumeTraining
             var (report, cases) = segmenter.EvaluateCases(validation, options.Labels);
             evaluation = report;
             log.WriteLine("3D metrics of the validation patients (on each volume's own grid and spacing; CHAOS's surface rule" +
-                          (options.SmoothingRadius > 0 ? $"; probabilities averaged over {options.SmoothingRadius} slice(s) on each side" : "") + "):");
+                          (recipe.SmoothingRadius > 0 ? $"; probabilities averaged over {recipe.SmoothingRadius} slice(s) on each side" : "") + "):");
             log.WriteLine(evaluation.ToTable());
             evaluation.WriteJson(PathOf(EvaluationFile));
             WriteOverlay(context, model.Transform(validationSlices!), PathOf(OverlayFile), recipe.ImageSize);
@@ -160,6 +160,7 @@ public static class VolumeTraining
                 context.Model.Save(model, trainingSlices.Schema, stream);
             record?.WriteInto(temporary);
             ForegroundLabels.Of(options.Labels).WriteInto(temporary);
+            new SliceSmoothingDefault(recipe.SmoothingRadius).WriteInto(temporary);
         });
         network.SaveOnnx(PathOf(OnnxFile));
         TrainingCurveImage.Write(PathOf(CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}");

@@ -11,9 +11,6 @@ public sealed class VolumeTrainingOptions
     /// <summary>Continue from the checkpoint in <see cref="OutputFolder"/> when there is one.</summary>
     public bool Resume { get; set; }
 
-    /// <summary>Neighbour slices on each side whose probabilities are averaged with each slice's before the 3D masks; 0 for none.</summary>
-    public int SmoothingRadius { get; set; }
-
     /// <summary>Also score the validation patients under the standard intensity shifts, into <see cref="VolumeTraining.StressFile"/>.</summary>
     public bool Stress { get; set; }
 
@@ -34,8 +31,6 @@ public sealed class VolumeTrainingOptions
     {
         if (string.IsNullOrWhiteSpace(OutputFolder))
             throw new ArgumentException("VolumeTrainingOptions.OutputFolder must name a folder.");
-        if (SmoothingRadius < 0)
-            throw new ArgumentException($"VolumeTrainingOptions.SmoothingRadius must be 0 or more, got {SmoothingRadius}.");
         ArgumentNullException.ThrowIfNull(Labels, "VolumeTrainingOptions.Labels");
         ArgumentNullException.ThrowIfNull(Log, "VolumeTrainingOptions.Log");
     }

@@ -66,6 +66,17 @@ public sealed class TrainingRecipe
     public int[] ContextLabels { get; set; } = [];
 
     /// <summary>
+    /// For volumes: neighbour slices on each side whose probabilities are averaged with each slice's before the 3D mask is
+    /// made, when the trained model segments a volume; 0 for none. Training measures the plausibility record and the
+    /// validation figures with it and stores it in the model zip as the model's default (as nnU-Net keeps the
+    /// post-processing chosen in cross-validation with its model).
+    /// </summary>
+    public int SmoothingRadius { get; set; }
+
+    /// <summary>Largest <see cref="SmoothingRadius"/> accepted.</summary>
+    public const int MaxSmoothingRadius = 8;
+
+    /// <summary>
     /// For volumes: the label map's structures are kept with each training slice, because the augmentation changes
     /// each organ's intensity on its own (<see cref="Transforms.AugmentationOptions.RegionIntensityProbability"/> above 0).
     /// </summary>
@@ -81,7 +92,7 @@ public sealed class TrainingRecipe
     {
         Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize, SlidingWindow = SlidingWindow?.Clone(),
         ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
-        ContextLabels = [.. ContextLabels],
+        ContextLabels = [.. ContextLabels], SmoothingRadius = SmoothingRadius,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
@@ -102,6 +113,8 @@ public sealed class TrainingRecipe
                 $"TrainingRecipe.ImageSize {ImageSize} must be a positive multiple of 2^depth = {Network.SizeMultiple} (the network's depth is {Network.Depth}).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentException($"TrainingRecipe.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        if (SmoothingRadius is < 0 or > MaxSmoothingRadius)
+            throw new ArgumentException($"TrainingRecipe.SmoothingRadius must be in [0, {MaxSmoothingRadius}], got {SmoothingRadius}.");
         if (ContextLabels.Any(v => v <= 0) || ContextLabels.Distinct().Count() != ContextLabels.Length)
             throw new ArgumentException($"TrainingRecipe.ContextLabels must be distinct label values above 0 (0 is the background), got [{string.Join(", ", ContextLabels)}].");
         if (ContextLabels.Length > 0 && Network.OutputClasses != 1)

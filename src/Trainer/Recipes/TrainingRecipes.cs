@@ -59,14 +59,18 @@ public static class TrainingRecipes
     /// <see cref="AddRobustIntensity"/>. The network also learns CHAOS's kidneys and spleen (label values 2 to 4,
     /// <see cref="TrainingRecipe.ContextLabels"/>) and the model keeps its liver: told where the neighbours are, it does
     /// not need the liver to be bright (a darkened liver lost half as much as with <see cref="LiverMriLiverOnly"/>).
+    /// The model averages each slice's probabilities with one neighbour slice on each side
+    /// (<see cref="TrainingRecipe.SmoothingRadius"/>), chosen as nnU-Net chooses post-processing, in cross-validation:
+    /// it raised the 5-fold mean 3D Dice of two recipes' models alike (+0.004, +0.003).
     /// A fifth of the patients (3 of 15) validate.
     /// </summary>
     public static TrainingRecipe LiverMri()
     {
         var recipe = LiverMriOf("liver-mri",
-            "CHAOS T2-SPIR liver: medium U-Net, 55 minutes on 2 cores, batch Dice, weight averaging, contrast-robust intensity augmentation, kidneys and spleen learned beside the liver.");
+            "CHAOS T2-SPIR liver: medium U-Net, 55 minutes on 2 cores, batch Dice, weight averaging, contrast-robust intensity augmentation, kidneys and spleen learned beside the liver, probabilities smoothed over a slice on each side.");
         AddRobustIntensity(recipe.Trainer.Augmentation);
         recipe.ContextLabels = [2, 3, 4];
+        recipe.SmoothingRadius = 1;
         return recipe;
     }
 
