@@ -65,7 +65,7 @@ public sealed class ToolVolumeTests : IDisposable
             "--output", In("pred-smoothed"), "--smooth-slices", "2");
         Assert.True(smoothedPrediction.ExitCode == 0, smoothedPrediction.ToString());
         Assert.True(File.Exists(Path.Combine(In("pred-smoothed"), "pred_2.nii.gz")));
-        Assert.Contains("--smooth-slices must be 0 or more",
+        Assert.Contains("--smooth-slices must be in [0, 8], got -1",
             ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "-1").Error);
         Assert.Contains("--smooth-slices applies to --volumes only",
             ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("volumes"), "--smooth-slices", "1").Error);

@@ -49,6 +49,8 @@ public sealed class OrganTrainingTests : IDisposable
         var (model, kind, _) = ModelKind.Load(context, new FileInfo(zip));
         using var loaded = (IDisposable)model;
         Assert.Equal((false, 32, 1, 0), (kind.TakesImageFiles, kind.Size, kind.Channels, kind.SmoothingRadius));
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(zip))
+            Assert.NotNull(archive.GetEntry(SliceSmoothingDefault.EntryName)); // the recipe's 0, written, not merely absent
 
         // Each organ's plausibility record is in the zip; a patient whose liver is darkened to the background's grey is flagged, and as it is, it is not.
         var record = OrganPlausibility.ReadFromModel(zip)!;

@@ -139,7 +139,7 @@ public class EndpointTests(ServiceFixture service)
         using var loaded = model as IDisposable;
         var tool = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
         {
-            PostProcess = true, Plausibility = PlausibilityRecord.ReadFromModel(service.Models.VolumeZip), Threshold = kind.Threshold,
+            PostProcess = true, SmoothingRadius = kind.SmoothingRadius, Plausibility = PlausibilityRecord.ReadFromModel(service.Models.VolumeZip), Threshold = kind.Threshold,
         }).Segment("ball", input);
         Assert.Equal(tool.Mask.Voxels.Select(v => v ? 1f : 0f), labels.Data);
         Assert.Equal(tool.Warnings.Count.ToString(), response.Headers.GetValues("X-Plausibility-Warnings").Single());

@@ -17,13 +17,15 @@ public class OrganModelTests(ServiceFixture service)
     static byte[] Upload => TinyModels.Nifti(TinyModels.TwoBalls("upload", 6).Image, gzip: true);
 
     // What 'unet predict --volumes --post-process' gives for the same zip and volume, and the label map it writes.
-    (OrganSegmentation Segmentation, float[] LabelMap) Tool()
+    // The model's slice smoothing default applies, as there; smoothingRadius: 0 gives what it would be without.
+    (OrganSegmentation Segmentation, float[] LabelMap) Tool(int? smoothingRadius = null)
     {
         var context = new MLContext();
         var (model, kind, _) = ModelKind.Load(context, new FileInfo(service.Models.OrgansZip));
         using var loaded = model as IDisposable;
+        Assert.Equal(1, kind.SmoothingRadius);
         var segmenter = new OrganSegmenter(context, model, kind.SliceOptions(), TinyModels.Organs, postProcess: true,
-            plausibility: OrganPlausibility.ReadFromModel(service.Models.OrgansZip));
+            smoothingRadius ?? kind.SmoothingRadius, OrganPlausibility.ReadFromModel(service.Models.OrgansZip));
         var segmentation = segmenter.Segment("upload", NiftiReader.Read(new MemoryStream(Upload)));
         return (segmentation, segmenter.LabelVolume(segmentation).Data);
     }
@@ -38,6 +40,7 @@ public class OrganModelTests(ServiceFixture service)
 
         var (tool, labelMap) = Tool();
         Assert.Equal(labelMap, labels.Data);
+        Assert.NotEqual(Tool(smoothingRadius: 0).LabelMap, labels.Data); // so the service did smooth, as the model says
         Assert.All(labels.Data, v => Assert.Contains(v, new[] { 0f, 1f, 4f }));
         // The tiny model finds both balls: the map is not empty, and each label value marks its own ball's side.
         Assert.Contains(1f, labels.Data);

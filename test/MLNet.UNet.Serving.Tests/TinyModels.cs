@@ -1,4 +1,5 @@
 using MLNet.UNet.Images;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
@@ -91,6 +92,7 @@ sealed class TinyModels
             .Fit(data);
         context.Model.Save(model, data.Schema, zip);
         Organs.WriteInto(zip);
+        new SliceSmoothingDefault(1).WriteInto(zip); // as a recipe with SmoothingRadius 1 stores it
         return zip;
     }
 

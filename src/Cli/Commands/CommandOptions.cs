@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.UNet.Medical.Inference;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -63,10 +64,20 @@ internal static class CommandOptions
     /// <summary>The --smooth-slices value (null when not given: the model's default applies), refused where it cannot apply (images) or is negative.</summary>
     public static int? CheckedSmoothing(int? radius, bool volumes) => radius switch
     {
-        < 0 => throw new ArgumentException($"--smooth-slices must be 0 or more, got {radius}."),
+        < 0 or > Recipes.TrainingRecipe.MaxSmoothingRadius =>
+            throw new ArgumentException($"--smooth-slices must be in [0, {Recipes.TrainingRecipe.MaxSmoothingRadius}], got {radius}."),
         > 0 when !volumes => throw new ArgumentException("--smooth-slices applies to --volumes only: images have no neighbour slices."),
         _ => radius,
     };
+
+    /// <summary>The slice smoothing that volumes are scored with, given or the model's (which changes from model to model), and where it comes from.</summary>
+    public static int Smoothing(TextWriter output, int? given, ModelKind kind, bool volumes)
+    {
+        int radius = given ?? kind.SmoothingRadius;
+        if (volumes && radius > 0)
+            output.WriteLine($"Probabilities averaged over {radius} neighbour slice(s) on each side ({(given is null ? "the model's default; --smooth-slices 0 turns it off" : "--smooth-slices")}).");
+        return radius;
+    }
 
     public static Option<bool> TestTimeFlips() => new("--tta")
     {

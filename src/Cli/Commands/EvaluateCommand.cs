@@ -42,7 +42,8 @@ internal static class EvaluateCommand
 
             Examples:
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
-              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 1 --stress
+              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --stress
+              unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 0   (no slice smoothing, whatever the model's default)
               unet evaluate --model cv/fold-1/model.zip --model cv/fold-2/model.zip --volumes held-out   # an ensemble
               unet evaluate --model liver/model.zip --model abdomen/model.zip --organ liver --volumes held-out
             """)
@@ -54,7 +55,7 @@ internal static class EvaluateCommand
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
-            int smoothing = smoothingGiven ?? kind.SmoothingRadius;
+            int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             object report;

@@ -14,7 +14,7 @@ internal static class InfoCommand
     {
         var file = new Argument<FileInfo>("model") { Description = "A model.zip or .onnx file." };
         var command = new Command("info", """
-            Show the inputs, outputs, threshold and network options of a model zip or ONNX model.
+            Show the inputs, outputs, threshold, slice smoothing default and network options of a model zip or ONNX model.
 
             Examples:
               unet info model/model.zip

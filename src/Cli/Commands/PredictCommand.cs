@@ -33,7 +33,7 @@ internal static class PredictCommand
 
             Examples:
               unet predict --model model/model.zip --images data/new --output masks --overlay
-              unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 1
+              unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 0   (no slice smoothing, whatever the model's default)
               unet predict --model liver/model.zip --model abdomen/model.zip --organ liver --volumes scans --output labels
             """)
         { model, organ, testTimeFlips, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
@@ -44,7 +44,7 @@ internal static class PredictCommand
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
-            int smoothing = smoothingGiven ?? kind.SmoothingRadius;
+            int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             var folder = result.GetValue(output)!;

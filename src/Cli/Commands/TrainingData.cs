@@ -41,6 +41,8 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
                 throw new ArgumentException(
                     $"--resume continues the run in {folder}, which was trained on other data: {string.Join("; ", differences)}. " +
                     "Give the same options, or train into another --output folder.");
+            // Rewritten, so that a record kept before a field existed gains it and later resumes check it too.
+            AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
             return;
         }
         if (resumingACheckpoint)

@@ -154,7 +154,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     /// <param name="context">The context a one-organ model is built with.</param>
     /// <param name="zips">
-    /// The model zips; the first gives the pipeline, the threshold and the plausibility record (one zip of several organs
+    /// The model zips; the first gives the pipeline, the threshold, the plausibility record and the slice smoothing default (one zip of several organs
     /// with <paramref name="organ"/>: the organ's probability thresholded at 0.5, and the organ's record, which was measured
     /// on the model's class maps). The combined zip records the label values it segments (<see cref="ForegroundLabels"/>):
     /// the organ's with <paramref name="organ"/>, else the zips' own.

@@ -28,7 +28,7 @@ public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IRea
 /// <see cref="VolumeTraining"/> for several organs at once: one slice U-Net with a class per organ (softmax, cross-entropy
 /// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D by an <see cref="OrganSegmenter"/>.
 /// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>, and each organ's
-/// plausibility record, <see cref="OrganPlausibility"/>), its ONNX, the effective
+/// plausibility record, <see cref="OrganPlausibility"/>, and the recipe's <see cref="SliceSmoothingDefault"/>), its ONNX, the effective
 /// recipe, metrics, the evaluation, a training curve and the checkpoint.
 /// </summary>
 public static class OrganTraining

@@ -28,8 +28,8 @@ public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, Pl
 
 /// <summary>
 /// Trains a slice U-Net on the training patients of a fold with a recipe, evaluates the validation patients in 3D
-/// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record and
-/// <see cref="ForegroundLabels"/>),
+/// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record,
+/// <see cref="ForegroundLabels"/> and <see cref="SliceSmoothingDefault"/>),
 /// its ONNX, the effective recipe, metrics, the 3D evaluation, a training curve, overlays, the checkpoint, and the
 /// stress test when asked for. The <c>unet</c> tool and the liver example both train volumes with it.
 /// </summary>

@@ -100,8 +100,8 @@ public sealed class AugmentationOptions
 
     /// <summary>
     /// Probability that a sample is seen at a lower resolution (nnU-Net's simulated low resolution, as from a coarser
-    /// scan): each image channel is downsampled by a factor drawn from [<see cref="MinLowResolutionScale"/>, 1]
-    /// (nearest) and upsampled back (bicubic). The mask is untouched.
+    /// scan): the sample, all its channels at one scale, is downsampled by a factor drawn from
+    /// [<see cref="MinLowResolutionScale"/>, 1] (nearest) and upsampled back (bicubic). The mask is untouched.
     /// </summary>
     public double LowResolutionProbability { get; set; }
 
