@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
@@ -65,6 +66,18 @@ public sealed class ToolVolumeTests : IDisposable
             "--output", In("pred-smoothed"), "--smooth-slices", "2");
         Assert.True(smoothedPrediction.ExitCode == 0, smoothedPrediction.ToString());
         Assert.True(File.Exists(Path.Combine(In("pred-smoothed"), "pred_2.nii.gz")));
+        Assert.Contains("\"SmoothingRadius\": 2", File.ReadAllText(Path.Combine(In("pred-smoothed"), "predictions.json")));
+        Assert.Contains("\"SmoothingRadius\": 1", File.ReadAllText(Path.Combine(In("pred"), "predictions.json")));
+        // An export of the checkpoint keeps the recipe's smoothing (from the recipe.json beside it) unless told otherwise.
+        var exported = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--output", In("exported"));
+        Assert.True(exported.ExitCode == 0, exported.ToString());
+        Assert.Contains("slice smoothing 1 stored (recipe ", exported.Output);
+        Assert.Equal(1, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported"), "model.zip")));
+        var exportedUnsmoothed = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--smooth-slices", "0",
+            "--output", In("exported-unsmoothed"));
+        Assert.True(exportedUnsmoothed.ExitCode == 0, exportedUnsmoothed.ToString());
+        Assert.Equal(0, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported-unsmoothed"), "model.zip")));
+        Assert.Contains("averaged over 0 neighbour slice(s)", ToolRun.Of("info", Path.Combine(In("exported-unsmoothed"), "model.zip")).Output);
         Assert.Contains("--smooth-slices must be in [0, 8], got -1",
             ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "-1").Error);
         Assert.Contains("--smooth-slices applies to --volumes only",

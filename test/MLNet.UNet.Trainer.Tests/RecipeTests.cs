@@ -128,4 +128,45 @@ public class RecipeTests
         recipe.Trainer.BatchSize = 0;
         Assert.Contains("TrainerOptions.BatchSize", Assert.Throws<ArgumentException>(recipe.Validate).Message);
     }
+
+    [Fact]
+    public void ARecipeWrittenAsJsonIsReadBackWithEverySetting()
+    {
+        var recipe = TrainingRecipes.LiverMri();
+        recipe.Trainer.Epochs = 7;
+        recipe.SmoothingRadius = 2;
+        var path = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}.json");
+        try
+        {
+            recipe.WriteJson(path);
+            var read = TrainingRecipe.ReadJson(path);
+            Assert.Equal(recipe.ToJson(), read.ToJson());
+            Assert.Equal(2, read.SmoothingRadius);
+            Assert.Equal([2, 3, 4], read.ContextLabels);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ARecipeFileThatIsDamagedOrOutOfRangeIsRefusedNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(path, "{ \"Name\": ");
+            var damaged = Assert.Throws<InvalidDataException>(() => TrainingRecipe.ReadJson(path));
+            Assert.Contains(path, damaged.Message);
+
+            File.WriteAllText(path, TrainingRecipes.LiverMri().ToJson().Replace("\"SmoothingRadius\": 1", "\"SmoothingRadius\": 99"));
+            var outOfRange = Assert.Throws<InvalidDataException>(() => TrainingRecipe.ReadJson(path));
+            Assert.Contains("SmoothingRadius", outOfRange.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

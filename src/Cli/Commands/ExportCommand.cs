@@ -2,6 +2,9 @@ using System.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Export;
+using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Recipes;
 using MLNet.UNet.Training;
 
 namespace MLNet.UNet.Cli.Commands;
@@ -20,21 +23,29 @@ internal static class ExportCommand
             Description = "For a network of several classes: its organs in class order with their label values, as 'unet train --labels' was given " +
                 "(e.g. liver=1,kidney-right=2,kidney-left=3,spleen=4), saved in the zip so that 'unet predict/evaluate --volumes' and the service segment them.",
         };
+        var smoothSlices = new Option<int?>("--smooth-slices")
+        {
+            Description = "The slice smoothing the zip segments volumes with by default (neighbour slices on each side; 0 for none). " +
+                "Default: the recipe's, from the recipe.json that 'unet train' wrote beside the checkpoint; none without one.",
+        };
         var command = new Command("export", """
             Export a checkpoint (the best weights, if it has them) as model.onnx and as an ML.NET model.zip that takes a
             Features column (C x size x size floats) and writes Probability and PredictedMask; a network of several
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
             names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
+            The zip keeps the recipe's slice smoothing (read from the recipe.json beside the checkpoint) unless
+            --smooth-slices says otherwise. It holds no plausibility record: that needs the training patients.
 
             Examples:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
               unet export --checkpoint abdomen/checkpoint.ckpt --labels liver=1,kidney-right=2,kidney-left=3,spleen=4 --output exported
             """)
-        { checkpoint, output, size, threshold, labels };
+        { checkpoint, output, size, threshold, labels, smoothSlices };
         command.SetAction(result => environment.Run(() =>
         {
             var file = result.GetValue(checkpoint)!;
             var organs = result.GetValue(labels) is { } text ? CommandOptions.ParseLabels(text) : null;
+            var (smoothing, smoothingSource) = SmoothingOf(file, CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), volumes: true));
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
             int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size);
@@ -68,13 +79,29 @@ internal static class ExportCommand
                 using (var stream = File.Create(temporary))
                     context.Model.Save(model, empty.Schema, stream);
                 organs?.WriteInto(temporary);
+                smoothing?.WriteInto(temporary);
             });
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
             environment.Output.WriteLine($"  wrote {onnxPath}");
             environment.Output.WriteLine($"  wrote {zipPath}");
+            environment.Output.WriteLine(smoothing is null
+                ? "  no slice smoothing stored (no recipe.json beside the checkpoint; --smooth-slices stores one)"
+                : $"  slice smoothing {smoothing.Radius} stored ({smoothingSource})");
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>The slice smoothing to store: as given, else the recipe's from the recipe.json that training wrote beside the checkpoint, else none.</summary>
+    static (SliceSmoothingDefault? Smoothing, string Source) SmoothingOf(FileInfo checkpoint, int? given)
+    {
+        if (given is { } radius)
+            return (new SliceSmoothingDefault(radius), "--smooth-slices");
+        var recipePath = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.RecipeFile);
+        if (!File.Exists(recipePath))
+            return (null, "");
+        var recipe = TrainingRecipe.ReadJson(recipePath);
+        return (new SliceSmoothingDefault(recipe.SmoothingRadius), $"recipe {recipe.Name}, from {recipePath}");
     }
 
     sealed class FeaturesRow

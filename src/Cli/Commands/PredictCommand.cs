@@ -59,14 +59,14 @@ internal static class PredictCommand
             {
                 var organRecord = kind.OrganPlausibility;
                 var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
-                var organCases = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output);
+                var organCases = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
                 environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
                 return CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
             }
             var record = kind.Plausibility;
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                 new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record, Threshold = kind.Threshold });
-            var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output);
+            var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
             return CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null);
         }));
@@ -93,14 +93,14 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
+    static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log, int smoothing)
     {
         var cases = VolumeFiles(kind, input, output).Select(file => (Map: Path.GetFileName(file.MaskPath), Case: Timed(log, file.MaskPath,
             path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
             c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml")))))).ToList();
         var summary = cases.Select(c => new
         {
-            Case = c.Case.Id, c.Map,
+            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing,
             Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
@@ -148,13 +148,13 @@ internal static class PredictCommand
         return id.StartsWith("image_", StringComparison.OrdinalIgnoreCase) ? id["image_".Length..] : id;
     }
 
-    static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log)
+    static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log, int smoothing)
     {
         var cases = VolumeFiles(kind, input, output).Select(file => (Map: Path.GetFileName(file.MaskPath), Case: Timed(log, file.MaskPath,
             path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(), c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml")))).ToList();
         var summary = cases.Select(c => new
         {
-            Case = c.Case.Id, c.Map, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
+            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
         WriteSummary(output, summary);

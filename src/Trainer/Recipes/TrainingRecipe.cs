@@ -128,4 +128,22 @@ public sealed class TrainingRecipe
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
     public void WriteJson(string path) => AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(ToJson() + "\n")));
+
+    /// <summary>Reads a recipe that <see cref="WriteJson"/> wrote (the <c>recipe.json</c> beside a trained model) and validates it.</summary>
+    /// <exception cref="InvalidDataException">The file is not a recipe, or a setting in it is out of range; the message names the file.</exception>
+    public static TrainingRecipe ReadJson(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            var recipe = JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"'{path}' holds null, not a training recipe.");
+            recipe.Validate();
+            return recipe;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"'{path}' is not a valid training recipe: {e.Message}", e);
+        }
+    }
 }
