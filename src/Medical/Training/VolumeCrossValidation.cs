@@ -31,7 +31,7 @@ public static class VolumeCrossValidation
         VolumeTrainingOptions options) =>
         RunFolds(recipe, patients, folds, only, options,
             (foldRecipe, fold, foldOptions) => VolumeTraining.Run(context, foldRecipe, patients, fold, foldOptions),
-            (split, log) => Combine(options.OutputFolder, split, log));
+            (split, log, foldRecipe) => Combine(options.OutputFolder, split, log, foldRecipe));
 
     /// <summary>
     /// <see cref="Run"/> for a model of several organs: each fold is an <see cref="OrganTraining"/> run, and the folds'
@@ -44,11 +44,11 @@ public static class VolumeCrossValidation
         ArgumentNullException.ThrowIfNull(organs);
         return RunFolds(recipe, patients, folds, only, options,
             (foldRecipe, fold, foldOptions) => OrganTraining.Run(context, foldRecipe, patients, fold, organs, foldOptions),
-            (split, log) => CombineOrgans(options.OutputFolder, split, log, organs));
+            (split, log, foldRecipe) => CombineOrgans(options.OutputFolder, split, log, organs, foldRecipe));
     }
 
     static T? RunFolds<T>(TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only, VolumeTrainingOptions options,
-        Action<TrainingRecipe, PatientFold, VolumeTrainingOptions> runFold, Func<IReadOnlyList<PatientFold>, TextWriter, T?> combine) where T : class
+        Action<TrainingRecipe, PatientFold, VolumeTrainingOptions> runFold, Func<IReadOnlyList<PatientFold>, TextWriter, TrainingRecipe, T?> combine) where T : class
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(patients);
@@ -71,7 +71,8 @@ public static class VolumeCrossValidation
                 OutputFolder = folder, Resume = options.Resume, Stress = options.Stress, Labels = options.Labels,
                 Progress = options.Progress, Log = options.Log, CancellationToken = options.CancellationToken,
             });
-            combined = combine(split, options.Log);
+            // The fold just run decides the recipe: a fold trained with other settings is not this cross-validation's.
+            combined = combine(split, options.Log, TrainingRecipe.ReadJson(Path.Combine(folder, VolumeTraining.RecipeFile)));
         }
         return combined;
     }
@@ -79,22 +80,26 @@ public static class VolumeCrossValidation
     /// <summary>
     /// Combines the folds whose evaluation is in <paramref name="outputFolder"/> and holds exactly the patients
     /// <paramref name="split"/> holds out in that fold, writes <see cref="CombinedFile"/>, and says on
-    /// <paramref name="log"/> which folds are in and why any other is out.
+    /// <paramref name="log"/> which folds are in and why any other is out. A fold trained with another recipe than
+    /// <paramref name="recipe"/> (or than the first fold in, when null) is out, with the first setting that differs;
+    /// a fold that records no recipe (<see cref="VolumeTraining.RecipeFile"/>) cannot be checked and is in.
     /// </summary>
     /// <returns>The combined report, or null when no fold is in.</returns>
-    public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log) =>
-        CombineFolds(outputFolder, split, log, VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId), _ => null,
+    public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, TrainingRecipe? recipe = null) =>
+        CombineFolds(outputFolder, split, log, recipe, VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId), _ => null,
             VolumeEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
 
     /// <summary>
     /// <see cref="Combine"/> for the per-organ evaluations of <see cref="RunOrgans"/>. A fold whose report names other
-    /// organs than <paramref name="organs"/> (or than the first fold in, when null) is left out with the reason.
+    /// organs than <paramref name="organs"/> (or than the first fold in, when null) is left out with the reason, as is
+    /// one trained with another recipe than <paramref name="recipe"/>.
     /// </summary>
     /// <returns>The combined per-organ report, or null when no fold is in.</returns>
-    public static OrganEvaluationReport? CombineOrgans(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, OrganLabels? organs = null)
+    public static OrganEvaluationReport? CombineOrgans(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, OrganLabels? organs = null,
+        TrainingRecipe? recipe = null)
     {
         var expected = organs?.Names;
-        return CombineFolds(outputFolder, split, log, OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
+        return CombineFolds(outputFolder, split, log, recipe, OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
             {
                 var names = report.Organs.Select(o => o.Organ).ToList();
                 expected ??= names;
@@ -103,7 +108,7 @@ public static class VolumeCrossValidation
             OrganEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
     }
 
-    static T? CombineFolds<T>(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, Func<string, T> read,
+    static T? CombineFolds<T>(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, TrainingRecipe? reference, Func<string, T> read,
         Func<T, IEnumerable<string>> patientsOf, Func<T, string?> whyNot, Func<IEnumerable<T>, T> combine, Action<T, string> write, Func<T, string> table)
         where T : class
     {
@@ -120,11 +125,12 @@ public static class VolumeCrossValidation
                 continue;
             }
             T report;
-            string recipeName;
+            TrainingRecipe? recipe;
             try
             {
                 report = read(path);
-                recipeName = RecipeName(Path.Combine(folder, VolumeTraining.RecipeFile));
+                var recipePath = Path.Combine(folder, VolumeTraining.RecipeFile);
+                recipe = File.Exists(recipePath) ? TrainingRecipe.ReadJson(recipePath) : null;
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
             {
@@ -144,7 +150,13 @@ public static class VolumeCrossValidation
                 log.WriteLine($"Fold {f + 1}: left out, {path}: {reason}.");
                 continue;
             }
-            log.WriteLine($"Fold {f + 1}: patients {string.Join(", ", expected)} (recipe {recipeName}).");
+            if (recipe is not null && reference is not null && recipe.DifferenceFrom(reference) is { } difference)
+            {
+                log.WriteLine($"Fold {f + 1}: left out, it was trained with another recipe ({difference}).");
+                continue;
+            }
+            reference ??= recipe;
+            log.WriteLine($"Fold {f + 1}: patients {string.Join(", ", expected)} (recipe {recipe?.Name ?? "not recorded"}).");
             reports.Add(report);
         }
         if (reports.Count == 0)
@@ -155,13 +167,5 @@ public static class VolumeCrossValidation
         log.WriteLine($"Cross-validation over {reports.Count} of {split.Count} folds ({patientsOf(combined).Count()} patients), written to {combinedPath}:");
         log.WriteLine(table(combined));
         return combined;
-    }
-
-    static string RecipeName(string path)
-    {
-        if (!File.Exists(path))
-            return "not recorded";
-        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-        return json.RootElement.TryGetProperty(nameof(TrainingRecipe.Name), out var name) ? name.GetString() ?? "unnamed" : "unnamed";
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Training;
@@ -128,6 +129,29 @@ public sealed class TrainingRecipe
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
     public void WriteJson(string path) => AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(ToJson() + "\n")));
+
+    /// <summary>
+    /// The first setting in which this recipe differs from <paramref name="other"/>, as "Trainer.Epochs is 75, not 50"
+    /// (the path of the field in <see cref="ToJson"/>), or null when every setting is the same.
+    /// </summary>
+    public string? DifferenceFrom(TrainingRecipe other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return FirstDifference(JsonNode.Parse(ToJson()), JsonNode.Parse(other.ToJson()), "");
+    }
+
+    static string? FirstDifference(JsonNode? mine, JsonNode? theirs, string path)
+    {
+        if (mine is JsonObject a && theirs is JsonObject b)
+        {
+            foreach (var name in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
+                if (FirstDifference(a[name], b[name], path.Length == 0 ? name : $"{path}.{name}") is { } difference)
+                    return difference;
+            return null;
+        }
+        string Text(JsonNode? node) => node?.ToJsonString() ?? "null";
+        return Text(mine) == Text(theirs) ? null : $"{path} is {Text(mine)}, not {Text(theirs)}";
+    }
 
     /// <summary>Reads a recipe that <see cref="WriteJson"/> wrote (the <c>recipe.json</c> beside a trained model) and validates it.</summary>
     /// <exception cref="InvalidDataException">The file is not a recipe, or a setting in it is out of range; the message names the file.</exception>
