@@ -35,7 +35,7 @@ public class RecipeTests
         changed.Trainer.Augmentation.GammaProbability = 0;
         changed.Network.BaseFilters = 4;
         var fresh = TrainingRecipes.LiverMri();
-        Assert.Equal(50, fresh.Trainer.Epochs);
+        Assert.Equal(75, fresh.Trainer.Epochs);
         Assert.Equal(0.3, fresh.Trainer.Augmentation.GammaProbability);
         Assert.Equal(24, fresh.Network.BaseFilters);
 
