@@ -16,9 +16,10 @@ public sealed class CrossValidationRecipeTests : IDisposable
         var split = PatientSplit.KFold(["1", "2", "3", "4", "5", "6"], 3, seed: 1);
         var recipe = TrainingRecipes.LiverMri();
         var longer = TrainingRecipes.LiverMri();
-        longer.Trainer.Epochs = 75;
-        WriteFold(0, split[0], recipe);
-        WriteFold(1, split[1], longer);
+        longer.Trainer.Epochs = recipe.Trainer.Epochs + 25;
+        // Each fold's recipe.json as training writes it (the last epoch kept, the seed drawn).
+        WriteFold(0, split[0], VolumeCrossValidation.FoldRecipe(recipe));
+        WriteFold(1, split[1], VolumeCrossValidation.FoldRecipe(longer));
         WriteFold(2, split[2], recipe: null);
         var log = new StringWriter();
 
@@ -26,7 +27,7 @@ public sealed class CrossValidationRecipeTests : IDisposable
 
         Assert.NotNull(combined);
         Assert.Equal(split[0].Validation.Concat(split[2].Validation).Order(), combined.Patients.Select(p => p.PatientId).Order());
-        Assert.Contains("Fold 2: left out, it was trained with another recipe (Trainer.Epochs is 75, not 50)", log.ToString());
+        Assert.Contains($"Fold 2: left out, it was trained with another recipe (Trainer.Epochs is {longer.Trainer.Epochs}, not {recipe.Trainer.Epochs})", log.ToString());
         Assert.Contains("Fold 3: patients", log.ToString());
         Assert.Contains("(recipe not recorded)", log.ToString());
 
@@ -47,6 +48,10 @@ public sealed class CrossValidationRecipeTests : IDisposable
         var other = TrainingRecipes.LiverMri();
         other.ContextLabels = [2];
         Assert.Equal("ContextLabels is [2], not [2,3,4]", other.DifferenceFrom(TrainingRecipes.LiverMri()));
+        var reworded = TrainingRecipes.LiverMri().Clone();
+        Assert.Null(new TrainingRecipe { Name = reworded.Name, Description = "other words", Network = reworded.Network, Trainer = reworded.Trainer,
+            ImageSize = reworded.ImageSize, ValidationFraction = reworded.ValidationFraction, EmptySliceFraction = reworded.EmptySliceFraction,
+            ContextLabels = reworded.ContextLabels, SmoothingRadius = reworded.SmoothingRadius }.DifferenceFrom(TrainingRecipes.LiverMri()));
     }
 
     void WriteFold(int index, PatientFold fold, TrainingRecipe? recipe)

@@ -14,7 +14,7 @@ public sealed class UnannealedStopTests
     public void ACutWithTheRateStillHighIsReported()
     {
         var trainer = TrainingRecipes.LiverMri().Trainer;
-        var warning = VolumeTraining.UnannealedStop(trainer, History(42, 9e-4));
+        var warning = VolumeTraining.UnannealedStop(trainer, StopReason.TimeBudget, History(42, 9e-4));
         Assert.NotNull(warning);
         Assert.Contains("after 42 of 75 epochs", warning);
         Assert.Contains("45%", warning);
@@ -22,12 +22,13 @@ public sealed class UnannealedStopTests
     }
 
     [Fact]
-    public void EveryEpochRunACutAtTheEndOrAScheduleFittedToTheBudgetIsNot()
+    public void EveryEpochRunACutAtTheEndAnEarlyStopOrAScheduleFittedToTheBudgetIsNot()
     {
         var trainer = TrainingRecipes.LiverMri().Trainer;
-        Assert.Null(VolumeTraining.UnannealedStop(trainer, History(75, 1e-6)));
-        Assert.Null(VolumeTraining.UnannealedStop(trainer, History(73, 2e-5)));
+        Assert.Null(VolumeTraining.UnannealedStop(trainer, StopReason.Completed, History(75, 1e-6)));
+        Assert.Null(VolumeTraining.UnannealedStop(trainer, StopReason.TimeBudget, History(73, 2e-5)));
+        Assert.Null(VolumeTraining.UnannealedStop(trainer, StopReason.EarlyStopping, History(42, 9e-4)));
         trainer.FitScheduleToTimeBudget = true;
-        Assert.Null(VolumeTraining.UnannealedStop(trainer, History(42, 9e-4)));
+        Assert.Null(VolumeTraining.UnannealedStop(trainer, StopReason.TimeBudget, History(42, 9e-4)));
     }
 }

@@ -85,7 +85,7 @@ internal static class ExportCommand
             environment.Output.WriteLine($"  wrote {onnxPath}");
             environment.Output.WriteLine($"  wrote {zipPath}");
             environment.Output.WriteLine(smoothing is null
-                ? "  no slice smoothing stored (no recipe.json beside the checkpoint; --smooth-slices stores one)"
+                ? "  no slice smoothing stored (none in a recipe.json beside the checkpoint; --smooth-slices stores one)"
                 : $"  slice smoothing {smoothing.Radius} stored ({smoothingSource})");
             return ExitCodes.Success;
         }));
@@ -100,8 +100,17 @@ internal static class ExportCommand
         var recipePath = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.RecipeFile);
         if (!File.Exists(recipePath))
             return (null, "");
-        var recipe = TrainingRecipe.ReadJson(recipePath);
-        return (new SliceSmoothingDefault(recipe.SmoothingRadius), $"recipe {recipe.Name}, from {recipePath}");
+        TrainingRecipe recipe;
+        try
+        {
+            recipe = TrainingRecipe.ReadJson(recipePath);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{e.Message} Give --smooth-slices k to export without reading it.", e);
+        }
+        // A recipe without smoothing (any model of images) needs no entry: a zip without one scores unsmoothed.
+        return recipe.SmoothingRadius == 0 ? (null, "") : (new SliceSmoothingDefault(recipe.SmoothingRadius), $"recipe {recipe.Name}, from {recipePath}");
     }
 
     sealed class FeaturesRow

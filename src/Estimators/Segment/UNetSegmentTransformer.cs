@@ -25,6 +25,7 @@ public sealed class UNetSegmentTransformer : OnnxBackedTransformer
         TrainingHistory = result.History;
         BestEpoch = result.BestEpoch;
         BestValidationDice = result.BestValidationDice;
+        StopReason = result.StopReason;
     }
 
     /// <summary>The options the estimator was given.</summary>
@@ -44,6 +45,9 @@ public sealed class UNetSegmentTransformer : OnnxBackedTransformer
 
     /// <summary>Best validation Dice, if there was validation data.</summary>
     public double? BestValidationDice { get; }
+
+    /// <summary>Why training stopped: every epoch ran, early stopping, or the time budget.</summary>
+    public StopReason StopReason { get; }
 
     /// <summary>
     /// The network's class <paramref name="classIndex"/> alone, as a one-class U-Net that writes the same output column

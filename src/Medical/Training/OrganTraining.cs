@@ -90,6 +90,8 @@ public static class OrganTraining
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");
+        if (VolumeTraining.UnannealedStop(recipe.Trainer, segment.StopReason, segment.TrainingHistory) is { } warning)
+            log.WriteLine(warning);
 
         OrganEvaluationReport? evaluation = null;
         IReadOnlyList<OrganStressResult>? stress = null;

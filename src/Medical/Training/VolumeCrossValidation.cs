@@ -56,8 +56,7 @@ public static class VolumeCrossValidation
         var split = PatientSplit.KFold(patients.Select(p => p.PatientId), folds, recipe.Seed);
         if (only is { } one && (one < 1 || one > split.Count))
             throw new ArgumentException($"The fold to run must be between 1 and {split.Count} (the number of folds), got {one}.");
-        var foldRecipe = recipe.Clone();
-        foldRecipe.Trainer.KeepBestModel = false;
+        var foldRecipe = FoldRecipe(recipe);
         T? combined = null;
         foreach (int f in only is { } single ? [single - 1] : Enumerable.Range(0, split.Count))
         {
@@ -86,7 +85,7 @@ public static class VolumeCrossValidation
     /// </summary>
     /// <returns>The combined report, or null when no fold is in.</returns>
     public static VolumeEvaluationReport? Combine(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, TrainingRecipe? recipe = null) =>
-        CombineFolds(outputFolder, split, log, recipe, VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId), _ => null,
+        CombineFolds(outputFolder, split, log, recipe is null ? null : FoldRecipe(recipe), VolumeEvaluationReport.ReadJson, r => r.Patients.Select(p => p.PatientId), _ => null,
             VolumeEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
 
     /// <summary>
@@ -99,13 +98,22 @@ public static class VolumeCrossValidation
         TrainingRecipe? recipe = null)
     {
         var expected = organs?.Names;
-        return CombineFolds(outputFolder, split, log, recipe, OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
+        return CombineFolds(outputFolder, split, log, recipe is null ? null : FoldRecipe(recipe), OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
             {
                 var names = report.Organs.Select(o => o.Organ).ToList();
                 expected ??= names;
                 return names.SequenceEqual(expected) ? null : $"it evaluates {string.Join(", ", names)}, not {string.Join(", ", expected)}";
             },
             OrganEvaluationReport.Combine, (r, path) => r.WriteJson(path), r => r.ToTable());
+    }
+
+    /// <summary>The recipe as a fold trains it and writes it: the last epoch kept (held-out patients choose nothing), the seed drawn.</summary>
+    internal static TrainingRecipe FoldRecipe(TrainingRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var fold = recipe.Clone();
+        fold.Trainer.KeepBestModel = false;
+        return VolumeTraining.Prepared(fold);
     }
 
     static T? CombineFolds<T>(string outputFolder, IReadOnlyList<PatientFold> split, TextWriter log, TrainingRecipe? reference, Func<string, T> read,

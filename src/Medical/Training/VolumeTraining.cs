@@ -121,7 +121,7 @@ public static class VolumeTraining
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
                       $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
-        if (UnannealedStop(recipe.Trainer, segment.TrainingHistory) is { } warning)
+        if (UnannealedStop(recipe.Trainer, segment.StopReason, segment.TrainingHistory) is { } warning)
             log.WriteLine(warning);
         using var organProbability = recipe.ContextLabels.Length > 0 ? segment.ForClass(1, trainingSlices) : null;
         OnnxBackedTransformer network = organProbability ?? (OnnxBackedTransformer)segment;
@@ -180,7 +180,7 @@ public static class VolumeTraining
     }
 
     /// <summary>A validated copy of the recipe with its seed fixed, so that a fold trains alike wherever it is run.</summary>
-    static TrainingRecipe Prepared(TrainingRecipe recipe)
+    internal static TrainingRecipe Prepared(TrainingRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         var copy = recipe.Clone();
@@ -251,13 +251,12 @@ public static class VolumeTraining
 
     // A time budget that stops a cosine schedule early leaves the rate high: the model is less settled than the
     // recipe's figures, which were made where every epoch ran. Say so, and how to anneal within the budget.
-    internal static string? UnannealedStop(TrainerOptions trainer, IReadOnlyList<EpochSummary> history)
+    internal static string? UnannealedStop(TrainerOptions trainer, StopReason stopReason, IReadOnlyList<EpochSummary> history)
     {
-        if (history.Count == 0 || history.Count >= trainer.Epochs || trainer.TimeBudget is null
-            || trainer.Schedule != LearningRateSchedule.Cosine || trainer.FitScheduleToTimeBudget)
+        if (stopReason != StopReason.TimeBudget || history.Count == 0 || trainer.Schedule != LearningRateSchedule.Cosine || trainer.FitScheduleToTimeBudget)
             return null;
         double fraction = history[^1].LearningRate / trainer.LearningRate;
         return fraction < 0.05 ? null : FormattableString.Invariant(
-            $"warning: the time budget ({trainer.TimeBudget.Value.TotalMinutes:F0} min) stopped training after {history.Count} of {trainer.Epochs} epochs, with the learning rate still at {fraction * 100:F0}% of its start: this CPU is slower than the recipe's. --fit-schedule-to-time (TrainerOptions.FitScheduleToTimeBudget) anneals it within the budget.");
+            $"warning: the time budget ({trainer.TimeBudget?.TotalMinutes:F0} min) stopped training after {history.Count} of {trainer.Epochs} epochs, with the learning rate still at {fraction * 100:F0}% of its start: this CPU is slower than the recipe's. --fit-schedule-to-time (TrainerOptions.FitScheduleToTimeBudget) anneals it within the budget.");
     }
 }

@@ -132,12 +132,19 @@ public sealed class TrainingRecipe
 
     /// <summary>
     /// The first setting in which this recipe differs from <paramref name="other"/>, as "Trainer.Epochs is 75, not 50"
-    /// (the path of the field in <see cref="ToJson"/>), or null when every setting is the same.
+    /// (the path of the field in <see cref="ToJson"/>), or null when every setting is the same. The
+    /// <see cref="Description"/> is prose, not a setting, and is not compared.
     /// </summary>
     public string? DifferenceFrom(TrainingRecipe other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return FirstDifference(JsonNode.Parse(ToJson()), JsonNode.Parse(other.ToJson()), "");
+        JsonNode? Settings(TrainingRecipe recipe)
+        {
+            var node = JsonNode.Parse(recipe.ToJson())!.AsObject();
+            node.Remove(nameof(Description));
+            return node;
+        }
+        return FirstDifference(Settings(this), Settings(other), "");
     }
 
     static string? FirstDifference(JsonNode? mine, JsonNode? theirs, string path)
@@ -162,6 +169,7 @@ public sealed class TrainingRecipe
         {
             var recipe = JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(path), Json)
                 ?? throw new InvalidDataException($"'{path}' holds null, not a training recipe.");
+            recipe.ContextLabels ??= [];
             recipe.Validate();
             return recipe;
         }
