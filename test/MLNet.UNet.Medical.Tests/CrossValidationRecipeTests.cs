@@ -39,6 +39,28 @@ public sealed class CrossValidationRecipeTests : IDisposable
     }
 
     [Fact]
+    public void FoldsOfAModelOfSomeOrgansAreComparedWithTheRecipeAsTheyTrainedIt()
+    {
+        var split = PatientSplit.KFold(["1", "2", "3", "4"], 2, seed: 1);
+        var recipe = TrainingRecipes.AbdomenMri();
+        var organs = OrganLabels.Parse("liver=1,spleen=4");
+        var metrics = new VolumeMetrics(0.9, 0.82, 10, 1.5, 20, 8, 100, 110);
+        for (int f = 0; f < split.Count; f++)
+        {
+            var foldFolder = Directory.CreateDirectory(VolumeCrossValidation.FoldFolder(folder, f)).FullName;
+            var patients = new VolumeEvaluationReport([.. split[f].Validation.Select(p => new PatientEvaluation(p, metrics, metrics, [0.9]))]);
+            new OrganEvaluationReport([("liver", patients), ("spleen", patients)]).WriteJson(Path.Combine(foldFolder, VolumeTraining.EvaluationFile));
+            // As organ training writes it: three classes (the background, liver, spleen), not the recipe's five.
+            OrganTraining.Prepared(VolumeCrossValidation.FoldRecipe(recipe), organs).WriteJson(Path.Combine(foldFolder, VolumeTraining.RecipeFile));
+        }
+        var log = new StringWriter();
+
+        var combined = VolumeCrossValidation.CombineOrgans(folder, split, log, organs, recipe);
+
+        Assert.True(combined is not null && combined.PatientIds.Count == 4, log.ToString());
+    }
+
+    [Fact]
     public void RecipesDifferOnlyWhereASettingDiffers()
     {
         Assert.Null(TrainingRecipes.LiverMri().DifferenceFrom(TrainingRecipes.LiverMri()));

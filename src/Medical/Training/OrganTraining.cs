@@ -60,10 +60,7 @@ public static class OrganTraining
             throw new ArgumentException(
                 $"Recipe {recipe.Name} learns context labels ({string.Join(", ", recipe.ContextLabels)}) around one organ; a model of several organs names every organ it learns " +
                 "(unet train --labels), so clear the recipe's ContextLabels (unet train --context-labels none) or train the one organ without --labels.", nameof(recipe));
-        recipe = recipe.Clone();
-        recipe.Trainer.Seed = recipe.Seed;
-        recipe.Network.OutputClasses = organs.ClassCount;
-        recipe.Validate();
+        recipe = Prepared(recipe, organs);
         var training = VolumeTraining.Select(patients, fold.Training, "training");
         var validation = VolumeTraining.Select(patients, fold.Validation, "validation");
         if (training.Count == 0)
@@ -140,5 +137,15 @@ public static class OrganTraining
             if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null) && (name != VolumeTraining.StressFile || stress is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");
         return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress, record);
+    }
+
+    /// <summary>A validated copy of the recipe as a run trains it and writes it: its seed fixed, a class per organ and the background.</summary>
+    internal static TrainingRecipe Prepared(TrainingRecipe recipe, OrganLabels organs)
+    {
+        var copy = recipe.Clone();
+        copy.Trainer.Seed = recipe.Seed;
+        copy.Network.OutputClasses = organs.ClassCount;
+        copy.Validate();
+        return copy;
     }
 }

@@ -98,7 +98,8 @@ public static class VolumeCrossValidation
         TrainingRecipe? recipe = null)
     {
         var expected = organs?.Names;
-        return CombineFolds(outputFolder, split, log, recipe is null ? null : FoldRecipe(recipe), OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
+        var reference = recipe is null ? null : organs is null ? FoldRecipe(recipe) : OrganTraining.Prepared(FoldRecipe(recipe), organs);
+        return CombineFolds(outputFolder, split, log, reference, OrganEvaluationReport.ReadJson, r => r.PatientIds, report =>
             {
                 var names = report.Organs.Select(o => o.Organ).ToList();
                 expected ??= names;
