@@ -74,6 +74,14 @@ public sealed class OrganTrainingTests : IDisposable
         Assert.Contains("structure 9 x0.5 (left unchanged: d)", StressTest.ToTable(stress));
         Assert.Contains("evaluates patients d;", Assert.Throws<ArgumentException>(() => StressTest.Run(segmenter, [patients[2]], unshifted: stress[0])).Message);
 
+        // A lazy sequence of patients is read once per row, and scores as the same patients in a list do.
+        int reads = 0;
+        IEnumerable<PatientVolume> Read() { foreach (var patient in patients[2..]) { reads++; yield return patient; } }
+        var fromList = StressTest.Run(segmenter, patients[2..]);
+        var fromSequence = StressTest.Run(segmenter, Read());
+        Assert.Equal(2 * (1 + IntensityShift.StandardFor(organs).Count), reads);
+        Assert.Equal(fromList.Select(r => (r.Shift, r.Report.MeanDice)), fromSequence.Select(r => (r.Shift, r.Report.MeanDice)));
+
         // One organ of the model, saved as a one-organ model: the organ's probability thresholded, its label value and its record.
         // It keeps the model's slice smoothing default too.
         new SliceSmoothingDefault(2).WriteInto(zip);

@@ -91,7 +91,7 @@ internal static class EvaluateCommand
             }
             else if (kind.Organs is { } organs)
             {
-                var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
+                var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName);
                 var organRecord = kind.OrganPlausibility;
                 var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord);
                 var (organReport, checkedCases) = segmenter.EvaluateCases(patients, result.GetValue(surfaceRule));
@@ -121,7 +121,7 @@ internal static class EvaluateCommand
             {
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
-                var patients = PatientVolume.ReadFolder(result.GetValue(volumes)!.FullName);
+                var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName);
                 var record = kind.Plausibility;
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record, Threshold = kind.Threshold });

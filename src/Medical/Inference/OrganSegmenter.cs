@@ -123,13 +123,12 @@ public sealed class OrganSegmenter
     /// whatever this segmenter's own post-processing. Each case's measures and plausibility warnings come back too; only one
     /// patient's segmentation is held at a time.
     /// </summary>
-    /// <param name="patients">Images with their label volumes (the organs' label values).</param>
+    /// <param name="patients">Images with their label volumes (the organs' label values), enumerated once (a lazy sequence
+    /// such as <see cref="PatientVolume.EnumerateFolder"/> keeps one patient in memory).</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
-    public (OrganEvaluationReport Report, IReadOnlyList<OrganCase> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+    public (OrganEvaluationReport Report, IReadOnlyList<OrganCase> Cases) EvaluateCases(IEnumerable<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
-        if (patients.Count == 0)
-            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
         var perOrgan = organs.Organs.Select(_ => new List<PatientEvaluation>()).ToList();
         var cases = new List<OrganCase>();
         foreach (var patient in patients)
@@ -140,11 +139,13 @@ public sealed class OrganSegmenter
             for (int organ = 0; organ < evaluations.Count; organ++)
                 perOrgan[organ].Add(evaluations[organ]);
         }
+        if (cases.Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
         return (new OrganEvaluationReport([.. organs.Names.Select((name, i) => (name, new VolumeEvaluationReport(perOrgan[i])))]), cases);
     }
 
     /// <summary><see cref="EvaluateCases"/>'s report alone.</summary>
-    public OrganEvaluationReport Evaluate(IReadOnlyList<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos) =>
+    public OrganEvaluationReport Evaluate(IEnumerable<PatientVolume> patients, SurfaceRule surfaceRule = SurfaceRule.Chaos) =>
         EvaluateCases(patients, surfaceRule).Report;
 
     /// <summary>

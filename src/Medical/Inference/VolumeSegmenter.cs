@@ -143,17 +143,18 @@ public sealed class VolumeSegmenter
     /// <see cref="Evaluate"/>, with each case's measures and plausibility warnings: each patient is scored once for both,
     /// and only one patient's segmentation is held at a time.
     /// </summary>
-    /// <param name="patients">Images with their label volumes.</param>
+    /// <param name="patients">Images with their label volumes, enumerated once (a lazy sequence such as
+    /// <see cref="PatientVolume.EnumerateFolder"/> keeps one patient in memory).</param>
     /// <param name="labels">The label mapping the model was trained with; its foreground is the truth.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
-    public (VolumeEvaluationReport Report, IReadOnlyList<VolumeCase> Cases) EvaluateCases(IReadOnlyList<PatientVolume> patients, LabelMapping labels,
+    public (VolumeEvaluationReport Report, IReadOnlyList<VolumeCase> Cases) EvaluateCases(IEnumerable<PatientVolume> patients, LabelMapping labels,
         SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(labels);
-        if (patients.Count == 0)
-            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
         var scored = patients.Select(p => Score(p, labels, surfaceRule)).ToList();
+        if (scored.Count == 0)
+            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
         return (new VolumeEvaluationReport([.. scored.Select(s => s.Evaluation)]), [.. scored.Select(s => s.Case)]);
     }
 

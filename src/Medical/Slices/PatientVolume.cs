@@ -8,14 +8,29 @@ public sealed record PatientVolume(string PatientId, Volume Image, Volume Label)
 {
     /// <summary>
     /// Reads the pairs <c>image_&lt;id&gt;.nii(.gz)</c> / <c>label_&lt;id&gt;.nii(.gz)</c> of a folder (the layout of the
-    /// shared CHAOS data), ordered by numeric id. An image without its label is an error.
+    /// shared CHAOS data), ordered by numeric id, all into memory. An image without its label is an error.
     /// </summary>
-    public static IReadOnlyList<PatientVolume> ReadFolder(string folder, IEnumerable<string>? patientIds = null)
+    /// <param name="folder">The folder of image/label pairs.</param>
+    /// <param name="patientIds">The patients to read; every patient of the folder when null.</param>
+    public static IReadOnlyList<PatientVolume> ReadFolder(string folder, IEnumerable<string>? patientIds = null) =>
+        EnumerateFolder(folder, patientIds).ToList();
+
+    /// <summary>
+    /// The pairs of a folder as <see cref="ReadFolder"/> finds them, read one at a time as they are enumerated, so that
+    /// scoring a folder holds one patient in memory rather than all; each enumeration reads the files again. The folder,
+    /// the pairs and the requested ids are checked here, before anything is read.
+    /// </summary>
+    /// <param name="folder">The folder of image/label pairs.</param>
+    /// <param name="patientIds">The patients to read; every patient of the folder when null.</param>
+    public static IEnumerable<PatientVolume> EnumerateFolder(string folder, IEnumerable<string>? patientIds = null) =>
+        FindPairs(folder, patientIds).Select(pair => Read(pair.Id, pair.ImagePath, pair.LabelPath));
+
+    static IReadOnlyList<(string Id, string ImagePath, string LabelPath)> FindPairs(string folder, IEnumerable<string>? patientIds)
     {
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Volume folder '{folder}' does not exist.");
         var wanted = patientIds?.ToHashSet();
-        var patients = new List<PatientVolume>();
+        var pairs = new List<(string Id, string ImagePath, string LabelPath)>();
         foreach (var imagePath in Directory.EnumerateFiles(folder, "image_*.nii*"))
         {
             var name = Path.GetFileName(imagePath);
@@ -25,14 +40,14 @@ public sealed record PatientVolume(string PatientId, Volume Image, Volume Label)
             var labelPath = Path.Combine(folder, "label_" + name["image_".Length..]);
             if (!File.Exists(labelPath))
                 throw new FileNotFoundException($"Image '{imagePath}' has no label volume '{labelPath}'.", labelPath);
-            patients.Add(Read(id, imagePath, labelPath));
+            pairs.Add((id, imagePath, labelPath));
         }
-        if (patients.Count == 0)
+        if (pairs.Count == 0)
             throw new InvalidDataException($"No image_<id>.nii(.gz) volumes were found in '{folder}'" +
                                            (wanted is null ? "." : $" for patients {string.Join(", ", wanted)}."));
-        if (wanted is not null && wanted.Except(patients.Select(p => p.PatientId)).ToList() is { Count: > 0 } missing)
+        if (wanted is not null && wanted.Except(pairs.Select(p => p.Id)).ToList() is { Count: > 0 } missing)
             throw new FileNotFoundException($"No volumes for patients {string.Join(", ", missing)} in '{folder}'.");
-        return patients.OrderBy(p => int.TryParse(p.PatientId, out var n) ? n : int.MaxValue).ThenBy(p => p.PatientId).ToList();
+        return pairs.OrderBy(p => int.TryParse(p.Id, out var n) ? n : int.MaxValue).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Reads one image/label pair and checks that they share a grid.</summary>

@@ -35,7 +35,10 @@ public static class StressTest
 
     /// <summary>Runs the stress test.</summary>
     /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
-    /// <param name="patients">The patients, with their label volumes.</param>
+    /// <param name="patients">
+    /// The patients, with their label volumes, enumerated once per row; a lazy sequence such as
+    /// <see cref="PatientVolume.EnumerateFolder"/> keeps one patient and its shifted copy in memory.
+    /// </param>
     /// <param name="shifts">The shifts; <see cref="IntensityShift.Standard"/> when null.</param>
     /// <param name="labels">The label mapping the model was trained with; the liver's when null.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
@@ -43,7 +46,7 @@ public static class StressTest
     /// The first row when the caller has already evaluated the patients as they are (<see cref="VolumeSegmenter.EvaluateCases"/>),
     /// so that they are not scored twice; scored here when null.
     /// </param>
-    public static IReadOnlyList<StressResult> Run(VolumeSegmenter segmenter, IReadOnlyList<PatientVolume> patients,
+    public static IReadOnlyList<StressResult> Run(VolumeSegmenter segmenter, IEnumerable<PatientVolume> patients,
         IReadOnlyList<IntensityShift>? shifts = null, LabelMapping? labels = null, SurfaceRule surfaceRule = SurfaceRule.Chaos, StressResult? unshifted = null)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
@@ -59,14 +62,17 @@ public static class StressTest
     /// change the images by the patients' label maps (a darkened liver stays dark whatever the model segments).
     /// </summary>
     /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
-    /// <param name="patients">The patients, with their label volumes.</param>
+    /// <param name="patients">
+    /// The patients, with their label volumes, enumerated once per row; a lazy sequence such as
+    /// <see cref="PatientVolume.EnumerateFolder"/> keeps one patient and its shifted copy in memory.
+    /// </param>
     /// <param name="shifts">The shifts; <see cref="IntensityShift.StandardFor(OrganLabels)"/> of the segmenter's organs when null.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
     /// <param name="unshifted">
     /// The first row when the caller has already evaluated the patients as they are (<see cref="OrganSegmenter.EvaluateCases"/>),
     /// so that they are not scored twice; scored here when null.
     /// </param>
-    public static IReadOnlyList<OrganStressResult> Run(OrganSegmenter segmenter, IReadOnlyList<PatientVolume> patients,
+    public static IReadOnlyList<OrganStressResult> Run(OrganSegmenter segmenter, IEnumerable<PatientVolume> patients,
         IReadOnlyList<IntensityShift>? shifts = null, SurfaceRule surfaceRule = SurfaceRule.Chaos, OrganStressResult? unshifted = null)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
@@ -81,23 +87,31 @@ public static class StressTest
     public static IReadOnlyList<string> Flagged(IEnumerable<(string Id, IReadOnlyList<string> Warnings)> cases) =>
         [.. cases.Where(c => c.Warnings.Count > 0).Select(c => c.Id)];
 
-    // The unshifted row first, then one per shift; each shifted set is built, scored and let go in turn.
-    static IReadOnlyList<T> Rows<T>(IReadOnlyList<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts, T? unshifted, Func<T, IEnumerable<string>> idsOf,
-        Func<string, IReadOnlyList<PatientVolume>, IReadOnlyList<string>, T> score) where T : class
+    // The unshifted row first, then one per shift. Each row reads the patients anew and shifts each as it is read, so a
+    // lazy sequence holds one patient at a time.
+    static IReadOnlyList<T> Rows<T>(IEnumerable<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts, T? unshifted, Func<T, IEnumerable<string>> idsOf,
+        Func<string, IEnumerable<PatientVolume>, IReadOnlyList<string>, T> score) where T : class
     {
         ArgumentNullException.ThrowIfNull(patients);
-        if (patients.Count == 0)
-            throw new ArgumentException("There are no patients to stress-test.", nameof(patients));
         var rows = new List<T> { unshifted ?? score(Unshifted, patients, []) };
-        if (unshifted is not null && !idsOf(unshifted).SequenceEqual(patients.Select(p => p.PatientId)))
-            throw new ArgumentException(
-                $"The unshifted row given evaluates patients {string.Join(", ", idsOf(unshifted))}; the stress test is of {string.Join(", ", patients.Select(p => p.PatientId))}.",
-                nameof(unshifted));
+        var ids = idsOf(rows[0]).ToList();
         foreach (var shift in shifts ?? IntensityShift.Standard)
         {
-            var shifted = patients.Select(shift.Apply).ToList();
-            var unchanged = patients.Zip(shifted).Where(p => p.First.Image.Data.AsSpan().SequenceEqual(p.Second.Image.Data)).Select(p => p.First.PatientId).ToList();
-            rows.Add(score(shift.Name, shifted, unchanged));
+            var read = new List<string>();
+            var unchanged = new List<string>();
+            // Both lists fill while score evaluates the shifted patients, and are complete when it returns.
+            var row = score(shift.Name, patients.Select(patient =>
+            {
+                read.Add(patient.PatientId);
+                var shifted = shift.Apply(patient);
+                if (patient.Image.Data.AsSpan().SequenceEqual(shifted.Image.Data))
+                    unchanged.Add(patient.PatientId);
+                return shifted;
+            }), unchanged);
+            if (!read.SequenceEqual(ids))
+                throw new ArgumentException(
+                    $"The unshifted row evaluates patients {string.Join(", ", ids)}; the row '{shift.Name}' read {string.Join(", ", read)}.", nameof(unshifted));
+            rows.Add(row);
         }
         return rows;
     }

@@ -88,9 +88,13 @@ public static class TrainingRecipes
         return recipe;
     }
 
-    /// <summary><see cref="LiverMriLiverOnly"/> without its contrast-robust intensity augmentation (the recipe before it, for comparison).</summary>
+    /// <summary>
+    /// <see cref="LiverMriLiverOnly"/> without its contrast-robust intensity augmentation (the recipe before it, for
+    /// comparison): no per-organ intensities, inverted gamma, bias field or histogram shift, and gamma within 0.77-1.3.
+    /// </summary>
     public static TrainingRecipe LiverMriBasicIntensity() =>
-        LiverMriOf("liver-mri-basic-intensity", "liver-mri-liver-only without the per-organ intensities, inverted gamma, bias field and histogram shift.");
+        LiverMriOf("liver-mri-basic-intensity",
+            "liver-mri-liver-only without the contrast-robust augmentation: no per-organ intensities, inverted gamma, bias field or histogram shift, and gamma within 0.77-1.3 (not 0.67-1.5).");
 
     /// <summary>
     /// CHAOS T2-SPIR's four abdominal organs in one model (liver, right and left kidney, spleen: five classes with the
