@@ -8,7 +8,8 @@ public sealed record PatientVolume(string PatientId, Volume Image, Volume Label)
 {
     /// <summary>
     /// Reads the pairs <c>image_&lt;id&gt;.nii(.gz)</c> / <c>label_&lt;id&gt;.nii(.gz)</c> of a folder (the layout of the
-    /// shared CHAOS data), ordered by numeric id, all into memory. An image without its label is an error.
+    /// shared CHAOS data), all into memory, ordered by numeric id (ids that are not numbers after them, in ordinal
+    /// order). An image without its label is an error.
     /// </summary>
     /// <param name="folder">The folder of image/label pairs.</param>
     /// <param name="patientIds">The patients to read; every patient of the folder when null.</param>

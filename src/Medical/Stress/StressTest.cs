@@ -36,8 +36,9 @@ public static class StressTest
     /// <summary>Runs the stress test.</summary>
     /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
     /// <param name="patients">
-    /// The patients, with their label volumes, enumerated once per row; a lazy sequence such as
-    /// <see cref="PatientVolume.EnumerateFolder"/> keeps one patient and its shifted copy in memory.
+    /// The patients, with their label volumes, enumerated once per row scored (a given <paramref name="unshifted"/> row
+    /// is not); a lazy sequence such as <see cref="PatientVolume.EnumerateFolder"/> keeps one patient and its shifted
+    /// copy in memory. Each row must read the patients of the unshifted row, in its order.
     /// </param>
     /// <param name="shifts">The shifts; <see cref="IntensityShift.Standard"/> when null.</param>
     /// <param name="labels">The label mapping the model was trained with; the liver's when null.</param>
@@ -63,8 +64,9 @@ public static class StressTest
     /// </summary>
     /// <param name="segmenter">The model, run over volumes as it is at prediction time.</param>
     /// <param name="patients">
-    /// The patients, with their label volumes, enumerated once per row; a lazy sequence such as
-    /// <see cref="PatientVolume.EnumerateFolder"/> keeps one patient and its shifted copy in memory.
+    /// The patients, with their label volumes, enumerated once per row scored (a given <paramref name="unshifted"/> row
+    /// is not); a lazy sequence such as <see cref="PatientVolume.EnumerateFolder"/> keeps one patient and its shifted
+    /// copy in memory. Each row must read the patients of the unshifted row, in its order.
     /// </param>
     /// <param name="shifts">The shifts; <see cref="IntensityShift.StandardFor(OrganLabels)"/> of the segmenter's organs when null.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
@@ -88,7 +90,7 @@ public static class StressTest
         [.. cases.Where(c => c.Warnings.Count > 0).Select(c => c.Id)];
 
     // The unshifted row first, then one per shift. Each row reads the patients anew and shifts each as it is read, so a
-    // lazy sequence holds one patient at a time.
+    // lazy sequence holds one patient at a time; a patient out of step with the unshifted row stops the row before it is scored.
     static IReadOnlyList<T> Rows<T>(IEnumerable<PatientVolume> patients, IReadOnlyList<IntensityShift>? shifts, T? unshifted, Func<T, IEnumerable<string>> idsOf,
         Func<string, IEnumerable<PatientVolume>, IReadOnlyList<string>, T> score) where T : class
     {
@@ -99,18 +101,22 @@ public static class StressTest
         {
             var read = new List<string>();
             var unchanged = new List<string>();
+            ArgumentException Mismatch() => new(
+                $"The unshifted row evaluates patients {string.Join(", ", ids)}; the row '{shift.Name}' read {string.Join(", ", read)}.",
+                unshifted is null ? nameof(patients) : nameof(unshifted));
             // Both lists fill while score evaluates the shifted patients, and are complete when it returns.
             var row = score(shift.Name, patients.Select(patient =>
             {
                 read.Add(patient.PatientId);
+                if (read.Count > ids.Count || ids[read.Count - 1] != patient.PatientId)
+                    throw Mismatch();
                 var shifted = shift.Apply(patient);
                 if (patient.Image.Data.AsSpan().SequenceEqual(shifted.Image.Data))
                     unchanged.Add(patient.PatientId);
                 return shifted;
             }), unchanged);
-            if (!read.SequenceEqual(ids))
-                throw new ArgumentException(
-                    $"The unshifted row evaluates patients {string.Join(", ", ids)}; the row '{shift.Name}' read {string.Join(", ", read)}.", nameof(unshifted));
+            if (read.Count != ids.Count)
+                throw Mismatch();
             rows.Add(row);
         }
         return rows;
