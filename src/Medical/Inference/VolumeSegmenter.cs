@@ -128,16 +128,8 @@ public sealed class VolumeSegmenter
     /// <param name="patients">Images with their label volumes.</param>
     /// <param name="labels">The label mapping the model was trained with; its foreground is the truth.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
-    public VolumeEvaluationReport Evaluate(IEnumerable<PatientVolume> patients, LabelMapping labels, SurfaceRule surfaceRule = SurfaceRule.Chaos)
-    {
-        ArgumentNullException.ThrowIfNull(patients);
-        ArgumentNullException.ThrowIfNull(labels);
-        // One patient's segmentation at a time: only the evaluations are kept.
-        var evaluations = patients.Select(p => Score(p, labels, surfaceRule).Evaluation).ToList();
-        if (evaluations.Count == 0)
-            throw new ArgumentException("There are no patients to evaluate.", nameof(patients));
-        return new VolumeEvaluationReport(evaluations);
-    }
+    public VolumeEvaluationReport Evaluate(IEnumerable<PatientVolume> patients, LabelMapping labels, SurfaceRule surfaceRule = SurfaceRule.Chaos) =>
+        EvaluateCases(patients, labels, surfaceRule).Report;
 
     /// <summary>
     /// <see cref="Evaluate"/>, with each case's measures and plausibility warnings: each patient is scored once for both,
