@@ -13,8 +13,17 @@ internal sealed class ReferenceConvolution : autograd.SingleTensorFunction<Refer
     public override string Name => nameof(ReferenceConvolution);
 
     /// <summary>Applies the convolution; <paramref name="bias"/> may be null.</summary>
-    public static Tensor Apply(ConvolutionShape shape, Tensor input, Tensor weight, Tensor? bias) =>
-        bias is null ? apply(shape, input, weight) : apply(shape, input, weight, bias);
+    public static Tensor Apply(ConvolutionShape shape, Tensor input, Tensor weight, Tensor? bias)
+    {
+        // Without gradients (inference, validation) there is no backward to prepare: the autograd function would
+        // only leave its saved tensors and extra handles in the caller's dispose scope.
+        if (!is_grad_enabled() || !(input.requires_grad || weight.requires_grad || bias?.requires_grad == true))
+        {
+            using var suspension = OneDnnSwitch.Suspend();
+            return ConvolutionRoutes.Direct(shape, input, weight, bias);
+        }
+        return bias is null ? apply(shape, input, weight) : apply(shape, input, weight, bias);
+    }
 
     /// <inheritdoc />
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
