@@ -21,6 +21,17 @@ public class NumericsSelfCheckTests(ITestOutputHelper output)
         Assert.True(failed.Count == 0, "Wrong convolutions on this machine:\n" + string.Join("\n", failed));
     }
 
+    [Fact]
+    public void EveryConvolutionRouteTheEngineTakesForOutputChannelCounts1To32IsRight()
+    {
+        var reports = NumericsSelfCheck.OutputChannelSweep(1, 32);
+        Assert.Equal(Enumerable.Range(1, 32), reports.Select(r => r.Shape.OutputChannels));
+        output.WriteLine($"raw oneDNN wrong for {reports.Count(r => !r.OneDnn.Passed)} of 32; routes: " +
+            string.Join(", ", reports.GroupBy(r => r.Route).Select(g => $"{g.Key} {g.Count()}")));
+        var failed = reports.Where(r => !r.Passed).Select(r => $"{r.Shape}: {r.Route} {r.RouteCheck.MaxRelativeError:E2}").ToList();
+        Assert.True(failed.Count == 0, "Wrong convolutions on this machine:\n" + string.Join("\n", failed));
+    }
+
     [Theory]
     [InlineData(4)]
     [InlineData(8)]

@@ -21,10 +21,10 @@ internal static class DoctorCommand
         };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the processor count); checks are per thread count." };
         var command = new Command("doctor", """
-            Check this machine's numerics, float32 against float64: 3x3 convolutions with 1..100 input channels and every
-            convolution shape of the network presets (forward, input and weight gradients), each along the route the engine
-            takes, with raw oneDNN beside it; and whole U-Net gradients. Exit code 0 when everything the engine runs is
-            right, 2 when something is wrong.
+            Check this machine's numerics, float32 against float64: 3x3 convolutions with 1..100 input channels (to 24)
+            and 1..32 output channels (from 1), every convolution shape of the network presets (forward, input and
+            weight gradients), each along the route the engine takes, with raw oneDNN beside it; and whole U-Net
+            gradients. Exit code 0 when everything the engine runs is right, 2 when something is wrong.
 
             Examples:
               unet doctor
@@ -64,7 +64,8 @@ internal static class DoctorCommand
             ? $"Convolution route: forced to {forced} for every shape."
             : $"Convolution routes: chosen per shape by checks, cached in {router.CachePath ?? "memory"}.");
 
-        var sweep = NumericsSelfCheck.ChannelSweep(1, 100);
+        var sweep = NumericsSelfCheck.ChannelSweep(1, 100).Concat(NumericsSelfCheck.OutputChannelSweep(1, 32))
+            .DistinctBy(r => r.Shape).ToList();
         var presetShapes = NumericsSelfCheck.PresetShapes().Except(sweep.Select(r => r.Shape)).ToList();
         var reports = sweep.Concat(presetShapes.Select(s => NumericsSelfCheck.Shape(s))).ToList();
         foreach (var report in reports.Where(r => !r.OneDnn.Passed || !r.Passed || r.Route != ConvolutionRoute.OneDnn))
@@ -73,7 +74,7 @@ internal static class DoctorCommand
         }
         int wrong = reports.Count(r => !r.Passed);
         var worst = reports.MaxBy(r => r.RouteCheck.MaxRelativeError)!;
-        output.WriteLine($"{reports.Count} convolution shapes (1-100 input channels to 24, and {presetShapes.Count} more of the presets {string.Join(", ", Networks.UNetOptions.PresetNames)}): " +
+        output.WriteLine($"{reports.Count} convolution shapes (1-100 input channels to 24, 1 input channel to 1-32, and {presetShapes.Count} more of the presets {string.Join(", ", Networks.UNetOptions.PresetNames)}): " +
             $"raw oneDNN wrong for {reports.Count(r => !r.OneDnn.Passed)}; routes taken: " +
             string.Join(", ", Enum.GetValues<ConvolutionRoute>().Select(k => $"{k} {reports.Count(r => r.Route == k)}")) +
             $"; {(wrong == 0 ? "every route right" : $"{wrong} WRONG")} (worst relative error {worst.RouteCheck.MaxRelativeError:E2}, tolerance {NumericsSelfCheck.Tolerance:E0}).");

@@ -8,8 +8,8 @@ public enum ConvolutionRoute
 
     /// <summary>
     /// oneDNN on input channels zero-padded up to a multiple of 8 (the weights get matching zero channels, so the
-    /// result is unchanged). On AMD Zen 5 with oneDNN capped to AVX2, only channel counts of 1-8 and multiples of 8
-    /// computed right.
+    /// result is unchanged). On one AMD Zen 5 with oneDNN capped to AVX2, only input channel counts of 1-8 and
+    /// multiples of 8 computed right (on another, the faults were in small output counts, which padding does not mend).
     /// </summary>
     PaddedChannels,
 

@@ -6,6 +6,7 @@ namespace MLNet.UNet.Kernels;
 /// A convolution computed by libtorch's own kernels, forward and backward, with oneDNN switched off only while
 /// this convolution runs. The backward pass recomputes the forward with oneDNN off and differentiates it, because
 /// libtorch picks the backward kernel when the backward runs, after the forward's switch has been restored.
+/// Without gradients, <see cref="Apply"/> calls libtorch's kernels directly, with no autograd function.
 /// </summary>
 internal sealed class ReferenceConvolution : autograd.SingleTensorFunction<ReferenceConvolution>
 {

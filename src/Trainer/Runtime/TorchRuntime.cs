@@ -15,8 +15,9 @@ namespace MLNet.UNet.Runtime;
 /// <item><c>ONEDNN_MAX_CPU_ISA=AVX2</c> on AMD processors with AVX-512 (see <see cref="DefaultOneDnnMaxCpuIsa"/>).
 /// This is for speed, not for correctness: every convolution shape is checked before it runs, and one that oneDNN
 /// computes wrong goes to a route that is right (<see cref="ConvolutionRouter"/>). On AMD Zen 4 and Zen 5 oneDNN's
-/// AVX-512 kernels were wrong for every shape, so uncapped every layer would take the slower reference route;
-/// capped to AVX2, the U-Net presets' shapes were right there and keep oneDNN's speed.</item>
+/// AVX-512 kernels were wrong for every shape on one Zen 5 (the stack notes' machine) and for the medium preset's
+/// input layer on another (family 26 model 2), where that one layer on the reference route made a training step
+/// 2.6x as long; capped to AVX2, the U-Net presets' shapes were right on both and keep oneDNN's speed.</item>
 /// <item><c>OMP_WAIT_POLICY=PASSIVE</c>: spinning OpenMP workers made two-thread runs on two vCPUs erratic.</item>
 /// <item><c>TORCH_CPP_LOG_LEVEL=ERROR</c>: keeps libtorch's C++ warnings off the console.</item>
 /// </list>
@@ -52,7 +53,9 @@ public static class TorchRuntime
     /// <summary>
     /// The oneDNN instruction-set cap chosen for a processor when the user sets none: "AVX2" for AMD processors
     /// with AVX-512, null (oneDNN's own choice) otherwise. On Intel Xeon (Sapphire Rapids) oneDNN's AVX-512 kernels
-    /// were right and 1.4x faster than AVX2; on AMD Zen 4 and Zen 5 they were wrong for every shape checked.
+    /// were right and 1.4x faster than AVX2; on AMD Zen 4 and Zen 5 they were wrong for every shape checked on one
+    /// machine, and for the medium preset's input layer (1 -> 24) on another (family 26 model 2), where a training
+    /// step then took 2.6x as long.
     /// </summary>
     public static string? DefaultOneDnnMaxCpuIsa(CpuIdentity cpu)
     {
