@@ -49,6 +49,39 @@ public sealed class ConvolutionRouteTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void PaddedChannelsComputesOddShapesRightWhereOneDnnIsRightForThePaddedShape()
+    {
+        // Padding in and out must not change the result: checked against float64 wherever oneDNN itself is right
+        // for the padded shape (on a machine where it is not, the route's own check sends the shape on).
+        var router = new ConvolutionRouter(null);
+        ConvolutionShape[] shapes =
+        [
+            ConvolutionShape.Same(1, 5, 3, bias: false), ConvolutionShape.Same(1, 20, 3, bias: true),
+            ConvolutionShape.Same(13, 6, 3, bias: false, channelsLast: false), ConvolutionShape.Same(10, 3, 1, bias: true),
+            ConvolutionShape.Upsampling(13, 6, 2), ConvolutionShape.Upsampling(12, 5, 2, channelsLast: false),
+        ];
+        int compared = 0;
+        foreach (var shape in shapes)
+        {
+            var padded = shape with
+            {
+                InputChannels = ConvolutionRoutes.PaddedChannelCount(shape.InputChannels),
+                OutputChannels = ConvolutionRoutes.PaddedChannelCount(shape.OutputChannels),
+            };
+            if (!router.Check(padded, ConvolutionRoute.OneDnn).Passed)
+            {
+                output.WriteLine($"{shape}: not compared, oneDNN wrong here for {padded}");
+                continue;
+            }
+            var check = router.Check(shape, ConvolutionRoute.PaddedChannels);
+            output.WriteLine($"{shape}: PaddedChannels {check.MaxRelativeError:E2}");
+            Assert.True(check.Passed, $"{shape}: padded route relative error {check.MaxRelativeError:E2}");
+            compared++;
+        }
+        Assert.True(compared > 0, "oneDNN was wrong for every padded shape: nothing compared");
+    }
+
+    [Fact]
     public void ASimulatedKernelFaultSendsTheShapeToARouteThatIsRight()
     {
         var router = new ConvolutionRouter(null, Zen5LikeFault);

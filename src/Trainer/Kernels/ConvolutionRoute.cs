@@ -7,9 +7,9 @@ public enum ConvolutionRoute
     OneDnn,
 
     /// <summary>
-    /// oneDNN on input channels zero-padded up to a multiple of 8 (the weights get matching zero channels, so the
-    /// result is unchanged). On one AMD Zen 5 with oneDNN capped to AVX2, only input channel counts of 1-8 and
-    /// multiples of 8 computed right (on another, the faults were in small output counts, which padding does not mend).
+    /// oneDNN with input and output channels zero-padded up to multiples of 8: zero input channels meet zero weights,
+    /// and the extra output channels are cut off, so the result is unchanged. Under the AVX2 cap one AMD Zen 5 was
+    /// wrong for input counts that are not multiples of 8, another for output counts that are not (from one input).
     /// </summary>
     PaddedChannels,
 

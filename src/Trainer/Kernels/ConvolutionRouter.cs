@@ -45,7 +45,7 @@ public sealed class ConvolutionRouter
 
     static readonly string ProcessorKey =
         $"{CpuIdentity.Current.Vendor}/{CpuIdentity.Current.Family}/{CpuIdentity.Current.Model}/{FlagsHash()}" +
-        $"|torchsharp {typeof(TorchSharp.torch).Assembly.GetName().Version}|check 1";
+        $"|torchsharp {typeof(TorchSharp.torch).Assembly.GetName().Version}|check 2";
 
     /// <summary>What the results are keyed by: processor, libtorch, oneDNN cap and thread count.</summary>
     public static string MachineKey => $"{ProcessorKey}|isa {TorchRuntime.OneDnnMaxCpuIsa ?? "default"}|threads {TorchRuntime.Threads}";
@@ -130,7 +130,8 @@ public sealed class ConvolutionRouter
     static IEnumerable<ConvolutionRoute> Candidates(ConvolutionShape shape)
     {
         yield return ConvolutionRoute.OneDnn;
-        if (ConvolutionRoutes.PaddedInputChannels(shape.InputChannels) != shape.InputChannels)
+        if (ConvolutionRoutes.PaddedChannelCount(shape.InputChannels) != shape.InputChannels
+            || ConvolutionRoutes.PaddedChannelCount(shape.OutputChannels) != shape.OutputChannels)
             yield return ConvolutionRoute.PaddedChannels;
         if (OneDnnSwitch.Available)
             yield return ConvolutionRoute.Reference;

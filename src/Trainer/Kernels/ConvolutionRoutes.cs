@@ -1,3 +1,4 @@
+using MLNet.UNet.Networks;
 using static TorchSharp.torch;
 
 namespace MLNet.UNet.Kernels;
@@ -5,15 +6,16 @@ namespace MLNet.UNet.Kernels;
 /// <summary>Computes a convolution along a given <see cref="ConvolutionRoute"/>; every route gives the same result.</summary>
 public static class ConvolutionRoutes
 {
-    /// <summary>Input channel counts oneDNN was right for on one AMD Zen 5 under the AVX2 cap: 1-8 and multiples of 8 (the <see cref="ConvolutionRoute.PaddedChannels"/> route's target).</summary>
+    /// <summary>
+    /// The channel counts the <see cref="ConvolutionRoute.PaddedChannels"/> route rounds up to a multiple of, in and out:
+    /// oneDNN was right for multiples of 8 on every processor measured, and wrong on one AMD Zen 5 for input counts
+    /// that were not, on another for output counts that were not (from one input channel).
+    /// </summary>
     public const int ChannelMultiple = 8;
 
-    /// <summary>
-    /// The input channel count the <see cref="ConvolutionRoute.PaddedChannels"/> route computes with:
-    /// <paramref name="inputChannels"/> rounded up to a multiple of <see cref="ChannelMultiple"/>.
-    /// </summary>
-    public static int PaddedInputChannels(int inputChannels) =>
-        (inputChannels + ChannelMultiple - 1) / ChannelMultiple * ChannelMultiple;
+    /// <summary><paramref name="channels"/> rounded up to a multiple of <see cref="ChannelMultiple"/>.</summary>
+    public static int PaddedChannelCount(int channels) =>
+        (channels + ChannelMultiple - 1) / ChannelMultiple * ChannelMultiple;
 
     /// <summary>
     /// Applies the convolution <paramref name="shape"/> describes to <paramref name="input"/> along
@@ -40,15 +42,24 @@ public static class ConvolutionRoutes
 
     static Tensor Padded(ConvolutionShape shape, Tensor input, Tensor weight, Tensor? bias)
     {
-        long channels = input.shape[1];
-        long extra = PaddedInputChannels((int)channels) - channels;
-        if (extra == 0)
+        bool transposed = shape.Kind == ConvolutionKind.Transposed;
+        int inputChannels = (int)input.shape[1];
+        int outputChannels = (int)weight.shape[transposed ? 1 : 0];
+        long extraIn = PaddedChannelCount(inputChannels) - inputChannels;
+        long extraOut = PaddedChannelCount(outputChannels) - outputChannels;
+        if (extraIn == 0 && extraOut == 0)
             return Direct(shape, input, weight, bias);
-        // Zero input channels meet zero weights, so the sum is unchanged; the gradients of the real channels are
-        // the slices of the padded ones.
-        using var paddedInput = nn.functional.pad(input, [0, 0, 0, 0, 0, extra]);
-        long[] weightPadding = shape.Kind == ConvolutionKind.Convolution ? [0, 0, 0, 0, 0, extra] : [0, 0, 0, 0, 0, 0, 0, extra];
+        // Zero input channels meet zero weights, so the sum is unchanged; extra output channels are computed from
+        // zero weights and cut off. The real channels' gradients are the slices of the padded ones.
+        using var paddedInput = nn.functional.pad(input, [0, 0, 0, 0, 0, extraIn]);
+        long[] weightPadding = transposed ? [0, 0, 0, 0, 0, extraOut, 0, extraIn] : [0, 0, 0, 0, 0, extraIn, 0, extraOut];
         using var paddedWeight = nn.functional.pad(weight, weightPadding);
-        return Direct(shape, paddedInput, paddedWeight, bias);
+        using var paddedBias = bias is null ? null : nn.functional.pad(bias, [0, extraOut]);
+        var output = Direct(shape, paddedInput, paddedWeight, paddedBias);
+        if (extraOut == 0)
+            return output;
+        using (output)
+        using (var kept = output.narrow(1, 0, outputChannels))
+            return MemoryLayout.IsChannelsLast(input) ? MemoryLayout.ToChannelsLast(kept) : kept.contiguous();
     }
 }
