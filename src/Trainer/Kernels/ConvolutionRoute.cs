@@ -9,7 +9,8 @@ public enum ConvolutionRoute
     /// <summary>
     /// oneDNN with input and output channels zero-padded up to multiples of 8: zero input channels meet zero weights,
     /// and the extra output channels are cut off, so the result is unchanged. Under the AVX2 cap one AMD Zen 5 was
-    /// wrong for input counts that are not multiples of 8, another for output counts that are not (from one input).
+    /// wrong for input counts that are not multiples of 8, another for output counts that are not (mostly from one
+    /// input channel).
     /// </summary>
     PaddedChannels,
 

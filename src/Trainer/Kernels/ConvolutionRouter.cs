@@ -9,7 +9,7 @@ namespace MLNet.UNet.Kernels;
 /// Chooses, per convolution shape, a CPU route that computes it right on this machine, and runs convolutions
 /// along it. oneDNN's kernels in libtorch 2.10 compute some shapes wrong on some processors, silently, and which
 /// ones differs between machines of one family (on one AMD Zen 5 capped to AVX2, every input channel count above 8
-/// that is not a multiple of 8; on another, some shapes with fewer than 8 output channels). So before a shape is
+/// that is not a multiple of 8; on another, one input channel to any output count that is not). So before a shape is
 /// first run, the router checks oneDNN for it against float64 (forward, input and weight gradients; see
 /// <see cref="ConvolutionCheck"/>), then padded channels, then libtorch's reference kernels, and takes the first that
 /// is right. Results are cached per machine on disk (see <see cref="CachePath"/>), so a

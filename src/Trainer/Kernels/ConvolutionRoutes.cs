@@ -8,8 +8,8 @@ public static class ConvolutionRoutes
 {
     /// <summary>
     /// The channel counts the <see cref="ConvolutionRoute.PaddedChannels"/> route rounds up to a multiple of, in and out:
-    /// oneDNN was right for multiples of 8 on every processor measured, and wrong on one AMD Zen 5 for input counts
-    /// that were not, on another for output counts that were not (from one input channel).
+    /// under the AVX2 cap oneDNN was right for multiples of 8 on every processor measured, and wrong on one AMD Zen 5
+    /// for input counts that were not, on another for output counts that were not (mostly from one input channel).
     /// </summary>
     public const int ChannelMultiple = 8;
 
@@ -51,15 +51,16 @@ public static class ConvolutionRoutes
             return Direct(shape, input, weight, bias);
         // Zero input channels meet zero weights, so the sum is unchanged; extra output channels are computed from
         // zero weights and cut off. The real channels' gradients are the slices of the padded ones.
-        using var paddedInput = nn.functional.pad(input, [0, 0, 0, 0, 0, extraIn]);
+        // A pad of zero would still copy the tensor, so only what grows is padded.
+        using var paddedInput = extraIn == 0 ? null : nn.functional.pad(input, [0, 0, 0, 0, 0, extraIn]);
         long[] weightPadding = transposed ? [0, 0, 0, 0, 0, extraOut, 0, extraIn] : [0, 0, 0, 0, 0, extraIn, 0, extraOut];
         using var paddedWeight = nn.functional.pad(weight, weightPadding);
-        using var paddedBias = bias is null ? null : nn.functional.pad(bias, [0, extraOut]);
-        var output = Direct(shape, paddedInput, paddedWeight, paddedBias);
+        using var paddedBias = bias is null || extraOut == 0 ? null : nn.functional.pad(bias, [0, extraOut]);
+        var output = Direct(shape, paddedInput ?? input, paddedWeight, paddedBias ?? bias);
         if (extraOut == 0)
             return output;
         using (output)
         using (var kept = output.narrow(1, 0, outputChannels))
-            return MemoryLayout.IsChannelsLast(input) ? MemoryLayout.ToChannelsLast(kept) : kept.contiguous();
+            return MemoryLayout.IsChannelsLast(output) ? MemoryLayout.ToChannelsLast(kept) : kept.contiguous();
     }
 }
