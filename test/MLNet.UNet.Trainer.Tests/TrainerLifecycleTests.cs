@@ -193,8 +193,12 @@ public class CancellationTests
         {
             if (++steps == 3)
             {
-                cancelledAt.Restart();
-                ThreadPool.QueueUserWorkItem(_ => cancellation.Cancel());
+                // Timed from Cancel() itself: on a loaded machine the pool may start the work item late.
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    cancelledAt.Restart();
+                    cancellation.Cancel();
+                });
             }
         }, cancellationToken: cancellation.Token));
         var latency = cancelledAt.Elapsed;
