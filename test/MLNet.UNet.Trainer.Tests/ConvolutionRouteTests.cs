@@ -2,7 +2,6 @@ using MLNet.UNet.Data;
 using MLNet.UNet.Kernels;
 using MLNet.UNet.Losses;
 using MLNet.UNet.Networks;
-using MLNet.UNet.Runtime;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -166,17 +165,10 @@ public sealed class ConvolutionRouteTests(ITestOutputHelper output) : IDisposabl
 
         double TrainAlong(ConvolutionRoute? route)
         {
-            try
-            {
-                TorchRuntime.ForcedConvolutionRoute = route;
-                random.manual_seed(3);
-                using var network = new UNetNetwork(options);
-                return Train(network, steps: 5)[^1];
-            }
-            finally
-            {
-                TorchRuntime.ForcedConvolutionRoute = null;
-            }
+            using var forced = ForcedRoute.Use(route);
+            random.manual_seed(3);
+            using var network = new UNetNetwork(options);
+            return Train(network, steps: 5)[^1];
         }
 
         double reference = TrainAlong(ConvolutionRoute.Reference);

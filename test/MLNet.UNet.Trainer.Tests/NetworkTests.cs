@@ -1,6 +1,5 @@
 using MLNet.UNet.Kernels;
 using MLNet.UNet.Networks;
-using MLNet.UNet.Runtime;
 using static TorchSharp.torch;
 
 namespace MLNet.UNet.Tests;
@@ -91,16 +90,9 @@ public class NetworkTests
         var input = randn(2, 1, 16, 16);
         int LiveTensors() => scope.DisposablesView.OfType<Tensor>().Count(t => !t.IsInvalid);
         int before = LiveTensors();
-        try
-        {
-            TorchRuntime.ForcedConvolutionRoute = route;
-            using (no_grad())
-                network.forward(input);
-        }
-        finally
-        {
-            TorchRuntime.ForcedConvolutionRoute = null;
-        }
+        using (ForcedRoute.Use(route))
+        using (no_grad())
+            network.forward(input);
         Assert.Equal(before + 1, LiveTensors());
         Assert.False(input.IsInvalid);
         Assert.Equal(512, input.numel());
