@@ -142,11 +142,12 @@ public sealed class ConvolutionRouteTests(ITestOutputHelper output) : IDisposabl
     {
         // Depth 3 from base 2: concatenations of 6, 12 and 24 channels, several not multiples of 8.
         var router = new ConvolutionRouter(null, Zen5LikeFault);
+        random.manual_seed(5); // unseeded, base 2 fell by 0.85-0.89x in 40 steps: too near the bar to be a test
         using var network = new UNetNetwork(new UNetOptions { Depth = 3, BaseFilters = baseFilters, BatchNorm = true }, router);
         var decisions = network.PrepareConvolutionRoutes();
         Assert.Contains(decisions, d => d.OneDnnFaulty && d.Route != ConvolutionRoute.OneDnn);
-        var losses = Train(network, steps: 40);
-        output.WriteLine($"base {baseFilters}: loss {losses[0]:F4} -> {losses[^1]:F4}; routes {string.Join(", ", decisions.Select(d => $"{d.Shape.InputChannels}->{d.Shape.OutputChannels} {d.Route}"))}");
+        var losses = Train(network, steps: 80);
+        output.WriteLine($"base {baseFilters}: loss {losses[0]:F4} -> {losses[^1]:F4} ratio {losses.TakeLast(5).Average() / losses.Take(5).Average():F3}; routes {string.Join(", ", decisions.Select(d => $"{d.Shape.InputChannels}->{d.Shape.OutputChannels} {d.Route}"))}");
         Assert.All(losses, l => Assert.True(double.IsFinite(l)));
         Assert.True(losses.TakeLast(5).Average() < losses.Take(5).Average() * 0.9, $"loss did not fall: {losses[0]:F4} -> {losses[^1]:F4}");
     }
