@@ -95,9 +95,10 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     /// default NCHW layout libtorch reorders every activation before and after each convolution. Measured on CPU:
     /// 1.1-1.6x faster per convolution (forward + backward), about 1.1x per training step of the seed preset, no
     /// measurable change for 16 or 24 base filters. Results equal NCHW up to float rounding; the returned tensor
-    /// has the usual N x C x H x W shape either way. On by default. With one input channel it has no effect today:
-    /// libtorch takes a one-channel batch for NCHW whatever its strides, so the network runs NCHW throughout (the
-    /// convolution checks follow the layout that runs; see docs/torchsharp.md).
+    /// has the usual N x C x H x W shape either way. On by default. With one input channel it has no effect: one
+    /// channel is the same memory in both layouts, libtorch keeps the NCHW strides, and the network runs NCHW
+    /// throughout (the convolution checks follow the layout that runs). Restriding it to run channels-last was
+    /// measured and gave the medium preset no speed (docs/torchsharp.md), so grayscale models keep their numbers.
     /// </summary>
     public bool ChannelsLast { get; set; } = true;
 
