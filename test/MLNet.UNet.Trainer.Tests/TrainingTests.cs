@@ -12,14 +12,14 @@ public class TrainingTests(ITestOutputHelper output)
     static UNetOptions Tiny => new() { Depth = 3, BaseFilters = 16, BatchNorm = true };
 
     [Fact]
-    public void TinyNetworkLearnsSyntheticShapesToValidationDiceOf095WithinAMinute()
+    public void TinyNetworkLearnsSyntheticShapesToValidationDiceOf095()
     {
         using var training = SyntheticShapes.Dataset(160, 64, 64, seed: 1);
         using var validation = SyntheticShapes.Dataset(32, 64, 64, seed: 2);
         var options = new TrainerOptions
         {
             Epochs = 14, BatchSize = 8, LearningRate = 3e-3, Seed = 5, Schedule = LearningRateSchedule.Cosine,
-            EarlyStoppingPatience = 5, TimeBudget = TimeSpan.FromSeconds(60),
+            EarlyStoppingPatience = 5, // no time budget: where it binds, a loaded machine would decide the result
             Augmentation = new AugmentationOptions { HorizontalFlipProbability = 0.5, VerticalFlipProbability = 0.5 },
         };
         using var trainer = new UNetTrainer(Tiny, options);
