@@ -22,7 +22,8 @@ public sealed class MultiClassTests(ITestOutputHelper output) : IDisposable
         var context = new MLContext(seed: 1);
         var training = Labelled(context, WriteImages("train", 48, seed: 1));
         var testRows = WriteImages("test", 8, seed: 2);
-        var options = ShapePipeline.TinyOptions(epochs: 15);
+        // At 15 epochs MLContext seeds 1-6 gave 0.79-0.99 (a CPU moves training as a seed does); at 30, 0.97-1.00.
+        var options = ShapePipeline.TinyOptions(epochs: 30);
         options.Network = new UNetOptions { Depth = 2, BaseFilters = 8, BatchNorm = true, OutputClasses = 3 };
         options.LabelValues = LabelValues;
 
