@@ -6,7 +6,7 @@ namespace MLNet.UNet.Cli;
 /// <summary>The tool's entry point, usable in-process (tests) with any writers and cancellation token.</summary>
 public static class UNetCli
 {
-    /// <summary>Parses and runs a command line; returns the exit code (0 success, 1 bad input, 2 failure, 130 interrupted).</summary>
+    /// <summary>Parses and runs a command line; returns the exit code (0 success, 1 bad input, 2 failure, 3 flagged with --fail-on-warning, 130 interrupted).</summary>
     /// <param name="args">The command line, without the tool's name.</param>
     /// <param name="output">Where results and progress are written.</param>
     /// <param name="error">Where errors are written.</param>
@@ -19,7 +19,7 @@ public static class UNetCli
         var environment = new CliEnvironment(output, error, cancellation, temporaryRoot);
         var root = new RootCommand("""
             unet: U-Net segmentation with ML.NET - train, evaluate, predict, export and inspect models.
-            Exit codes: 0 success, 1 bad input, 2 failure, 130 interrupted.
+            Exit codes: 0 success, 1 bad input, 2 failure, 3 a prediction flagged implausible (with --fail-on-warning), 130 interrupted.
             """)
         {
             TrainCommand.Create(environment),

@@ -1,4 +1,5 @@
 using MLNet.UNet.Images;
+using MLNet.UNet.Runtime;
 using Microsoft.ML;
 
 namespace MLNet.UNet.Cli.Tests;
@@ -19,6 +20,23 @@ public sealed class ToolBadInputTests : IDisposable
         Assert.Contains(expected, run.Error);
         Assert.StartsWith("error: ", run.Error.Trim());
         Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void ARunRefusedBeforeTrainingLeavesNoOutputFolder()
+    {
+        AssertBadInput(Train(In("nowhere")), $"--images: the folder '{In("nowhere")}' does not exist");
+        Assert.False(Directory.Exists(In("out")));
+        Directory.CreateDirectory(In("empty"));
+        AssertBadInput(Train(In("empty")), "holds no PNG, JPEG or BMP images");
+        Assert.False(Directory.Exists(In("out")));
+        // Checked before any volume is read: a network of five classes needs its organs named.
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("empty"), "--recipe", "abdomen-mri", "--output", In("out")),
+            "Recipe abdomen-mri's network has 5 output classes, a model of several organs: name its 4 organs in class order (unet train --labels");
+        Assert.False(Directory.Exists(In("out")));
+        if (!TrainingDevice.CudaAvailable)
+            AssertBadInput(Train(In("empty"), "--device", "cuda"), "--device cuda:0: Training on cuda:0 was asked for, but TorchSharp reports CUDA not available");
+        Assert.False(Directory.Exists(In("out")));
     }
 
     [Fact]

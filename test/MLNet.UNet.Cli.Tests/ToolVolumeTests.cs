@@ -68,10 +68,12 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(File.Exists(Path.Combine(In("pred-smoothed"), "pred_2.nii.gz")));
         Assert.Contains("\"SmoothingRadius\": 2", File.ReadAllText(Path.Combine(In("pred-smoothed"), "predictions.json")));
         Assert.Contains("\"SmoothingRadius\": 1", File.ReadAllText(Path.Combine(In("pred"), "predictions.json")));
-        // An export of the checkpoint keeps the recipe's smoothing (from the recipe.json beside it) unless told otherwise.
-        var exported = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--output", In("exported"));
+        // An export of the checkpoint keeps the recipe's smoothing and size (from the recipe.json beside it) unless told otherwise.
+        var exported = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--output", In("exported"));
         Assert.True(exported.ExitCode == 0, exported.ToString());
         Assert.Contains("slice smoothing 1 stored (recipe ", exported.Output);
+        Assert.Contains("input 32 x 32, the size it was trained at (recipe ", exported.Output);
+        Assert.Contains("input Features: [N, 3, 32, 32]", ToolRun.Of("info", Path.Combine(In("exported"), "model.onnx")).Output);
         Assert.Equal(1, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported"), "model.zip")));
         var exportedUnsmoothed = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--smooth-slices", "0",
             "--output", In("exported-unsmoothed"));
@@ -197,7 +199,12 @@ public sealed class ToolVolumeTests : IDisposable
         using (var recipe = JsonDocument.Parse(File.ReadAllText(In("cv/fold-2/recipe.json"))))
             Assert.False(recipe.RootElement.GetProperty("Trainer").GetProperty("KeepBestModel").GetBoolean()); // held-out patients choose nothing
 
-        var all = ToolRun.Of(arguments);
+        // Every fold again would retrain fold 2: refused, with nothing changed, unless --overwrite says so.
+        var refused = ToolRun.Of(arguments);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("already holds a trained run (fold-2/model.zip): give --resume to continue it, --overwrite to replace it", refused.Error);
+        Assert.False(Directory.Exists(In("cv/fold-1")));
+        var all = ToolRun.Of([.. arguments, "--overwrite"]);
         Assert.True(all.ExitCode == 0, all.ToString());
         Assert.Equal(["1", "2", "3"], Patients(In("cv/cross-validation.json")).Order());
         Assert.All(new[] { 1, 2, 3 }, f => Assert.Single(Patients(In($"cv/fold-{f}/evaluation.json")))); // each patient validated once

@@ -84,6 +84,23 @@ public sealed class ContextLabelTrainingTests : IDisposable
             Assert.Throws<ArgumentException>(() => OrganTraining.Run(new MLContext(1), TinyRecipe(), patients, new PatientFold(["a"], ["b"]),
                 OrganLabels.Parse("liver=1,spleen=4"), new VolumeTrainingOptions { OutputFolder = folder })).Message);
         Assert.Contains("one-organ mapping", Assert.Throws<ArgumentException>(() => OrganLabels.ChaosAbdomen.ToMapping().WithContext([5])).Message);
+
+        // A label value no training label volume holds would train its class on empty masks: refused, naming what the volumes hold.
+        var noContext = TinyRecipe();
+        noContext.ContextLabels = [];
+        Assert.Contains("Label value 9 occurs in none of the 1 training patients' label volumes, which hold the values 0, 1, 4",
+            Assert.Throws<ArgumentException>(() => OrganTraining.Run(new MLContext(1), noContext, patients, new PatientFold(["a"], ["b"]),
+                OrganLabels.Parse("liver=9,spleen=4"), new VolumeTrainingOptions { OutputFolder = folder })).Message);
+        Assert.Contains("Label value 7 occurs in none",
+            Assert.Throws<ArgumentException>(() => VolumeTraining.Run(new MLContext(1), noContext, patients, new PatientFold(["a"], ["b"]),
+                new VolumeTrainingOptions { OutputFolder = folder, Labels = new LabelMapping(new Dictionary<int, int> { [7] = 1 }) })).Message);
+        // A network of several classes trained as one organ would fail only once trained: refused first.
+        var severalClasses = TrainingRecipes.AbdomenMri();
+        Assert.Contains("Recipe abdomen-mri's network has 5 output classes, a model of several organs: name its 4 organs",
+            Assert.Throws<ArgumentException>(() => VolumeTraining.CheckRecipe(severalClasses)).Message);
+        Assert.Contains("has 5 output classes", Assert.Throws<ArgumentException>(() => VolumeTraining.Run(new MLContext(1), severalClasses, patients,
+            new PatientFold(["a"], ["b"]), new VolumeTrainingOptions { OutputFolder = folder })).Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
         var mapping = LabelMapping.Liver.WithContext([4, 2]);
         Assert.Equal((1f, 2f, 3f, 0f), (mapping.Map(1), mapping.Map(4), mapping.Map(2), mapping.Map(3)));
     }

@@ -13,10 +13,20 @@ internal static class CommandOptions
 
     public static Option<DirectoryInfo?> Masks() => new("--masks") { Description = "Folder of masks with the images' file names." };
 
-    public static Option<DirectoryInfo?> Volumes() => new("--volumes")
+    /// <summary>--volumes: labelled volumes to train or evaluate on, or (<paramref name="labelled"/> false) volumes to segment.</summary>
+    public static Option<DirectoryInfo?> Volumes(bool labelled = true) => new("--volumes")
     {
-        Description = "Folder of NIfTI volumes image_<id>.nii(.gz) with label_<id>.nii(.gz).",
+        Description = labelled
+            ? "Folder of NIfTI volumes image_<id>.nii(.gz) with label_<id>.nii(.gz)."
+            : "Folder of NIfTI volumes (.nii or .nii.gz) to segment; any names, no labels needed.",
     };
+
+    /// <summary>Refuses an input folder that does not exist, naming the option; nothing given is no error.</summary>
+    public static void RequireExisting(DirectoryInfo? folder, Option option)
+    {
+        if (folder is { Exists: false })
+            throw new DirectoryNotFoundException($"{option.Name}: the folder '{folder.FullName}' does not exist.");
+    }
 
     public static Option<FileInfo[]> Model() => new("--model")
     {
@@ -81,7 +91,8 @@ internal static class CommandOptions
 
     public static Option<bool> TestTimeFlips() => new("--tta")
     {
-        Description = "Test-time flips: average the model's probabilities over the image as given and flipped left-right, top-bottom and both (four passes).",
+        Description = "Test-time flips: average the model's probabilities over the image as given and flipped along the axes the network was trained with flips along " +
+                      "(two passes for one axis, four for both); refused for a network trained without flips.",
     };
 
     public static Option<bool> FailOnWarning() => new("--fail-on-warning")
@@ -99,7 +110,7 @@ internal static class CommandOptions
             output.WriteLine($"warning: {name}: implausible prediction: {string.Join("; ", warnings)}. Check it by eye; the patient may look unlike the training ones.");
         }
         if (!hasRecord)
-            output.WriteLine("note: this model holds no plausibility record (trained before it existed, or on images), so predictions were not checked.");
+            output.WriteLine("note: this model holds no plausibility record (trained on images, before records existed, or written by 'unet export'), so predictions were not checked.");
         return flagged > 0 && failOnWarning ? ExitCodes.Implausible : ExitCodes.Success;
     }
 

@@ -16,7 +16,11 @@ internal static class ExportCommand
     {
         var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "A checkpoint written by 'unet train'.", Required = true };
         var output = CommandOptions.Output("export");
-        var size = new Option<int>("--size") { Description = "Input height and width fixed in the exported model.", DefaultValueFactory = _ => 128 };
+        var size = new Option<int?>("--size")
+        {
+            Description = "Input height and width fixed in the exported model. Default: the size the network was trained at, from the recipe.json " +
+                          "that 'unet train' wrote beside the checkpoint.",
+        };
         var threshold = new Option<float>("--threshold") { Description = "Threshold of the PredictedMask column in the zip (one-class networks).", DefaultValueFactory = _ => 0.5f };
         var labels = new Option<string?>("--labels")
         {
@@ -45,10 +49,12 @@ internal static class ExportCommand
         {
             var file = result.GetValue(checkpoint)!;
             var organs = result.GetValue(labels) is { } text ? CommandOptions.ParseLabels(text) : null;
-            var (smoothing, smoothingSource) = SmoothingOf(file, CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), volumes: true));
+            var givenSmoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), volumes: true);
+            var recipe = result.GetValue(size) is null || givenSmoothing is null ? RecipeBeside(file, result.GetValue(size) is null) : null;
+            var (smoothing, smoothingSource) = SmoothingOf(recipe, givenSmoothing);
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
             int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
-            int side = result.GetValue(size);
+            int side = result.GetValue(size) ?? recipe!.Value.Recipe.ImageSize;
             var network = trainer.Network.Options;
             if (organs is not null && organs.ClassCount != network.OutputClasses)
                 throw new ArgumentException(network.OutputClasses == 1
@@ -84,6 +90,9 @@ internal static class ExportCommand
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
             environment.Output.WriteLine($"  wrote {onnxPath}");
             environment.Output.WriteLine($"  wrote {zipPath}");
+            environment.Output.WriteLine(result.GetValue(size) is null
+                ? $"  input {side} x {side}, the size it was trained at (recipe {recipe!.Value.Recipe.Name}, from {recipe.Value.Path})"
+                : $"  input {side} x {side} (--size)");
             environment.Output.WriteLine(smoothing is null
                 ? "  no slice smoothing stored (none in a recipe.json beside the checkpoint; --smooth-slices stores one)"
                 : $"  slice smoothing {smoothing.Radius} stored ({smoothingSource})");
@@ -92,25 +101,36 @@ internal static class ExportCommand
         return command;
     }
 
-    /// <summary>The slice smoothing to store: as given, else the recipe's from the recipe.json that training wrote beside the checkpoint, else none.</summary>
-    static (SliceSmoothingDefault? Smoothing, string Source) SmoothingOf(FileInfo checkpoint, int? given)
+    /// <summary>The slice smoothing to store: as given, else the recipe's, else none.</summary>
+    static (SliceSmoothingDefault? Smoothing, string Source) SmoothingOf((TrainingRecipe Recipe, string Path)? recipe, int? given)
     {
         if (given is { } radius)
             return (new SliceSmoothingDefault(radius), "--smooth-slices");
-        var recipePath = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.RecipeFile);
-        if (!File.Exists(recipePath))
-            return (null, "");
-        TrainingRecipe recipe;
+        // A recipe without smoothing (any model of images) needs no entry: a zip without one scores unsmoothed.
+        return recipe is not { } found || found.Recipe.SmoothingRadius == 0
+            ? (null, "")
+            : (new SliceSmoothingDefault(found.Recipe.SmoothingRadius), $"recipe {found.Recipe.Name}, from {found.Path}");
+    }
+
+    /// <summary>
+    /// The recipe.json that training wrote beside the checkpoint; null when there is none, unless <paramref name="required"/>
+    /// (the trained size is needed and --size was not given).
+    /// </summary>
+    static (TrainingRecipe Recipe, string Path)? RecipeBeside(FileInfo checkpoint, bool required)
+    {
+        var path = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.RecipeFile);
+        if (!File.Exists(path))
+            return required
+                ? throw new ArgumentException($"--size: no {VolumeTraining.RecipeFile} beside {checkpoint.FullName} says what size the network was trained at; give --size.")
+                : null;
         try
         {
-            recipe = TrainingRecipe.ReadJson(recipePath);
+            return (TrainingRecipe.ReadJson(path), path);
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{e.Message} Give --smooth-slices k to export without reading it.", e);
+            throw new InvalidDataException($"{e.Message} Give --size and --smooth-slices to export without reading it.", e);
         }
-        // A recipe without smoothing (any model of images) needs no entry: a zip without one scores unsmoothed.
-        return recipe.SmoothingRadius == 0 ? (null, "") : (new SliceSmoothingDefault(recipe.SmoothingRadius), $"recipe {recipe.Name}, from {recipePath}");
     }
 
     sealed class FeaturesRow

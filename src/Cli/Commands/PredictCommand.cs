@@ -19,7 +19,7 @@ internal static class PredictCommand
         var testTimeFlips = CommandOptions.TestTimeFlips();
         var organ = CommandOptions.EnsembleOrgan();
         var images = CommandOptions.Images();
-        var volumes = CommandOptions.Volumes();
+        var volumes = CommandOptions.Volumes(labelled: false);
         var output = CommandOptions.Output("predictions");
         var overlay = new Option<bool>("--overlay") { Description = "Also write an overlay PNG per image (predicted contour in red)." };
         var maxPixels = CommandOptions.MaxImagePixels();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Training;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -27,6 +28,10 @@ internal static class TrainCommand
         };
         var stress = new Option<bool>("--stress") { Description = "For --volumes: also score the validation patients under fixed intensity shifts (stress.json)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output folder." };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Replace the trained run already in the output folder (its model and checkpoint); without it, train refuses to.",
+        };
         var threads = CommandOptions.Threads();
         var maxPixels = CommandOptions.MaxImagePixels();
 
@@ -42,12 +47,15 @@ internal static class TrainCommand
               unet train --images data/train --output model --resume     (after an interruption)
             """)
         {
-            images, masks, volumes, output, channels, labels, folds, fold, stress, resume, threads, maxPixels,
+            images, masks, volumes, output, channels, labels, folds, fold, stress, resume, overwrite, threads, maxPixels,
         };
         foreach (var option in recipe.All)
             command.Options.Add(option);
         command.SetAction(result => environment.Run(() =>
         {
+            CommandOptions.RequireExisting(result.GetValue(images), images);
+            CommandOptions.RequireExisting(result.GetValue(masks), masks);
+            CommandOptions.RequireExisting(result.GetValue(volumes), volumes);
             bool onVolumes = result.GetValue(volumes) is not null;
             if ((result.GetValue(images) is null) == !onVolumes)
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
@@ -70,15 +78,72 @@ internal static class TrainCommand
             if (organs is not null && effective.ContextLabels.Length > 0)
                 throw new ArgumentException($"--labels trains a model of every organ it names, but recipe {effective.Name} learns context labels " +
                     $"({string.Join(",", effective.ContextLabels)}) around one organ: give --context-labels none with --labels, or leave out --labels to train the one organ.");
+            // The recipe is checked as the run will check it, before any folder is made or anything printed.
+            if (onVolumes && organs is null)
+                VolumeTraining.CheckRecipe(effective);
+            else if (organs is not null)
+                OrganTraining.CheckRecipe(effective, organs);
+            else
+                effective.Validate();
+            try
+            {
+                effective.Trainer.Device.Resolve();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new ArgumentException($"--device {effective.Trainer.Device}: {e.Message}", e);
+            }
             environment.ApplyThreads(result.GetValue(threads));
-            var folder = CommandOptions.EnsureFolder(result.GetValue(output)!);
-            environment.Output.WriteLine($"Recipe {effective.Name}, as run (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
-            environment.Output.WriteLine(effective.ToJson());
-            var run = new TrainingRun(environment, folder, effective, result.GetValue(resume));
-            return onVolumes
-                ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), organs)
-                : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));
+            var requested = result.GetValue(output)!;
+            if (result.GetValue(resume) && result.GetValue(overwrite))
+                throw new ArgumentException("Give --resume (continue the run in the output folder) or --overwrite (replace it), not both.");
+            if (!result.GetValue(resume) && !result.GetValue(overwrite) && TrainedRunIn(requested, result.GetValue(folds) is not null, result.GetValue(fold)) is { } trained)
+                throw new ArgumentException($"--output '{requested.FullName}' already holds a trained run ({trained}): give --resume to continue it, " +
+                                            "--overwrite to replace it, or another --output.");
+            bool newFolder = !requested.Exists;
+            var folder = CommandOptions.EnsureFolder(requested);
+            try
+            {
+                environment.Output.WriteLine($"Recipe {effective.Name}, as run (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
+                environment.Output.WriteLine(effective.ToJson());
+                var run = new TrainingRun(environment, folder, effective, result.GetValue(resume));
+                return onVolumes
+                    ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), organs)
+                    : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));
+            }
+            catch (Exception) when (newFolder)
+            {
+                RemoveUnlessResumable(folder);
+                throw;
+            }
         }));
         return command;
+    }
+
+    // The model or checkpoint a run without --resume would replace: in the folder, or with --folds in the fold's folder
+    // (any fold's, when every fold runs; other folds are kept and combined).
+    static string? TrainedRunIn(DirectoryInfo folder, bool crossValidation, int? fold)
+    {
+        if (!folder.Exists)
+            return null;
+        IEnumerable<string> places = !crossValidation ? [folder.FullName]
+            : fold is { } one ? [VolumeCrossValidation.FoldFolder(folder.FullName, one - 1)]
+            : Directory.EnumerateDirectories(folder.FullName, "fold-*").Order(StringComparer.Ordinal);
+        return places.SelectMany(place => new[] { VolumeTraining.ModelFile, VolumeTraining.CheckpointFile }.Select(name => Path.Combine(place, name)))
+            .FirstOrDefault(File.Exists) is { } found ? Path.GetRelativePath(folder.FullName, found) : null;
+    }
+
+    // A run refused, failed or stopped before its first checkpoint leaves no folder behind; one with a checkpoint is kept for --resume.
+    static void RemoveUnlessResumable(DirectoryInfo folder)
+    {
+        try
+        {
+            if (!Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any())
+                folder.Delete(recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The error that stopped the run is what the user needs to see.
+        }
     }
 }

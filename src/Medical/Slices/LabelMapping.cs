@@ -49,6 +49,36 @@ public sealed class LabelMapping
         return new LabelMapping(withContext);
     }
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when some class has no voxel in any of the patients' label volumes: its
+    /// label values occur nowhere (a typo in a label value, or labels coded otherwise), and the network would learn it
+    /// from empty masks. The message names the missing values and the values the volumes hold.
+    /// </summary>
+    /// <param name="patients">The patients whose labels must hold every class.</param>
+    /// <param name="role">What the patients are, for the message ("training").</param>
+    public void CheckEveryClassOccurs(IReadOnlyCollection<PatientVolume> patients, string role)
+    {
+        var present = ValuesIn(patients);
+        var missing = Enumerable.Range(1, ClassCount - 1).Where(c => !ValuesOf(c).Any(present.Contains)).ToList();
+        if (missing.Count == 0)
+            return;
+        var values = missing.SelectMany(ValuesOf).ToList();
+        throw new ArgumentException(
+            $"Label value{(values.Count > 1 ? "s" : "")} {string.Join(", ", values)} occur{(values.Count > 1 ? "" : "s")} in none of the {patients.Count} {role} patients' label volumes, " +
+            $"which hold the values {string.Join(", ", present)}: give label values that the label volumes use.");
+    }
+
+    /// <summary>The label values (rounded to integers) that occur in the patients' label volumes, in increasing order.</summary>
+    public static SortedSet<int> ValuesIn(IEnumerable<PatientVolume> patients)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        var present = new SortedSet<int>();
+        foreach (var patient in patients)
+            foreach (float value in patient.Label.Data)
+                present.Add((int)MathF.Round(value));
+        return present;
+    }
+
     /// <summary>The voxels of a label volume that map to class 1 (the organ of a binary model).</summary>
     public bool[] Foreground(Volumes.Volume label)
     {

@@ -56,15 +56,13 @@ public static class OrganTraining
         ArgumentNullException.ThrowIfNull(organs);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (recipe.ContextLabels.Length > 0)
-            throw new ArgumentException(
-                $"Recipe {recipe.Name} learns context labels ({string.Join(", ", recipe.ContextLabels)}) around one organ; a model of several organs names every organ it learns " +
-                "(unet train --labels), so clear the recipe's ContextLabels (unet train --context-labels none) or train the one organ without --labels.", nameof(recipe));
+        CheckNoContextLabels(recipe);
         recipe = Prepared(recipe, organs);
         var training = VolumeTraining.Select(patients, fold.Training, "training");
         var validation = VolumeTraining.Select(patients, fold.Validation, "validation");
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
+        organs.ToMapping().CheckEveryClassOccurs(training, "training");
 
         var log = options.Log;
         var clock = Stopwatch.StartNew();
@@ -137,6 +135,26 @@ public static class OrganTraining
             if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null) && (name != VolumeTraining.StressFile || stress is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");
         return new OrganTrainingResult(evaluation, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress, record);
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> unless <see cref="Run"/> can train <paramref name="recipe"/> for
+    /// <paramref name="organs"/>: the recipe valid with a class per organ, and no context labels. Nothing is read or written.
+    /// </summary>
+    public static void CheckRecipe(TrainingRecipe recipe, OrganLabels organs)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(organs);
+        CheckNoContextLabels(recipe);
+        Prepared(recipe, organs);
+    }
+
+    static void CheckNoContextLabels(TrainingRecipe recipe)
+    {
+        if (recipe.ContextLabels.Length > 0)
+            throw new ArgumentException(
+                $"Recipe {recipe.Name} learns context labels ({string.Join(", ", recipe.ContextLabels)}) around one organ; a model of several organs names every organ it learns " +
+                "(unet train --labels), so clear the recipe's ContextLabels (unet train --context-labels none) or train the one organ without --labels.", nameof(recipe));
     }
 
     /// <summary>A validated copy of the recipe as a run trains it and writes it: its seed fixed, a class per organ and the background.</summary>

@@ -28,10 +28,13 @@ public static class VolumeCrossValidation
     /// </summary>
     /// <returns>The combined report, or null when no fold is complete.</returns>
     public static VolumeEvaluationReport? Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only,
-        VolumeTrainingOptions options) =>
-        RunFolds(recipe, patients, folds, only, options,
+        VolumeTrainingOptions options)
+    {
+        VolumeTraining.CheckRecipe(recipe);
+        return RunFolds(recipe, patients, folds, only, options,
             (foldRecipe, fold, foldOptions) => VolumeTraining.Run(context, foldRecipe, patients, fold, foldOptions),
             (split, log, foldRecipe) => Combine(options.OutputFolder, split, log, foldRecipe));
+    }
 
     /// <summary>
     /// <see cref="Run"/> for a model of several organs: each fold is an <see cref="OrganTraining"/> run, and the folds'

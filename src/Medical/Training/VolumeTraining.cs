@@ -82,6 +82,7 @@ public static class VolumeTraining
         ArgumentNullException.ThrowIfNull(fold);
         ArgumentNullException.ThrowIfNull(options);
         recipe = Prepared(recipe);
+        CheckOneOrgan(recipe);
         options.Validate();
         // With context labels the network learns the organ (class 1) and its neighbours; the model keeps the organ's class.
         var learned = Learned(recipe, options.Labels);
@@ -89,6 +90,7 @@ public static class VolumeTraining
         var validation = Select(patients, fold.Validation, "validation");
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
+        options.Labels.CheckEveryClassOccurs(training, "training");
         var log = options.Log;
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(options.OutputFolder);
@@ -105,6 +107,10 @@ public static class VolumeTraining
         var learnedScoring = SliceLoaderOptions.FromRecipe(recipe, training: false);
         learnedScoring.Labels = learned;
         var learnedValidationSlices = validation.Count > 0 && recipe.ContextLabels.Length > 0 ? SliceLoader.Load(context, validation, learnedScoring) : validationSlices;
+        var absentContext = recipe.ContextLabels.Except(LabelMapping.ValuesIn(training)).ToList();
+        if (absentContext.Count > 0)
+            log.WriteLine($"warning: context label{(absentContext.Count > 1 ? "s" : "")} {string.Join(", ", absentContext)} occur{(absentContext.Count > 1 ? "" : "s")} in none of the training " +
+                          "patients' label volumes: the network learns empty classes for them (unet train --context-labels none, or TrainingRecipe.ContextLabels, leaves them out).");
         log.WriteLine($"Recipe {recipe.Name}: training on patients {string.Join(", ", fold.Training)}" +
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
         log.WriteLine(FormattableString.Invariant($"{trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices ") +
@@ -180,6 +186,22 @@ public static class VolumeTraining
     }
 
     /// <summary>A validated copy of the recipe with its seed fixed, so that a fold trains alike wherever it is run.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> unless <paramref name="recipe"/> is valid and trains one organ (with its
+    /// context labels, if any): a network of several output classes needs its organs named (<see cref="OrganTraining"/>).
+    /// Nothing is read or written; <see cref="Run"/> and <see cref="VolumeCrossValidation.Run"/> check the same first.
+    /// </summary>
+    public static void CheckRecipe(TrainingRecipe recipe) => CheckOneOrgan(Prepared(recipe));
+
+    static void CheckOneOrgan(TrainingRecipe recipe)
+    {
+        if (recipe.Network.OutputClasses != 1)
+            throw new ArgumentException(
+                $"Recipe {recipe.Name}'s network has {recipe.Network.OutputClasses} output classes, a model of several organs: name its {recipe.Network.OutputClasses - 1} " +
+                "organs in class order (unet train --labels liver=1,kidney-right=2,...; OrganTraining in the library), or train one organ with a recipe whose " +
+                "Network.OutputClasses is 1 (liver-mri).", nameof(recipe));
+    }
+
     internal static TrainingRecipe Prepared(TrainingRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
