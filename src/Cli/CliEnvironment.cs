@@ -21,7 +21,7 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, Cancel
     public void ApplyThreads(int? threads)
     {
         if (threads is { } count)
-            TorchRuntime.Threads = count;
+            Commands.CommandOptions.Flagged("--threads", () => TorchRuntime.Threads = count);
     }
 
     /// <summary>

@@ -30,7 +30,30 @@ public static class UNetCli
             InfoCommand.Create(environment),
             DoctorCommand.Create(environment),
         };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+            return ParseErrors(parsed, error);
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
-        return root.Parse(args).Invoke(configuration);
+        return parsed.Invoke(configuration);
     }
+
+    // A mistyped command line gets its errors, one line each, and where to find the options: not the whole help page.
+    static int ParseErrors(ParseResult parsed, TextWriter error)
+    {
+        foreach (var parseError in parsed.Errors)
+            error.WriteLine($"error: {Readable(parseError.Message)}");
+        var command = parsed.CommandResult.Command;
+        error.WriteLine($"Run 'unet{(command is RootCommand ? "" : " " + command.Name)} --help' for the options.");
+        return ExitCodes.BadInput;
+    }
+
+    // "as expected type 'System.Nullable`1[System.Int32]'" says what the option takes in .NET's words, not the user's.
+    static string Readable(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @"as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'", match => match.Groups[1].Value switch
+        {
+            "Int32" or "Int64" => "as a whole number",
+            "Single" or "Double" => "as a number",
+            "Boolean" => "as true or false",
+            var other => $"as {other}",
+        });
 }

@@ -37,6 +37,12 @@ public sealed class ToolBadInputTests : IDisposable
         if (!TrainingDevice.CudaAvailable)
             AssertBadInput(Train(In("empty"), "--device", "cuda"), "--device cuda:0: Training on cuda:0 was asked for, but TorchSharp reports CUDA not available");
         Assert.False(Directory.Exists(In("out")));
+        // A mistyped command line: its errors, one line each, and where the options are listed, not the whole help page.
+        var typo = ToolRun.Of("train", "--images", In("empty"), "--epochs", "abc");
+        Assert.Equal(1, typo.ExitCode);
+        Assert.Equal(["error: Cannot parse argument 'abc' for option '--epochs' as a whole number.", "Run 'unet train --help' for the options."],
+            typo.Error.Trim().Split('\n').Select(line => line.Trim()));
+        AssertBadInput(Train(In("empty"), "--threads", "0"), "--threads: Thread count must be at least 1. Actual value was 0.");
     }
 
     [Fact]

@@ -55,6 +55,23 @@ public sealed class ToolVolumeTests : IDisposable
         // A line per volume as it is written, with the organ's volume: the mask's voxels times the voxel's volume.
         double voxelMl = mask.SpacingX * mask.SpacingY * mask.SpacingZ / 1000;
         Assert.Contains(FormattableString.Invariant($"pred_2.nii.gz: {mask.Data.Count(v => v == 1) * voxelMl:F0} ml ("), predict.Output);
+        // A damaged volume in a folder is reported and skipped; the others are segmented, and the run exits 1.
+        Directory.CreateDirectory(In("mixed"));
+        File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("mixed"), "image_2.nii.gz"));
+        var whole = File.ReadAllBytes(Path.Combine(In("volumes"), "image_1.nii.gz"));
+        File.WriteAllBytes(Path.Combine(In("mixed"), "image_1.nii.gz"), whole[..(whole.Length / 2)]);
+        var mixed = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("mixed"), "--output", In("pred-mixed"));
+        Assert.True(mixed.ExitCode == 1, mixed.ToString());
+        Assert.Contains("image_1.nii.gz: not segmented: ", mixed.Output);
+        Assert.Contains("error: 1 of 2 volumes could not be segmented (image_1.nii.gz;", mixed.Error);
+        Assert.True(File.Exists(Path.Combine(In("pred-mixed"), "pred_2.nii.gz")));
+        Assert.False(File.Exists(Path.Combine(In("pred-mixed"), "pred_1.nii.gz")));
+        using (var listed = JsonDocument.Parse(File.ReadAllText(Path.Combine(In("pred-mixed"), "predictions.json"))))
+        {
+            Assert.Equal("image_2", listed.RootElement[0].GetProperty("Case").GetString());
+            Assert.Equal("image_1.nii.gz", listed.RootElement[1].GetProperty("Image").GetString());
+            Assert.False(string.IsNullOrEmpty(listed.RootElement[1].GetProperty("Error").GetString()));
+        }
         // Two images that would write the same label map are refused before anything is written.
         Directory.CreateDirectory(In("clash"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("clash"), "image_2.nii.gz"));
@@ -80,6 +97,13 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(exportedUnsmoothed.ExitCode == 0, exportedUnsmoothed.ToString());
         Assert.Equal(0, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported-unsmoothed"), "model.zip")));
         Assert.Contains("averaged over 0 neighbour slice(s)", ToolRun.Of("info", Path.Combine(In("exported-unsmoothed"), "model.zip")).Output);
+        // Values the library refuses are refused with the flag named, before anything is written.
+        var checkpoint = Path.Combine(In("model"), "checkpoint.ckpt");
+        Assert.Contains("error: --threshold: ThresholdOptions.Threshold must be strictly between 0 and 1, got 2.",
+            ToolRun.Of("export", "--checkpoint", checkpoint, "--threshold", "2", "--output", In("exported-bad")).Error);
+        Assert.Contains("error: --size: OnnxExportOptions.Height must be a positive multiple of 2^Depth = 4",
+            ToolRun.Of("export", "--checkpoint", checkpoint, "--size", "30", "--output", In("exported-bad")).Error);
+        Assert.False(Directory.Exists(In("exported-bad")));
         Assert.Contains("--smooth-slices must be in [0, 8], got -1",
             ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "-1").Error);
         Assert.Contains("--smooth-slices applies to --volumes only",

@@ -21,6 +21,23 @@ internal static class CommandOptions
             : "Folder of NIfTI volumes (.nii or .nii.gz) to segment; any names, no labels needed.",
     };
 
+    /// <summary>
+    /// Runs <paramref name="use"/>, which hands a flag's value to the library; the library's refusal comes back with the
+    /// flag named in place of the option type's field and parameter.
+    /// </summary>
+    public static T Flagged<T>(string flag, Func<T> use)
+    {
+        try
+        {
+            return use();
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+            throw new ArgumentException($"{flag}: {message.Replace(Environment.NewLine, " ")}", e);
+        }
+    }
+
     /// <summary>Refuses an input folder that does not exist, naming the option; nothing given is no error.</summary>
     public static void RequireExisting(DirectoryInfo? folder, Option option)
     {

@@ -61,23 +61,24 @@ internal static class ExportCommand
                     ? "--labels names organs of a network of several classes; this checkpoint's network has one output (a one-organ model)."
                     : $"--labels names {organs.Organs.Count} organ(s) ({organs}), but the checkpoint's network has {network.OutputClasses} classes: " +
                       $"give {network.OutputClasses - 1} organs, one per class after the background, in the order 'unet train --labels' had them.");
-            var onnx = OnnxExporter.Export(trainer.Network, new OnnxExportOptions
+            // Both checked before anything is written.
+            var context = environment.CreateContext();
+            IEstimator<ITransformer> mask = network.OutputClasses > 1
+                ? context.Segmentation().ArgMax("PredictedLabel", "Probability")
+                : CommandOptions.Flagged("--threshold", () => context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold)));
+            var onnx = CommandOptions.Flagged("--size", () => OnnxExporter.Export(trainer.Network, new OnnxExportOptions
             {
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
-            });
+            }));
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);
             var onnxPath = Path.Combine(folder.FullName, "model.onnx");
             AtomicFile.Write(onnxPath, stream => stream.Write(onnx));
 
-            var context = environment.CreateContext();
             var schema = SchemaDefinition.Create(typeof(FeaturesRow));
             schema[nameof(FeaturesRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, network.InputChannels, side, side);
             var empty = context.Data.LoadFromEnumerable(Array.Empty<FeaturesRow>(), schema);
             // Scored from the model.onnx just written: ML.NET's overload for a model in memory leaves a temporary copy behind.
-            IEstimator<ITransformer> mask = network.OutputClasses > 1
-                ? context.Segmentation().ArgMax("PredictedLabel", "Probability")
-                : context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold));
             using var model = context.Transforms.ApplyOnnxModel("Probability", "Features", onnxPath).Append(mask).Fit(empty);
             var zipPath = Path.Combine(folder.FullName, "model.zip");
             AtomicFile.WriteVia(zipPath, temporary =>

@@ -41,6 +41,8 @@ internal static class PredictCommand
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
+            CommandOptions.RequireExisting(result.GetValue(images), images);
+            CommandOptions.RequireExisting(result.GetValue(volumes), volumes);
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
@@ -59,16 +61,18 @@ internal static class PredictCommand
             {
                 var organRecord = kind.OrganPlausibility;
                 var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
-                var organCases = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
+                var (organCases, organFailures) = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
                 environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
-                return CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
+                return WorstOf(CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null),
+                    organFailures, organCases.Count, environment.Error);
             }
             var record = kind.Plausibility;
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                 new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record, Threshold = kind.Threshold });
-            var cases = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
+            var (cases, failures) = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
-            return CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null);
+            return WorstOf(CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null),
+                failures, cases.Count, environment.Error);
         }));
         return command;
     }
@@ -93,33 +97,64 @@ internal static class PredictCommand
         return paths.Count;
     }
 
-    static List<OrganCase> Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log, int smoothing)
+    static (List<OrganCase> Cases, List<FailedCase> Failures) Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input,
+        DirectoryInfo output, TextWriter log, int smoothing)
     {
-        var cases = VolumeFiles(kind, input, output).Select(file => (Map: Path.GetFileName(file.MaskPath), Case: Timed(log, file.MaskPath,
-            path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(),
-            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml")))))).ToList();
-        var summary = cases.Select(c => new
+        var failures = new List<FailedCase>();
+        var cases = Segmented(VolumeFiles(kind, input, output), log, failures, file => segmenter.SegmentFile(file.Image.FullName, file.MaskPath).ToCase(),
+            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))));
+        var summary = cases.Select(c => (object)new
         {
             Case = c.Case.Id, c.Map, SmoothingRadius = smoothing,
             Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
-        WriteSummary(output, summary);
-        return [.. cases.Select(c => c.Case)];
+        WriteSummary(output, summary.Concat(failures));
+        return ([.. cases.Select(c => c.Case)], failures);
     }
 
     static void WriteSummary<T>(DirectoryInfo output, IEnumerable<T> summary) =>
         AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 
+    /// <summary>A volume that could not be segmented: its file and why, as predictions.json lists it.</summary>
+    sealed record FailedCase(string Image, string Error);
+
     // One line per volume as it is written, so that a long folder shows its progress. Only the case's measures are kept
-    // (segment returns them without the voxels): a folder of any size takes the memory of one volume.
-    static T Timed<T>(TextWriter log, string maskPath, Func<string, T> segment, Func<T, string> describe)
+    // (segment returns them without the voxels): a folder of any size takes the memory of one volume. A volume that
+    // cannot be read (damaged, truncated, not NIfTI) is reported and skipped: the others are still segmented.
+    static List<(string Map, T Case)> Segmented<T>(List<(FileInfo Image, string MaskPath)> files, TextWriter log, List<FailedCase> failures,
+        Func<(FileInfo Image, string MaskPath), T> segment, Func<T, string> describe)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var segmented = segment(maskPath);
-        log.WriteLine(FormattableString.Invariant($"{Path.GetFileName(maskPath)}: {describe(segmented)} ({clock.Elapsed.TotalSeconds:F1} s)"));
-        return segmented;
+        var cases = new List<(string Map, T Case)>();
+        foreach (var file in files)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            T segmented;
+            try
+            {
+                segmented = segment(file);
+            }
+            catch (Exception e) when (ExitCodes.IsBadInput(e) || e is IOException)
+            {
+                log.WriteLine($"{file.Image.Name}: not segmented: {e.Message}");
+                failures.Add(new FailedCase(file.Image.Name, e.Message));
+                continue;
+            }
+            log.WriteLine(FormattableString.Invariant($"{Path.GetFileName(file.MaskPath)}: {describe(segmented)} ({clock.Elapsed.TotalSeconds:F1} s)"));
+            cases.Add((Path.GetFileName(file.MaskPath), segmented));
+        }
+        return cases;
+    }
+
+    // Volumes that could not be segmented make the run a failure of bad input (exit code 1), after the others were written.
+    static int WorstOf(int exitCode, List<FailedCase> failures, int segmented, TextWriter error)
+    {
+        if (failures.Count == 0)
+            return exitCode;
+        error.WriteLine($"error: {failures.Count} of {failures.Count + segmented} volumes could not be segmented ({string.Join(", ", failures.Select(f => f.Image))}; " +
+                        "the reasons are above and in predictions.json).");
+        return ExitCodes.BadInput;
     }
 
     // Each image with the label map it is predicted to, pred_<id>.nii.gz for image_<id>.nii(.gz) or <id>.nii(.gz); two
@@ -148,16 +183,18 @@ internal static class PredictCommand
         return id.StartsWith("image_", StringComparison.OrdinalIgnoreCase) ? id["image_".Length..] : id;
     }
 
-    static List<VolumeCase> Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output, TextWriter log, int smoothing)
+    static (List<VolumeCase> Cases, List<FailedCase> Failures) Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output,
+        TextWriter log, int smoothing)
     {
-        var cases = VolumeFiles(kind, input, output).Select(file => (Map: Path.GetFileName(file.MaskPath), Case: Timed(log, file.MaskPath,
-            path => segmenter.SegmentFile(file.Image.FullName, path).ToCase(), c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml")))).ToList();
-        var summary = cases.Select(c => new
+        var failures = new List<FailedCase>();
+        var cases = Segmented(VolumeFiles(kind, input, output), log, failures, file => segmenter.SegmentFile(file.Image.FullName, file.MaskPath).ToCase(),
+            c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml"));
+        var summary = cases.Select(c => (object)new
         {
             Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
-        WriteSummary(output, summary);
-        return [.. cases.Select(c => c.Case)];
+        WriteSummary(output, summary.Concat(failures));
+        return ([.. cases.Select(c => c.Case)], failures);
     }
 }
