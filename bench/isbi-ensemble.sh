@@ -19,7 +19,7 @@ score() { # name, description, then evaluate flags
 zips=()
 for seed in 1 2 3; do
   [[ -f "$work/seed$seed/model.zip" ]] || unet train --images "$work/split/train/image" --masks "$work/split/train/label" \
-    --recipe quick --seed "$seed" --epochs 30 --size 128 -o "$work/seed$seed" > "$work/seed$seed.train.log"
+    --recipe quick --seed "$seed" --epochs 30 --size 128 --resume -o "$work/seed$seed" > "$work/seed$seed.train.log"
   zips+=(--model "$work/seed$seed/model.zip")
   score "seed$seed" "seed $seed | no" --model "$work/seed$seed/model.zip"
   score "seed$seed-tta" "seed $seed | yes" --model "$work/seed$seed/model.zip" --tta

@@ -13,7 +13,7 @@ echo "|---|---|---|---|---|---|---|"
 model() { # name, description, epochs, then training flags
   local name="$1" description="$2" epochs="$3"; shift 3
   [[ -f "$work/$name/model.zip" ]] || unet train --images "$work/split/train/image" --masks "$work/split/train/label" \
-    --recipe quick --seed 1 --epochs "$epochs" "$@" -o "$work/$name" > "$work/$name.train.log"
+    --recipe quick --seed 1 --epochs "$epochs" "$@" --resume -o "$work/$name" > "$work/$name.train.log"
   unet evaluate --model "$work/$name/model.zip" --images "$work/split/test/image" --masks "$work/split/test/label" \
     --json "$work/$name.json" > "$work/$name.evaluate.log"
   echo "| $description | $epochs |$(isbi_row "$work/$name.evaluate.log")"

@@ -36,10 +36,11 @@ patients() { grep -o '"PatientId": *"[^"]*"' "$1" 2> /dev/null | sed 's/.*"\([^"
 
 for k in "${folds[@]}"; do
   # --minutes 90 only caps the time: the recipes' 50 epochs are what is compared, on a machine that may be shared.
+  # --resume continues a fold stopped before its model was saved (and starts afresh where there is no checkpoint).
   [[ -f "$work/one-organ/fold-$k/model.zip" ]] || unet train --volumes "$data" --recipe liver-mri-basic-intensity \
-    --folds 5 --fold "$k" --minutes 90 -o "$work/one-organ" > "$work/one-organ-fold$k.log"
+    --folds 5 --fold "$k" --minutes 90 --resume -o "$work/one-organ" > "$work/one-organ-fold$k.log"
   [[ -f "$work/four-organ/fold-$k/model.zip" ]] || unet train --volumes "$data" --recipe abdomen-mri --labels "$organs" \
-    --folds 5 --fold "$k" --minutes 90 -o "$work/four-organ" > "$work/four-organ-fold$k.log"
+    --folds 5 --fold "$k" --minutes 90 --resume -o "$work/four-organ" > "$work/four-organ-fold$k.log"
   # The fold's held-out patients, as each model's evaluation names them (they must agree), linked into a folder of their
   # own (the data is never copied).
   ids="$(patients "$work/one-organ/fold-$k/evaluation.json")"

@@ -30,7 +30,8 @@ public static class UNetCli
             InfoCommand.Create(environment),
             DoctorCommand.Create(environment),
         };
-        var parsed = root.Parse(args);
+        // A bare 'unet' shows what there is to run.
+        var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parsed.Errors.Count > 0)
             return ParseErrors(parsed, error);
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };

@@ -46,6 +46,28 @@ public sealed class ToolBadInputTests : IDisposable
     }
 
     [Fact]
+    public void AFolderThatHoldsATrainedRunIsReplacedOnlyWithOverwriteAndAFolderGivenIsNeverRemoved()
+    {
+        Directory.CreateDirectory(In("empty"));
+        var run = Directory.CreateDirectory(In("run")).FullName;
+        File.WriteAllText(Path.Combine(run, "notes.txt"), "the user's own file");
+        File.WriteAllText(Path.Combine(run, "model.zip"), "an earlier run's model");
+        File.WriteAllText(Path.Combine(run, "checkpoint.ckpt"), "an earlier run's checkpoint");
+        ToolRun TrainInto(params string[] more) =>
+            ToolRun.Of(["train", "--images", In("empty"), "--output", run, "--epochs", "1", "--size", "32", "--depth", "2", .. more]);
+
+        AssertBadInput(TrainInto(), $"--output '{run}' already holds a trained run (model.zip): give --resume to continue it, --overwrite to replace it");
+        AssertBadInput(TrainInto("--resume", "--overwrite"), "Give --resume (continue the run in the output folder) or --overwrite (replace it), not both.");
+        Assert.True(File.Exists(Path.Combine(run, "model.zip")));
+        // --overwrite removes the earlier run before training, so that a stopped run never leaves its checkpoint for --resume.
+        AssertBadInput(TrainInto("--overwrite"), "holds no PNG, JPEG or BMP images");
+        Assert.False(File.Exists(Path.Combine(run, "model.zip")));
+        Assert.False(File.Exists(Path.Combine(run, "checkpoint.ckpt")));
+        // A folder the user gave that existed before is never removed, whatever the run left in it.
+        Assert.Equal("the user's own file", File.ReadAllText(Path.Combine(run, "notes.txt")));
+    }
+
+    [Fact]
     public void MissingFolderEmptyFolderAndUnmatchedMasks()
     {
         AssertBadInput(Train(In("nowhere")), "does not exist");
@@ -107,7 +129,7 @@ public sealed class ToolBadInputTests : IDisposable
         var unknownRecipe = ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver");
         Assert.True(unknownRecipe.ExitCode == 1 && unknownRecipe.Error.Contains("liver-mri"), unknownRecipe.ToString());
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--empty-slices", "0.25"), "--empty-slices applies to --volumes only");
-        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver-mri", "--labels", "liver=1,spleen=4"), "give --context-labels none with --labels");
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver-mri", "--labels", "liver=1,spleen=4"), "clear the recipe's ContextLabels (unet train --context-labels none) or train the one organ without --labels");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--context-labels", "2"), "--context-labels applies to --volumes only");
         var unknown = ToolRun.Of("train", "--frobnicate");
         Assert.Equal(1, unknown.ExitCode);

@@ -69,7 +69,7 @@ public sealed class ToolVolumeTests : IDisposable
         using (var listed = JsonDocument.Parse(File.ReadAllText(Path.Combine(In("pred-mixed"), "predictions.json"))))
         {
             Assert.Equal("image_2", listed.RootElement[0].GetProperty("Case").GetString());
-            Assert.Equal("image_1.nii.gz", listed.RootElement[1].GetProperty("Image").GetString());
+            Assert.Equal(("image_1", "image_1.nii.gz"), (listed.RootElement[1].GetProperty("Case").GetString(), listed.RootElement[1].GetProperty("Image").GetString()));
             Assert.False(string.IsNullOrEmpty(listed.RootElement[1].GetProperty("Error").GetString()));
         }
         // Two images that would write the same label map are refused before anything is written.

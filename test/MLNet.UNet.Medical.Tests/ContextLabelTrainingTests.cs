@@ -94,6 +94,10 @@ public sealed class ContextLabelTrainingTests : IDisposable
         Assert.Contains("Label value 7 occurs in none",
             Assert.Throws<ArgumentException>(() => VolumeTraining.Run(new MLContext(1), noContext, patients, new PatientFold(["a"], ["b"]),
                 new VolumeTrainingOptions { OutputFolder = folder, Labels = new LabelMapping(new Dictionary<int, int> { [7] = 1 }) })).Message);
+        // A cross-validation checks every fold's training patients before the first fold trains.
+        Assert.Contains("Label value 7 occurs in none of the 1 fold 1 training patients' label volumes",
+            Assert.Throws<ArgumentException>(() => VolumeCrossValidation.Run(new MLContext(1), noContext, patients, 2, null,
+                new VolumeTrainingOptions { OutputFolder = folder, Labels = new LabelMapping(new Dictionary<int, int> { [7] = 1 }) })).Message);
         // A network of several classes trained as one organ would fail only once trained: refused first.
         var severalClasses = TrainingRecipes.AbdomenMri();
         Assert.Contains("Recipe abdomen-mri's network has 5 output classes, a model of several organs: name its 4 organs",
@@ -103,6 +107,18 @@ public sealed class ContextLabelTrainingTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
         var mapping = LabelMapping.Liver.WithContext([4, 2]);
         Assert.Equal((1f, 2f, 3f, 0f), (mapping.Map(1), mapping.Map(4), mapping.Map(2), mapping.Map(3)));
+    }
+
+    [Fact]
+    public void AContextLabelNoTrainingVolumeHoldsIsLearnedWithAWarning()
+    {
+        var patients = new[] { OrganAndNeighbour("a", 0), OrganAndNeighbour("b", 2) };
+        var recipe = TinyRecipe();
+        recipe.ContextLabels = [5];
+        recipe.Trainer.Epochs = 1;
+        var log = new StringWriter();
+        VolumeTraining.Run(new MLContext(1), recipe, patients, new PatientFold(["a"], ["b"]), new VolumeTrainingOptions { OutputFolder = folder, Log = log });
+        Assert.Contains("warning: context label 5 occurs in none of the training patients' label volumes: the network learns empty classes for them", log.ToString());
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -48,6 +48,8 @@ internal static class ExportCommand
         command.SetAction(result => environment.Run(() =>
         {
             var file = result.GetValue(checkpoint)!;
+            if (!file.Exists)
+                throw new FileNotFoundException($"--checkpoint: '{file.FullName}' does not exist.");
             var organs = result.GetValue(labels) is { } text ? CommandOptions.ParseLabels(text) : null;
             var givenSmoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), volumes: true);
             var recipe = result.GetValue(size) is null || givenSmoothing is null ? RecipeBeside(file, result.GetValue(size) is null) : null;
@@ -66,7 +68,7 @@ internal static class ExportCommand
             IEstimator<ITransformer> mask = network.OutputClasses > 1
                 ? context.Segmentation().ArgMax("PredictedLabel", "Probability")
                 : CommandOptions.Flagged("--threshold", () => context.Segmentation().Threshold("PredictedMask", "Probability", result.GetValue(threshold)));
-            var onnx = CommandOptions.Flagged("--size", () => OnnxExporter.Export(trainer.Network, new OnnxExportOptions
+            var onnx = CommandOptions.Flagged(result.GetValue(size) is null ? $"the trained size in {recipe!.Value.Path}" : "--size", () => OnnxExporter.Export(trainer.Network, new OnnxExportOptions
             {
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
             }));

@@ -117,8 +117,8 @@ internal static class PredictCommand
         AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 
-    /// <summary>A volume that could not be segmented: its file and why, as predictions.json lists it.</summary>
-    sealed record FailedCase(string Image, string Error);
+    /// <summary>A volume that could not be segmented: its case, its file and why, as predictions.json lists it.</summary>
+    sealed record FailedCase(string Case, string Image, string Error);
 
     // One line per volume as it is written, so that a long folder shows its progress. Only the case's measures are kept
     // (segment returns them without the voxels): a folder of any size takes the memory of one volume. A volume that
@@ -135,10 +135,11 @@ internal static class PredictCommand
             {
                 segmented = segment(file);
             }
-            catch (Exception e) when (ExitCodes.IsBadInput(e) || e is IOException)
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
             {
+                // The volume's own content: a failure to write the label map (disk full, no permission) stops the run.
                 log.WriteLine($"{file.Image.Name}: not segmented: {e.Message}");
-                failures.Add(new FailedCase(file.Image.Name, e.Message));
+                failures.Add(new FailedCase(NiftiReader.CaseName(file.Image.Name), file.Image.Name, e.Message));
                 continue;
             }
             log.WriteLine(FormattableString.Invariant($"{Path.GetFileName(file.MaskPath)}: {describe(segmented)} ({clock.Elapsed.TotalSeconds:F1} s)"));

@@ -75,9 +75,6 @@ internal static class TrainCommand
                 organs = CommandOptions.ParseLabels(text);
             }
             var effective = recipe.Effective(result);
-            if (organs is not null && effective.ContextLabels.Length > 0)
-                throw new ArgumentException($"--labels trains a model of every organ it names, but recipe {effective.Name} learns context labels " +
-                    $"({string.Join(",", effective.ContextLabels)}) around one organ: give --context-labels none with --labels, or leave out --labels to train the one organ.");
             // The recipe is checked as the run will check it, before any folder is made or anything printed.
             if (onVolumes && organs is null)
                 VolumeTraining.CheckRecipe(effective);
@@ -97,11 +94,14 @@ internal static class TrainCommand
             var requested = result.GetValue(output)!;
             if (result.GetValue(resume) && result.GetValue(overwrite))
                 throw new ArgumentException("Give --resume (continue the run in the output folder) or --overwrite (replace it), not both.");
-            if (!result.GetValue(resume) && !result.GetValue(overwrite) && TrainedRunIn(requested, result.GetValue(folds) is not null, result.GetValue(fold)) is { } trained)
+            var places = RunFolder.Places(requested, result.GetValue(folds), result.GetValue(fold));
+            if (!result.GetValue(resume) && !result.GetValue(overwrite) && RunFolder.TrainedRun(requested, places) is { } trained)
                 throw new ArgumentException($"--output '{requested.FullName}' already holds a trained run ({trained}): give --resume to continue it, " +
                                             "--overwrite to replace it, or another --output.");
             bool newFolder = !requested.Exists;
             var folder = CommandOptions.EnsureFolder(requested);
+            if (result.GetValue(overwrite))
+                RunFolder.Clear(places);
             try
             {
                 environment.Output.WriteLine($"Recipe {effective.Name}, as run (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
@@ -113,37 +113,10 @@ internal static class TrainCommand
             }
             catch (Exception) when (newFolder)
             {
-                RemoveUnlessResumable(folder);
+                RunFolder.RemoveUnlessResumable(folder);
                 throw;
             }
         }));
         return command;
-    }
-
-    // The model or checkpoint a run without --resume would replace: in the folder, or with --folds in the fold's folder
-    // (any fold's, when every fold runs; other folds are kept and combined).
-    static string? TrainedRunIn(DirectoryInfo folder, bool crossValidation, int? fold)
-    {
-        if (!folder.Exists)
-            return null;
-        IEnumerable<string> places = !crossValidation ? [folder.FullName]
-            : fold is { } one ? [VolumeCrossValidation.FoldFolder(folder.FullName, one - 1)]
-            : Directory.EnumerateDirectories(folder.FullName, "fold-*").Order(StringComparer.Ordinal);
-        return places.SelectMany(place => new[] { VolumeTraining.ModelFile, VolumeTraining.CheckpointFile }.Select(name => Path.Combine(place, name)))
-            .FirstOrDefault(File.Exists) is { } found ? Path.GetRelativePath(folder.FullName, found) : null;
-    }
-
-    // A run refused, failed or stopped before its first checkpoint leaves no folder behind; one with a checkpoint is kept for --resume.
-    static void RemoveUnlessResumable(DirectoryInfo folder)
-    {
-        try
-        {
-            if (!Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any())
-                folder.Delete(recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The error that stopped the run is what the user needs to see.
-        }
     }
 }

@@ -58,21 +58,30 @@ public sealed class LabelMapping
     /// <param name="role">What the patients are, for the message ("training").</param>
     public void CheckEveryClassOccurs(IReadOnlyCollection<PatientVolume> patients, string role)
     {
-        var present = ValuesIn(patients);
-        var missing = Enumerable.Range(1, ClassCount - 1).Where(c => !ValuesOf(c).Any(present.Contains)).ToList();
-        if (missing.Count == 0)
-            return;
-        var values = missing.SelectMany(ValuesOf).ToList();
-        throw new ArgumentException(
-            $"Label value{(values.Count > 1 ? "s" : "")} {string.Join(", ", values)} occur{(values.Count > 1 ? "" : "s")} in none of the {patients.Count} {role} patients' label volumes, " +
-            $"which hold the values {string.Join(", ", present)}: give label values that the label volumes use.");
+        ArgumentNullException.ThrowIfNull(patients);
+        CheckEveryClassOccurs(ValuesIn(patients), patients.Count, role);
     }
 
-    /// <summary>The label values (rounded to integers) that occur in the patients' label volumes, in increasing order.</summary>
-    public static SortedSet<int> ValuesIn(IEnumerable<PatientVolume> patients)
+    /// <summary><see cref="CheckEveryClassOccurs(IReadOnlyCollection{PatientVolume}, string)"/> on the values <see cref="ValuesIn"/> found.</summary>
+    /// <param name="present">The label values of the patients' label volumes.</param>
+    /// <param name="patientCount">How many patients they came from, for the message.</param>
+    /// <param name="role">What the patients are, for the message ("training").</param>
+    public void CheckEveryClassOccurs(IReadOnlySet<int> present, int patientCount, string role)
+    {
+        ArgumentNullException.ThrowIfNull(present);
+        var values = Enumerable.Range(1, ClassCount - 1).Where(c => !ValuesOf(c).Any(present.Contains)).SelectMany(ValuesOf).ToList();
+        if (values.Count == 0)
+            return;
+        throw new ArgumentException(
+            $"Label value{(values.Count > 1 ? "s" : "")} {string.Join(", ", values)} occur{(values.Count > 1 ? "" : "s")} in none of the {patientCount} {role} patients' label volumes, " +
+            $"which hold the values {string.Join(", ", present.Order())}: give label values that the label volumes use.");
+    }
+
+    /// <summary>The label values (rounded to integers) that occur in the patients' label volumes.</summary>
+    public static IReadOnlySet<int> ValuesIn(IEnumerable<PatientVolume> patients)
     {
         ArgumentNullException.ThrowIfNull(patients);
-        var present = new SortedSet<int>();
+        var present = new HashSet<int>();
         foreach (var patient in patients)
             foreach (float value in patient.Label.Data)
                 present.Add((int)MathF.Round(value));

@@ -31,7 +31,8 @@ public static class VolumeCrossValidation
         VolumeTrainingOptions options)
     {
         VolumeTraining.CheckRecipe(recipe);
-        return RunFolds(recipe, patients, folds, only, options,
+        ArgumentNullException.ThrowIfNull(options);
+        return RunFolds(recipe, patients, folds, only, options, options.Labels,
             (foldRecipe, fold, foldOptions) => VolumeTraining.Run(context, foldRecipe, patients, fold, foldOptions),
             (split, log, foldRecipe) => Combine(options.OutputFolder, split, log, foldRecipe));
     }
@@ -45,13 +46,15 @@ public static class VolumeCrossValidation
         OrganLabels organs, VolumeTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(organs);
-        return RunFolds(recipe, patients, folds, only, options,
+        OrganTraining.CheckRecipe(recipe, organs);
+        return RunFolds(recipe, patients, folds, only, options, organs.ToMapping(),
             (foldRecipe, fold, foldOptions) => OrganTraining.Run(context, foldRecipe, patients, fold, organs, foldOptions),
             (split, log, foldRecipe) => CombineOrgans(options.OutputFolder, split, log, organs, foldRecipe));
     }
 
     static T? RunFolds<T>(TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, int folds, int? only, VolumeTrainingOptions options,
-        Action<TrainingRecipe, PatientFold, VolumeTrainingOptions> runFold, Func<IReadOnlyList<PatientFold>, TextWriter, TrainingRecipe, T?> combine) where T : class
+        LabelMapping classes, Action<TrainingRecipe, PatientFold, VolumeTrainingOptions> runFold,
+        Func<IReadOnlyList<PatientFold>, TextWriter, TrainingRecipe, T?> combine) where T : class
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(patients);
@@ -59,9 +62,15 @@ public static class VolumeCrossValidation
         var split = PatientSplit.KFold(patients.Select(p => p.PatientId), folds, recipe.Seed);
         if (only is { } one && (one < 1 || one > split.Count))
             throw new ArgumentException($"The fold to run must be between 1 and {split.Count} (the number of folds), got {one}.");
+        List<int> foldsToRun = only is { } single ? [single - 1] : [.. Enumerable.Range(0, split.Count)];
+        // Every fold's training patients must hold every class, checked before the first fold trains for an hour.
+        var valuesOf = patients.ToDictionary(p => p.PatientId, p => LabelMapping.ValuesIn([p]));
+        foreach (int f in foldsToRun)
+            classes.CheckEveryClassOccurs(split[f].Training.SelectMany(id => valuesOf.TryGetValue(id, out var values) ? values : Enumerable.Empty<int>()).ToHashSet(),
+                split[f].Training.Count, $"fold {f + 1} training");
         var foldRecipe = FoldRecipe(recipe);
         T? combined = null;
-        foreach (int f in only is { } single ? [single - 1] : Enumerable.Range(0, split.Count))
+        foreach (int f in foldsToRun)
         {
             options.Log.WriteLine($"== Fold {f + 1} of {split.Count} ==");
             var folder = FoldFolder(options.OutputFolder, f);

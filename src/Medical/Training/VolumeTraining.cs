@@ -90,7 +90,8 @@ public static class VolumeTraining
         var validation = Select(patients, fold.Validation, "validation");
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
-        options.Labels.CheckEveryClassOccurs(training, "training");
+        var trainingValues = LabelMapping.ValuesIn(training);
+        options.Labels.CheckEveryClassOccurs(trainingValues, training.Count, "training");
         var log = options.Log;
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(options.OutputFolder);
@@ -107,7 +108,7 @@ public static class VolumeTraining
         var learnedScoring = SliceLoaderOptions.FromRecipe(recipe, training: false);
         learnedScoring.Labels = learned;
         var learnedValidationSlices = validation.Count > 0 && recipe.ContextLabels.Length > 0 ? SliceLoader.Load(context, validation, learnedScoring) : validationSlices;
-        var absentContext = recipe.ContextLabels.Except(LabelMapping.ValuesIn(training)).ToList();
+        var absentContext = recipe.ContextLabels.Where(v => !trainingValues.Contains(v)).ToList();
         if (absentContext.Count > 0)
             log.WriteLine($"warning: context label{(absentContext.Count > 1 ? "s" : "")} {string.Join(", ", absentContext)} occur{(absentContext.Count > 1 ? "" : "s")} in none of the training " +
                           "patients' label volumes: the network learns empty classes for them (unet train --context-labels none, or TrainingRecipe.ContextLabels, leaves them out).");
@@ -185,7 +186,6 @@ public static class VolumeTraining
         return new VolumeTrainingResult(evaluation, record, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);
     }
 
-    /// <summary>A validated copy of the recipe with its seed fixed, so that a fold trains alike wherever it is run.</summary>
     /// <summary>
     /// Throws <see cref="ArgumentException"/> unless <paramref name="recipe"/> is valid and trains one organ (with its
     /// context labels, if any): a network of several output classes needs its organs named (<see cref="OrganTraining"/>).
@@ -202,6 +202,7 @@ public static class VolumeTraining
                 "Network.OutputClasses is 1 (liver-mri).", nameof(recipe));
     }
 
+    /// <summary>A validated copy of the recipe with its seed fixed, so that a fold trains alike wherever it is run.</summary>
     internal static TrainingRecipe Prepared(TrainingRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);

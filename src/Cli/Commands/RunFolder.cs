@@ -1,0 +1,53 @@
+using MLNet.UNet.Medical.Training;
+
+namespace MLNet.UNet.Cli.Commands;
+
+/// <summary>The output folder of a training run: the trained run a new one would replace, and what a run that stops early leaves.</summary>
+internal static class RunFolder
+{
+    // What a finished run writes (recipe.json and training-data.json are rewritten by every run).
+    static readonly string[] TrainedFiles =
+    [
+        VolumeTraining.ModelFile, VolumeTraining.CheckpointFile, VolumeTraining.OnnxFile, VolumeTraining.MetricsFile,
+        VolumeTraining.EvaluationFile, VolumeTraining.StressFile, VolumeTraining.OverlayFile, VolumeTraining.CurveFile,
+    ];
+
+    /// <summary>The folders a run trains into: the output folder, or with <paramref name="folds"/> the folders of the folds it runs.</summary>
+    public static IReadOnlyList<string> Places(DirectoryInfo folder, int? folds, int? fold) =>
+        folds is not { } count ? [folder.FullName]
+        : fold is { } one ? [VolumeCrossValidation.FoldFolder(folder.FullName, one - 1)]
+        : [.. Enumerable.Range(0, Math.Max(count, 0)).Select(f => VolumeCrossValidation.FoldFolder(folder.FullName, f))];
+
+    /// <summary>The first model or checkpoint in <paramref name="places"/>, relative to <paramref name="folder"/>; null when there is none.</summary>
+    public static string? TrainedRun(DirectoryInfo folder, IReadOnlyList<string> places) =>
+        places.SelectMany(place => new[] { VolumeTraining.ModelFile, VolumeTraining.CheckpointFile }.Select(name => Path.Combine(place, name)))
+            .FirstOrDefault(File.Exists) is { } found ? Path.GetRelativePath(folder.FullName, found) : null;
+
+    /// <summary>
+    /// Deletes what an earlier run wrote in <paramref name="places"/> (--overwrite), so that a new run stopped before
+    /// its first checkpoint leaves no old checkpoint that --resume would take for its own.
+    /// </summary>
+    public static void Clear(IReadOnlyList<string> places)
+    {
+        foreach (var place in places.Where(Directory.Exists))
+            foreach (var name in TrainedFiles)
+                File.Delete(Path.Combine(place, name));
+    }
+
+    /// <summary>
+    /// Removes a folder this run made, unless a checkpoint in it can be resumed: a run refused, failed or stopped
+    /// before its first checkpoint leaves nothing behind. Failing to remove it is not reported over the run's own error.
+    /// </summary>
+    public static void RemoveUnlessResumable(DirectoryInfo folder)
+    {
+        try
+        {
+            if (!Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any())
+                folder.Delete(recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The error that stopped the run is what the user needs to see.
+        }
+    }
+}
