@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
+using MLNet.UNet.Segment;
 using Xunit.Abstractions;
 
 namespace MLNet.UNet.Tests;
@@ -18,7 +19,7 @@ public sealed class LoadAndSoakTests(ITestOutputHelper output) : IDisposable
         var zip = Path.Combine(folder, "model.zip");
         context.Model.Save(model, context.Data.LoadFromEnumerable(rows).Schema, zip);
         var scoring = new MLContext();
-        return (scoring.Model.Load(zip, out _), scoring, rows);
+        return (SavedModelLoader.Load(scoring, zip, out _), scoring, rows);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public static class SavedModelClass
         string inputName = graph.Input[0].Name, outputName = graph.Output[0].Name;
 
         DataViewSchema inputSchema;
-        var saved = context.Model.Load(source, out inputSchema);
+        var saved = SavedModelLoader.Load(context, source, out inputSchema);
         (saved as IDisposable)?.Dispose();
         var inputType = inputSchema.GetColumnOrNull(inputName)?.Type as VectorDataViewType
             ?? throw new InvalidDataException($"'{source}' does not take the network's input column '{inputName}' as a vector of floats.");

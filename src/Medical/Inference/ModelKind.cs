@@ -115,7 +115,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             DataViewSchema schema;
             try
             {
-                model = context.Model.Load(loaded, out schema);
+                model = SavedModelLoader.Load(context, loaded, out schema);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
