@@ -34,6 +34,10 @@ internal static class RunFolder
                 File.Delete(Path.Combine(place, name));
     }
 
+    /// <summary>True when a checkpoint in <paramref name="folder"/> or any fold's folder below it can be resumed.</summary>
+    public static bool HoldsCheckpoint(DirectoryInfo folder) =>
+        Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any();
+
     /// <summary>
     /// Removes a folder this run made, unless a checkpoint in it can be resumed: a run refused, failed or stopped
     /// before its first checkpoint leaves nothing behind. Failing to remove it is not reported over the run's own error.
@@ -42,7 +46,7 @@ internal static class RunFolder
     {
         try
         {
-            if (!Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any())
+            if (!HoldsCheckpoint(folder))
                 folder.Delete(recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

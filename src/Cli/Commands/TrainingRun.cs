@@ -109,7 +109,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         }
         catch (OperationCanceledException)
         {
-            environment.Error.WriteLine(Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any()
+            environment.Error.WriteLine(RunFolder.HoldsCheckpoint(folder)
                 ? $"Stopped. The checkpoint of the last completed epoch is in {folder.FullName}; run the same command with --resume to continue."
                 : "Stopped before the first epoch ended: there is no checkpoint to resume from.");
             throw;
