@@ -99,6 +99,15 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void DeepSupervisionIsOffUnlessItsFlagTurnsItOn()
+    {
+        Assert.Equal(0, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
+        Assert.Equal(3, Effective("--recipe", "liver-mri", "--deep-supervision", "3").Network.DeepSupervisionOutputs);
+        Assert.Contains("--deep-supervision: UNetOptions.DeepSupervisionOutputs must be between 0 and Depth - 1 = 3",
+            Assert.Throws<ArgumentException>(() => Effective("--recipe", "quick", "--deep-supervision", "4")).Message);
+    }
+
+    [Fact]
     public void AnOutOfRangeValueIsRefusedByTheOptionTypeThatOwnsIt()
     {
         Assert.Contains("--size: TrainingRecipe.ImageSize 100", Assert.Throws<ArgumentException>(() => Effective("--size", "100")).Message);

@@ -14,6 +14,7 @@ public class OnnxExportTests
         { "transposed upsampling", new UNetOptions { Depth = 4, BaseFilters = 8, Upsampling = UpsamplingMode.TransposedConvolution } },
         { "depth 3", new UNetOptions { Depth = 3, BaseFilters = 16 } },
         { "2 classes", new UNetOptions { OutputClasses = 2, Depth = 4, BaseFilters = 8, BatchNorm = true, Dropout = 0.3 } },
+        { "deep supervision", new UNetOptions { OutputClasses = 2, Depth = 4, BaseFilters = 8, BatchNorm = true, DeepSupervisionOutputs = 2 } },
     };
 
     [Theory]

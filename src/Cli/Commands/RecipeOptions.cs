@@ -25,6 +25,7 @@ internal sealed class RecipeOptions
     readonly Option<int?> depth = new("--depth") { Description = "Poolings." };
     readonly Option<int?> baseFilters = new("--base-filters") { Description = "Filters of the first level." };
     readonly Option<bool?> batchNorm = new("--batch-norm") { Description = "Batch norm after each convolution." };
+    readonly Option<int?> deepSupervision = new("--deep-supervision") { Description = "Lower decoder levels trained with their own output and loss (nnU-Net's deep supervision); 0 turns it off." };
     readonly Option<int?> size = new("--size") { Description = "Images are resized to size x size (a multiple of 2^depth)." };
     readonly Option<int?> tile = new("--tile") { Description = "Train on random tile x tile crops of the --size images and score them in overlapping tiles blended back (sliding window), with no resize to the tile (a multiple of 2^depth)." };
     readonly Option<double?> tileOverlap = new("--tile-overlap") { Description = "With a sliding window: the fraction of a tile shared with the next, in [0, 1) (0.5 when not given)." };
@@ -71,7 +72,7 @@ internal sealed class RecipeOptions
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
@@ -93,6 +94,7 @@ internal sealed class RecipeOptions
         network.Depth = result.GetValue(depth) ?? network.Depth;
         network.BaseFilters = result.GetValue(baseFilters) ?? network.BaseFilters;
         network.BatchNorm = result.GetValue(batchNorm) ?? network.BatchNorm;
+        network.DeepSupervisionOutputs = result.GetValue(deepSupervision) ?? network.DeepSupervisionOutputs;
         effective.ImageSize = result.GetValue(size) ?? effective.ImageSize;
         if (result.GetValue(tile) is { } tileSize)
             effective.SlidingWindow = new SlidingWindowOptions { TileSize = tileSize };
@@ -158,7 +160,7 @@ internal sealed class RecipeOptions
     string? FlagOf(string message) => new (string Field, Option Flag)[]
     {
         ("TrainingRecipe.ImageSize", size), ("TrainingRecipe.ValidationFraction", validation), ("UNetOptions.Depth", depth),
-        ("UNetOptions.BaseFilters", baseFilters), ("TrainerOptions.Epochs", epochs), ("TrainerOptions.BatchSize", batchSize),
+        ("UNetOptions.BaseFilters", baseFilters), ("UNetOptions.DeepSupervisionOutputs", deepSupervision), ("TrainerOptions.Epochs", epochs), ("TrainerOptions.BatchSize", batchSize),
         ("TrainerOptions.LearningRate", learningRate), ("TrainerOptions.WeightAveragingDecay", weightAveraging),
         ("TrainerOptions.EarlyStoppingPatience", earlyStopping), ("TrainerOptions.TimeBudget", minutes),
         ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices), ("TrainingRecipe.ContextLabels", contextLabels),

@@ -8,7 +8,9 @@ namespace MLNet.UNet.Networks;
 
 /// <summary>
 /// A 2D U-Net. <see cref="Module{T,TResult}.forward"/> returns logits (N x classes x H x W), which the losses take;
-/// <see cref="Predict"/> adds the sigmoid (one class) or softmax over classes (more than one).
+/// <see cref="Predict"/> adds the sigmoid (one class) or softmax over classes (more than one). With
+/// <see cref="UNetOptions.DeepSupervisionOutputs"/>, <see cref="ForwardDeeplySupervised"/> also returns the logits of
+/// the lower decoder levels, for training; forward, prediction and export use the full-resolution head alone.
 /// </summary>
 public sealed class UNetNetwork : Module<Tensor, Tensor>
 {
@@ -17,6 +19,8 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     readonly ModuleList<Module<Tensor, Tensor>> upsamplers = new();
     readonly ModuleList<ConvBlock> decoder = new();
     readonly Conv2d head;
+    readonly ModuleList<Conv2d> auxiliaryHeads = new();
+    readonly List<ConvolutionShape> auxiliaryShapes = [];
     readonly ConvolutionRouter router;
     readonly List<ConvolutionShape?> upsamplerShapes = [];
     readonly ConvolutionShape headShape;
@@ -65,13 +69,20 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
         }
         head = Conv2d(channels, options.OutputClasses, 1);
         headShape = ConvolutionShape.Same((int)channels, options.OutputClasses, 1, bias: true);
+        // Made after the head, so that a network without them draws the same initial weights as before they existed.
+        for (int k = 1; k <= options.DeepSupervisionOutputs; k++)
+        {
+            int decoderFilters = options.FiltersAt(k);
+            auxiliaryHeads.Add(Conv2d(decoderFilters, options.OutputClasses, 1));
+            auxiliaryShapes.Add(ConvolutionShape.Same(decoderFilters, options.OutputClasses, 1, bias: true));
+        }
         RegisterComponents();
     }
 
     /// <summary>The distinct convolution shapes this network runs, in the layout of <see cref="ChannelsLast"/>.</summary>
     public IReadOnlyList<ConvolutionShape> ConvolutionShapes =>
         encoder.Concat([bottom]).Concat(decoder).SelectMany(b => b.Shapes)
-            .Concat(upsamplerShapes.OfType<ConvolutionShape>()).Append(headShape)
+            .Concat(upsamplerShapes.OfType<ConvolutionShape>()).Append(headShape).Concat(auxiliaryShapes)
             .Select(s => s.WithLayout(ChannelsLast)).Distinct().ToList();
 
     /// <summary>
@@ -106,7 +117,21 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Run(input, null);
+
+    /// <summary>
+    /// The logits of <see cref="Module{T,TResult}.forward"/>, and those of the <see cref="UNetOptions.DeepSupervisionOutputs"/>
+    /// lower decoder levels, from half the input's size down: N x classes x H/2^k x W/2^k for k = 1, 2, ...
+    /// </summary>
+    public (Tensor Logits, IReadOnlyList<Tensor> LowerLevels) ForwardDeeplySupervised(Tensor input)
+    {
+        var lowerLevels = new Tensor[Options.DeepSupervisionOutputs];
+        var logits = Run(input, lowerLevels);
+        return (logits, lowerLevels);
+    }
+
+    // The full-resolution logits; lowerLevels, when given, receives the auxiliary heads' logits (index k - 1 at scale 1/2^k).
+    Tensor Run(Tensor input, Tensor[]? lowerLevels)
     {
         CheckInput(input);
         // Each intermediate is disposed once used (see ConvBlock.forward): the memory of a training step and of
@@ -135,6 +160,9 @@ public sealed class UNetNetwork : Module<Tensor, Tensor>
             skip.Dispose();
             x = decoder[i].forward(merged);
             merged.Dispose();
+            int scale = decoder.Count - 1 - i; // this level's output is 1/2^scale of the input
+            if (lowerLevels is not null && scale >= 1 && scale <= lowerLevels.Length)
+                lowerLevels[scale - 1] = router.Run(auxiliaryShapes[scale - 1], x, auxiliaryHeads[scale - 1].weight!, auxiliaryHeads[scale - 1].bias);
         }
         var logits = router.Run(headShape, x, head.weight!, head.bias);
         x.Dispose();

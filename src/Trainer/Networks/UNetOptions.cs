@@ -30,6 +30,15 @@ public sealed class UNetOptions
     public UpsamplingMode Upsampling { get; set; } = UpsamplingMode.Nearest;
 
     /// <summary>
+    /// Deep supervision, as nnU-Net trains: this many lower decoder levels (half the input's size, a quarter, ...) get
+    /// their own 1 x 1 output convolution, and training adds their losses against downsampled masks, weighted 1/2,
+    /// 1/4, ... of the full-resolution loss (the weights normalized to sum to 1). It gives the decoder's deeper
+    /// levels a direct gradient. Inference and export use the full-resolution output alone. 0 (the default) turns it
+    /// off; at most <see cref="Depth"/> - 1.
+    /// </summary>
+    public int DeepSupervisionOutputs { get; set; }
+
+    /// <summary>
     /// The network the project started from (a Keras U-Net): filters 32-64-128-256-512, a 1024-filter bottom,
     /// nearest upsampling, no batch norm, no dropout, one sigmoid output.
     /// </summary>
@@ -75,6 +84,8 @@ public sealed class UNetOptions
                 $"UNetOptions.BaseFilters must be at least 1 and BaseFilters * 2^Depth at most 65536, got {BaseFilters} at depth {Depth}.");
         if (!(Dropout >= 0 && Dropout < 1))
             throw new ArgumentException($"UNetOptions.Dropout must be in [0, 1), got {Dropout}.");
+        if (DeepSupervisionOutputs < 0 || DeepSupervisionOutputs > Depth - 1)
+            throw new ArgumentException($"UNetOptions.DeepSupervisionOutputs must be between 0 and Depth - 1 = {Depth - 1}, got {DeepSupervisionOutputs}.");
         if (!Enum.IsDefined(Upsampling))
             throw new ArgumentException($"UNetOptions.Upsampling has an unknown value {Upsampling}.");
     }

@@ -210,8 +210,14 @@ public sealed class UNetTrainer : IDisposable
             (images, masks) = augmenter.Apply(images, masks, epochRandom, regions);
         dataSeconds = Stopwatch.GetElapsedTime(dataStart).TotalSeconds;
         optimizer.zero_grad();
-        var logits = Network.forward(images);
-        var lossValue = loss.Compute(logits, masks);
+        Tensor lossValue;
+        if (Network.Options.DeepSupervisionOutputs > 0)
+        {
+            var (logits, lowerLevels) = Network.ForwardDeeplySupervised(images);
+            lossValue = DeepSupervisionLoss.Compute(loss, logits, lowerLevels, masks);
+        }
+        else
+            lossValue = loss.Compute(Network.forward(images), masks);
         double value = lossValue.item<float>();
         if (!double.IsFinite(value))
             throw new NonFiniteLossException(epoch, step, value, double.NaN, state.History.ToArray());
