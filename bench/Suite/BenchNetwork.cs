@@ -14,9 +14,25 @@ sealed record BenchNetwork(string Name, string Description, UNetOptions Network,
         new("medium", "medium preset (base 24, depth 5, batch norm)", UNetOptions.Preset("medium"), 128, 8),
     ];
 
-    /// <summary>Finds a network by <see cref="Name"/>.</summary>
+    /// <summary>
+    /// Variants a child case measures when named (<c>--case train --network medium-ds</c>), outside the suite's runs: the
+    /// medium preset with the deep supervision a recipe may add (three lower levels), for its cost per training step.
+    /// </summary>
+    public static readonly BenchNetwork[] OnRequest =
+    [
+        new("medium-ds", "medium preset with deep supervision (3 lower levels)", WithDeepSupervision(UNetOptions.Preset("medium"), 3), 128, 8),
+    ];
+
+    /// <summary>Finds a network by <see cref="Name"/>, in <see cref="All"/> or <see cref="OnRequest"/>.</summary>
     public static BenchNetwork Named(string name) =>
-        All.FirstOrDefault(n => n.Name == name) ?? throw new ArgumentException($"Unknown network '{name}'; expected {string.Join(", ", All.Select(n => n.Name))}.");
+        All.Concat(OnRequest).FirstOrDefault(n => n.Name == name)
+        ?? throw new ArgumentException($"Unknown network '{name}'; expected {string.Join(", ", All.Concat(OnRequest).Select(n => n.Name))}.");
+
+    static UNetOptions WithDeepSupervision(UNetOptions network, int outputs)
+    {
+        network.DeepSupervisionOutputs = outputs;
+        return network;
+    }
 
     /// <summary>The network as the PyTorch script's --network argument.</summary>
     public string ToPythonJson() => new JsonObject
