@@ -30,6 +30,10 @@ public sealed class ToolBadInputTests : IDisposable
         Directory.CreateDirectory(In("empty"));
         AssertBadInput(Train(In("empty")), "holds no PNG, JPEG or BMP images");
         Assert.False(Directory.Exists(In("out")));
+        // The parents made for a nested --output go with it.
+        AssertBadInput(ToolRun.Of("train", "--images", In("empty"), "--output", Path.Combine(In("runs"), "a", "b"), "--epochs", "1", "--size", "32"),
+            "holds no PNG, JPEG or BMP images");
+        Assert.False(Directory.Exists(In("runs")));
         // Checked before any volume is read: a network of five classes needs its organs named.
         AssertBadInput(ToolRun.Of("train", "--volumes", In("empty"), "--recipe", "abdomen-mri", "--output", In("out")),
             "Recipe abdomen-mri's network has 5 output classes, a model of several organs: name its 4 organs in class order (unet train --labels");

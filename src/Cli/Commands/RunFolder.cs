@@ -38,6 +38,17 @@ internal static class RunFolder
     public static bool HoldsCheckpoint(DirectoryInfo folder) =>
         Directory.EnumerateFiles(folder.FullName, VolumeTraining.CheckpointFile, SearchOption.AllDirectories).Any();
 
+    /// <summary>The outermost of <paramref name="folder"/> and its parents that does not exist yet (what making it would create); null when it exists.</summary>
+    public static DirectoryInfo? OutermostMissing(DirectoryInfo folder)
+    {
+        if (folder.Exists)
+            return null;
+        var outermost = folder;
+        while (outermost.Parent is { Exists: false } parent)
+            outermost = parent;
+        return outermost;
+    }
+
     /// <summary>
     /// Removes a folder this run made, unless a checkpoint in it can be resumed: a run refused, failed or stopped
     /// before its first checkpoint leaves nothing behind. Failing to remove it is not reported over the run's own error.

@@ -98,22 +98,23 @@ internal static class TrainCommand
             if (!result.GetValue(resume) && !result.GetValue(overwrite) && RunFolder.TrainedRun(requested, places) is { } trained)
                 throw new ArgumentException($"--output '{requested.FullName}' already holds a trained run ({trained}): give --resume to continue it, " +
                                             "--overwrite to replace it, or another --output.");
-            bool newFolder = !requested.Exists;
+            // With --output a/b/c, the parents made for it go too when the run leaves nothing.
+            var made = RunFolder.OutermostMissing(requested);
             var folder = CommandOptions.EnsureFolder(requested);
             if (result.GetValue(overwrite))
                 RunFolder.Clear(places);
             try
             {
-                environment.Output.WriteLine($"Recipe {effective.Name}, as run (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
+                environment.Output.WriteLine($"Recipe {effective.Name} with the flags applied (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
                 environment.Output.WriteLine(effective.ToJson());
                 var run = new TrainingRun(environment, folder, effective, result.GetValue(resume));
                 return onVolumes
                     ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), organs)
                     : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));
             }
-            catch (Exception) when (newFolder)
+            catch (Exception) when (made is not null)
             {
-                RunFolder.RemoveUnlessResumable(folder);
+                RunFolder.RemoveUnlessResumable(made);
                 throw;
             }
         }));
