@@ -89,6 +89,11 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.True(otherData.ExitCode == 1, otherData.ToString());
         Assert.Contains("which was trained on other data: --seed was 1, now 2", otherData.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted")));
+        // So is resuming with another network: the checkpoint's is named beside the one asked for.
+        var otherNetwork = Tool([.. arguments, "--output", In("interrupted"), "--resume", "--deep-supervision", "1"]);
+        Assert.True(otherNetwork.ExitCode == 1, otherNetwork.ToString());
+        Assert.Contains("\"DeepSupervisionOutputs\":0", otherNetwork.Error);
+        Assert.Contains("the options ask for", otherNetwork.Error);
         var resumed = Tool([.. arguments, "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"Resuming from {In("interrupted/checkpoint.ckpt")}", resumed.Output);

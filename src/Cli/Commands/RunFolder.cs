@@ -50,15 +50,25 @@ internal static class RunFolder
     }
 
     /// <summary>
-    /// Removes a folder this run made, unless a checkpoint in it can be resumed: a run refused, failed or stopped
-    /// before its first checkpoint leaves nothing behind. Failing to remove it is not reported over the run's own error.
+    /// Removes <paramref name="folder"/>, which this run made, unless a checkpoint in it can be resumed: a run refused,
+    /// failed or stopped before its first checkpoint leaves nothing behind. The parents made for it, up to
+    /// <paramref name="outermostMade"/>, go too while they are empty: something another run or the user put there
+    /// since is kept. Failing to remove a folder is not reported over the run's own error.
     /// </summary>
-    public static void RemoveUnlessResumable(DirectoryInfo folder)
+    public static void RemoveUnlessResumable(DirectoryInfo folder, DirectoryInfo outermostMade)
     {
         try
         {
-            if (!HoldsCheckpoint(folder))
-                folder.Delete(recursive: true);
+            if (HoldsCheckpoint(folder))
+                return;
+            folder.Delete(recursive: true);
+            string outermost = Path.TrimEndingDirectorySeparator(outermostMade.FullName);
+            for (var parent = folder.Parent; parent is not null && parent.FullName.Length >= outermost.Length; parent = parent.Parent)
+            {
+                if (Directory.EnumerateFileSystemEntries(parent.FullName).Any())
+                    return;
+                parent.Delete();
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

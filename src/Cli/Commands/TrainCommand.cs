@@ -114,7 +114,7 @@ internal static class TrainCommand
             }
             catch (Exception) when (made is not null)
             {
-                RunFolder.RemoveUnlessResumable(made);
+                RunFolder.RemoveUnlessResumable(folder, made);
                 throw;
             }
         }));

@@ -121,14 +121,13 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             return new UNetTrainer(network, trainer);
         // The device is this run's choice: a checkpoint written on a GPU resumes on a CPU.
         var resumed = UNetTrainer.LoadCheckpoint(path, trainer.Epochs, trainer.Device);
-        var saved = resumed.Network.Options;
-        if (saved.InputChannels != network.InputChannels || saved.OutputClasses != network.OutputClasses || saved.Depth != network.Depth
-            || saved.BaseFilters != network.BaseFilters || saved.BatchNorm != network.BatchNorm || saved.Upsampling != network.Upsampling)
+        // Every setting of the network, the training-only ones (dropout, deep supervision) included, must match.
+        string saved = System.Text.Json.JsonSerializer.Serialize(resumed.Network.Options), asked = System.Text.Json.JsonSerializer.Serialize(network);
+        if (saved != asked)
         {
             resumed.Dispose();
-            throw new InvalidOperationException(
-                $"Checkpoint '{path}' holds a U-Net of depth {saved.Depth}, base {saved.BaseFilters}, {saved.InputChannels} input channels; " +
-                $"the options ask for depth {network.Depth}, base {network.BaseFilters}, {network.InputChannels} channels. Use the same network or another checkpoint.");
+            throw new ArgumentException(
+                $"Checkpoint '{path}' holds a U-Net {saved}; the options ask for {asked}. Resume with the same network, or train without Resume.");
         }
         channel.Info(MessageSensitivity.None, $"Resuming from '{path}' after epoch {resumed.History.Count}.");
         return resumed;

@@ -3,9 +3,10 @@ using static TorchSharp.torch;
 namespace MLNet.UNet.Losses;
 
 /// <summary>
-/// The loss of a deeply supervised U-Net (<see cref="Networks.UNetOptions.DeepSupervisionOutputs"/>), as nnU-Net
-/// weighs it: the full-resolution loss with weight 1 and each lower level's, against the masks downsampled to its
+/// The loss of a deeply supervised U-Net (<see cref="Networks.UNetOptions.DeepSupervisionOutputs"/>) with nnU-Net's
+/// weights: the full-resolution loss with weight 1 and each lower level's, against the masks downsampled to its
 /// size, with weight 1/2^k; the weights are normalized to sum to 1, so the loss stays on the scale of the plain one.
+/// (nnU-Net supervises every level but the lowest; here the number of levels is the network's option.)
 /// </summary>
 public static class DeepSupervisionLoss
 {

@@ -30,9 +30,10 @@ public sealed class UNetOptions
     public UpsamplingMode Upsampling { get; set; } = UpsamplingMode.Nearest;
 
     /// <summary>
-    /// Deep supervision, as nnU-Net trains: this many lower decoder levels (half the input's size, a quarter, ...) get
-    /// their own 1 x 1 output convolution, and training adds their losses against downsampled masks, weighted 1/2,
-    /// 1/4, ... of the full-resolution loss (the weights normalized to sum to 1). It gives the decoder's deeper
+    /// Deep supervision, in the manner of nnU-Net: this many lower decoder levels (half the input's size, a quarter, ...)
+    /// get their own 1 x 1 output convolution, and training adds their losses against downsampled masks, weighted 1/2,
+    /// 1/4, ... of the full-resolution loss (the weights normalized to sum to 1; nnU-Net supervises every level but the
+    /// lowest). It gives the decoder's deeper
     /// levels a direct gradient. Inference and export use the full-resolution output alone. 0 (the default) turns it
     /// off; at most <see cref="Depth"/> - 1.
     /// </summary>

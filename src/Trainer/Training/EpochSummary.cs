@@ -2,8 +2,11 @@ namespace MLNet.UNet.Training;
 
 /// <summary>What one epoch of training measured.</summary>
 /// <param name="Epoch">Epoch number, from 1.</param>
-/// <param name="TrainingLoss">Mean training loss over the epoch's steps.</param>
-/// <param name="ValidationLoss">Mean validation loss, if there is validation data.</param>
+/// <param name="TrainingLoss">
+/// Mean training loss over the epoch's steps; with <see cref="Networks.UNetOptions.DeepSupervisionOutputs"/>, the
+/// weighted loss over the levels that training minimizes.
+/// </param>
+/// <param name="ValidationLoss">Mean validation loss, if there is validation data: the full-resolution output's alone.</param>
 /// <param name="ValidationDice">
 /// Validation Dice, if there is validation data: the mean of the images' Dice, or the pooled Dice where
 /// <see cref="TrainerOptions.PooledValidationDice"/> is set.
