@@ -72,6 +72,21 @@ public sealed class ToolVolumeTests : IDisposable
             Assert.Equal(("image_1", "image_1.nii.gz"), (listed.RootElement[1].GetProperty("Case").GetString(), listed.RootElement[1].GetProperty("Image").GetString()));
             Assert.False(string.IsNullOrEmpty(listed.RootElement[1].GetProperty("Error").GetString()));
         }
+        // evaluate does the same with a damaged volume among labelled ones: named, left out, listed, exit 1.
+        File.Copy(Path.Combine(In("volumes"), "label_2.nii.gz"), Path.Combine(In("mixed"), "label_2.nii.gz"));
+        File.Copy(Path.Combine(In("volumes"), "label_1.nii.gz"), Path.Combine(In("mixed"), "label_1.nii.gz"));
+        var evaluatedMixed = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("mixed"), "--stress", "--json", In("mixed.json"));
+        Assert.True(evaluatedMixed.ExitCode == 1, evaluatedMixed.ToString());
+        Assert.Single(evaluatedMixed.Output.Split('\n'), line => line.StartsWith("image_1.nii.gz: not evaluated: ", StringComparison.Ordinal));
+        Assert.Contains("| 2 |", evaluatedMixed.Output);
+        Assert.DoesNotContain("| 1 |", evaluatedMixed.Output);
+        Assert.Contains("error: 1 volume(s) could not be read (image_1.nii.gz;", evaluatedMixed.Error);
+        using (var report = JsonDocument.Parse(File.ReadAllText(In("mixed.json"))))
+        {
+            Assert.Equal(["2"], report.RootElement.GetProperty("Patients").EnumerateArray().Select(p => p.GetProperty("PatientId").GetString()));
+            var skipped = Assert.Single(report.RootElement.GetProperty("Unreadable").EnumerateArray());
+            Assert.Equal("1", skipped.GetProperty("PatientId").GetString());
+        }
         // Two images that would write the same label map are refused before anything is written.
         Directory.CreateDirectory(In("clash"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("clash"), "image_2.nii.gz"));

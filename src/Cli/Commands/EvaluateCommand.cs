@@ -62,6 +62,14 @@ internal static class EvaluateCommand
             int exitCode = ExitCodes.Success;
             if (result.GetValue(stress) && result.GetValue(volumes) is null)
                 throw new ArgumentException("--stress applies to --volumes only.");
+            // A volume that cannot be read is reported once and left out (the stress test reads the folder again); the
+            // others are scored, and the run then exits 1.
+            var unreadable = new Dictionary<string, UnreadablePatient>();
+            void Skip(UnreadablePatient patient)
+            {
+                if (unreadable.TryAdd(patient.PatientId, patient))
+                    environment.Output.WriteLine($"{Path.GetFileName(patient.ImagePath)}: not evaluated: {patient.Error}");
+            }
             if (result.GetValue(images) is { } folder)
             {
                 if (!kind.TakesImageFiles)
@@ -91,7 +99,7 @@ internal static class EvaluateCommand
             }
             else if (kind.Organs is { } organs)
             {
-                var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName);
+                var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
                 var organRecord = kind.OrganPlausibility;
                 var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord);
                 var (organReport, checkedCases) = segmenter.EvaluateCases(patients, result.GetValue(surfaceRule));
@@ -115,13 +123,14 @@ internal static class EvaluateCommand
                         Implausible = c.Warnings.Count > 0, c.Warnings,
                     }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
+                    Unreadable = unreadable.Values,
                 };
             }
             else
             {
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
-                var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName);
+                var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
                 var record = kind.Plausibility;
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
                     new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record, Threshold = kind.Threshold });
@@ -144,6 +153,7 @@ internal static class EvaluateCommand
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
                     Plausibility = checkedCases.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
+                    Unreadable = unreadable.Values,
                 };
             }
             if (result.GetValue(json) is { } path)
@@ -151,6 +161,12 @@ internal static class EvaluateCommand
                 AtomicFile.Write(path.FullName, stream => JsonSerializer.Serialize(stream, report,
                     new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 environment.Output.WriteLine($"wrote {path.FullName}");
+            }
+            if (unreadable.Count > 0)
+            {
+                environment.Error.WriteLine($"error: {unreadable.Count} volume(s) could not be read ({string.Join(", ", unreadable.Values.Select(u => Path.GetFileName(u.ImagePath)))}; " +
+                                            "the reasons are above and in the JSON); the figures above leave them out.");
+                return ExitCodes.BadInput;
             }
             return exitCode;
         }));

@@ -23,8 +23,36 @@ public sealed record PatientVolume(string PatientId, Volume Image, Volume Label)
     /// </summary>
     /// <param name="folder">The folder of image/label pairs.</param>
     /// <param name="patientIds">The patients to read; every patient of the folder when null.</param>
-    public static IEnumerable<PatientVolume> EnumerateFolder(string folder, IEnumerable<string>? patientIds = null) =>
-        FindPairs(folder, patientIds).Select(pair => Read(pair.Id, pair.ImagePath, pair.LabelPath));
+    /// <param name="onUnreadable">
+    /// When given, a pair whose content cannot be read (a damaged or truncated file, not NIfTI, image and label on
+    /// different grids) is skipped and reported to it, on each enumeration, and the next pair is read: one bad file then
+    /// does not stop the scoring of a set, and the caller says which patients are missing. When null, it is thrown.
+    /// </param>
+    public static IEnumerable<PatientVolume> EnumerateFolder(string folder, IEnumerable<string>? patientIds = null,
+        Action<UnreadablePatient>? onUnreadable = null)
+    {
+        var pairs = FindPairs(folder, patientIds);
+        return onUnreadable is null ? pairs.Select(pair => Read(pair.Id, pair.ImagePath, pair.LabelPath)) : Readable(pairs, onUnreadable);
+    }
+
+    static IEnumerable<PatientVolume> Readable(IReadOnlyList<(string Id, string ImagePath, string LabelPath)> pairs, Action<UnreadablePatient> onUnreadable)
+    {
+        foreach (var (id, imagePath, labelPath) in pairs)
+        {
+            PatientVolume? patient = null;
+            try
+            {
+                patient = Read(id, imagePath, labelPath);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+            {
+                // The files' content only: a folder that cannot be listed or a disk error still stops the enumeration.
+                onUnreadable(new UnreadablePatient(id, imagePath, e.Message));
+            }
+            if (patient is not null)
+                yield return patient;
+        }
+    }
 
     static IReadOnlyList<(string Id, string ImagePath, string LabelPath)> FindPairs(string folder, IEnumerable<string>? patientIds)
     {
