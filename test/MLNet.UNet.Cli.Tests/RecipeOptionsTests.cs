@@ -108,6 +108,14 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void LabelFractionsFollowTheRecipeUnlessTheFlagSaysOtherwise()
+    {
+        Assert.False(Effective("--recipe", "quick").LabelFractions);
+        Assert.True(Effective("--recipe", "quick", "--label-fractions", "true").LabelFractions);
+        Assert.False(Effective("--recipe", "quick", "--label-fractions", "false").LabelFractions);
+    }
+
+    [Fact]
     public void AnOutOfRangeValueIsRefusedByTheOptionTypeThatOwnsIt()
     {
         Assert.Contains("--size: TrainingRecipe.ImageSize 100", Assert.Throws<ArgumentException>(() => Effective("--size", "100")).Message);

@@ -128,6 +128,7 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.NotEqual(0, flat.ExitCode);
         Assert.Contains("--neighbour-slices applies to --volumes only", flat.ToString());
         Assert.Contains("--smooth-slices applies to --volumes only", ToolRun.Of("train", "--images", In("volumes"), "--smooth-slices", "1", "--output", In("bad")).Error);
+        Assert.Contains("--label-fractions applies to --volumes only", ToolRun.Of("train", "--images", In("volumes"), "--label-fractions", "true", "--output", In("bad")).Error);
         var colour = ToolRun.Of("train", "--volumes", In("volumes"), "--channels", "3", "--output", In("bad"));
         Assert.NotEqual(0, colour.ExitCode);
         Assert.Contains("give --neighbour-slices k", colour.ToString());

@@ -41,6 +41,11 @@ internal sealed class RecipeOptions
         Description = "For --volumes: neighbour slices on each side whose probabilities are averaged with each slice's when the model segments a volume " +
                       "(0: none); the validation figures use it and the model keeps it as its default.",
     };
+    readonly Option<bool?> labelFractions = new("--label-fractions")
+    {
+        Description = "For --volumes resized to --size: train against the share of each pixel each class covers in the full-resolution labels, " +
+                      "not the nearest label pixel (true or false).",
+    };
     readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
     readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
     readonly Option<int?> batchSize = new("--batch-size") { Description = "Images per step." };
@@ -72,14 +77,15 @@ internal sealed class RecipeOptions
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
     public string? VolumeOnlyFlag(ParseResult result) =>
         result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name
-        : result.GetValue(contextLabels) is not null ? contextLabels.Name : result.GetValue(smoothSlices) is not null ? smoothSlices.Name : null;
+        : result.GetValue(contextLabels) is not null ? contextLabels.Name : result.GetValue(smoothSlices) is not null ? smoothSlices.Name
+        : result.GetValue(labelFractions) is not null ? labelFractions.Name : null;
 
     /// <summary>True when --validation was given.</summary>
     public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
@@ -108,6 +114,7 @@ internal sealed class RecipeOptions
         effective.NeighbourSlices = result.GetValue(neighbourSlices) ?? effective.NeighbourSlices;
         effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
         effective.SmoothingRadius = result.GetValue(smoothSlices) ?? effective.SmoothingRadius;
+        effective.LabelFractions = result.GetValue(labelFractions) ?? effective.LabelFractions;
         effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
         if (result.GetValue(contextLabels) is { } values)
             effective.ContextLabels = values.Trim() == "none" ? [] : ParseValues(values);

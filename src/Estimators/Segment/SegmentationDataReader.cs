@@ -4,7 +4,8 @@ using Microsoft.ML.Data;
 namespace MLNet.UNet.Segment;
 
 /// <summary>Images and masks (binary, or class indices) read from an <see cref="IDataView"/>, with everything checked.</summary>
-internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum, List<float[]>? Regions = null);
+internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum, List<float[]>? Regions = null,
+    List<float[]>? Fractions = null);
 
 /// <summary>Reads a features column and a label column into arrays, checking values and binarizing the masks.</summary>
 internal static class SegmentationDataReader
@@ -19,8 +20,10 @@ internal static class SegmentationDataReader
     /// <param name="regions">Optional column of augmentation region indices (H x W Single), read as it is.</param>
     /// <param name="classes">Output classes: 1 binarizes the masks; more maps each value to a class index (<see cref="ClassLabels.ToIndices"/>).</param>
     /// <param name="labelValues">With several classes, the label value of each class (index = class); null: the values are the class indices.</param>
+    /// <param name="fractions">Optional column of label fractions (K x H x W Single, K = 1 for one class, else the classes), read as it is.</param>
     public static SegmentationRows Read(IDataView data, string features, string label, ImageShape shape,
-        LabelRange range, float binarizationThreshold, Func<bool> isCanceled, string? regions = null, int classes = 1, float[]? labelValues = null)
+        LabelRange range, float binarizationThreshold, Func<bool> isCanceled, string? regions = null, int classes = 1, float[]? labelValues = null,
+        string? fractions = null)
     {
         var labelType = ImageShape.CheckLabel(data.Schema, label, shape);
         if (regions is not null && ImageShape.CheckLabel(data.Schema, regions, shape) != NumberDataViewType.Single)
@@ -30,7 +33,15 @@ internal static class SegmentationDataReader
         var regionMaps = regions is null ? null : new List<float[]>();
         var featureColumn = data.Schema[features];
         var labelColumn = data.Schema[label];
-        var columns = regions is null ? new[] { featureColumn, labelColumn } : [featureColumn, labelColumn, data.Schema[regions]];
+        int fractionLength = (classes == 1 ? 1 : classes) * shape.PixelCount;
+        if (fractions is not null)
+            CheckFractions(data.Schema, fractions, fractionLength, classes, shape);
+        var fractionMaps = fractions is null ? null : new List<float[]>();
+        var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
+        if (regions is not null)
+            columns.Add(data.Schema[regions]);
+        if (fractions is not null)
+            columns.Add(data.Schema[fractions]);
         using (var cursor = data.GetRowCursor(columns))
         {
             var featureGetter = cursor.GetGetter<VBuffer<float>>(featureColumn);
@@ -38,6 +49,7 @@ internal static class SegmentationDataReader
                 ? Reader<byte>(cursor, labelColumn, b => b)
                 : Reader<float>(cursor, labelColumn, f => f);
             Func<float[]>? readRegions = regions is null ? null : Reader<float>(cursor, data.Schema[regions], f => f);
+            Func<float[]>? readFractions = fractions is null ? null : Reader<float>(cursor, data.Schema[fractions], f => f);
             VBuffer<float> buffer = default;
             int row = 0;
             while (cursor.MoveNext())
@@ -56,6 +68,7 @@ internal static class SegmentationDataReader
                 images.Add(image);
                 masks.Add(readLabel());
                 regionMaps?.Add(readRegions!());
+                fractionMaps?.Add(readFractions!());
                 row++;
             }
         }
@@ -65,7 +78,7 @@ internal static class SegmentationDataReader
         {
             var values = labelValues ?? ClassLabels.Identity(classes);
             int withoutClasses = masks.Select((mask, r) => ClassLabels.ToIndices(mask, values, $"Label column '{label}', row {r}")).Count(any => !any);
-            return new SegmentationRows(images, masks, withoutClasses, classes - 1, regionMaps);
+            return new SegmentationRows(images, masks, withoutClasses, classes - 1, regionMaps, fractionMaps);
         }
 
         float maximum = range switch
@@ -93,7 +106,18 @@ internal static class SegmentationDataReader
             if (!any)
                 empty++;
         }
-        return new SegmentationRows(images, masks, empty, maximum, regionMaps);
+        return new SegmentationRows(images, masks, empty, maximum, regionMaps, fractionMaps);
+    }
+
+    static void CheckFractions(DataViewSchema schema, string column, int length, int classes, ImageShape shape)
+    {
+        string expected = $"a vector of Single holding K x H x W = {(classes == 1 ? 1 : classes)} x {shape.Height} x {shape.Width} = {length} " +
+            "label fractions (one plane for one class, else one per class)";
+        if (schema.GetColumnOrNull(column) is not { } found)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Label fraction column '{column}' was not found in the input; the columns are: {string.Join(", ", schema.Select(c => c.Name))}.");
+        if (found.Type is not VectorDataViewType { ItemType: var item, IsKnownSize: true, Size: var size } || item != NumberDataViewType.Single || size != length)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Label fraction column '{column}' is {found.Type}; expected {expected}.");
     }
 
     static Func<float[]> Reader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, float> convert)

@@ -74,7 +74,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             $"{trainingRows.Images.Count} images of {shape}, validating on {validationRows?.Images.Count ?? 0}, seed {engine.Options.Seed}.");
 
         using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width,
-            network.OutputClasses, trainingRows.Regions);
+            network.OutputClasses, trainingRows.Regions, trainingRows.Fractions);
         using var validation = validationRows is null ? null
             : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width, network.OutputClasses);
         var result = engine.Fit(training, validation, progress =>
@@ -139,7 +139,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             ImageShape.OfFeatures(data.Schema, options.FeatureColumnName, shape);
         var rows = SegmentationDataReader.Read(data, options.FeatureColumnName, options.LabelColumnName, shape,
             options.LabelRange, options.LabelBinarizationThreshold, isCanceled, role == "training" ? options.AugmentationRegionColumnName : null,
-            options.Network.OutputClasses, options.LabelValues);
+            options.Network.OutputClasses, options.LabelValues, role == "training" ? options.LabelFractionColumnName : null);
         if (rows.EmptyMasks == rows.Masks.Count && options.Network.OutputClasses > 1)
             channel.Warning(MessageSensitivity.None,
                 $"No {role} mask in label column '{options.LabelColumnName}' holds a class other than 0 (the background): the network would learn " +
@@ -168,6 +168,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
                 Images = list.Select(i => rows.Images[i]).ToList(),
                 Masks = list.Select(i => rows.Masks[i]).ToList(),
                 Regions = rows.Regions is null ? null : list.Select(i => rows.Regions[i]).ToList(),
+                Fractions = rows.Fractions is null ? null : list.Select(i => rows.Fractions[i]).ToList(),
             };
         }
         return (Take(order.Skip(validationCount)), Take(order.Take(validationCount)));

@@ -31,6 +31,16 @@ public sealed class UNetSegmentOptions
     public string? AugmentationRegionColumnName;
 
     /// <summary>
+    /// Optional column of label fractions (a vector of Single with K x H x W values in 0..1; K = 1 for one class,
+    /// the foreground's share, else one plane per class summing to 1): the share of each pixel that each class covers
+    /// in a label map of finer resolution than the images, such as the area average of a volume's labels where its
+    /// slices are shrunk to the network's size. At training they are the target in place of the label column's
+    /// masks, so that the network learns where an edge lies inside a pixel and its probabilities, upsampled, put the
+    /// edge back at the finer resolution. The label column still validates. Scoring never reads it.
+    /// </summary>
+    public string? LabelFractionColumnName;
+
+    /// <summary>
     /// Column the transformer writes: the foreground probability per pixel, shape 1 x 1 x H x W; with C classes the
     /// softmax probability of each class, 1 x C x H x W (ArgMax turns it into a class map).
     /// </summary>

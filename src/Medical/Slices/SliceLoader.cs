@@ -24,6 +24,13 @@ public sealed class SliceRow
     /// <see cref="SliceLoaderOptions.KeepRegions"/> is set; empty otherwise.
     /// </summary>
     public float[] Regions { get; set; } = [];
+
+    /// <summary>
+    /// The share of each pixel that each class covers in the full-resolution label slice (K x H x W: K = 1, the
+    /// organ's share, for one organ; else one plane per class, the background first), when
+    /// <see cref="SliceLoaderOptions.LabelFractions"/> is set; empty otherwise.
+    /// </summary>
+    public float[] LabelFractions { get; set; } = [];
 }
 
 /// <summary>
@@ -67,6 +74,7 @@ public static class SliceLoader
                     Features = Stack(Resized, z, options.NeighbourSlices, image.SizeZ, outHeight * outWidth),
                     Label = SliceResampler.Nearest(label, height, width, outHeight, outWidth),
                     Regions = regions is null ? [] : SliceResampler.Nearest(regions, height, width, outHeight, outWidth),
+                    LabelFractions = options.LabelFractions ? Fractions(label, options.Labels.ClassCount, height, width, outHeight, outWidth) : [],
                 });
             }
         }
@@ -74,6 +82,22 @@ public static class SliceLoader
     }
 
     const int MaxRegion = 15;
+
+    // One plane per class from the class map, each its indicator's area average; one class besides the background
+    // keeps the organ's plane alone.
+    static float[] Fractions(float[] classes, int classCount, int height, int width, int outHeight, int outWidth)
+    {
+        int first = classCount == 2 ? 1 : 0, planes = classCount - first, plane = outHeight * outWidth;
+        var fractions = new float[planes * plane];
+        var indicator = new float[classes.Length];
+        for (int c = first; c < classCount; c++)
+        {
+            for (int i = 0; i < classes.Length; i++)
+                indicator[i] = classes[i] == c ? 1f : 0f;
+            SliceResampler.Area(indicator, height, width, outHeight, outWidth).CopyTo(fractions, (c - first) * plane);
+        }
+        return fractions;
+    }
 
     static float[] Regions(float[] label, string patient, int z)
     {
@@ -122,6 +146,10 @@ public static class SliceLoader
         // Without KeepRegions the column stays, empty and of variable size, so that rows still read back as SliceRow.
         if (rows.All(r => r.Regions.Length == side * side))
             schema[nameof(SliceRow.Regions)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, side * side);
+        // Likewise without LabelFractions; with them every row has as many planes as the first.
+        int fractionLength = rows[0].LabelFractions.Length;
+        if (fractionLength > 0 && fractionLength % (side * side) == 0 && rows.All(r => r.LabelFractions.Length == fractionLength))
+            schema[nameof(SliceRow.LabelFractions)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, fractionLength);
         return context.Data.LoadFromEnumerable(rows, schema);
     }
 }

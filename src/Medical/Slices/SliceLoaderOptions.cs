@@ -35,6 +35,13 @@ public sealed class SliceLoaderOptions
     /// </summary>
     public bool KeepRegions { get; set; }
 
+    /// <summary>
+    /// Also give each row its label fractions (<see cref="SliceRow.LabelFractions"/>): the share of each resized pixel
+    /// that each class covers in the full-resolution label slice, the target of
+    /// <c>UNetSegmentOptions.LabelFractionColumnName</c> (see <see cref="Recipes.TrainingRecipe.LabelFractions"/>).
+    /// </summary>
+    public bool LabelFractions { get; set; }
+
     /// <summary>Seed of the choice of empty slices.</summary>
     public int Seed { get; set; } = 1;
 
@@ -43,8 +50,8 @@ public sealed class SliceLoaderOptions
 
     /// <summary>
     /// The slicing of <paramref name="recipe"/>: its image size and neighbour slices; for training, its fraction of
-    /// the organ-free slices (drawn with its seed) and the label map's structures when its augmentation uses them;
-    /// otherwise every slice.
+    /// the organ-free slices (drawn with its seed), the label map's structures when its augmentation uses them, and
+    /// the label fractions when it trains on them; otherwise every slice.
     /// </summary>
     public static SliceLoaderOptions FromRecipe(TrainingRecipe recipe, bool training)
     {
@@ -52,7 +59,7 @@ public sealed class SliceLoaderOptions
         return new SliceLoaderOptions
         {
             ImageSize = recipe.ImageSize, NeighbourSlices = recipe.NeighbourSlices, EmptySliceFraction = training ? recipe.EmptySliceFraction : 1,
-            KeepRegions = training && recipe.UsesRegions, Seed = recipe.Seed,
+            KeepRegions = training && recipe.UsesRegions, LabelFractions = training && recipe.LabelFractions, Seed = recipe.Seed,
         };
     }
 

@@ -235,6 +235,7 @@ public static class VolumeTraining
         segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
         segmentOptions.LabelColumnName = nameof(SliceRow.Label);
         segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
+        segmentOptions.LabelFractionColumnName = recipe.LabelFractions ? nameof(SliceRow.LabelFractions) : null;
         segmentOptions.ValidationFraction = 0;
         segmentOptions.ValidationSet = validationSlices;
         segmentOptions.CheckpointPath = Path.Combine(options.OutputFolder, CheckpointFile);

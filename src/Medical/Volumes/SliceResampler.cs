@@ -29,6 +29,56 @@ public static class SliceResampler
         return result;
     }
 
+    /// <summary>
+    /// Area resize: each new pixel is the mean of the source over its footprint, partial source pixels weighted by
+    /// the share of them it covers. Applied to a 0/1 indicator, it gives the share of each new pixel that the
+    /// structure covers (a label fraction); for a 2x shrink it is the bilinear resize's 2 x 2 mean.
+    /// </summary>
+    public static float[] Area(float[] source, int height, int width, int newHeight, int newWidth)
+    {
+        Check(source, height, width, newHeight, newWidth);
+        var (rowsFrom, rowWeights) = Footprints(height, newHeight);
+        var (columnsFrom, columnWeights) = Footprints(width, newWidth);
+        var rows = new double[newHeight * width];
+        for (int y = 0; y < newHeight; y++)
+            for (int k = 0; k < rowWeights[y].Length; k++)
+            {
+                int sy = rowsFrom[y] + k;
+                double weight = rowWeights[y][k];
+                for (int x = 0; x < width; x++)
+                    rows[y * width + x] += source[sy * width + x] * weight;
+            }
+        var result = new float[newHeight * newWidth];
+        for (int y = 0; y < newHeight; y++)
+            for (int x = 0; x < newWidth; x++)
+            {
+                double sum = 0;
+                for (int k = 0; k < columnWeights[x].Length; k++)
+                    sum += rows[y * width + columnsFrom[x] + k] * columnWeights[x][k];
+                result[y * newWidth + x] = (float)sum;
+            }
+        return result;
+    }
+
+    // For each new index along an axis: the first source index under its footprint and the weight of each source
+    // index from there, the overlap's length over the footprint's (summing to 1).
+    static (int[] First, double[][] Weights) Footprints(int size, int newSize)
+    {
+        var first = new int[newSize];
+        var weights = new double[newSize][];
+        double scale = (double)size / newSize;
+        for (int i = 0; i < newSize; i++)
+        {
+            double start = i * scale, end = (i + 1) * scale;
+            int from = (int)Math.Floor(start), to = Math.Min((int)Math.Ceiling(end), size);
+            first[i] = from;
+            weights[i] = new double[to - from];
+            for (int s = from; s < to; s++)
+                weights[i][s - from] = (Math.Min(end, s + 1) - Math.Max(start, s)) / scale;
+        }
+        return (first, weights);
+    }
+
     /// <summary>Nearest-neighbour resize (labels stay labels).</summary>
     public static float[] Nearest(float[] source, int height, int width, int newHeight, int newWidth)
     {

@@ -9,13 +9,15 @@ namespace MLNet.UNet.Data;
 /// </summary>
 internal static class Patches
 {
-    /// <summary>One random <paramref name="size"/> x <paramref name="size"/> crop of each sample of a batch, the same for its image, mask and regions.</summary>
-    public static (Tensor Images, Tensor Masks, Tensor? Regions) RandomCrops(Tensor images, Tensor masks, Tensor? regions, int size, Random random)
+    /// <summary>One random <paramref name="size"/> x <paramref name="size"/> crop of each sample of a batch, the same for its image, mask, regions and label fractions.</summary>
+    public static (Tensor Images, Tensor Masks, Tensor? Regions, Tensor? Fractions) RandomCrops(Tensor images, Tensor masks, Tensor? regions,
+        Tensor? fractions, int size, Random random)
     {
         int count = (int)images.shape[0], height = (int)images.shape[2], width = (int)images.shape[3];
         var imageCrops = new Tensor[count];
         var maskCrops = new Tensor[count];
         var regionCrops = regions is null ? null : new Tensor[count];
+        var fractionCrops = fractions is null ? null : new Tensor[count];
         for (int i = 0; i < count; i++)
         {
             int y = random.Next(height - size + 1), x = random.Next(width - size + 1);
@@ -23,8 +25,11 @@ internal static class Patches
             maskCrops[i] = masks[i].narrow(0, y, size).narrow(1, x, size);
             if (regionCrops is not null)
                 regionCrops[i] = regions![i].narrow(0, y, size).narrow(1, x, size);
+            if (fractionCrops is not null)
+                fractionCrops[i] = fractions![i].narrow(1, y, size).narrow(2, x, size);
         }
-        return (stack(imageCrops), stack(maskCrops), regionCrops is null ? null : stack(regionCrops));
+        return (stack(imageCrops), stack(maskCrops), regionCrops is null ? null : stack(regionCrops),
+            fractionCrops is null ? null : stack(fractionCrops));
     }
 
     /// <summary>

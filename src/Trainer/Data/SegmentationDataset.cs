@@ -31,6 +31,16 @@ public sealed class SegmentationDataset : IDisposable
     /// </summary>
     public Tensor? Regions { get; private set; }
 
+    /// <summary>
+    /// Optional label fractions (N x K x H x W; K = 1 for binary work, else <see cref="Classes"/>): the share of each pixel's
+    /// footprint in the full-resolution label map that each class covers. When present they are the training target
+    /// in place of the masks (see <see cref="Losses.LossFunction.ComputeOnFractions"/>); the masks still validate.
+    /// </summary>
+    public Tensor? Fractions { get; private set; }
+
+    /// <summary>Channels of <see cref="Fractions"/> per sample: 1 for binary work, else <see cref="Classes"/>.</summary>
+    public int FractionChannels => Classes == 1 ? 1 : Classes;
+
     /// <summary>Output classes the masks are labelled for (1 = binary).</summary>
     public int Classes { get; }
 
@@ -57,8 +67,10 @@ public sealed class SegmentationDataset : IDisposable
     /// <param name="width">Image and mask width.</param>
     /// <param name="classes">1 for binary masks (values 0 or 1), otherwise class indices 0..classes-1.</param>
     /// <param name="regions">Optional region indices per pixel for augmentation, H*W values per image (see <see cref="Regions"/>).</param>
+    /// <param name="fractions">Optional label fractions, K*H*W values per image in class-planar order (see <see cref="Fractions"/>).</param>
     public static SegmentationDataset FromArrays(IReadOnlyList<float[]> images, IReadOnlyList<float[]> masks,
-        int channels, int height, int width, int classes = 1, IReadOnlyList<float[]>? regions = null)
+        int channels, int height, int width, int classes = 1, IReadOnlyList<float[]>? regions = null,
+        IReadOnlyList<float[]>? fractions = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(masks);
@@ -88,7 +100,51 @@ public sealed class SegmentationDataset : IDisposable
         var dataset = Create(imageTensor, maskTensor, classes);
         if (regions is not null)
             dataset.SetRegions(regions, height, width);
+        if (fractions is not null)
+            dataset.SetFractions(fractions, height, width);
         return dataset;
+    }
+
+    // Fractions are shares of a pixel: within [0, 1] and, over several classes, summing to 1 (to rounding).
+    const float FractionTolerance = 1e-3f;
+
+    void SetFractions(IReadOnlyList<float[]> fractions, int height, int width)
+    {
+        try
+        {
+            if (fractions.Count != Count)
+                throw new ArgumentException($"There are {Count} images but {fractions.Count} label fraction maps; each image needs one or none is given.");
+            int plane = height * width, length = FractionChannels * plane;
+            var data = new float[(long)Count * length];
+            for (int i = 0; i < fractions.Count; i++)
+            {
+                var map = fractions[i];
+                if (map is null || map.Length != length)
+                    throw new ArgumentException(
+                        $"Label fraction map {i} has {map?.Length ?? 0} values; expected K x H x W = {FractionChannels} x {height} x {width} = {length}.");
+                int bad = Array.FindIndex(map, v => !(v >= -FractionTolerance && v <= 1 + FractionTolerance));
+                if (bad >= 0)
+                    throw new ArgumentException($"Label fraction map {i} holds {map[bad]} at value {bad}; expected fractions within 0..1.");
+                if (FractionChannels > 1)
+                    for (int p = 0; p < plane; p++)
+                    {
+                        float sum = 0;
+                        for (int c = 0; c < FractionChannels; c++)
+                            sum += map[c * plane + p];
+                        if (Math.Abs(sum - 1) > FractionTolerance)
+                            throw new ArgumentException(
+                                $"Label fraction map {i} sums to {sum} over its {FractionChannels} classes at pixel {p}; the classes' shares of a pixel must sum to 1.");
+                    }
+                for (int k = 0; k < length; k++)
+                    data[(long)i * length + k] = Math.Clamp(map[k], 0, 1);
+            }
+            Fractions = tensor(data, [Count, FractionChannels, height, width]);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     void SetRegions(IReadOnlyList<float[]> regions, int height, int width)
@@ -190,11 +246,15 @@ public sealed class SegmentationDataset : IDisposable
     /// <summary>The region maps of the given indices (B x H x W) on <paramref name="device"/>, or null when the dataset has none.</summary>
     internal Tensor? RegionBatch(Tensor indices, Device device) => Regions?.index_select(0, indices).to(device);
 
+    /// <summary>The label fractions of the given indices (B x K x H x W) on <paramref name="device"/>, or null when the dataset has none.</summary>
+    internal Tensor? FractionBatch(Tensor indices, Device device) => Fractions?.index_select(0, indices).to(device);
+
     /// <inheritdoc />
     public void Dispose()
     {
         Images.Dispose();
         Masks.Dispose();
         Regions?.Dispose();
+        Fractions?.Dispose();
     }
 }

@@ -30,6 +30,27 @@ public static class DeepSupervisionLoss
     }
 
     /// <summary>
+    /// As <see cref="Compute"/>, against label fractions (N x K x H x W): each lower level's target is the mean of the
+    /// fractions over each of its pixels' 2^k x 2^k blocks, which is what those pixels cover.
+    /// </summary>
+    public static Tensor ComputeOnFractions(LossFunction loss, Tensor logits, IReadOnlyList<Tensor> lowerLevels, Tensor fractions)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(lowerLevels);
+        double totalWeight = 1;
+        var sum = loss.ComputeOnFractions(logits, fractions);
+        for (int k = 1; k <= lowerLevels.Count; k++)
+        {
+            double weight = Math.Pow(0.5, k);
+            long step = 1L << k;
+            var coarse = nn.functional.avg_pool2d(fractions, [step, step]);
+            sum = sum.add(loss.ComputeOnFractions(lowerLevels[k - 1], coarse).mul(weight));
+            totalWeight += weight;
+        }
+        return sum.div(totalWeight);
+    }
+
+    /// <summary>
     /// <paramref name="masks"/> (N x H x W, 0/1 or class indices) at 1/2^<paramref name="level"/> of their size: from each
     /// 2^level x 2^level block, the pixel next to its centre. Picking a pixel (not averaging) keeps class indices whole.
     /// </summary>

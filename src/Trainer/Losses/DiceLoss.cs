@@ -22,19 +22,28 @@ public static class DiceLoss
     /// <param name="overBatch">Sum over the batch and average over classes only (batch Dice).</param>
     public static Tensor Compute(Tensor logits, Tensor masks, double smoothing = DefaultSmoothing, bool overBatch = false)
     {
-        Tensor probabilities, target;
         if (logits.shape[1] == 1)
-        {
-            probabilities = functional.sigmoid(logits);
-            target = masks.unsqueeze(1);
-        }
-        else
-        {
-            probabilities = functional.softmax(logits, 1);
-            long classes = logits.shape[1];
-            target = functional.one_hot(masks.to(ScalarType.Int64), classes).permute(0, 3, 1, 2).to(logits.dtype).narrow(1, 1, classes - 1);
-            probabilities = probabilities.narrow(1, 1, classes - 1);
-        }
+            return Against(functional.sigmoid(logits), masks.unsqueeze(1), smoothing, overBatch);
+        long classes = logits.shape[1];
+        var target = functional.one_hot(masks.to(ScalarType.Int64), classes).permute(0, 3, 1, 2).to(logits.dtype);
+        return Against(functional.softmax(logits, 1).narrow(1, 1, classes - 1), target.narrow(1, 1, classes - 1), smoothing, overBatch);
+    }
+
+    /// <summary>
+    /// Mean soft Dice loss against label fractions (N x K x H x W; one channel, the foreground's, for a binary
+    /// network): the target of each pixel is the share of it that each class covers. Equals <see cref="Compute"/>
+    /// where every fraction is 0 or 1.
+    /// </summary>
+    public static Tensor ComputeOnFractions(Tensor logits, Tensor fractions, double smoothing = DefaultSmoothing, bool overBatch = false)
+    {
+        if (logits.shape[1] == 1)
+            return Against(functional.sigmoid(logits), fractions, smoothing, overBatch);
+        long classes = logits.shape[1];
+        return Against(functional.softmax(logits, 1).narrow(1, 1, classes - 1), fractions.narrow(1, 1, classes - 1), smoothing, overBatch);
+    }
+
+    static Tensor Against(Tensor probabilities, Tensor target, double smoothing, bool overBatch)
+    {
         long[] sumDims = overBatch ? [0, 2, 3] : [2, 3];
         var intersection = probabilities.mul(target).sum(sumDims);
         var total = probabilities.sum(sumDims).add(target.sum(sumDims));

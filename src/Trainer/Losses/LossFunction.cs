@@ -36,4 +36,16 @@ public sealed class LossFunction
         _ => CrossEntropyLoss.Compute(logits, masks).mul(crossEntropyWeight)
             .add(DiceLoss.Compute(logits, masks, overBatch: batchDice).mul(diceWeight)),
     };
+
+    /// <summary>
+    /// The scalar loss for logits N x K x H x W against label fractions N x K x H x W (one channel for a binary
+    /// network; see <see cref="Data.SegmentationDataset.Fractions"/>); equals <see cref="Compute"/> on 0/1 fractions.
+    /// </summary>
+    public Tensor ComputeOnFractions(Tensor logits, Tensor fractions) => kind switch
+    {
+        SegmentationLoss.BinaryCrossEntropy => CrossEntropyLoss.ComputeOnFractions(logits, fractions),
+        SegmentationLoss.SoftDice => DiceLoss.ComputeOnFractions(logits, fractions, overBatch: batchDice),
+        _ => CrossEntropyLoss.ComputeOnFractions(logits, fractions).mul(crossEntropyWeight)
+            .add(DiceLoss.ComputeOnFractions(logits, fractions, overBatch: batchDice).mul(diceWeight)),
+    };
 }

@@ -204,20 +204,26 @@ public sealed class UNetTrainer : IDisposable
         var batchIndices = tensor(indices);
         var (images, masks) = training.Batch(batchIndices, Device);
         var regions = augmenter is null ? null : training.RegionBatch(batchIndices, Device);
+        var fractions = training.FractionBatch(batchIndices, Device);
         if (state.Trainer.PatchSize is { } patch)
-            (images, masks, regions) = Patches.RandomCrops(images, masks, regions, patch, epochRandom);
-        if (augmenter is not null)
+            (images, masks, regions, fractions) = Patches.RandomCrops(images, masks, regions, fractions, patch, epochRandom);
+        if (augmenter is not null && fractions is not null)
+            (images, masks, fractions) = augmenter.Apply(images, masks, fractions, epochRandom, regions);
+        else if (augmenter is not null)
             (images, masks) = augmenter.Apply(images, masks, epochRandom, regions);
         dataSeconds = Stopwatch.GetElapsedTime(dataStart).TotalSeconds;
         optimizer.zero_grad();
         Tensor lossValue;
+        // Label fractions, where the data has them, are the target in place of the masks.
         if (Network.Options.DeepSupervisionOutputs > 0)
         {
             var (logits, lowerLevels) = Network.ForwardDeeplySupervised(images);
-            lossValue = DeepSupervisionLoss.Compute(loss, logits, lowerLevels, masks);
+            lossValue = fractions is null
+                ? DeepSupervisionLoss.Compute(loss, logits, lowerLevels, masks)
+                : DeepSupervisionLoss.ComputeOnFractions(loss, logits, lowerLevels, fractions);
         }
         else
-            lossValue = loss.Compute(Network.forward(images), masks);
+            lossValue = fractions is null ? loss.Compute(Network.forward(images), masks) : loss.ComputeOnFractions(Network.forward(images), fractions);
         double value = lossValue.item<float>();
         if (!double.IsFinite(value))
             throw new NonFiniteLossException(epoch, step, value, double.NaN, state.History.ToArray());

@@ -6,7 +6,7 @@ namespace MLNet.UNet.Transforms;
 /// <summary>
 /// Applies <see cref="AugmentationOptions"/> to a batch in a few native operations: all geometric transforms of a
 /// sample are composed into one sampling grid (an affine matrix plus an optional elastic displacement) and resampled
-/// once (bilinear for images, nearest for masks, so labels stay labels); intensity changes are per-sample parameters, identity where a sample was not drawn.
+/// once (bilinear for images and label fractions, nearest for masks, so labels stay labels); intensity changes are per-sample parameters, identity where a sample was not drawn.
 /// Random choices come from the given <see cref="Random"/> and libtorch's generator, so a seeded run repeats.
 /// </summary>
 public sealed class Augmenter
@@ -31,6 +31,24 @@ public sealed class Augmenter
     /// </param>
     public (Tensor Images, Tensor Masks) Apply(Tensor images, Tensor masks, Random random, Tensor? regions = null)
     {
+        var (movedImages, movedMasks, _) = Run(images, masks, null, random, regions);
+        return (movedImages, movedMasks);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply(Tensor, Tensor, Random, Tensor?)"/>, also moving the batch's label fractions (N x K x H x W,
+    /// see <see cref="Data.SegmentationDataset.Fractions"/>) with the masks, bilinearly: a fraction stays the share of
+    /// the moved pixel that each class covers. The random choices are those of the call without fractions.
+    /// </summary>
+    public (Tensor Images, Tensor Masks, Tensor Fractions) Apply(Tensor images, Tensor masks, Tensor fractions, Random random, Tensor? regions = null)
+    {
+        ArgumentNullException.ThrowIfNull(fractions);
+        var (movedImages, movedMasks, movedFractions) = Run(images, masks, fractions, random, regions);
+        return (movedImages, movedMasks, movedFractions!);
+    }
+
+    (Tensor Images, Tensor Masks, Tensor? Fractions) Run(Tensor images, Tensor masks, Tensor? fractions, Random random, Tensor? regions)
+    {
         // Drawn only when enabled, so that runs without it repeat those of earlier versions.
         if (options.RegionIntensityProbability > 0)
         {
@@ -39,16 +57,16 @@ public sealed class Augmenter
                 images = IntensityRemaps.ByRegion(images, regions ?? masks, drawn, options.MaxRegionTextureChange, random);
         }
         if (options.Geometric)
-            (images, masks) = Resample(images, masks, random);
+            (images, masks, fractions) = Resample(images, masks, fractions, random);
         // Drawn only when enabled, so that runs without it repeat those of earlier versions.
         if (options.LowResolutionProbability > 0)
             images = LowerResolution(images, random);
         if (options.Intensity)
             images = ChangeIntensity(images, random);
-        return (images, masks);
+        return (images, masks, fractions);
     }
 
-    (Tensor, Tensor) Resample(Tensor images, Tensor masks, Random random)
+    (Tensor, Tensor, Tensor?) Resample(Tensor images, Tensor masks, Tensor? fractions, Random random)
     {
         long n = images.shape[0], height = images.shape[2], width = images.shape[3];
         int controlValues = 2 * options.ElasticControlPoints * options.ElasticControlPoints;
@@ -69,13 +87,15 @@ public sealed class Augmenter
             }
         }
         if (!any)
-            return (images, masks);
+            return (images, masks, fractions);
         var grid = functional.affine_grid(tensor(theta, [n, 2, 3], device: images.device), [n, 1, height, width], align_corners: false);
         if (displacements is not null)
             grid = grid.add(DisplacementField(displacements, n, height, width, images.device));
         var movedImages = functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, false);
         var movedMasks = functional.grid_sample(masks.unsqueeze(1), grid, GridSampleMode.Nearest, GridSamplePaddingMode.Reflection, false);
-        return (movedImages, movedMasks.squeeze(1));
+        var movedFractions = fractions is null ? null
+            : functional.grid_sample(fractions, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, false);
+        return (movedImages, movedMasks.squeeze(1), movedFractions);
     }
 
     // Each drawn sample goes down to a random scale (nearest) and back up (bicubic): the blur and blockiness of a coarser scan.
