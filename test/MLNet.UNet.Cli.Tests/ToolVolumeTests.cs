@@ -256,6 +256,8 @@ public sealed class ToolVolumeTests : IDisposable
         // Other classes would train another network in the same folds.
         Assert.Contains("the classes learned (--labels, --context-labels) was organ 1, now organ 1, context 2",
             ToolRun.Of([.. arguments, "--resume", "--context-labels", "2"]).Error);
+        // So would another training target.
+        Assert.Contains("--label-fractions was false, now true", ToolRun.Of([.. arguments, "--resume", "--label-fractions", "true"]).Error);
     }
 
     [Fact]

@@ -53,25 +53,34 @@ public class LabelFractionLoaderTests
     }
 
     [Fact]
-    public void TheFractionColumnReachesUNetSegmentAndAWrongSizeIsNamed()
+    public void TheFractionColumnIsWhatUNetSegmentTrainsOnAndAWrongSizeIsNamed()
     {
         var patients = new[] { SyntheticPatients.BallAndBlock("a", 0, 90), SyntheticPatients.BallAndBlock("b", 2, 90) };
         var rows = SliceLoader.Slices(patients, new SliceLoaderOptions { ImageSize = 16, LabelFractions = true });
         var context = new MLContext(1);
         var view = SliceLoader.AsDataView(context, rows);
         Assert.Equal(16 * 16, ((VectorDataViewType)view.Schema[nameof(SliceRow.LabelFractions)].Type).Size);
-        var options = new UNetSegmentOptions
+        UNetSegmentOptions Options(string? fractions, int classes = 1) => new()
         {
-            FeatureColumnName = nameof(SliceRow.Features), LabelColumnName = nameof(SliceRow.Label), LabelFractionColumnName = nameof(SliceRow.LabelFractions),
-            Network = new MLNet.UNet.Networks.UNetOptions { Depth = 2, BaseFilters = 4 }, ValidationFraction = 0,
-            Trainer = { Epochs = 2, BatchSize = 4 },
+            FeatureColumnName = nameof(SliceRow.Features), LabelColumnName = nameof(SliceRow.Label), LabelFractionColumnName = fractions,
+            Network = new MLNet.UNet.Networks.UNetOptions { Depth = 2, BaseFilters = 4, OutputClasses = classes }, ValidationFraction = 0,
+            Trainer = { Epochs = 1, BatchSize = 4, Seed = 3 },
         };
-        using (var model = (IDisposable)context.Segmentation().UNetSegment(options).Fit(view)) { }
+        double FirstLoss(UNetSegmentOptions options)
+        {
+            using var model = new MLContext(1).Segmentation().UNetSegment(options).Fit(view);
+            return model.TrainingHistory[0].TrainingLoss;
+        }
+        // Same seed and data: only the target differs, so the loss does.
+        double onMasks = FirstLoss(Options(null)), onFractions = FirstLoss(Options(nameof(SliceRow.LabelFractions)));
+        Assert.NotEqual(onMasks, onFractions);
+        // The organ's plane alone also serves a two-class (softmax) network, as one named organ trains.
+        Assert.True(double.IsFinite(FirstLoss(Options(nameof(SliceRow.LabelFractions), classes: 2))));
 
         // Planes for five classes given to a one-class network: the column is named with the size it needs.
         var fiveClasses = SliceLoader.AsDataView(context, SliceLoader.Slices(patients,
             new SliceLoaderOptions { ImageSize = 16, LabelFractions = true, Labels = LabelMapping.Liver.WithContext([2, 3, 4]) }));
-        var error = Assert.ThrowsAny<ArgumentException>(() => context.Segmentation().UNetSegment(options).Fit(fiveClasses));
+        var error = Assert.ThrowsAny<ArgumentException>(() => context.Segmentation().UNetSegment(Options(nameof(SliceRow.LabelFractions))).Fit(fiveClasses));
         Assert.Contains("Label fraction column 'LabelFractions'", error.Message);
         Assert.Contains("K x H x W = 1 x 16 x 16 = 256", error.Message);
     }

@@ -19,8 +19,12 @@ namespace MLNet.UNet.Cli.Commands;
 /// The label values the network learns, class by class (--labels, or the organ and --context-labels); null for images
 /// and in records written before it was kept, where it is not compared.
 /// </param>
+/// <param name="LabelFractions">
+/// --label-fractions (volumes), which changes the training target; null for images and in records written before it
+/// was kept, where it is not compared.
+/// </param>
 internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed,
-    string? Classes = null)
+    string? Classes = null, bool? LabelFractions = null)
 {
     public const string FileName = "training-data.json";
 
@@ -75,6 +79,7 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
         ("--images/--volumes", Source), ("--masks", Masks ?? "not given"), ("--size", Text(Size)), ("--channels", Text(Channels)),
         ("--neighbour-slices", Text(NeighbourSlices)), ("--empty-slices", EmptySlices is { } empty ? Text(empty) : "not applicable"),
         ("--validation", Text(Validation)), ("--seed", Text(Seed)), ("the classes learned (--labels, --context-labels)", Classes),
+        ("--label-fractions", LabelFractions is { } fractions ? (fractions ? "true" : "false") : null),
     ];
 
     static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

@@ -76,7 +76,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         string classes = organs?.ToString()
                          ?? "organ 1" + (recipe.ContextLabels.Length > 0 ? $", context {string.Join(",", recipe.ContextLabels)}" : "");
         CheckData(new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
-            recipe.ValidationFraction, recipe.Seed, classes));
+            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions));
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         environment.Output.WriteLine($"{patients.Count} patients in {volumes.FullName}.");
         var context = environment.CreateContext(recipe.Seed);

@@ -33,9 +33,11 @@ internal static class SegmentationDataReader
         var regionMaps = regions is null ? null : new List<float[]>();
         var featureColumn = data.Schema[features];
         var labelColumn = data.Schema[label];
-        int fractionLength = (classes == 1 ? 1 : classes) * shape.PixelCount;
-        if (fractions is not null)
-            CheckFractions(data.Schema, fractions, fractionLength, classes, shape);
+        // One plane, the organ's share, also serves a two-class (softmax) network: the background has the rest.
+        bool organPlaneOnly = fractions is not null && classes == 2
+            && data.Schema.GetColumnOrNull(fractions)?.Type is VectorDataViewType { Size: var planeSize } && planeSize == shape.PixelCount;
+        if (fractions is not null && !organPlaneOnly)
+            CheckFractions(data.Schema, fractions, (classes == 1 ? 1 : classes) * shape.PixelCount, classes, shape);
         var fractionMaps = fractions is null ? null : new List<float[]>();
         var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
         if (regions is not null)
@@ -50,6 +52,8 @@ internal static class SegmentationDataReader
                 : Reader<float>(cursor, labelColumn, f => f);
             Func<float[]>? readRegions = regions is null ? null : Reader<float>(cursor, data.Schema[regions], f => f);
             Func<float[]>? readFractions = fractions is null ? null : Reader<float>(cursor, data.Schema[fractions], f => f);
+            if (organPlaneOnly)
+                readFractions = WithBackgroundPlane(readFractions!);
             VBuffer<float> buffer = default;
             int row = 0;
             while (cursor.MoveNext())
@@ -109,10 +113,19 @@ internal static class SegmentationDataReader
         return new SegmentationRows(images, masks, empty, maximum, regionMaps, fractionMaps);
     }
 
+    static Func<float[]> WithBackgroundPlane(Func<float[]> readOrganPlane) => () =>
+    {
+        var organ = readOrganPlane();
+        var both = new float[2 * organ.Length];
+        for (int i = 0; i < organ.Length; i++)
+            (both[i], both[organ.Length + i]) = (1 - organ[i], organ[i]);
+        return both;
+    };
+
     static void CheckFractions(DataViewSchema schema, string column, int length, int classes, ImageShape shape)
     {
         string expected = $"a vector of Single holding K x H x W = {(classes == 1 ? 1 : classes)} x {shape.Height} x {shape.Width} = {length} " +
-            "label fractions (one plane for one class, else one per class)";
+            "label fractions (one plane for one class, else one per class in class-index order; for two classes also the second class's plane alone)";
         if (schema.GetColumnOrNull(column) is not { } found)
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Label fraction column '{column}' was not found in the input; the columns are: {string.Join(", ", schema.Select(c => c.Name))}.");

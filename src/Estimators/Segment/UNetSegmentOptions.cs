@@ -32,11 +32,13 @@ public sealed class UNetSegmentOptions
 
     /// <summary>
     /// Optional column of label fractions (a vector of Single with K x H x W values in 0..1; K = 1 for one class,
-    /// the foreground's share, else one plane per class summing to 1): the share of each pixel that each class covers
+    /// the foreground's share, else one plane per class in class-index order summing to 1, or for two classes the
+    /// second's plane alone): the share of each pixel that each class covers
     /// in a label map of finer resolution than the images, such as the area average of a volume's labels where its
     /// slices are shrunk to the network's size. At training they are the target in place of the label column's
     /// masks, so that the network learns where an edge lies inside a pixel and its probabilities, upsampled, put the
-    /// edge back at the finer resolution. The label column still validates. Scoring never reads it.
+    /// edge back at the finer resolution. The cross-entropy learns the shares; a soft Dice term pulls probabilities
+    /// towards 0 or 1. The label column still validates. Scoring never reads it.
     /// </summary>
     public string? LabelFractionColumnName;
 
