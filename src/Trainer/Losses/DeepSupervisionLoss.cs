@@ -17,16 +17,7 @@ public static class DeepSupervisionLoss
     public static Tensor Compute(LossFunction loss, Tensor logits, IReadOnlyList<Tensor> lowerLevels, Tensor masks)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        ArgumentNullException.ThrowIfNull(lowerLevels);
-        double totalWeight = 1;
-        var sum = loss.Compute(logits, masks);
-        for (int k = 1; k <= lowerLevels.Count; k++)
-        {
-            double weight = Math.Pow(0.5, k);
-            sum = sum.add(loss.Compute(lowerLevels[k - 1], Downsample(masks, k)).mul(weight));
-            totalWeight += weight;
-        }
-        return sum.div(totalWeight);
+        return Weighted(loss.Compute(logits, masks), lowerLevels, (level, k) => loss.Compute(level, Downsample(masks, k)));
     }
 
     /// <summary>
@@ -36,15 +27,19 @@ public static class DeepSupervisionLoss
     public static Tensor ComputeOnFractions(LossFunction loss, Tensor logits, IReadOnlyList<Tensor> lowerLevels, Tensor fractions)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        return Weighted(loss.ComputeOnFractions(logits, fractions), lowerLevels,
+            (level, k) => loss.ComputeOnFractions(level, nn.functional.avg_pool2d(fractions, [1L << k, 1L << k])));
+    }
+
+    static Tensor Weighted(Tensor fullResolution, IReadOnlyList<Tensor> lowerLevels, Func<Tensor, int, Tensor> levelLoss)
+    {
         ArgumentNullException.ThrowIfNull(lowerLevels);
         double totalWeight = 1;
-        var sum = loss.ComputeOnFractions(logits, fractions);
+        var sum = fullResolution;
         for (int k = 1; k <= lowerLevels.Count; k++)
         {
             double weight = Math.Pow(0.5, k);
-            long step = 1L << k;
-            var coarse = nn.functional.avg_pool2d(fractions, [step, step]);
-            sum = sum.add(loss.ComputeOnFractions(lowerLevels[k - 1], coarse).mul(weight));
+            sum = sum.add(levelLoss(lowerLevels[k - 1], k).mul(weight));
             totalWeight += weight;
         }
         return sum.div(totalWeight);
