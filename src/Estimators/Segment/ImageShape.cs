@@ -57,6 +57,22 @@ internal readonly record struct ImageShape(int Channels, int Height, int Width)
         return vector.ItemType;
     }
 
+    /// <summary>
+    /// Checks a label fraction column: a vector of Single with one plane of H x W per class (one for one class), or for
+    /// two classes the second's plane alone. Returns its planes.
+    /// </summary>
+    public static int CheckFractions(DataViewSchema schema, string column, ImageShape image, int classes)
+    {
+        var type = ColumnType(schema, column, "Label fraction");
+        int planes = classes == 1 ? 1 : classes;
+        if (type is VectorDataViewType { ItemType: var item, IsKnownSize: true, Size: var size } && item == NumberDataViewType.Single
+            && (size == planes * image.PixelCount || (classes == 2 && size == image.PixelCount)))
+            return size / image.PixelCount;
+        throw new ArgumentOutOfRangeException(nameof(schema),
+            $"Label fraction column '{column}' is {type}; expected a vector of Single holding K x H x W = {planes} x {image.Height} x {image.Width} = " +
+            $"{planes * image.PixelCount} label fractions (one plane for one class, else one per class in class-index order; for two classes also the second class's plane alone).");
+    }
+
     /// <summary>Checks a column exists in a schema shape as a known-size vector of Single (for GetOutputSchema).</summary>
     public static void CheckVectorOfSingle(SchemaShape schema, string column, string role)
     {

@@ -34,10 +34,7 @@ internal static class SegmentationDataReader
         var featureColumn = data.Schema[features];
         var labelColumn = data.Schema[label];
         // One plane, the organ's share, also serves a two-class (softmax) network: the background has the rest.
-        bool organPlaneOnly = fractions is not null && classes == 2
-            && data.Schema.GetColumnOrNull(fractions)?.Type is VectorDataViewType { Size: var planeSize } && planeSize == shape.PixelCount;
-        if (fractions is not null && !organPlaneOnly)
-            CheckFractions(data.Schema, fractions, (classes == 1 ? 1 : classes) * shape.PixelCount, classes, shape);
+        bool organPlaneOnly = fractions is not null && ImageShape.CheckFractions(data.Schema, fractions, shape, classes) < classes;
         var fractionMaps = fractions is null ? null : new List<float[]>();
         var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
         if (regions is not null)
@@ -121,17 +118,6 @@ internal static class SegmentationDataReader
             (both[i], both[organ.Length + i]) = (1 - organ[i], organ[i]);
         return both;
     };
-
-    static void CheckFractions(DataViewSchema schema, string column, int length, int classes, ImageShape shape)
-    {
-        string expected = $"a vector of Single holding K x H x W = {(classes == 1 ? 1 : classes)} x {shape.Height} x {shape.Width} = {length} " +
-            "label fractions (one plane for one class, else one per class in class-index order; for two classes also the second class's plane alone)";
-        if (schema.GetColumnOrNull(column) is not { } found)
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"Label fraction column '{column}' was not found in the input; the columns are: {string.Join(", ", schema.Select(c => c.Name))}.");
-        if (found.Type is not VectorDataViewType { ItemType: var item, IsKnownSize: true, Size: var size } || item != NumberDataViewType.Single || size != length)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"Label fraction column '{column}' is {found.Type}; expected {expected}.");
-    }
 
     static Func<float[]> Reader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, float> convert)
     {
