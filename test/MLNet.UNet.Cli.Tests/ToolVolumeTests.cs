@@ -112,6 +112,16 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(exportedUnsmoothed.ExitCode == 0, exportedUnsmoothed.ToString());
         Assert.Equal(0, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported-unsmoothed"), "model.zip")));
         Assert.Contains("averaged over 0 neighbour slice(s)", ToolRun.Of("info", Path.Combine(In("exported-unsmoothed"), "model.zip")).Output);
+        // 40 x 36 slices resized to 32 by nearest neighbour lie, on average, at the pixels' centres; where a model's labels do
+        // not, the export keeps the shift that training stored, which depends on the labels, not on the weights.
+        Assert.Equal(OutputShift.None, OutputShift.ReadFromModel(Path.Combine(In("model"), "model.zip")));
+        Assert.Contains("no output shift stored", exported.Output);
+        new OutputShift(0.25, 0.125).WriteInto(Path.Combine(In("model"), "model.zip"));
+        var exportedShifted = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--output", In("exported-shifted"));
+        Assert.True(exportedShifted.ExitCode == 0, exportedShifted.ToString());
+        Assert.Contains("output shift x 0.25, y 0.125 network pixels stored", exportedShifted.Output);
+        Assert.Equal(new OutputShift(0.25, 0.125), OutputShift.ReadFromModel(Path.Combine(In("exported-shifted"), "model.zip")));
+        Assert.Contains("x 0.25, y 0.125 network pixels past the pixels' centres", ToolRun.Of("info", Path.Combine(In("exported-shifted"), "model.zip")).Output);
         // Values the library refuses are refused with the flag named, before anything is written.
         var checkpoint = Path.Combine(In("model"), "checkpoint.ckpt");
         Assert.Contains("error: --threshold: ThresholdOptions.Threshold must be strictly between 0 and 1, got 2.",

@@ -51,6 +51,16 @@ public sealed class ContextLabelTrainingTests : IDisposable
         Assert.Equal(0.5f, kind.Threshold);
         Assert.True(kind.Foreground!.IsExactly(1));
         Assert.Equal(1, kind.SmoothingRadius); // the recipe's, kept as the model's default
+        Assert.Equal(OutputShift.None, kind.OutputShift); // slices trained at the volumes' own size
+
+        // An ensemble averages outputs pixel by pixel: a model whose outputs sit elsewhere is refused, by name.
+        var elsewhere = Path.Combine(folder, "elsewhere.zip");
+        File.Copy(zip, elsewhere);
+        new OutputShift(0.25, 0.25).WriteInto(elsewhere);
+        var refused = Assert.Throws<ArgumentException>(() => ModelKind.Combine(context, [new FileInfo(zip), new FileInfo(elsewhere)], Path.Combine(folder, "ensemble.zip")));
+        Assert.Contains("sit in different places", refused.Message);
+        Assert.Contains(elsewhere, refused.Message);
+        Assert.False(File.Exists(Path.Combine(folder, "ensemble.zip")));
         var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, VolumeTraining.OnnxFile)));
         Assert.Equal(1, onnx.Graph.Output.Single().Type.TensorType.Shape.Dim[1].DimValue);
         Assert.Contains(onnx.MetadataProps, p => p.Key == Export.OneClassModel.MetadataKey && p.Value == "1");
@@ -68,6 +78,15 @@ public sealed class ContextLabelTrainingTests : IDisposable
         int organ = label.Count(v => v == 1), organTaken = Enumerable.Range(0, label.Length).Count(i => label[i] == 1 && segmentation.RawMask.Voxels[i]);
         Assert.True(neighbourTaken < 0.05 * neighbour, $"{neighbourTaken} of the neighbour's {neighbour} voxels taken for the organ");
         Assert.True(organTaken > 0.8 * organ, $"{organTaken} of the organ's {organ} voxels found");
+
+        // The segmenter puts the probabilities back from where the options say the outputs sit: half a pixel right here,
+        // so each voxel reads halfway between its own output and its left neighbour's.
+        var moved = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions { Threshold = kind.Threshold, OutputShift = new OutputShift(0.5, 0) })
+            .Segment("d", patients[3].Image);
+        var at = segmentation.Probabilities;
+        for (int i = 0; i < at.Length; i++)
+            if (i % 32 > 0)
+                Assert.Equal(0.5f * (at[i - 1] + at[i]), moved.Probabilities[i], 5);
     }
 
     [Fact]

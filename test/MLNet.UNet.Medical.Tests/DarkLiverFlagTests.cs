@@ -35,8 +35,11 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
 
         var modelPath = Path.Combine(folder, VolumeTraining.ModelFile);
         using var model = (IDisposable)context.Model.Load(modelPath, out _);
+        // 256 x 256 slices shrunk to 64 by nearest neighbour: the labels sit an eighth of a network pixel below and right.
+        var shift = OutputShift.ReadFromModel(modelPath);
+        Assert.Equal(new OutputShift(0.125, 0.125), shift);
         var segmenter = new VolumeSegmenter(context, (ITransformer)model, SliceLoaderOptions.FromRecipe(recipe, training: false),
-            new VolumeSegmenterOptions { PostProcess = true, Plausibility = Plausibility.PlausibilityRecord.ReadFromModel(modelPath) });
+            new VolumeSegmenterOptions { PostProcess = true, OutputShift = shift, Plausibility = Plausibility.PlausibilityRecord.ReadFromModel(modelPath) });
         var ordinary = patients.Single(p => p.PatientId == "19");
         var dark = new ScaledStructures("liver x0.25", 0.25f, 1).Apply(ordinary);
 

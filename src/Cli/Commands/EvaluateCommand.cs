@@ -101,7 +101,7 @@ internal static class EvaluateCommand
             {
                 var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
                 var organRecord = kind.OrganPlausibility;
-                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord);
+                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord, kind.OutputShift);
                 var (organReport, checkedCases) = segmenter.EvaluateCases(patients, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(organReport.ToTable());
                 exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);
@@ -133,7 +133,10 @@ internal static class EvaluateCommand
                 var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
                 var record = kind.Plausibility;
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
-                    new VolumeSegmenterOptions { SmoothingRadius = smoothing, PostProcess = true, Plausibility = record, Threshold = kind.Threshold });
+                    new VolumeSegmenterOptions
+                    {
+                        SmoothingRadius = smoothing, OutputShift = kind.OutputShift, PostProcess = true, Plausibility = record, Threshold = kind.Threshold,
+                    });
                 // A one-organ model is scored against the label values it was trained on, or, in a vote, against the organ voted
                 // on; zips saved before they recorded them are the liver's.
                 var truth = kind.Foreground?.ToMapping() ?? LabelMapping.Liver;

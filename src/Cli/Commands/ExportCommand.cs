@@ -38,7 +38,9 @@ internal static class ExportCommand
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
             names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
             The zip keeps the recipe's slice smoothing (read from the recipe.json beside the checkpoint) unless
-            --smooth-slices says otherwise. It holds no plausibility record: that needs the training patients.
+            --smooth-slices says otherwise, and the output shift that training stored in the model.zip beside the
+            checkpoint (where the network learned its labels). It holds no plausibility record: that needs the
+            training patients.
 
             Examples:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
@@ -54,6 +56,7 @@ internal static class ExportCommand
             var givenSmoothing = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), volumes: true);
             var recipe = result.GetValue(size) is null || givenSmoothing is null ? RecipeBeside(file, result.GetValue(size) is null) : null;
             var (smoothing, smoothingSource) = SmoothingOf(recipe, givenSmoothing);
+            var shift = ShiftBeside(file);
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
             int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size) ?? recipe!.Value.Recipe.ImageSize;
@@ -89,6 +92,7 @@ internal static class ExportCommand
                     context.Model.Save(model, empty.Schema, stream);
                 organs?.WriteInto(temporary);
                 smoothing?.WriteInto(temporary);
+                shift?.WriteInto(temporary);
             });
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
             environment.Output.WriteLine($"  wrote {onnxPath}");
@@ -99,6 +103,9 @@ internal static class ExportCommand
             environment.Output.WriteLine(smoothing is null
                 ? "  no slice smoothing stored (none in a recipe.json beside the checkpoint; --smooth-slices stores one)"
                 : $"  slice smoothing {smoothing.Radius} stored ({smoothingSource})");
+            environment.Output.WriteLine(shift is null
+                ? $"  no output shift stored (no {VolumeTraining.ModelFile} beside the checkpoint, or it stores none): volumes are scored from the pixels' centres"
+                : $"  output shift {shift} stored (from the {VolumeTraining.ModelFile} beside the checkpoint)");
             return ExitCodes.Success;
         }));
         return command;
@@ -113,6 +120,16 @@ internal static class ExportCommand
         return recipe is not { } found || found.Recipe.SmoothingRadius == 0
             ? (null, "")
             : (new SliceSmoothingDefault(found.Recipe.SmoothingRadius), $"recipe {found.Recipe.Name}, from {found.Path}");
+    }
+
+    /// <summary>
+    /// The output shift of the model zip that training wrote beside the checkpoint: it depends on how the labels were made,
+    /// not on the weights. Null when there is no such zip or it stores none.
+    /// </summary>
+    static OutputShift? ShiftBeside(FileInfo checkpoint)
+    {
+        var zip = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.ModelFile);
+        return File.Exists(zip) && OutputShift.ReadFromModel(zip) is var shift && shift != OutputShift.None ? shift : null;
     }
 
     /// <summary>

@@ -43,7 +43,12 @@ internal static class InfoCommand
             foreach (var column in model.GetOutputSchema(inputSchema).Where(c => !c.IsHidden && inputSchema.GetColumnOrNull(c.Name) is null))
                 output.WriteLine($"  output column {column.Name}: {column.Type}");
             if (!kind.TakesImageFiles)
+            {
                 output.WriteLine($"  volumes: probabilities averaged over {kind.SmoothingRadius} neighbour slice(s) on each side by default (--smooth-slices overrides)");
+                output.WriteLine(kind.OutputShift == OutputShift.None
+                    ? "  volumes: outputs at the pixels' centres (no output shift stored)"
+                    : $"  volumes: outputs put back on a volume's grid from where training placed its labels, {kind.OutputShift} past the pixels' centres");
+            }
             using var zip = ZipFile.OpenRead(path.FullName);
             foreach (var entry in zip.Entries.Where(e => e.Name == "OnnxModel"))
             {

@@ -60,7 +60,7 @@ internal static class PredictCommand
             if (kind.Organs is { } organs)
             {
                 var organRecord = kind.OrganPlausibility;
-                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord);
+                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord, kind.OutputShift);
                 var (organCases, organFailures) = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
                 environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
                 return WorstOf(CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null),
@@ -68,7 +68,10 @@ internal static class PredictCommand
             }
             var record = kind.Plausibility;
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
-                new VolumeSegmenterOptions { PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, Plausibility = record, Threshold = kind.Threshold });
+                new VolumeSegmenterOptions
+                {
+                    PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, OutputShift = kind.OutputShift, Plausibility = record, Threshold = kind.Threshold,
+                });
             var (cases, failures) = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
             return WorstOf(CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null),

@@ -17,4 +17,8 @@ public static class SavedModelFlips
     /// not trained with flips (or not recording it), which flips at test time would only harm.</exception>
     public static void Write(string source, string destination) =>
         SavedModelNetwork.Rewrite(source, destination, onnx => TestTimeFlips.WrapAlongTrainedAxes(onnx)!);
+
+    /// <summary>The axes a model zip's network averages over at test time; <see cref="FlipAxes.None"/> for one without test-time flips.</summary>
+    /// <exception cref="InvalidDataException">The zip holds no MLNet.UNet network.</exception>
+    public static FlipAxes AveragedAxes(string zip) => TestTimeFlips.AveragedAxes(SavedModelNetwork.Read(zip));
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.UNet.Export;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Segment;
@@ -47,6 +48,12 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// (<see cref="SliceSmoothingDefault"/> in its zip; 0 when it has none).
     /// </summary>
     public int SmoothingRadius { get; init; }
+
+    /// <summary>
+    /// Where a volume model's outputs sit (<see cref="Inference.OutputShift"/> in its zip; <see cref="OutputShift.None"/> when it
+    /// has none): its probabilities are put back on a volume's grid from there.
+    /// </summary>
+    public OutputShift OutputShift { get; init; } = OutputShift.None;
 
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
@@ -127,7 +134,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                 {
                     Threshold = SavedModelThreshold.Read(loaded), Foreground = ForegroundLabels.ReadFromModel(loaded), Organs = OrganLabels.ReadFromModel(loaded),
                     Plausibility = PlausibilityRecord.ReadFromModel(loaded), OrganPlausibility = MLNet.UNet.Medical.Plausibility.OrganPlausibility.ReadFromModel(loaded),
-                    SmoothingRadius = SliceSmoothingDefault.ReadFromModel(loaded),
+                    SmoothingRadius = SliceSmoothingDefault.ReadFromModel(loaded), OutputShift = OutputShift.ReadFromModel(loaded),
                 };
                 return (model, kind, schema);
             }
@@ -154,7 +161,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     /// <param name="context">The context a one-organ model is built with.</param>
     /// <param name="zips">
-    /// The model zips; the first gives the pipeline, the threshold, the plausibility record and the slice smoothing default (one zip of several organs
+    /// The model zips (an ensemble's must share their <see cref="Inference.OutputShift"/>); the first gives the pipeline, the threshold, the plausibility record, the slice smoothing default and the output shift (one zip of several organs
     /// with <paramref name="organ"/>: the organ's probability thresholded at 0.5, and the organ's record, which was measured
     /// on the model's class maps). The combined zip records the label values it segments (<see cref="ForegroundLabels"/>):
     /// the organ's with <paramref name="organ"/>, else the zips' own.
@@ -182,6 +189,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         {
             if (zips.Count > 1)
             {
+                CheckSameShift(zips);
                 var (classes, foreground) = EnsembleClasses(zips, organ);
                 AtomicFile.WriteVia(combined, temporary =>
                 {
@@ -192,7 +200,10 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             else if (organ is not null)
                 WriteOrgan(context, zips[0], organ, combined);
             if (testTimeFlips)
+            {
                 SavedModelFlips.Write(combined != destination ? combined : zips[0].FullName, destination);
+                FlippedShift(destination);
+            }
         }
         finally
         {
@@ -201,7 +212,34 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
     }
 
-    // One organ of a model of several, as a one-organ model with the organ's label value, plausibility record and smoothing default.
+    // A pass on a flipped slice, flipped back, has its outputs shifted the other way along the flip's axis: the mean of
+    // the passes sits at the pixels' centres there.
+    static void FlippedShift(string zip)
+    {
+        var shift = OutputShift.ReadFromModel(zip);
+        if (shift == OutputShift.None)
+            return;
+        var axes = SavedModelFlips.AveragedAxes(zip);
+        AtomicFile.WriteVia(zip, temporary =>
+        {
+            File.Copy(zip, temporary);
+            new OutputShift(axes.HasFlag(FlipAxes.LeftRight) ? 0 : shift.X, axes.HasFlag(FlipAxes.TopBottom) ? 0 : shift.Y).WriteInto(temporary);
+        });
+    }
+
+    // An ensemble averages its networks' outputs pixel by pixel, so they must sit in the same place; the first zip's shift is kept.
+    static void CheckSameShift(IReadOnlyList<FileInfo> zips)
+    {
+        var shifts = zips.Select(z => OutputShift.ReadFromModel(z.FullName)).ToList();
+        int other = shifts.FindIndex(s => s != shifts[0]);
+        if (other >= 0)
+            throw new ArgumentException(
+                $"The models' outputs sit in different places, so their probabilities cannot be averaged pixel by pixel: model 1 ({zips[0].FullName}) " +
+                $"at {shifts[0]}, model {other + 1} ({zips[other].FullName}) at {shifts[other]} (one was trained on label fractions, or on volumes " +
+                "of another size, or with other flips). Ensemble models trained alike.", nameof(zips));
+    }
+
+    // One organ of a model of several, as a one-organ model with the organ's label value, plausibility record, smoothing default and output shift.
     static void WriteOrgan(MLContext context, FileInfo zip, string organ, string destination)
     {
         var organs = OrganLabels.ReadFromModel(zip.FullName)
@@ -214,6 +252,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             new ForegroundLabels([organs.Organs[organClass - 1].Value]).WriteInto(temporary);
             record?.WriteInto(temporary);
             new SliceSmoothingDefault(SliceSmoothingDefault.ReadFromModel(zip.FullName)).WriteInto(temporary);
+            OutputShift.ReadFromModel(zip.FullName).WriteInto(temporary);
         });
     }
 

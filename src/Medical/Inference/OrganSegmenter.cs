@@ -47,6 +47,7 @@ public sealed class OrganSegmenter
     readonly int smoothingRadius;
     readonly bool postProcess;
     readonly OrganPlausibility? plausibility;
+    readonly OutputShift shift;
 
     /// <summary>Creates a segmenter over a fitted (or loaded) slice pipeline of several classes.</summary>
     /// <param name="context">The context to load slices with.</param>
@@ -56,8 +57,9 @@ public sealed class OrganSegmenter
     /// <param name="postProcess">Keep each organ's largest 3D component.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice's probabilities; 0 for none.</param>
     /// <param name="plausibility">The model's record (<see cref="OrganPlausibility.ReadFromModel"/>) to check each prediction against; null for no check.</param>
+    /// <param name="shift">Where the model's outputs sit (<see cref="OutputShift.ReadFromModel"/>); null for the pixels' centres.</param>
     public OrganSegmenter(MLContext context, ITransformer model, SliceLoaderOptions slices, OrganLabels organs, bool postProcess = false, int smoothingRadius = 0,
-        OrganPlausibility? plausibility = null)
+        OrganPlausibility? plausibility = null, OutputShift? shift = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(model);
@@ -78,6 +80,7 @@ public sealed class OrganSegmenter
             throw new ArgumentException($"The plausibility record is for {string.Join(", ", plausibility.Organs.Select(o => o.Organ))}; the model segments {string.Join(", ", organs.Names)}.",
                 nameof(plausibility));
         this.plausibility = plausibility;
+        this.shift = shift ?? OutputShift.None;
     }
 
     /// <summary>The organs the model segments, in class order.</summary>
@@ -90,7 +93,7 @@ public sealed class OrganSegmenter
         // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
         var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
         var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
-        var (classes, confidence) = ProbabilityMask.ClassMapOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius);
+        var (classes, confidence) = ProbabilityMask.ClassMapOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius, shift);
         var final = postProcess ? new int[classes.Length] : classes;
         var statistics = new List<OrganStatistics>();
         for (int organ = 1; organ < organs.ClassCount; organ++)

@@ -52,7 +52,7 @@ public sealed class VolumeSegmenter
     /// <param name="context">The context to load slices with.</param>
     /// <param name="model">A pipeline over <see cref="SliceLoader"/> slices that writes the probability column.</param>
     /// <param name="slices">How the model's slices are made; every slice is scored whatever its empty-slice fraction.</param>
-    /// <param name="options">Threshold, smoothing, post-processing and the plausibility record.</param>
+    /// <param name="options">Threshold, smoothing, where the outputs sit, post-processing and the plausibility record.</param>
     public VolumeSegmenter(MLContext context, ITransformer model, SliceLoaderOptions slices, VolumeSegmenterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -84,7 +84,8 @@ public sealed class VolumeSegmenter
         // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
         var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
         var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
-        var probabilities = ProbabilityMask.ProbabilitiesOnGrid(ScoredSlices.ByPatient(scored, options.ProbabilityColumnName)[id], image, options.SmoothingRadius);
+        var probabilities = ProbabilityMask.ProbabilitiesOnGrid(ScoredSlices.ByPatient(scored, options.ProbabilityColumnName)[id], image, options.SmoothingRadius,
+            options.OutputShift);
         var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > threshold),
             image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;

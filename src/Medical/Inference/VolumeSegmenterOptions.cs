@@ -26,6 +26,12 @@ public sealed class VolumeSegmenterOptions
     /// <summary>Neighbour slices on each side whose probabilities are averaged with each slice's; 0 for none.</summary>
     public int SmoothingRadius { get; set; }
 
+    /// <summary>
+    /// Where the model's outputs sit, which its training learned (<see cref="OutputShift.ReadFromModel"/> for a model loaded
+    /// from a zip); <see cref="OutputShift.None"/>, the default, for the pixels' centres.
+    /// </summary>
+    public OutputShift OutputShift { get; set; } = OutputShift.None;
+
     /// <summary>Keep the largest 3D component and fill holes.</summary>
     public bool PostProcess { get; set; }
 
@@ -42,6 +48,8 @@ public sealed class VolumeSegmenterOptions
             throw new ArgumentException($"VolumeSegmenterOptions.Threshold must be in (0, 1), got {Threshold}.");
         if (SmoothingRadius < 0)
             throw new ArgumentException($"VolumeSegmenterOptions.SmoothingRadius must be 0 or more, got {SmoothingRadius}.");
+        if (OutputShift is null)
+            throw new ArgumentException("VolumeSegmenterOptions.OutputShift must be set; OutputShift.None for outputs at the pixels' centres.");
         if (string.IsNullOrWhiteSpace(ProbabilityColumnName))
             throw new ArgumentException("VolumeSegmenterOptions.ProbabilityColumnName must name a column.");
     }

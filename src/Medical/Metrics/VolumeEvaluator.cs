@@ -1,5 +1,6 @@
 using MLNet.UNet.Evaluation;
 using Microsoft.ML;
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.PostProcessing;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
@@ -24,8 +25,10 @@ public static class VolumeEvaluator
     /// (<see cref="SliceSmoothing"/>); 0, the default, for none. Both the raw and the post-processed metrics include it.
     /// </param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
+    /// <param name="shift">Where the model's outputs sit (the <see cref="OutputShift"/> its training learned); null for the pixels' centres.</param>
     public static VolumeEvaluationReport Evaluate(IDataView scored, IEnumerable<PatientVolume> patients, LabelMapping labels,
-        string probabilityColumnName = "Probability", float threshold = 0.5f, int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+        string probabilityColumnName = "Probability", float threshold = 0.5f, int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos,
+        OutputShift? shift = null)
     {
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(patients);
@@ -43,7 +46,7 @@ public static class VolumeEvaluator
             bool[] predicted;
             try
             {
-                predicted = ProbabilityMask.OnGrid(patientSlices, label, threshold, smoothingRadius);
+                predicted = ProbabilityMask.OnGrid(patientSlices, label, threshold, smoothingRadius, shift);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException and not ArgumentOutOfRangeException)
             {
@@ -68,8 +71,10 @@ public static class VolumeEvaluator
     /// <param name="probabilityColumnName">Column of class probabilities.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances.</param>
+    /// <param name="shift">Where the model's outputs sit (the <see cref="OutputShift"/> its training learned); null for the pixels' centres.</param>
     public static OrganEvaluationReport EvaluateOrgans(IDataView scored, IEnumerable<PatientVolume> patients, LabelMapping labels,
-        IReadOnlyList<string>? organNames = null, string probabilityColumnName = "Probability", int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos)
+        IReadOnlyList<string>? organNames = null, string probabilityColumnName = "Probability", int smoothingRadius = 0, SurfaceRule surfaceRule = SurfaceRule.Chaos,
+        OutputShift? shift = null)
     {
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(patients);
@@ -89,7 +94,7 @@ public static class VolumeEvaluator
             int[] predicted;
             try
             {
-                predicted = ProbabilityMask.ClassesOnGrid(patientSlices, classes, patient.Label, smoothingRadius);
+                predicted = ProbabilityMask.ClassesOnGrid(patientSlices, classes, patient.Label, smoothingRadius, shift);
             }
             catch (InvalidDataException e)
             {

@@ -1,3 +1,4 @@
+using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Volumes;
 
 namespace MLNet.UNet.Medical.PostProcessing;
@@ -7,22 +8,27 @@ public static class ProbabilityMask
 {
     /// <summary>
     /// Optionally smooths the slices across z (<see cref="SliceSmoothing"/>), resizes each back to the grid's slice size
-    /// (bilinear) and thresholds it. Slices that are not given stay background.
+    /// (bilinear, from where the model's outputs sit: <see cref="OutputShift"/>) and thresholds it. Slices that are not given
+    /// stay background.
     /// </summary>
     /// <param name="slices">Slice index and square probabilities (side x side, any side).</param>
     /// <param name="grid">The volume whose geometry the mask takes.</param>
     /// <param name="threshold">Foreground above this probability.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
+    /// <param name="shift">Where the model's outputs sit (its zip's <see cref="OutputShift"/>); null for the pixels' centres.</param>
     /// <returns>One value per voxel of <paramref name="grid"/>, x fastest, then y, then z.</returns>
-    public static bool[] OnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, float threshold = 0.5f, int smoothingRadius = 0) =>
-        Array.ConvertAll(ProbabilitiesOnGrid(slices, grid, smoothingRadius), p => p > threshold);
+    public static bool[] OnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, float threshold = 0.5f, int smoothingRadius = 0,
+        OutputShift? shift = null) =>
+        Array.ConvertAll(ProbabilitiesOnGrid(slices, grid, smoothingRadius, shift), p => p > threshold);
 
     /// <summary>
     /// The probabilities themselves on the volume's grid: optionally smoothed across z, each slice resized back to the
-    /// grid's slice size (bilinear); 0 in slices that are not given.
+    /// grid's slice size (bilinear, from where the model's outputs sit: <paramref name="shift"/>); 0 in slices that are not given.
     /// </summary>
-    public static float[] ProbabilitiesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, int smoothingRadius = 0)
+    public static float[] ProbabilitiesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, Volume grid, int smoothingRadius = 0,
+        OutputShift? shift = null)
     {
+        shift ??= OutputShift.None;
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(grid);
         var onGrid = new float[grid.Data.Length];
@@ -33,7 +39,7 @@ public static class ProbabilityMask
             int side = (int)Math.Round(Math.Sqrt(probability.Length));
             if (side * side != probability.Length)
                 throw new InvalidDataException($"Slice {z} has {probability.Length} probabilities, which is not a square slice.");
-            var resized = SliceResampler.Bilinear(probability, side, side, grid.SizeY, grid.SizeX);
+            var resized = SliceResampler.Bilinear(probability, side, side, grid.SizeY, grid.SizeX, shift.Y, shift.X);
             resized.CopyTo(onGrid, z * grid.SliceLength);
         }
         return onGrid;
@@ -48,17 +54,20 @@ public static class ProbabilityMask
     /// <param name="classes">Classes, the background (0) included.</param>
     /// <param name="grid">The volume whose geometry the class map takes.</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
+    /// <param name="shift">Where the model's outputs sit (its zip's <see cref="OutputShift"/>); null for the pixels' centres.</param>
     /// <returns>One class index per voxel of <paramref name="grid"/>, x fastest, then y, then z.</returns>
-    public static int[] ClassesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0) =>
-        ClassMapOnGrid(slices, classes, grid, smoothingRadius).Classes;
+    public static int[] ClassesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0,
+        OutputShift? shift = null) =>
+        ClassMapOnGrid(slices, classes, grid, smoothingRadius, shift).Classes;
 
     /// <summary>
     /// <see cref="ClassesOnGrid"/> with the probability of each voxel's class beside it (0 in slices that are not given),
     /// which says how sure the model was, organ by organ.
     /// </summary>
     public static (int[] Classes, float[] Confidence) ClassMapOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid,
-        int smoothingRadius = 0)
+        int smoothingRadius = 0, OutputShift? shift = null)
     {
+        shift ??= OutputShift.None;
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(grid);
         if (classes < 2)
@@ -77,7 +86,7 @@ public static class ProbabilityMask
             Array.Fill(best, float.NegativeInfinity);
             for (int c = 0; c < classes; c++)
             {
-                var resized = SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX);
+                var resized = SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX, shift.Y, shift.X);
                 for (int i = 0; i < resized.Length; i++)
                     if (resized[i] > best[i])
                         (best[i], onGrid[z * grid.SliceLength + i]) = (resized[i], c);

@@ -28,7 +28,7 @@ public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IRea
 /// <see cref="VolumeTraining"/> for several organs at once: one slice U-Net with a class per organ (softmax, cross-entropy
 /// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D by an <see cref="OrganSegmenter"/>.
 /// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>, and each organ's
-/// plausibility record, <see cref="OrganPlausibility"/>, and the recipe's <see cref="SliceSmoothingDefault"/>), its ONNX, the effective
+/// plausibility record, <see cref="OrganPlausibility"/>, the recipe's <see cref="SliceSmoothingDefault"/> and the learned <see cref="OutputShift"/>), its ONNX, the effective
 /// recipe, metrics, the evaluation, a training curve and the checkpoint.
 /// </summary>
 public static class OrganTraining
@@ -90,12 +90,14 @@ public static class OrganTraining
 
         OrganEvaluationReport? evaluation = null;
         IReadOnlyList<OrganStressResult>? stress = null;
-        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius)
+        var shift = VolumeTraining.LearnedShift(training, trainingOptions, recipe, log);
+        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, shift: shift)
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine($"Plausibility record (post-processed predictions on the training patients), stored in the model zip: {record}.");
         if (validation.Count > 0)
         {
-            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, plausibility: record);
+            var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, plausibility: record,
+                shift: shift);
             var (report, cases) = segmenter.EvaluateCases(validation);
             evaluation = report;
             // The stress test's first row is the evaluation itself, scored once.
@@ -119,6 +121,7 @@ public static class OrganTraining
             organs.WriteInto(temporary);
             record.WriteInto(temporary);
             new SliceSmoothingDefault(recipe.SmoothingRadius).WriteInto(temporary);
+            shift.WriteInto(temporary);
         });
         segment.SaveOnnx(PathOf(VolumeTraining.OnnxFile));
         TrainingCurveImage.Write(PathOf(VolumeTraining.CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}, {organs.Organs.Count} organs");

@@ -29,13 +29,13 @@ public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, Pl
 /// <summary>
 /// Trains a slice U-Net on the training patients of a fold with a recipe, evaluates the validation patients in 3D
 /// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record,
-/// <see cref="ForegroundLabels"/> and <see cref="SliceSmoothingDefault"/>),
+/// <see cref="ForegroundLabels"/>, <see cref="SliceSmoothingDefault"/> and <see cref="OutputShift"/>),
 /// its ONNX, the effective recipe, metrics, the 3D evaluation, a training curve, overlays, the checkpoint, and the
 /// stress test when asked for. The <c>unet</c> tool and the liver example both train volumes with it.
 /// </summary>
 public static class VolumeTraining
 {
-    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record, the foreground's label values and the slice smoothing default inside.</summary>
+    /// <summary>The saved pipeline (slices in, mask out), with the plausibility record, the foreground's label values, the slice smoothing default and the output shift inside.</summary>
     public const string ModelFile = "model.zip";
 
     /// <summary>The network alone, as ONNX (for a recipe with context labels, the organ's class of it).</summary>
@@ -135,14 +135,16 @@ public static class VolumeTraining
         using var threshold = context.Segmentation().Threshold("PredictedMask", "Probability").Fit(network.Transform(trainingSlices));
         var model = new TransformerChain<ITransformer>(network, threshold);
 
-        var record = new VolumeSegmenter(context, model, scoringOptions, new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius })
+        var shift = LearnedShift(training, trainingOptions, recipe, log);
+        var record = new VolumeSegmenter(context, model, scoringOptions,
+                new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, OutputShift = shift })
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine(record is null
             ? "No plausibility record: the model finds no organ in any training patient (it has learned too little; train longer), so its predictions will not be checked."
             : $"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
               $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
         var segmenter = new VolumeSegmenter(context, model, scoringOptions,
-            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, Plausibility = record });
+            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, OutputShift = shift, Plausibility = record });
         VolumeEvaluationReport? evaluation = null;
         IReadOnlyList<StressResult>? stress = null;
         if (validation.Count > 0)
@@ -170,6 +172,7 @@ public static class VolumeTraining
             record?.WriteInto(temporary);
             ForegroundLabels.Of(options.Labels).WriteInto(temporary);
             new SliceSmoothingDefault(recipe.SmoothingRadius).WriteInto(temporary);
+            shift.WriteInto(temporary);
         });
         network.SaveOnnx(PathOf(OnnxFile));
         TrainingCurveImage.Write(PathOf(CurveFile), segment.TrainingHistory, $"U-Net training, recipe {recipe.Name}");
@@ -184,6 +187,16 @@ public static class VolumeTraining
             if (File.Exists(PathOf(name)) && (name != StressFile || stress is not null) && (name is not (EvaluationFile or OverlayFile) || evaluation is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");
         return new VolumeTrainingResult(evaluation, record, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);
+    }
+
+    /// <summary>Where the network learns its labels (<see cref="OutputShift.Learned"/>), said when it is off the pixels' centres.</summary>
+    internal static OutputShift LearnedShift(IReadOnlyList<PatientVolume> training, SliceLoaderOptions trainingOptions, TrainingRecipe recipe, TextWriter log)
+    {
+        var shift = OutputShift.Learned(training, trainingOptions, recipe.Trainer.Augmentation);
+        if (shift != OutputShift.None)
+            log.WriteLine($"Output shift {shift} (where the network learned its labels, shrunk by nearest neighbour): stored in the model zip; " +
+                          "every volume's probabilities are put back on its grid from there.");
+        return shift;
     }
 
     /// <summary>

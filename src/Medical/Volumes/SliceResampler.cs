@@ -4,21 +4,34 @@ namespace MLNet.UNet.Medical.Volumes;
 public static class SliceResampler
 {
     /// <summary>Bilinear resize with pixel centres aligned (align_corners = false, as PyTorch and ResizeImages-style scalers).</summary>
-    public static float[] Bilinear(float[] source, int height, int width, int newHeight, int newWidth)
+    /// <param name="source">The slice, row-major.</param>
+    /// <param name="height">Its height.</param>
+    /// <param name="width">Its width.</param>
+    /// <param name="newHeight">The new height.</param>
+    /// <param name="newWidth">The new width.</param>
+    /// <param name="sourceShiftY">
+    /// Where the source's values sit along y, in source pixels past their pixels' centres; 0, the default, for values at the
+    /// centres. A network whose training labels were shrunk by <see cref="Nearest"/> predicts values that sit
+    /// <see cref="NearestShift"/> past them.
+    /// </param>
+    /// <param name="sourceShiftX">The same along x.</param>
+    public static float[] Bilinear(float[] source, int height, int width, int newHeight, int newWidth, double sourceShiftY = 0, double sourceShiftX = 0)
     {
         Check(source, height, width, newHeight, newWidth);
-        if (height == newHeight && width == newWidth)
+        if (!double.IsFinite(sourceShiftY) || !double.IsFinite(sourceShiftX))
+            throw new ArgumentException($"A source shift must be finite, got {sourceShiftY} along y and {sourceShiftX} along x.");
+        if (height == newHeight && width == newWidth && sourceShiftY == 0 && sourceShiftX == 0)
             return (float[])source.Clone();
         var result = new float[newHeight * newWidth];
         double scaleY = (double)height / newHeight, scaleX = (double)width / newWidth;
         for (int y = 0; y < newHeight; y++)
         {
-            double sy = Math.Clamp((y + 0.5) * scaleY - 0.5, 0, height - 1);
+            double sy = Math.Clamp((y + 0.5) * scaleY - 0.5 - sourceShiftY, 0, height - 1);
             int y0 = (int)sy, y1 = Math.Min(y0 + 1, height - 1);
             double fy = sy - y0;
             for (int x = 0; x < newWidth; x++)
             {
-                double sx = Math.Clamp((x + 0.5) * scaleX - 0.5, 0, width - 1);
+                double sx = Math.Clamp((x + 0.5) * scaleX - 0.5 - sourceShiftX, 0, width - 1);
                 int x0 = (int)sx, x1 = Math.Min(x0 + 1, width - 1);
                 double fx = sx - x0;
                 double top = source[y0 * width + x0] * (1 - fx) + source[y0 * width + x1] * fx;
@@ -91,6 +104,24 @@ public static class SliceResampler
                 result[y * newWidth + x] = source[sy * width + Math.Min((int)((x + 0.5) * width / newWidth), width - 1)];
         }
         return result;
+    }
+
+    /// <summary>
+    /// How far, on average, the pixel that <see cref="Nearest"/> takes for each new pixel lies past that new pixel's centre,
+    /// in new pixels, along an axis of <paramref name="size"/> pixels resized to <paramref name="newSize"/>. A 2x shrink
+    /// takes the lower-right pixel of each 2 x 2 block, a quarter of a new pixel past its centre: labels shrunk so sit that
+    /// far from images shrunk by <see cref="Bilinear"/> or <see cref="Area"/>, and a network trained on them learns the shift.
+    /// 0 for a size kept, and for shrinks by an odd factor.
+    /// </summary>
+    public static double NearestShift(int size, int newSize)
+    {
+        if (size < 1 || newSize < 1)
+            throw new ArgumentException($"Cannot resize an axis of {size} pixels to {newSize}.");
+        double total = 0, scale = (double)size / newSize;
+        for (int i = 0; i < newSize; i++)
+            total += (Math.Min((int)((i + 0.5) * size / newSize), size - 1) + 0.5) / scale - (i + 0.5);
+        // Rounded, so that resizes whose pixels cancel out give exactly 0.
+        return Math.Round(total / newSize, 9);
     }
 
     static void Check(float[] source, int height, int width, int newHeight, int newWidth)

@@ -67,7 +67,7 @@ public sealed class ServedModel : IDisposable
                 if (kind.TakesImageFiles)
                     throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}) from image files; the service serves such models for volumes only.");
                 var organSegmenter = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true,
-                    smoothingRadius: kind.SmoothingRadius, plausibility: kind.OrganPlausibility);
+                    smoothingRadius: kind.SmoothingRadius, plausibility: kind.OrganPlausibility, shift: kind.OutputShift);
                 return new ServedModel(name, zip.FullName, kind, model, null, null, null, organSegmenter, concurrency);
             }
             float threshold = kind.Threshold ?? VolumeSegmenterOptions.Defaults.Threshold;
@@ -78,7 +78,7 @@ public sealed class ServedModel : IDisposable
             // segmenter keeps state between volumes, so one segmenter serves concurrent requests (as for organs above).
             var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
             {
-                PostProcess = true, SmoothingRadius = kind.SmoothingRadius, Plausibility = kind.Plausibility, Threshold = threshold,
+                PostProcess = true, SmoothingRadius = kind.SmoothingRadius, OutputShift = kind.OutputShift, Plausibility = kind.Plausibility, Threshold = threshold,
             });
             return new ServedModel(name, zip.FullName, kind, model, threshold, null, segmenter, null, concurrency);
         }

@@ -61,6 +61,14 @@ public static class TestTimeFlips
         return Wrap(ModelProto.Parser.ParseFrom(onnxModel), axes);
     }
 
+    /// <summary>The axes a model wrapped by <see cref="Wrap(byte[], FlipAxes)"/> averages over; <see cref="FlipAxes.None"/> for any other model.</summary>
+    public static FlipAxes AveragedAxes(byte[] onnxModel)
+    {
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        var recorded = ModelProto.Parser.ParseFrom(onnxModel).MetadataProps.FirstOrDefault(p => p.Key == MetadataKey)?.Value;
+        return recorded is not null && Enum.TryParse<FlipAxes>(recorded, out var axes) ? axes : FlipAxes.None;
+    }
+
     /// <summary>
     /// Wraps a model that <see cref="OnnxExporter"/> wrote for a network, along the axes it records it was trained with
     /// flips along (<see cref="TrainedFlipsKey"/>); null when the model is not such a network's.
