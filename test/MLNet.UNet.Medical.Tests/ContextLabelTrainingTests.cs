@@ -52,6 +52,9 @@ public sealed class ContextLabelTrainingTests : IDisposable
         Assert.True(kind.Foreground!.IsExactly(1));
         Assert.Equal(1, kind.SmoothingRadius); // the recipe's, kept as the model's default
         Assert.Equal(OutputShift.None, kind.OutputShift); // slices trained at the volumes' own size
+        var scoring = kind.SegmenterOptions(); // what the zip asks for, to score volumes with
+        Assert.Equal((0.5f, 1, OutputShift.None, false), (scoring.Threshold, scoring.SmoothingRadius, scoring.OutputShift, scoring.PostProcess));
+        Assert.Equal(kind.Plausibility!.VolumeMlMax, scoring.Plausibility!.VolumeMlMax);
 
         // An ensemble averages outputs pixel by pixel: a model whose outputs sit elsewhere is refused, by name.
         var elsewhere = Path.Combine(folder, "elsewhere.zip");

@@ -131,12 +131,9 @@ internal static class EvaluateCommand
                 if (kind.TakesImageFiles)
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
-                var record = kind.Plausibility;
-                var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
-                    new VolumeSegmenterOptions
-                    {
-                        SmoothingRadius = smoothing, OutputShift = kind.OutputShift, PostProcess = true, Plausibility = record, Threshold = kind.Threshold,
-                    });
+                var scoring = kind.SegmenterOptions();
+                (scoring.SmoothingRadius, scoring.PostProcess) = (smoothing, true);
+                var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(), scoring);
                 // A one-organ model is scored against the label values it was trained on, or, in a vote, against the organ voted
                 // on; zips saved before they recorded them are the liver's.
                 var truth = kind.Foreground?.ToMapping() ?? LabelMapping.Liver;
@@ -150,7 +147,7 @@ internal static class EvaluateCommand
                     environment.Output.WriteLine("Stress test (every patient under fixed intensity shifts; 3D Dice; the cases the plausibility check flags):");
                     environment.Output.WriteLine(StressTest.ToTable(stressResults));
                 }
-                exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), record is not null);
+                exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), kind.Plausibility is not null);
                 report = new
                 {
                     SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,

@@ -66,15 +66,12 @@ internal static class PredictCommand
                 return WorstOf(CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null),
                     organFailures, organCases.Count, environment.Error);
             }
-            var record = kind.Plausibility;
-            var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(),
-                new VolumeSegmenterOptions
-                {
-                    PostProcess = result.GetValue(postProcess), SmoothingRadius = smoothing, OutputShift = kind.OutputShift, Plausibility = record, Threshold = kind.Threshold,
-                });
+            var scoring = kind.SegmenterOptions();
+            (scoring.SmoothingRadius, scoring.PostProcess) = (smoothing, result.GetValue(postProcess));
+            var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(), scoring);
             var (cases, failures) = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
-            return WorstOf(CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), record is not null),
+            return WorstOf(CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), kind.Plausibility is not null),
                 failures, cases.Count, environment.Error);
         }));
         return command;

@@ -55,6 +55,15 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     public OutputShift OutputShift { get; init; } = OutputShift.None;
 
+    /// <summary>
+    /// The options that score volumes as the model's zip asks: its threshold, slice smoothing, output shift and
+    /// plausibility record. Set <see cref="VolumeSegmenterOptions.PostProcess"/>, or change a field, on the result.
+    /// </summary>
+    public VolumeSegmenterOptions SegmenterOptions() => new()
+    {
+        Threshold = Threshold, SmoothingRadius = SmoothingRadius, OutputShift = OutputShift, Plausibility = Plausibility,
+    };
+
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
     public int NeighbourSlices => (Channels - 1) / 2;
 

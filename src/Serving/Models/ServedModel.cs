@@ -76,10 +76,9 @@ public sealed class ServedModel : IDisposable
                     new EnginePool<ImageInput, ImageProbabilities>(context, model, concurrency), null, null, concurrency);
             // Transform on a fitted ITransformer is thread-safe and each call makes its own cursors, and neither kind of
             // segmenter keeps state between volumes, so one segmenter serves concurrent requests (as for organs above).
-            var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), new VolumeSegmenterOptions
-            {
-                PostProcess = true, SmoothingRadius = kind.SmoothingRadius, OutputShift = kind.OutputShift, Plausibility = kind.Plausibility, Threshold = threshold,
-            });
+            var scoring = kind.SegmenterOptions();
+            (scoring.PostProcess, scoring.Threshold) = (true, threshold);
+            var segmenter = new VolumeSegmenter(context, model, kind.SliceOptions(), scoring);
             return new ServedModel(name, zip.FullName, kind, model, threshold, null, segmenter, null, concurrency);
         }
         catch
