@@ -64,6 +64,16 @@ public sealed class ContextLabelTrainingTests : IDisposable
         Assert.Contains("sit in different places", refused.Message);
         Assert.Contains(elsewhere, refused.Message);
         Assert.False(File.Exists(Path.Combine(folder, "ensemble.zip")));
+        // Loaded, the zip says where its outputs sit; members within 0.05 network pixels of each other ensemble at their mean.
+        var (elsewhereModel, elsewhereKind, _) = ModelKind.Load(context, new FileInfo(elsewhere));
+        ((IDisposable)elsewhereModel).Dispose();
+        Assert.Equal(new OutputShift(0.25, 0.25), elsewhereKind.SegmenterOptions().OutputShift);
+        var near = Path.Combine(folder, "near.zip");
+        File.Copy(zip, near);
+        new OutputShift(0.27, 0.23).WriteInto(near);
+        ModelKind.Combine(context, [new FileInfo(elsewhere), new FileInfo(near)], Path.Combine(folder, "ensemble.zip"));
+        var mean = OutputShift.ReadFromModel(Path.Combine(folder, "ensemble.zip"));
+        Assert.Equal((0.26, 0.24), (Math.Round(mean.X, 9), Math.Round(mean.Y, 9)));
         var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, VolumeTraining.OnnxFile)));
         Assert.Equal(1, onnx.Graph.Output.Single().Type.TensorType.Shape.Dim[1].DimValue);
         Assert.Contains(onnx.MetadataProps, p => p.Key == Export.OneClassModel.MetadataKey && p.Value == "1");

@@ -103,6 +103,16 @@ public sealed class OutputShiftTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void TestTimeFlipsAverageTheShiftAwayAlongTheirAxes()
+    {
+        var shift = new OutputShift(0.25, 0.125);
+        Assert.Equal(new OutputShift(0, 0.125), shift.AveragedOver(Export.FlipAxes.LeftRight));
+        Assert.Equal(new OutputShift(0.25, 0), shift.AveragedOver(Export.FlipAxes.TopBottom));
+        Assert.Equal(OutputShift.None, shift.AveragedOver(Export.FlipAxes.LeftRight | Export.FlipAxes.TopBottom));
+        Assert.Equal(shift, shift.AveragedOver(Export.FlipAxes.None));
+    }
+
+    [Fact]
     public void AZipStoresItsShiftAndADamagedOneIsNamed()
     {
         var zip = Path.Combine(folder, "model.zip");

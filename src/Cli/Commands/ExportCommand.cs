@@ -129,7 +129,18 @@ internal static class ExportCommand
     static OutputShift? ShiftBeside(FileInfo checkpoint)
     {
         var zip = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.ModelFile);
-        return File.Exists(zip) && OutputShift.ReadFromModel(zip) is var shift && shift != OutputShift.None ? shift : null;
+        if (!File.Exists(zip))
+            return null;
+        try
+        {
+            var shift = OutputShift.ReadFromModel(zip);
+            return shift == OutputShift.None ? null : shift;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"The {VolumeTraining.ModelFile} beside the checkpoint ('{zip}') cannot be read for its output shift: {e.Message} " +
+                                           "Move it away to export without one.", e);
+        }
     }
 
     /// <summary>

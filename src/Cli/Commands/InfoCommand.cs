@@ -46,7 +46,7 @@ internal static class InfoCommand
             {
                 output.WriteLine($"  volumes: probabilities averaged over {kind.SmoothingRadius} neighbour slice(s) on each side by default (--smooth-slices overrides)");
                 output.WriteLine(kind.OutputShift == OutputShift.None
-                    ? "  volumes: outputs at the pixels' centres (no output shift stored)"
+                    ? "  volumes: outputs at the pixels' centres (output shift 0)"
                     : $"  volumes: outputs put back on a volume's grid from where training placed its labels, {kind.OutputShift} past the pixels' centres");
             }
             using var zip = ZipFile.OpenRead(path.FullName);

@@ -50,8 +50,9 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     public int SmoothingRadius { get; init; }
 
     /// <summary>
-    /// Where a volume model's outputs sit (<see cref="Inference.OutputShift"/> in its zip; <see cref="OutputShift.None"/> when it
-    /// has none): its probabilities are put back on a volume's grid from there.
+    /// Where a volume model's outputs sit (<see cref="Inference.OutputShift"/> in its zip, at the centres along the axes its
+    /// network averages over test-time flips; <see cref="OutputShift.None"/> when it has none): its probabilities are put
+    /// back on a volume's grid from there.
     /// </summary>
     public OutputShift OutputShift { get; init; } = OutputShift.None;
 
@@ -143,7 +144,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                 {
                     Threshold = SavedModelThreshold.Read(loaded), Foreground = ForegroundLabels.ReadFromModel(loaded), Organs = OrganLabels.ReadFromModel(loaded),
                     Plausibility = PlausibilityRecord.ReadFromModel(loaded), OrganPlausibility = MLNet.UNet.Medical.Plausibility.OrganPlausibility.ReadFromModel(loaded),
-                    SmoothingRadius = SliceSmoothingDefault.ReadFromModel(loaded), OutputShift = OutputShift.ReadFromModel(loaded),
+                    SmoothingRadius = SliceSmoothingDefault.ReadFromModel(loaded), OutputShift = ShiftOf(loaded),
                 };
                 return (model, kind, schema);
             }
@@ -170,7 +171,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     /// <param name="context">The context a one-organ model is built with.</param>
     /// <param name="zips">
-    /// The model zips (an ensemble's must share their <see cref="Inference.OutputShift"/>); the first gives the pipeline, the threshold, the plausibility record, the slice smoothing default and the output shift (one zip of several organs
+    /// The model zips (an ensemble's outputs must sit within 0.05 network pixels of each other's, <see cref="Inference.OutputShift"/>, and it keeps their mean); the first gives the pipeline, the threshold, the plausibility record and the slice smoothing default (one zip of several organs
     /// with <paramref name="organ"/>: the organ's probability thresholded at 0.5, and the organ's record, which was measured
     /// on the model's class maps). The combined zip records the label values it segments (<see cref="ForegroundLabels"/>):
     /// the organ's with <paramref name="organ"/>, else the zips' own.
@@ -198,21 +199,19 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         {
             if (zips.Count > 1)
             {
-                CheckSameShift(zips);
+                var shift = EnsembleShift(zips);
                 var (classes, foreground) = EnsembleClasses(zips, organ);
                 AtomicFile.WriteVia(combined, temporary =>
                 {
                     SavedModelEnsemble.Write([.. zips.Select(z => z.FullName)], temporary, classes);
                     foreground?.WriteInto(temporary);
+                    shift.WriteInto(temporary);
                 });
             }
             else if (organ is not null)
                 WriteOrgan(context, zips[0], organ, combined);
             if (testTimeFlips)
-            {
                 SavedModelFlips.Write(combined != destination ? combined : zips[0].FullName, destination);
-                FlippedShift(destination);
-            }
         }
         finally
         {
@@ -221,31 +220,29 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         }
     }
 
-    // A pass on a flipped slice, flipped back, has its outputs shifted the other way along the flip's axis: the mean of
-    // the passes sits at the pixels' centres there.
-    static void FlippedShift(string zip)
+    // The stored shift, where the network's own outputs sit; a network that averages over test-time flips has the
+    // passes along a flipped axis sit opposite ways, so their mean sits at the centres there.
+    static OutputShift ShiftOf(string zip)
     {
         var shift = OutputShift.ReadFromModel(zip);
-        if (shift == OutputShift.None)
-            return;
-        var axes = SavedModelFlips.AveragedAxes(zip);
-        AtomicFile.WriteVia(zip, temporary =>
-        {
-            File.Copy(zip, temporary);
-            new OutputShift(axes.HasFlag(FlipAxes.LeftRight) ? 0 : shift.X, axes.HasFlag(FlipAxes.TopBottom) ? 0 : shift.Y).WriteInto(temporary);
-        });
+        return shift == OutputShift.None ? shift : shift.AveragedOver(SavedModelFlips.AveragedAxes(zip));
     }
 
-    // An ensemble averages its networks' outputs pixel by pixel, so they must sit in the same place; the first zip's shift is kept.
-    static void CheckSameShift(IReadOnlyList<FileInfo> zips)
+    /// <summary>How far apart, in network pixels, the outputs of an ensemble's members may sit: volumes of mixed sizes move a shift by less.</summary>
+    const double ShiftTolerance = 0.05;
+
+    // An ensemble averages its networks' outputs pixel by pixel, so they must sit in about the same place; it keeps their mean.
+    static OutputShift EnsembleShift(IReadOnlyList<FileInfo> zips)
     {
         var shifts = zips.Select(z => OutputShift.ReadFromModel(z.FullName)).ToList();
-        int other = shifts.FindIndex(s => s != shifts[0]);
+        int other = shifts.FindIndex(s => Math.Abs(s.X - shifts[0].X) > ShiftTolerance || Math.Abs(s.Y - shifts[0].Y) > ShiftTolerance);
         if (other >= 0)
             throw new ArgumentException(
                 $"The models' outputs sit in different places, so their probabilities cannot be averaged pixel by pixel: model 1 ({zips[0].FullName}) " +
-                $"at {shifts[0]}, model {other + 1} ({zips[other].FullName}) at {shifts[other]} (one was trained on label fractions, or on volumes " +
-                "of another size, or with other flips). Ensemble models trained alike.", nameof(zips));
+                $"at {shifts[0]}, model {other + 1} ({zips[other].FullName}) at {shifts[other]}. One was trained on label fractions, on volumes of " +
+                "another size or with other flips, or saved before zips stored the shift (retrain or re-save it with 'unet train'). Ensemble models trained alike.",
+                nameof(zips));
+        return new OutputShift(shifts.Average(s => s.X), shifts.Average(s => s.Y));
     }
 
     // One organ of a model of several, as a one-organ model with the organ's label value, plausibility record, smoothing default and output shift.

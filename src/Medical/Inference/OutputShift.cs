@@ -1,4 +1,5 @@
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Export;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Transforms;
 
@@ -42,7 +43,9 @@ public sealed record OutputShift
     /// the patients (each weighted by its slices), none with label fractions (area averages, centred like the images) or
     /// without a resize. A flip turns the shift round along its axis and a quarter turn moves it to the other, so flips
     /// and right-angle turns shrink what is learned (to nothing with flips half the time); small rotations and zooms
-    /// change it by a few per cent, which is left out.
+    /// change it by a few per cent, which is left out. So is <see cref="AugmentationOptions.LowResolutionProbability"/>
+    /// (off in every recipe), whose nearest-neighbour shrink moves the image, not the label, about half a network pixel
+    /// down and right each time it is drawn. Each patient weighs by its slices, kept or not.
     /// </summary>
     /// <param name="patients">The training patients.</param>
     /// <param name="slices">The training slice options.</param>
@@ -70,6 +73,13 @@ public sealed record OutputShift
             x / weight * (1 - 2 * augmentation.HorizontalFlipProbability) * turns,
             y / weight * (1 - 2 * augmentation.VerticalFlipProbability) * turns);
     }
+
+    /// <summary>
+    /// Where the outputs of the network averaged over test-time flips along <paramref name="axes"/> sit: a pass on a flipped
+    /// slice, flipped back, has its outputs shifted the other way along the flip's axis, so the mean sits at the centres there.
+    /// </summary>
+    public OutputShift AveragedOver(FlipAxes axes) =>
+        new(axes.HasFlag(FlipAxes.LeftRight) ? 0 : X, axes.HasFlag(FlipAxes.TopBottom) ? 0 : Y);
 
     /// <summary>Stores the shift in a model zip (replacing any stored before).</summary>
     public void WriteInto(string modelPath) => ModelZipEntry.Write(modelPath, EntryName, this);

@@ -111,7 +111,8 @@ public static class SliceResampler
     /// in new pixels, along an axis of <paramref name="size"/> pixels resized to <paramref name="newSize"/>. A 2x shrink
     /// takes the lower-right pixel of each 2 x 2 block, a quarter of a new pixel past its centre: labels shrunk so sit that
     /// far from images shrunk by <see cref="Bilinear"/> or <see cref="Area"/>, and a network trained on them learns the shift.
-    /// 0 for a size kept, and for shrinks by an odd factor.
+    /// 0 for a size kept, for shrinks by an odd factor, and on average for some other factors (2.5x: a tenth of a pixel
+    /// one way, then the other).
     /// </summary>
     public static double NearestShift(int size, int newSize)
     {
