@@ -94,6 +94,7 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.True(otherNetwork.ExitCode == 1, otherNetwork.ToString());
         Assert.Contains("\"DeepSupervisionOutputs\":0", otherNetwork.Error);
         Assert.Contains("the options ask for", otherNetwork.Error);
+        Assert.Equal(interrupted, Fingerprint(In("interrupted"))); // its recipe.json too
         var resumed = Tool([.. arguments, "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"Resuming from {In("interrupted/checkpoint.ckpt")}", resumed.Output);

@@ -27,7 +27,10 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
     {
         CheckData(new TrainingData(images.FullName, masks?.FullName, recipe.ImageSize, channels, 0, null, recipe.ValidationFraction, recipe.Seed));
         AtomicFile.RemoveStaleTemporaries(folder.FullName);
-        recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
+        // A resume refused (another network) leaves the recipe its checkpoint was trained with.
+        bool resuming = resume && File.Exists(PathOf(VolumeTraining.CheckpointFile));
+        if (!resuming)
+            recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
         var pairs = ImagePairs.Find(images.FullName, masks?.FullName, maxPixels);
         int size = recipe.ImageSize;
         environment.Output.WriteLine($"Training on {pairs.Count} image/mask pairs from {images.FullName}, resized to {size} x {size}.");
@@ -49,6 +52,8 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
                 .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
             model = FitOrSayHowToResume(() => pipeline.Fit(labelled));
         }
+        if (resuming)
+            recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
         using (model)
         {
             var metrics = context.Segmentation().Evaluate(model.Transform(labelled));

@@ -69,7 +69,9 @@ public static class OrganTraining
         Directory.CreateDirectory(options.OutputFolder);
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
+        bool resuming = VolumeTraining.ResumesACheckpoint(options);
+        if (!resuming)
+            recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
         var mapping = organs.ToMapping();
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = mapping;
@@ -83,6 +85,8 @@ public static class OrganTraining
 
         using var model = context.Segmentation().UNetSegment(VolumeTraining.SegmentOptions(recipe, validationSlices, options)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
+        if (resuming)
+            recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");
         if (VolumeTraining.UnannealedStop(recipe.Trainer, segment.StopReason, segment.TrainingHistory) is { } warning)

@@ -97,7 +97,9 @@ public static class VolumeTraining
         Directory.CreateDirectory(options.OutputFolder);
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        recipe.WriteJson(PathOf(RecipeFile));
+        bool resuming = ResumesACheckpoint(options);
+        if (!resuming)
+            recipe.WriteJson(PathOf(RecipeFile));
 
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = learned;
@@ -125,6 +127,8 @@ public static class VolumeTraining
         if (options.Resume)
             log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
         using var segment = context.Segmentation().UNetSegment(segmentOptions).Fit(trainingSlices);
+        if (resuming)
+            recipe.WriteJson(PathOf(RecipeFile));
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
                       $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
@@ -188,6 +192,12 @@ public static class VolumeTraining
                 log.WriteLine($"  wrote {PathOf(name)}");
         return new VolumeTrainingResult(evaluation, record, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);
     }
+
+    /// <summary>
+    /// Whether the run continues a checkpoint in the output folder. Its recipe file is then written once training has
+    /// started from it: a resume refused (another network) leaves the recipe the checkpoint was trained with.
+    /// </summary>
+    internal static bool ResumesACheckpoint(VolumeTrainingOptions options) => options.Resume && File.Exists(Path.Combine(options.OutputFolder, CheckpointFile));
 
     /// <summary>Where the network learns its labels (<see cref="OutputShift.Learned"/>), said when it is off the pixels' centres.</summary>
     internal static OutputShift LearnedShift(IReadOnlyList<PatientVolume> training, SliceLoaderOptions trainingOptions, TrainingRecipe recipe, TextWriter log)
