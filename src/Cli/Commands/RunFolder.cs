@@ -49,17 +49,28 @@ internal static class RunFolder
         return outermost;
     }
 
+    /// <summary>The newest checkpoint in <paramref name="places"/> (those of a stopped run), or null: where --resume takes it up.</summary>
+    public static string? NewestCheckpoint(IReadOnlyList<string> places) =>
+        places.Select(place => new FileInfo(Path.Combine(place, VolumeTraining.CheckpointFile))).Where(file => file.Exists)
+            .OrderByDescending(file => file.LastWriteTimeUtc).FirstOrDefault()?.FullName;
+
     /// <summary>
-    /// Removes <paramref name="folder"/>, which this run made, unless a checkpoint in it can be resumed: a run refused,
-    /// failed or stopped before its first checkpoint leaves nothing behind. The parents made for it, up to
-    /// <paramref name="outermostMade"/>, go too while they are empty: something another run or the user put there
-    /// since is kept. Failing to remove a folder is not reported over the run's own error.
+    /// Removes what a run refused, failed or stopped before its first checkpoint made in <paramref name="folder"/>,
+    /// which it made: the fold folders among <paramref name="places"/> that hold no checkpoint, then the folder itself
+    /// unless a checkpoint or another fold's folder is in it (another run may train another fold of the same new folder
+    /// at the same time). The parents made for it, up to <paramref name="outermostMade"/>, go too while they are
+    /// empty: something another run or the user put there since is kept. Failing to remove a folder is not reported
+    /// over the run's own error.
     /// </summary>
-    public static void RemoveUnlessResumable(DirectoryInfo folder, DirectoryInfo outermostMade)
+    public static void RemoveUnlessResumable(DirectoryInfo folder, IReadOnlyList<string> places, DirectoryInfo outermostMade)
     {
         try
         {
-            if (HoldsCheckpoint(folder))
+            string root = Path.TrimEndingDirectorySeparator(folder.FullName);
+            foreach (var place in places.Where(p => Path.TrimEndingDirectorySeparator(p) != root && Directory.Exists(p)))
+                if (!HoldsCheckpoint(new DirectoryInfo(place)))
+                    Directory.Delete(place, recursive: true);
+            if (HoldsCheckpoint(folder) || Directory.EnumerateDirectories(folder.FullName).Any())
                 return;
             folder.Delete(recursive: true);
             string outermost = Path.TrimEndingDirectorySeparator(outermostMade.FullName);

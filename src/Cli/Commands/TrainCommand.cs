@@ -114,7 +114,7 @@ internal static class TrainCommand
             }
             catch (Exception) when (made is not null)
             {
-                RunFolder.RemoveUnlessResumable(folder, made);
+                RunFolder.RemoveUnlessResumable(folder, places, made);
                 throw;
             }
         }));

@@ -50,7 +50,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             var pipeline = ImagePipeline.Features(context, size, channels)
                 .Append(context.Segmentation().UNetSegment(options))
                 .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
-            model = FitOrSayHowToResume(() => pipeline.Fit(labelled));
+            model = FitOrSayHowToResume([folder.FullName], () => pipeline.Fit(labelled));
         }
         if (resuming)
             recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
@@ -92,7 +92,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
         var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);
-        FitOrSayHowToResume(() => (folds, organs) switch
+        FitOrSayHowToResume(RunFolder.Places(folder, folds, onlyFold), () => (folds, organs) switch
         {
             ({ } count, { } several) => VolumeCrossValidation.RunOrgans(context, recipe, patients, count, onlyFold, several, options),
             ({ } count, null) => VolumeCrossValidation.Run(context, recipe, patients, count, onlyFold, options),
@@ -106,7 +106,8 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
     void CheckData(TrainingData data) =>
         data.CheckOrRecord(folder.FullName, resume && (File.Exists(PathOf(VolumeTraining.CheckpointFile)) || Directory.EnumerateDirectories(folder.FullName, "fold-*").Any()), environment.Output);
 
-    T FitOrSayHowToResume<T>(Func<T> fit)
+    // The places are those this run trains into: with --fold K, a checkpoint of another fold is not this run's to resume.
+    T FitOrSayHowToResume<T>(IReadOnlyList<string> places, Func<T> fit)
     {
         try
         {
@@ -114,8 +115,8 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         }
         catch (OperationCanceledException)
         {
-            environment.Error.WriteLine(RunFolder.HoldsCheckpoint(folder)
-                ? $"Stopped. The checkpoint of the last completed epoch is in {folder.FullName}; run the same command with --resume to continue."
+            environment.Error.WriteLine(RunFolder.NewestCheckpoint(places) is { } checkpoint
+                ? $"Stopped. The checkpoint of the last completed epoch is {checkpoint}; run the same command with --resume to continue."
                 : "Stopped before the first epoch ended: there is no checkpoint to resume from.");
             throw;
         }
