@@ -107,7 +107,7 @@ internal static class TrainCommand
             {
                 environment.Output.WriteLine($"Recipe {effective.Name} with the flags applied (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
                 environment.Output.WriteLine(effective.ToJson());
-                var run = new TrainingRun(environment, folder, effective, result.GetValue(resume));
+                var run = new TrainingRun(environment, folder, places, effective, result.GetValue(resume));
                 return onVolumes
                     ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), organs)
                     : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));

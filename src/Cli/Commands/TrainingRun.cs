@@ -14,7 +14,8 @@ using Microsoft.ML.Data;
 namespace MLNet.UNet.Cli.Commands;
 
 /// <summary>One training run of the tool, on images or on volumes, with an effective recipe.</summary>
-internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo folder, TrainingRecipe recipe, bool resume)
+/// <param name="places">The folders the run trains into (<see cref="RunFolder.Places"/>): a stop names a checkpoint among them only.</param>
+internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo folder, IReadOnlyList<string> places, TrainingRecipe recipe, bool resume)
 {
     static readonly JsonSerializerOptions Json = new()
     {
@@ -50,7 +51,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             var pipeline = ImagePipeline.Features(context, size, channels)
                 .Append(context.Segmentation().UNetSegment(options))
                 .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
-            model = FitOrSayHowToResume([folder.FullName], () => pipeline.Fit(labelled));
+            model = FitOrSayHowToResume(() => pipeline.Fit(labelled));
         }
         if (resuming)
             recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
@@ -92,7 +93,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
         var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);
-        FitOrSayHowToResume(RunFolder.Places(folder, folds, onlyFold), () => (folds, organs) switch
+        FitOrSayHowToResume(() => (folds, organs) switch
         {
             ({ } count, { } several) => VolumeCrossValidation.RunOrgans(context, recipe, patients, count, onlyFold, several, options),
             ({ } count, null) => VolumeCrossValidation.Run(context, recipe, patients, count, onlyFold, options),
@@ -106,8 +107,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
     void CheckData(TrainingData data) =>
         data.CheckOrRecord(folder.FullName, resume && (File.Exists(PathOf(VolumeTraining.CheckpointFile)) || Directory.EnumerateDirectories(folder.FullName, "fold-*").Any()), environment.Output);
 
-    // The places are those this run trains into: with --fold K, a checkpoint of another fold is not this run's to resume.
-    T FitOrSayHowToResume<T>(IReadOnlyList<string> places, Func<T> fit)
+    T FitOrSayHowToResume<T>(Func<T> fit)
     {
         try
         {
