@@ -30,4 +30,22 @@ static class SyntheticPatients
                 }
         return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
     }
+
+    /// <summary>A bright ball (label 1) of <paramref name="radius"/> voxels in the middle of a dark volume of size x size x 6, with a little texture.</summary>
+    public static PatientVolume Ball(string id, int radius, int size = 32)
+    {
+        const int depth = 6;
+        var image = new float[size * size * depth];
+        var label = new float[image.Length];
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    int i = (z * size + y) * size + x;
+                    bool inside = (x - size / 2) * (x - size / 2) + (y - size / 2) * (y - size / 2) + (z - 3) * (z - 3) * 9 <= radius * radius;
+                    label[i] = inside ? 1 : 0;
+                    image[i] = (inside ? 200 : 50) + (x * 7 + y * 3 + z) % 11;
+                }
+        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
+    }
 }

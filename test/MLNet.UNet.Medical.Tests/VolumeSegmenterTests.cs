@@ -11,28 +11,11 @@ namespace MLNet.UNet.Medical.Tests;
 /// <summary>The one volume path: it takes the model's own threshold, and evaluates what it predicts.</summary>
 public class VolumeSegmenterTests
 {
-    static PatientVolume Ball(string id, int radius, int size = 32)
-    {
-        const int depth = 6;
-        var image = new float[size * size * depth];
-        var label = new float[image.Length];
-        for (int z = 0; z < depth; z++)
-            for (int y = 0; y < size; y++)
-                for (int x = 0; x < size; x++)
-                {
-                    int i = (z * size + y) * size + x;
-                    bool inside = (x - size / 2) * (x - size / 2) + (y - size / 2) * (y - size / 2) + (z - 3) * (z - 3) * 9 <= radius * radius;
-                    label[i] = inside ? 1 : 0;
-                    image[i] = (inside ? 200 : 50) + (x * 7 + y * 3 + z) % 11;
-                }
-        return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
-    }
-
     [Fact]
     public void TheModelsOwnThresholdDecidesTheMaskUnlessTheOptionsSetOne()
     {
         var context = new MLContext(seed: 1);
-        var patients = new[] { Ball("a", 8), Ball("b", 10) };
+        var patients = new[] { SyntheticPatients.Ball("a", 8), SyntheticPatients.Ball("b", 10) };
         var slices = new SliceLoaderOptions { ImageSize = 32 };
         var model = context.Segmentation().UNetSegment(new UNetSegmentOptions
             {
@@ -91,7 +74,7 @@ public class VolumeSegmenterTests
     public void SlicesOfAnySizeAreScoredInASlidingWindowOnTheirOwnGrid()
     {
         var context = new MLContext(seed: 1);
-        var patients = new[] { Ball("a", 9, size: 30), Ball("b", 11, size: 30), Ball("c", 7, size: 30) };
+        var patients = new[] { SyntheticPatients.Ball("a", 9, size: 30), SyntheticPatients.Ball("b", 11, size: 30), SyntheticPatients.Ball("c", 7, size: 30) };
         var slices = new SliceLoaderOptions { ImageSize = 30 }; // no multiple of the network's 4
         var model = context.Segmentation().UNetSegment(new UNetSegmentOptions
             {
@@ -101,7 +84,7 @@ public class VolumeSegmenterTests
             .Append(context.Segmentation().Threshold("PredictedMask", "Probability"))
             .Fit(SliceLoader.Load(context, patients, slices));
 
-        var report = new VolumeSegmenter(context, model, slices).Evaluate([Ball("d", 10, size: 30)], LabelMapping.Liver);
+        var report = new VolumeSegmenter(context, model, slices).Evaluate([SyntheticPatients.Ball("d", 10, size: 30)], LabelMapping.Liver);
         Assert.True(report.Patients[0].Metrics.Dice > 0.8, $"3D Dice {report.Patients[0].Metrics.Dice:F3}");
     }
 }

@@ -112,6 +112,17 @@ internal static class CommandOptions
                       "(two passes for one axis, four for both); refused for a network trained without flips.",
     };
 
+    public static Option<bool> TestTimeShifts() => new("--test-time-shifts")
+    {
+        Description = "Volumes: average the probabilities over the volume also moved by whole voxels within one network pixel, so that the network " +
+                      "sees every way of shrinking the slices (four passes for 256 x 256 slices and a 128 x 128 network).",
+    };
+
+    /// <summary>Refuses test-time shifts without volumes, where slices are not shrunk by this library.</summary>
+    public static bool CheckedTestTimeShifts(bool given, bool volumes) => !given || volumes
+        ? given
+        : throw new ArgumentException("--test-time-shifts applies to --volumes, whose slices the tool shrinks to the network's size; image files are resized by the model's pipeline.");
+
     public static Option<bool> FailOnWarning() => new("--fail-on-warning")
     {
         Description = "Exit with code 3 when any prediction is implausible against what the model saw in training (an organ far smaller or larger, or low confidence).",

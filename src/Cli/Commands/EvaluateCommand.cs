@@ -31,6 +31,7 @@ internal static class EvaluateCommand
             Description = "Volumes: which voxels are a mask's surface for ASSD, MSSD and HD95: Chaos (the CHAOS challenge's evaluation, the default) or MedPy.",
             DefaultValueFactory = _ => SurfaceRule.Chaos,
         };
+        var testTimeShifts = CommandOptions.TestTimeShifts();
         var stress = new Option<bool>("--stress")
         {
             Description = "Volumes: also score every patient under fixed intensity shifts (a darker liver, liver and spleen, gamma 0.5 and 2, " +
@@ -47,12 +48,13 @@ internal static class EvaluateCommand
               unet evaluate --model cv/fold-1/model.zip --model cv/fold-2/model.zip --volumes held-out   # an ensemble
               unet evaluate --model liver/model.zip --model abdomen/model.zip --organ liver --volumes held-out
             """)
-        { model, organ, testTimeFlips, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
+        { model, organ, testTimeFlips, testTimeShifts, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
+            bool shifts = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
@@ -132,7 +134,7 @@ internal static class EvaluateCommand
                     throw new ArgumentException("This model takes image files; evaluate it with --images.");
                 var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
                 var scoring = kind.SegmenterOptions();
-                (scoring.SmoothingRadius, scoring.PostProcess) = (smoothing, true);
+                (scoring.SmoothingRadius, scoring.PostProcess, scoring.TestTimeShifts) = (smoothing, true, shifts);
                 var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(), scoring);
                 // A one-organ model is scored against the label values it was trained on, or, in a vote, against the organ voted
                 // on; zips saved before they recorded them are the liver's.

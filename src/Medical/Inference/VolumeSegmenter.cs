@@ -37,8 +37,8 @@ public sealed record VolumeCase(string Id, OrganStatistics Statistics, IReadOnly
 
 /// <summary>
 /// Runs a 2D slice model over whole volumes, as MONAI's SliceInferer does: the volume is cut into the model's
-/// slices (<see cref="SliceLoader"/>), scored, the probabilities are put back on the volume's grid, optionally
-/// smoothed across slices, thresholded, optionally post-processed, and checked for plausibility.
+/// slices (<see cref="SliceLoader"/>), scored (optionally averaged over <see cref="TestTimeShifts"/>), the probabilities
+/// are put back on the volume's grid, optionally smoothed across slices, thresholded, optionally post-processed, and checked for plausibility.
 /// </summary>
 public sealed class VolumeSegmenter
 {
@@ -81,17 +81,25 @@ public sealed class VolumeSegmenter
     public VolumeSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
-        var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
-        var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
-        var probabilities = ProbabilityMask.ProbabilitiesOnGrid(ScoredSlices.ByPatient(scored, options.ProbabilityColumnName)[id], image, options.SmoothingRadius,
-            options.OutputShift);
+        var probabilities = options.TestTimeShifts
+            ? TestTimeShifts.Average(image, slices.ImageSize, moved => Probabilities(id, moved))
+            : Probabilities(id, image);
         var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > threshold),
             image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         var statistics = OrganStatistics.Of(mask, probabilities);
         var warnings = options.Plausibility?.Check(statistics) ?? [];
         return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
+    }
+
+    // One pass of the network over the volume: its probabilities on the volume's grid.
+    float[] Probabilities(string id, Volume image)
+    {
+        // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
+        var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
+        var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
+        return ProbabilityMask.ProbabilitiesOnGrid(ScoredSlices.ByPatient(scored, options.ProbabilityColumnName)[id], image, options.SmoothingRadius,
+            options.OutputShift);
     }
 
     /// <summary>

@@ -32,6 +32,13 @@ public sealed class VolumeSegmenterOptions
     /// </summary>
     public OutputShift OutputShift { get; set; } = OutputShift.None;
 
+    /// <summary>
+    /// Average over test-time shifts (<see cref="Inference.TestTimeShifts"/>): the volume is also scored moved by whole voxels
+    /// within one network pixel, so a model that shrinks 256 x 256 slices to 128 x 128 runs four times. False, the default,
+    /// for one pass.
+    /// </summary>
+    public bool TestTimeShifts { get; set; }
+
     /// <summary>Keep the largest 3D component and fill holes.</summary>
     public bool PostProcess { get; set; }
 
