@@ -60,6 +60,15 @@ public sealed class OrganTrainingTests : IDisposable
         var ordinary = segmenter.Segment("d", patients[3].Image);
         Assert.Empty(ordinary.Warnings);
         Assert.Equal(2, ordinary.Statistics.Count);
+        // At twice the network's size, test-time shifts average four passes' class probabilities before each voxel takes its class.
+        var doubled = SyntheticPatients.Doubled(patients[3]);
+        var shifted = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true, testTimeShifts: true).Segment("d2", doubled.Image);
+        foreach (var (value, organ) in new[] { (1f, 1), (4f, 2) })
+        {
+            int truthVoxels = doubled.Label.Data.Count(v => v == value), found = shifted.Classes.Count(c => c == organ);
+            int overlap = Enumerable.Range(0, doubled.Label.Data.Length).Count(i => doubled.Label.Data[i] == value && shifted.Classes[i] == organ);
+            Assert.True(2.0 * overlap / (truthVoxels + found) > 0.8, $"class {organ}: 3D Dice {2.0 * overlap / (truthVoxels + found):F3} with test-time shifts");
+        }
         var darkened = segmenter.Segment("d-dark", IntensityShift.Standard.Single(s => s.Name == "liver x0.25").Apply(patients[3]).Image);
         // Darkened, the ball is no longer the brightest thing, so the model takes the grey block for it and loses the block:
         // whichever organ goes wrong, the case is flagged, and each warning names its organ.

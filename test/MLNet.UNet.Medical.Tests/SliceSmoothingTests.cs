@@ -73,6 +73,23 @@ public class SliceSmoothingTests
     }
 
     [Fact]
+    public void EachVoxelTakesItsLikeliestClassAndSlicesNotGivenStayBackground()
+    {
+        var grid = new Volume(new float[2 * 1 * 2], sizeX: 2, sizeY: 1, sizeZ: 2);
+        // Slice 0 only, three classes of 1 x 1 pixel: class 2 wins, resized over the slice's two voxels.
+        var probabilities = ProbabilityMask.ClassProbabilitiesOnGrid([(0, [0.2f, 0.3f, 0.5f])], 3, grid);
+        Assert.Equal([0.2f, 0.2f, 0, 0, 0.3f, 0.3f, 0, 0, 0.5f, 0.5f, 0, 0], probabilities);
+
+        var (classes, confidence) = ProbabilityMask.ClassMap(probabilities, 3);
+        Assert.Equal([2, 2, 0, 0], classes);
+        Assert.Equal([0.5f, 0.5f, 0, 0], confidence);
+        var (tie, tieConfidence) = ProbabilityMask.ClassMap([0.4f, 0.4f], 2);
+        Assert.Equal([0], tie); // a tie goes to the lower class
+        Assert.Equal([0.4f], tieConfidence);
+        Assert.Throws<ArgumentException>(() => ProbabilityMask.ClassMap([0.1f, 0.2f, 0.7f], 2));
+    }
+
+    [Fact]
     public void TheVolumeEvaluationSmoothsWhenAskedAndOnlyThen()
     {
         var label = new float[2 * 2 * 7];

@@ -48,4 +48,19 @@ static class SyntheticPatients
                 }
         return new PatientVolume(id, new Volume(image, size, size, depth), new Volume(label, size, size, depth));
     }
+
+    /// <summary>The patient at twice its size in x and y, each voxel repeated over 2 x 2.</summary>
+    public static PatientVolume Doubled(PatientVolume patient)
+    {
+        Volume Double(Volume v)
+        {
+            var data = new float[v.Data.Length * 4];
+            for (int z = 0; z < v.SizeZ; z++)
+                for (int y = 0; y < 2 * v.SizeY; y++)
+                    for (int x = 0; x < 2 * v.SizeX; x++)
+                        data[(z * 2 * v.SizeY + y) * 2 * v.SizeX + x] = v[x / 2, y / 2, z];
+            return new Volume(data, 2 * v.SizeX, 2 * v.SizeY, v.SizeZ, v.SpacingX / 2, v.SpacingY / 2, v.SpacingZ);
+        }
+        return new PatientVolume(patient.PatientId, Double(patient.Image), Double(patient.Label));
+    }
 }

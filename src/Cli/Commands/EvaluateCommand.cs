@@ -103,7 +103,7 @@ internal static class EvaluateCommand
             {
                 var patients = PatientVolume.EnumerateFolder(result.GetValue(volumes)!.FullName, onUnreadable: Skip);
                 var organRecord = kind.OrganPlausibility;
-                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord, kind.OutputShift);
+                var segmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, postProcess: true, smoothing, organRecord, kind.OutputShift, shifts);
                 var (organReport, checkedCases) = segmenter.EvaluateCases(patients, result.GetValue(surfaceRule));
                 environment.Output.WriteLine(organReport.ToTable());
                 exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null);

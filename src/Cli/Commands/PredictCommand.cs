@@ -25,6 +25,7 @@ internal static class PredictCommand
         var maxPixels = CommandOptions.MaxImagePixels();
         var postProcess = new Option<bool>("--post-process") { Description = "Volumes: keep the largest 3D component and fill holes." };
         var smoothSlices = CommandOptions.SmoothSlices();
+        var testTimeShifts = CommandOptions.TestTimeShifts();
         var failOnWarning = CommandOptions.FailOnWarning();
         var command = new Command("predict", """
             Predict masks: PNGs the size of each input image, or NIfTI label volumes (uint8, 0/1) in the input's space.
@@ -36,7 +37,7 @@ internal static class PredictCommand
               unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 0   (no slice smoothing, whatever the model's default)
               unet predict --model liver/model.zip --model abdomen/model.zip --organ liver --volumes scans --output labels
             """)
-        { model, organ, testTimeFlips, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
+        { model, organ, testTimeFlips, testTimeShifts, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -44,6 +45,7 @@ internal static class PredictCommand
             CommandOptions.RequireExisting(result.GetValue(images), images);
             CommandOptions.RequireExisting(result.GetValue(volumes), volumes);
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
+            bool shifts = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
@@ -60,14 +62,14 @@ internal static class PredictCommand
             if (kind.Organs is { } organs)
             {
                 var organRecord = kind.OrganPlausibility;
-                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord, kind.OutputShift);
+                var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord, kind.OutputShift, shifts);
                 var (organCases, organFailures) = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
                 environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
                 return WorstOf(CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null),
                     organFailures, organCases.Count, environment.Error);
             }
             var scoring = kind.SegmenterOptions();
-            (scoring.SmoothingRadius, scoring.PostProcess) = (smoothing, result.GetValue(postProcess));
+            (scoring.SmoothingRadius, scoring.PostProcess, scoring.TestTimeShifts) = (smoothing, result.GetValue(postProcess), shifts);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(), scoring);
             var (cases, failures) = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");

@@ -48,6 +48,7 @@ public sealed class OrganSegmenter
     readonly bool postProcess;
     readonly OrganPlausibility? plausibility;
     readonly OutputShift shift;
+    readonly bool testTimeShifts;
 
     /// <summary>Creates a segmenter over a fitted (or loaded) slice pipeline of several classes.</summary>
     /// <param name="context">The context to load slices with.</param>
@@ -58,8 +59,9 @@ public sealed class OrganSegmenter
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice's probabilities; 0 for none.</param>
     /// <param name="plausibility">The model's record (<see cref="OrganPlausibility.ReadFromModel"/>) to check each prediction against; null for no check.</param>
     /// <param name="shift">Where the model's outputs sit (<see cref="OutputShift.ReadFromModel"/>); null for the pixels' centres.</param>
+    /// <param name="testTimeShifts">Average the class probabilities over <see cref="TestTimeShifts"/> before each voxel takes its class.</param>
     public OrganSegmenter(MLContext context, ITransformer model, SliceLoaderOptions slices, OrganLabels organs, bool postProcess = false, int smoothingRadius = 0,
-        OrganPlausibility? plausibility = null, OutputShift? shift = null)
+        OrganPlausibility? plausibility = null, OutputShift? shift = null, bool testTimeShifts = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(model);
@@ -81,6 +83,7 @@ public sealed class OrganSegmenter
                 nameof(plausibility));
         this.plausibility = plausibility;
         this.shift = shift ?? OutputShift.None;
+        this.testTimeShifts = testTimeShifts;
     }
 
     /// <summary>The organs the model segments, in class order.</summary>
@@ -90,10 +93,10 @@ public sealed class OrganSegmenter
     public OrganSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
-        var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
-        var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
-        var (classes, confidence) = ProbabilityMask.ClassMapOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius, shift);
+        var probabilities = testTimeShifts
+            ? TestTimeShifts.Average(image, slices.ImageSize, moved => ClassProbabilities(id, moved))
+            : ClassProbabilities(id, image);
+        var (classes, confidence) = ProbabilityMask.ClassMap(probabilities, organs.ClassCount);
         var final = postProcess ? new int[classes.Length] : classes;
         var statistics = new List<OrganStatistics>();
         for (int organ = 1; organ < organs.ClassCount; organ++)
@@ -111,6 +114,15 @@ public sealed class OrganSegmenter
             statistics.Add(OrganStatistics.Of(mask, confidence));
         }
         return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics) ?? []);
+    }
+
+    // One pass of the network over the volume: each class's probabilities on the volume's grid.
+    float[] ClassProbabilities(string id, Volume image)
+    {
+        // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
+        var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
+        var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
+        return ProbabilityMask.ClassProbabilitiesOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius, shift);
     }
 
     /// <summary>The record of this model's predictions on <paramref name="volumes"/> (its training volumes), to store in its zip.</summary>

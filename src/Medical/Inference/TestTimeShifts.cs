@@ -34,7 +34,10 @@ public static class TestTimeShifts
     /// y + <paramref name="y"/>, z), the edge voxel's where that lies outside the slice. Moving by (y, x) and then by (-y, -x) gives
     /// back the values, except in the edge rows and columns that were repeated.
     /// </summary>
-    /// <param name="values">One value per voxel of <paramref name="grid"/>, x fastest, then y, then z.</param>
+    /// <param name="values">
+    /// One value per voxel of <paramref name="grid"/>, x fastest, then y, then z; or several such planes one after another
+    /// (a class map's probabilities, one plane per class).
+    /// </param>
     /// <param name="grid">The volume whose geometry the values have.</param>
     /// <param name="y">Voxels to move along y.</param>
     /// <param name="x">Voxels to move along x.</param>
@@ -42,12 +45,12 @@ public static class TestTimeShifts
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(grid);
-        if (values.Length != grid.Data.Length)
-            throw new ArgumentException($"{values.Length} values do not fill a volume of {grid.SizeX} x {grid.SizeY} x {grid.SizeZ} voxels.", nameof(values));
+        if (values.Length == 0 || values.Length % grid.Data.Length != 0)
+            throw new ArgumentException($"{values.Length} values do not fill planes of {grid.SizeX} x {grid.SizeY} x {grid.SizeZ} voxels.", nameof(values));
         if (y == 0 && x == 0)
             return (float[])values.Clone();
         var moved = new float[values.Length];
-        for (int z = 0; z < grid.SizeZ; z++)
+        for (int z = 0; z < values.Length / grid.SliceLength; z++)
             for (int row = 0; row < grid.SizeY; row++)
             {
                 int from = (z * grid.SizeY + Math.Clamp(row + y, 0, grid.SizeY - 1)) * grid.SizeX;
@@ -64,20 +67,23 @@ public static class TestTimeShifts
     /// </summary>
     /// <param name="image">The volume to score.</param>
     /// <param name="networkSize">The network's side, or null when the slices keep their size.</param>
-    /// <param name="score">Scores a volume: one probability per voxel on its grid.</param>
+    /// <param name="score">Scores a volume: one probability per voxel on its grid, or one plane of them per class.</param>
     public static float[] Average(Volume image, int? networkSize, Func<Volume, float[]> score)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(score);
         var offsets = Offsets(image.SizeY, image.SizeX, networkSize);
-        var sum = new double[image.Data.Length];
+        double[]? sum = null;
         foreach (var (y, x) in offsets)
         {
             var moved = image.WithData(Move(image.Data, image, y, x));
             var back = Move(score(moved), image, -y, -x);
+            sum ??= new double[back.Length];
+            if (back.Length != sum.Length)
+                throw new InvalidOperationException($"A pass gave {back.Length} probabilities, another {sum.Length}.");
             for (int i = 0; i < sum.Length; i++)
                 sum[i] += back[i];
         }
-        return Array.ConvertAll(sum, s => (float)(s / offsets.Count));
+        return Array.ConvertAll(sum!, s => (float)(s / offsets.Count));
     }
 }

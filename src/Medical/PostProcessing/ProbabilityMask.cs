@@ -65,16 +65,28 @@ public static class ProbabilityMask
     /// which says how sure the model was, organ by organ.
     /// </summary>
     public static (int[] Classes, float[] Confidence) ClassMapOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid,
-        int smoothingRadius = 0, OutputShift? shift = null)
+        int smoothingRadius = 0, OutputShift? shift = null) =>
+        ClassMap(ClassProbabilitiesOnGrid(slices, classes, grid, smoothingRadius, shift), classes);
+
+    /// <summary>
+    /// Each class's probabilities on the volume's grid (class planes one after another, each one value per voxel): optionally
+    /// smoothed across z, each plane resized back to the grid's slice size (bilinear, from where the model's outputs sit);
+    /// 0 in every class in slices that are not given.
+    /// </summary>
+    /// <param name="slices">Slice index and class probabilities (classes x side x side, class planes one after another).</param>
+    /// <param name="classes">Classes, the background (0) included.</param>
+    /// <param name="grid">The volume whose geometry the planes take.</param>
+    /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice; 0 for none.</param>
+    /// <param name="shift">Where the model's outputs sit (its zip's <see cref="OutputShift"/>); null for the pixels' centres.</param>
+    public static float[] ClassProbabilitiesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0,
+        OutputShift? shift = null)
     {
         shift ??= OutputShift.None;
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(grid);
-        if (classes < 2)
-            throw new ArgumentOutOfRangeException(nameof(classes), $"A class map has 2 classes or more, the background included; got {classes}.");
-        var onGrid = new int[grid.Data.Length];
-        var confidence = new float[grid.Data.Length];
-        var best = new float[grid.SliceLength];
+        CheckClasses(classes);
+        int voxels = grid.Data.Length;
+        var onGrid = new float[classes * voxels];
         foreach (var (z, probability) in SliceSmoothing.AcrossSlices(slices, smoothingRadius))
         {
             if (z < 0 || z >= grid.SizeZ)
@@ -83,16 +95,38 @@ public static class ProbabilityMask
             int side = (int)Math.Round(Math.Sqrt(plane));
             if (plane * classes != probability.Length || side * side != plane)
                 throw new InvalidDataException($"Slice {z} has {probability.Length} probabilities, which is not {classes} square class planes.");
-            Array.Fill(best, float.NegativeInfinity);
             for (int c = 0; c < classes; c++)
-            {
-                var resized = SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX, shift.Y, shift.X);
-                for (int i = 0; i < resized.Length; i++)
-                    if (resized[i] > best[i])
-                        (best[i], onGrid[z * grid.SliceLength + i]) = (resized[i], c);
-            }
-            best.CopyTo(confidence, z * grid.SliceLength);
+                SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX, shift.Y, shift.X)
+                    .CopyTo(onGrid, c * voxels + z * grid.SliceLength);
         }
-        return (onGrid, confidence);
+        return onGrid;
+    }
+
+    /// <summary>
+    /// The class of highest probability at each voxel, and that probability, from class planes one after another
+    /// (<see cref="ClassProbabilitiesOnGrid"/>); the lower class wins a tie, so voxels where every class is 0 are background.
+    /// </summary>
+    /// <param name="probabilities">Class planes of equal length, one after another.</param>
+    /// <param name="classes">Classes, the background (0) included.</param>
+    public static (int[] Classes, float[] Confidence) ClassMap(float[] probabilities, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        CheckClasses(classes);
+        if (probabilities.Length % classes != 0)
+            throw new ArgumentException($"{probabilities.Length} probabilities are not {classes} class planes of equal length.", nameof(probabilities));
+        int voxels = probabilities.Length / classes;
+        var map = new int[voxels];
+        var confidence = probabilities[..voxels];
+        for (int c = 1; c < classes; c++)
+            for (int i = 0; i < voxels; i++)
+                if (probabilities[c * voxels + i] > confidence[i])
+                    (confidence[i], map[i]) = (probabilities[c * voxels + i], c);
+        return (map, confidence);
+    }
+
+    static void CheckClasses(int classes)
+    {
+        if (classes < 2)
+            throw new ArgumentOutOfRangeException(nameof(classes), $"A class map has 2 classes or more, the background included; got {classes}.");
     }
 }
