@@ -34,7 +34,9 @@ public sealed class ToolVolumeTests : IDisposable
             "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none", "--smooth-slices", "1", "--output", In("model"));
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Contains("input Features: [N, 3, 32, 32]", ToolRun.Of("info", Path.Combine(In("model"), "model.onnx")).Output);
-        Assert.Contains("averaged over 1 neighbour slice(s) on each side by default", ToolRun.Of("info", Path.Combine(In("model"), "model.zip")).Output);
+        var info = ToolRun.Of("info", Path.Combine(In("model"), "model.zip")).Output;
+        Assert.Contains("averaged over 1 neighbour slice(s) on each side by default", info);
+        Assert.Contains("test-time shifts off by default", info);
 
         // The model scores with the smoothing it was trained with, unless told otherwise.
         var evaluate = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--json", In("default.json"));
@@ -44,6 +46,13 @@ public sealed class ToolVolumeTests : IDisposable
         var unsmoothed = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--smooth-slices", "0", "--json", In("none.json"));
         Assert.True(unsmoothed.ExitCode == 0, unsmoothed.ToString());
         Assert.Equal(0, SmoothingOf(In("none.json")));
+        // Test-time shifts when asked (one pass here: 40 x 36 slices are not shrunk by a whole factor), and recorded; refused for images.
+        var shifted = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--volumes", In("volumes"), "--test-time-shifts", "true", "--json", In("shifted.json"));
+        Assert.True(shifted.ExitCode == 0, shifted.ToString());
+        Assert.Contains("averaged over test-time shifts (--test-time-shifts)", shifted.Output);
+        Assert.Equal((true, false), (ShiftsOf(In("shifted.json")), ShiftsOf(In("default.json"))));
+        var refused = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("volumes"), "--test-time-shifts", "true", "--output", In("no"));
+        Assert.True(refused.ExitCode != 0 && refused.Error.Contains("--test-time-shifts applies to --volumes"), refused.ToString());
 
         Directory.CreateDirectory(In("unlabelled"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));
@@ -312,6 +321,12 @@ public sealed class ToolVolumeTests : IDisposable
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(predictionFolder, "predictions.json")));
         return [.. json.RootElement.EnumerateArray().Select(c => c.GetProperty("MeanConfidence").GetRawText())];
+    }
+
+    static bool ShiftsOf(string evaluationJson)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(evaluationJson));
+        return json.RootElement.GetProperty("TestTimeShifts").GetBoolean();
     }
 
     static int SmoothingOf(string evaluationJson)

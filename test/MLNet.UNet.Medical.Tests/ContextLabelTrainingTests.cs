@@ -35,6 +35,7 @@ public sealed class ContextLabelTrainingTests : IDisposable
         var patients = new[] { OrganAndNeighbour("a", 0), OrganAndNeighbour("b", 2), OrganAndNeighbour("c", -2), OrganAndNeighbour("d", 1) };
         var recipe = TinyRecipe();
         recipe.SmoothingRadius = 1;
+        recipe.TestTimeShifts = true; // one pass here, where slices keep their size; the default is stored all the same
         var result = VolumeTraining.Run(new MLContext(seed: 1), recipe, patients, new PatientFold(["a", "b", "c"], ["d"]),
             new VolumeTrainingOptions { OutputFolder = folder });
 
@@ -50,10 +51,10 @@ public sealed class ContextLabelTrainingTests : IDisposable
         using var loaded = (IDisposable)model;
         Assert.Equal(0.5f, kind.Threshold);
         Assert.True(kind.Foreground!.IsExactly(1));
-        Assert.Equal(1, kind.SmoothingRadius); // the recipe's, kept as the model's default
+        Assert.Equal((1, true), (kind.SmoothingRadius, kind.TestTimeShifts)); // the recipe's, kept as the model's defaults
         Assert.Equal(OutputShift.None, kind.OutputShift); // slices trained at the volumes' own size
         var scoring = kind.SegmenterOptions(); // what the zip asks for, to score volumes with
-        Assert.Equal((0.5f, 1, OutputShift.None, false), (scoring.Threshold, scoring.SmoothingRadius, scoring.OutputShift, scoring.PostProcess));
+        Assert.Equal((0.5f, 1, OutputShift.None, true, false), (scoring.Threshold, scoring.SmoothingRadius, scoring.OutputShift, scoring.TestTimeShifts, scoring.PostProcess));
         Assert.Equal(kind.Plausibility!.VolumeMlMax, scoring.Plausibility!.VolumeMlMax);
 
         // An ensemble averages outputs pixel by pixel: a model whose outputs sit elsewhere is refused, by name.

@@ -48,7 +48,7 @@ public sealed class OrganTrainingTests : IDisposable
         var context = new MLContext();
         var (model, kind, _) = ModelKind.Load(context, new FileInfo(zip));
         using var loaded = (IDisposable)model;
-        Assert.Equal((false, 32, 1, 0), (kind.TakesImageFiles, kind.Size, kind.Channels, kind.SmoothingRadius));
+        Assert.Equal((false, 32, 1, 0, false), (kind.TakesImageFiles, kind.Size, kind.Channels, kind.SmoothingRadius, kind.TestTimeShifts));
         using (var archive = System.IO.Compression.ZipFile.OpenRead(zip))
             Assert.NotNull(archive.GetEntry(SliceSmoothingDefault.EntryName)); // the recipe's 0, written, not merely absent
 
@@ -92,15 +92,16 @@ public sealed class OrganTrainingTests : IDisposable
         Assert.Equal(fromList.Select(r => (r.Shift, r.Report.MeanDice)), fromSequence.Select(r => (r.Shift, r.Report.MeanDice)));
 
         // One organ of the model, saved as a one-organ model: the organ's probability thresholded, its label value and its record.
-        // It keeps the model's slice smoothing default too.
+        // It keeps the model's slice smoothing and test-time shift defaults too.
         new SliceSmoothingDefault(2).WriteInto(zip);
+        new TestTimeShiftsDefault(true).WriteInto(zip);
         var spleenZip = Path.Combine(folder, "spleen.zip");
         ModelKind.Combine(context, [new FileInfo(zip)], spleenZip, organ: "spleen");
         var (spleenModel, spleenKind, _) = ModelKind.Load(context, new FileInfo(spleenZip));
         using var spleenLoaded = (IDisposable)spleenModel;
         Assert.Equal((0.5f, true, (OrganLabels?)null), (spleenKind.Threshold, spleenKind.Foreground!.IsExactly(4), spleenKind.Organs));
         Assert.Equal(record.Organs[1].Record, spleenKind.Plausibility);
-        Assert.Equal(2, spleenKind.SmoothingRadius);
+        Assert.Equal((2, true), (spleenKind.SmoothingRadius, spleenKind.TestTimeShifts));
         var spleen = new VolumeSegmenter(context, spleenModel, spleenKind.SliceOptions(),
             new VolumeSegmenterOptions { PostProcess = true, Threshold = spleenKind.Threshold, Plausibility = spleenKind.Plausibility }).Segment("d", patients[3].Image);
         var truth = Array.ConvertAll(patients[3].Label.Data, v => v == 4);

@@ -112,16 +112,26 @@ internal static class CommandOptions
                       "(two passes for one axis, four for both); refused for a network trained without flips.",
     };
 
-    public static Option<bool> TestTimeShifts() => new("--test-time-shifts")
+    public static Option<bool?> TestTimeShifts() => new("--test-time-shifts")
     {
-        Description = "Volumes: average the probabilities over the volume also moved by whole voxels within one network pixel, so that the network " +
-                      "sees every way of shrinking the slices (four passes for 256 x 256 slices and a 128 x 128 network).",
+        Description = "Volumes: true to average the probabilities over the volume also moved by whole voxels within one network pixel, so that the " +
+                      "network sees every way of shrinking the slices (four passes for 256 x 256 slices and a 128 x 128 network); false for one pass. " +
+                      "Default: the model's.",
     };
 
-    /// <summary>Refuses test-time shifts without volumes, where slices are not shrunk by this library.</summary>
-    public static bool CheckedTestTimeShifts(bool given, bool volumes) => !given || volumes
+    /// <summary>The --test-time-shifts value (null when not given: the model's default applies), refused with images, which this library does not shrink.</summary>
+    public static bool? CheckedTestTimeShifts(bool? given, bool volumes) => given is not true || volumes
         ? given
         : throw new ArgumentException("--test-time-shifts applies to --volumes, whose slices the tool shrinks to the network's size; image files are resized by the model's pipeline.");
+
+    /// <summary>Whether volumes are scored over test-time shifts, given or the model's default, said when they are.</summary>
+    public static bool TestTimeShifts(TextWriter output, bool? given, ModelKind kind, bool volumes)
+    {
+        bool on = volumes && (given ?? kind.TestTimeShifts);
+        if (on)
+            output.WriteLine($"Probabilities averaged over test-time shifts ({(given is null ? "the model's default; --test-time-shifts false turns them off" : "--test-time-shifts")}).");
+        return on;
+    }
 
     public static Option<bool> FailOnWarning() => new("--fail-on-warning")
     {

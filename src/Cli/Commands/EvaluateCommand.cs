@@ -54,10 +54,11 @@ internal static class EvaluateCommand
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
                 throw new ArgumentException("Give exactly one of --images and --volumes.");
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
-            bool shifts = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
+            bool? shiftsGiven = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
+            bool shifts = CommandOptions.TestTimeShifts(environment.Output, shiftsGiven, kind, result.GetValue(volumes) is not null);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             object report;
@@ -117,7 +118,7 @@ internal static class EvaluateCommand
                 }
                 report = new
                 {
-                    SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), organReport.MeanDice, organReport.MeanDicePostProcessed,
+                    SmoothingRadius = smoothing, TestTimeShifts = shifts, SurfaceRule = result.GetValue(surfaceRule).ToString(), organReport.MeanDice, organReport.MeanDicePostProcessed,
                     Organs = organReport.Organs.Select(o => new { o.Organ, o.Report.Raw, o.Report.PostProcessed, o.Report.Patients }),
                     Plausibility = checkedCases.Select(c => new
                     {
@@ -152,7 +153,7 @@ internal static class EvaluateCommand
                 exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), kind.Plausibility is not null);
                 report = new
                 {
-                    SmoothingRadius = smoothing, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
+                    SmoothingRadius = smoothing, TestTimeShifts = shifts, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
                     Plausibility = checkedCases.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                     Unreadable = unreadable.Values,

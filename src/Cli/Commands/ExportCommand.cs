@@ -38,7 +38,7 @@ internal static class ExportCommand
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
             names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
             The zip keeps the recipe's slice smoothing (read from the recipe.json beside the checkpoint) unless
-            --smooth-slices says otherwise, and the output shift that training stored in the model.zip beside the
+            --smooth-slices says otherwise, its test-time shifts (when the recipe is read), and the output shift that training stored in the model.zip beside the
             checkpoint (where the network learned its labels). It holds no plausibility record: that needs the
             training patients.
 
@@ -57,6 +57,7 @@ internal static class ExportCommand
             var recipe = result.GetValue(size) is null || givenSmoothing is null ? RecipeBeside(file, result.GetValue(size) is null) : null;
             var (smoothing, smoothingSource) = SmoothingOf(recipe, givenSmoothing);
             var shift = ShiftBeside(file);
+            var shiftsDefault = recipe?.Recipe.TestTimeShifts == true ? new TestTimeShiftsDefault(true) : null;
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
             int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size) ?? recipe!.Value.Recipe.ImageSize;
@@ -92,6 +93,7 @@ internal static class ExportCommand
                     context.Model.Save(model, empty.Schema, stream);
                 organs?.WriteInto(temporary);
                 smoothing?.WriteInto(temporary);
+                shiftsDefault?.WriteInto(temporary);
                 shift?.WriteInto(temporary);
             });
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
@@ -103,6 +105,8 @@ internal static class ExportCommand
             environment.Output.WriteLine(smoothing is null
                 ? "  no slice smoothing stored (none in a recipe.json beside the checkpoint; --smooth-slices stores one)"
                 : $"  slice smoothing {smoothing.Radius} stored ({smoothingSource})");
+            if (shiftsDefault is not null)
+                environment.Output.WriteLine($"  test-time shifts stored (recipe {recipe!.Value.Recipe.Name}, from {recipe.Value.Path})");
             environment.Output.WriteLine(shift is null
                 ? $"  no output shift stored (no {VolumeTraining.ModelFile} beside the checkpoint, or it stores none): volumes are scored from the pixels' centres"
                 : $"  output shift {shift} stored (from the {VolumeTraining.ModelFile} beside the checkpoint)");

@@ -45,6 +45,7 @@ internal static class InfoCommand
             if (!kind.TakesImageFiles)
             {
                 output.WriteLine($"  volumes: probabilities averaged over {kind.SmoothingRadius} neighbour slice(s) on each side by default (--smooth-slices overrides)");
+                output.WriteLine($"  volumes: test-time shifts {(kind.TestTimeShifts ? "on" : "off")} by default (--test-time-shifts true|false overrides)");
                 output.WriteLine(kind.OutputShift == OutputShift.None
                     ? "  volumes: outputs at the pixels' centres (output shift 0)"
                     : $"  volumes: outputs put back on a volume's grid from where training placed its labels, {kind.OutputShift} past the pixels' centres");

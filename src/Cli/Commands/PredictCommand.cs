@@ -45,10 +45,11 @@ internal static class PredictCommand
             CommandOptions.RequireExisting(result.GetValue(images), images);
             CommandOptions.RequireExisting(result.GetValue(volumes), volumes);
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
-            bool shifts = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
+            bool? shiftsGiven = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
             var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
+            bool shifts = CommandOptions.TestTimeShifts(environment.Output, shiftsGiven, kind, result.GetValue(volumes) is not null);
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
             var folder = result.GetValue(output)!;
@@ -63,7 +64,7 @@ internal static class PredictCommand
             {
                 var organRecord = kind.OrganPlausibility;
                 var organSegmenter = new OrganSegmenter(context, transformer, kind.SliceOptions(), organs, result.GetValue(postProcess), smoothing, organRecord, kind.OutputShift, shifts);
-                var (organCases, organFailures) = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
+                var (organCases, organFailures) = Organs(organSegmenter, organs, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing, shifts);
                 environment.Output.WriteLine($"wrote {organCases.Count} label maps ({organs}) and predictions.json to {folder.FullName}");
                 return WorstOf(CommandOptions.ReportWarnings(environment.Output, organCases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), organRecord is not null),
                     organFailures, organCases.Count, environment.Error);
@@ -71,7 +72,7 @@ internal static class PredictCommand
             var scoring = kind.SegmenterOptions();
             (scoring.SmoothingRadius, scoring.PostProcess, scoring.TestTimeShifts) = (smoothing, result.GetValue(postProcess), shifts);
             var segmenter = new VolumeSegmenter(context, transformer, kind.SliceOptions(), scoring);
-            var (cases, failures) = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing);
+            var (cases, failures) = Volumes(segmenter, kind, result.GetValue(volumes)!, folder, environment.Output, smoothing, shifts);
             environment.Output.WriteLine($"wrote {cases.Count} predictions and predictions.json to {folder.FullName}");
             return WorstOf(CommandOptions.ReportWarnings(environment.Output, cases.Select(c => (c.Id, c.Warnings)), result.GetValue(failOnWarning), kind.Plausibility is not null),
                 failures, cases.Count, environment.Error);
@@ -100,14 +101,14 @@ internal static class PredictCommand
     }
 
     static (List<OrganCase> Cases, List<FailedCase> Failures) Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input,
-        DirectoryInfo output, TextWriter log, int smoothing)
+        DirectoryInfo output, TextWriter log, int smoothing, bool shifts)
     {
         var failures = new List<FailedCase>();
         var cases = Segmented(VolumeFiles(kind, input, output), log, failures, file => segmenter.SegmentFile(file.Image.FullName, file.MaskPath).ToCase(),
             c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))));
         var summary = cases.Select(c => (object)new
         {
-            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing,
+            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts,
             Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
@@ -187,14 +188,14 @@ internal static class PredictCommand
     }
 
     static (List<VolumeCase> Cases, List<FailedCase> Failures) Volumes(VolumeSegmenter segmenter, ModelKind kind, DirectoryInfo input, DirectoryInfo output,
-        TextWriter log, int smoothing)
+        TextWriter log, int smoothing, bool shifts)
     {
         var failures = new List<FailedCase>();
         var cases = Segmented(VolumeFiles(kind, input, output), log, failures, file => segmenter.SegmentFile(file.Image.FullName, file.MaskPath).ToCase(),
             c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml"));
         var summary = cases.Select(c => (object)new
         {
-            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
+            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings,
         });
         WriteSummary(output, summary.Concat(failures));

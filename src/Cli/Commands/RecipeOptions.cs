@@ -41,6 +41,11 @@ internal sealed class RecipeOptions
         Description = "For --volumes: neighbour slices on each side whose probabilities are averaged with each slice's when the model segments a volume " +
                       "(0: none); the validation figures use it and the model keeps it as its default.",
     };
+    readonly Option<bool?> testTimeShifts = new("--test-time-shifts")
+    {
+        Description = "For --volumes resized to --size: score each volume also moved by whole voxels within one network pixel and average the passes " +
+                      "(true or false); the validation figures use it and the model keeps it as its default.",
+    };
     readonly Option<bool?> labelFractions = new("--label-fractions")
     {
         Description = "For --volumes resized to --size: train against the share of each pixel each class covers in the full-resolution labels, " +
@@ -77,7 +82,7 @@ internal sealed class RecipeOptions
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, testTimeShifts, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
     ];
 
@@ -85,7 +90,7 @@ internal sealed class RecipeOptions
     public string? VolumeOnlyFlag(ParseResult result) =>
         result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name
         : result.GetValue(contextLabels) is not null ? contextLabels.Name : result.GetValue(smoothSlices) is not null ? smoothSlices.Name
-        : result.GetValue(labelFractions) is not null ? labelFractions.Name : null;
+        : result.GetValue(labelFractions) is not null ? labelFractions.Name : result.GetValue(testTimeShifts) is not null ? testTimeShifts.Name : null;
 
     /// <summary>True when --validation was given.</summary>
     public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
@@ -115,6 +120,7 @@ internal sealed class RecipeOptions
         effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
         effective.SmoothingRadius = result.GetValue(smoothSlices) ?? effective.SmoothingRadius;
         effective.LabelFractions = result.GetValue(labelFractions) ?? effective.LabelFractions;
+        effective.TestTimeShifts = result.GetValue(testTimeShifts) ?? effective.TestTimeShifts;
         effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
         if (result.GetValue(contextLabels) is { } values)
             effective.ContextLabels = values.Trim() == "none" ? [] : ParseValues(values);

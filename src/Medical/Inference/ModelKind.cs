@@ -50,6 +50,12 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     public int SmoothingRadius { get; init; }
 
     /// <summary>
+    /// Whether a volume model averages over <see cref="Inference.TestTimeShifts"/> by default (<see cref="TestTimeShiftsDefault"/> in its
+    /// zip; false when it has none).
+    /// </summary>
+    public bool TestTimeShifts { get; init; }
+
+    /// <summary>
     /// Where a volume model's outputs sit (<see cref="Inference.OutputShift"/> in its zip, at the centres along the axes its
     /// network averages over test-time flips; <see cref="OutputShift.None"/> when it has none): its probabilities are put
     /// back on a volume's grid from there.
@@ -57,12 +63,12 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     public OutputShift OutputShift { get; init; } = OutputShift.None;
 
     /// <summary>
-    /// The options that score volumes as the model's zip asks: its threshold, slice smoothing, output shift and
-    /// plausibility record. Set <see cref="VolumeSegmenterOptions.PostProcess"/>, or change a field, on the result.
+    /// The options that score volumes as the model's zip asks: its threshold, slice smoothing, output shift, test-time
+    /// shifts and plausibility record. Set <see cref="VolumeSegmenterOptions.PostProcess"/>, or change a field, on the result.
     /// </summary>
     public VolumeSegmenterOptions SegmenterOptions() => new()
     {
-        Threshold = Threshold, SmoothingRadius = SmoothingRadius, OutputShift = OutputShift, Plausibility = Plausibility,
+        Threshold = Threshold, SmoothingRadius = SmoothingRadius, OutputShift = OutputShift, TestTimeShifts = TestTimeShifts, Plausibility = Plausibility,
     };
 
     /// <summary>Neighbour slices on each side that a volume model was trained with (its channels are 2k + 1).</summary>
@@ -145,6 +151,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
                     Threshold = SavedModelThreshold.Read(loaded), Foreground = ForegroundLabels.ReadFromModel(loaded), Organs = OrganLabels.ReadFromModel(loaded),
                     Plausibility = PlausibilityRecord.ReadFromModel(loaded), OrganPlausibility = MLNet.UNet.Medical.Plausibility.OrganPlausibility.ReadFromModel(loaded),
                     SmoothingRadius = SliceSmoothingDefault.ReadFromModel(loaded), OutputShift = ShiftOf(loaded),
+                    TestTimeShifts = TestTimeShiftsDefault.ReadFromModel(loaded),
                 };
                 return (model, kind, schema);
             }
@@ -171,7 +178,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
     /// </summary>
     /// <param name="context">The context a one-organ model is built with.</param>
     /// <param name="zips">
-    /// The model zips (an ensemble's outputs must sit within 0.05 network pixels of each other's, <see cref="Inference.OutputShift"/>, and it keeps their mean); the first gives the pipeline, the threshold, the plausibility record and the slice smoothing default (one zip of several organs
+    /// The model zips (an ensemble's outputs must sit within 0.05 network pixels of each other's, <see cref="Inference.OutputShift"/>, and it keeps their mean); the first gives the pipeline, the threshold, the plausibility record and the slice smoothing and test-time shift defaults (one zip of several organs
     /// with <paramref name="organ"/>: the organ's probability thresholded at 0.5, and the organ's record, which was measured
     /// on the model's class maps). The combined zip records the label values it segments (<see cref="ForegroundLabels"/>):
     /// the organ's with <paramref name="organ"/>, else the zips' own.
@@ -245,7 +252,8 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         return new OutputShift(shifts.Average(s => s.X), shifts.Average(s => s.Y));
     }
 
-    // One organ of a model of several, as a one-organ model with the organ's label value, plausibility record, smoothing default and output shift.
+    // One organ of a model of several, as a one-organ model with the organ's label value, plausibility record, smoothing and
+    // test-time shift defaults and output shift.
     static void WriteOrgan(MLContext context, FileInfo zip, string organ, string destination)
     {
         var organs = OrganLabels.ReadFromModel(zip.FullName)
@@ -258,6 +266,7 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
             new ForegroundLabels([organs.Organs[organClass - 1].Value]).WriteInto(temporary);
             record?.WriteInto(temporary);
             new SliceSmoothingDefault(SliceSmoothingDefault.ReadFromModel(zip.FullName)).WriteInto(temporary);
+            new TestTimeShiftsDefault(TestTimeShiftsDefault.ReadFromModel(zip.FullName)).WriteInto(temporary);
             OutputShift.ReadFromModel(zip.FullName).WriteInto(temporary);
         });
     }

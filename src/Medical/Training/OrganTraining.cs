@@ -95,13 +95,14 @@ public static class OrganTraining
         OrganEvaluationReport? evaluation = null;
         IReadOnlyList<OrganStressResult>? stress = null;
         var shift = VolumeTraining.LearnedShift(training, trainingOptions, recipe, log);
-        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, shift: shift)
+        var record = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, shift: shift,
+                testTimeShifts: recipe.TestTimeShifts)
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine($"Plausibility record (post-processed predictions on the training patients), stored in the model zip: {record}.");
         if (validation.Count > 0)
         {
             var segmenter = new OrganSegmenter(context, model, scoringOptions, organs, postProcess: true, smoothingRadius: recipe.SmoothingRadius, plausibility: record,
-                shift: shift);
+                shift: shift, testTimeShifts: recipe.TestTimeShifts);
             var (report, cases) = segmenter.EvaluateCases(validation);
             evaluation = report;
             // The stress test's first row is the evaluation itself, scored once.
@@ -125,6 +126,7 @@ public static class OrganTraining
             organs.WriteInto(temporary);
             record.WriteInto(temporary);
             new SliceSmoothingDefault(recipe.SmoothingRadius).WriteInto(temporary);
+            new TestTimeShiftsDefault(recipe.TestTimeShifts).WriteInto(temporary);
             shift.WriteInto(temporary);
         });
         segment.SaveOnnx(PathOf(VolumeTraining.OnnxFile));

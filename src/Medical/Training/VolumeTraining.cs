@@ -141,14 +141,17 @@ public static class VolumeTraining
 
         var shift = LearnedShift(training, trainingOptions, recipe, log);
         var record = new VolumeSegmenter(context, model, scoringOptions,
-                new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, OutputShift = shift })
+                new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, OutputShift = shift, TestTimeShifts = recipe.TestTimeShifts })
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine(record is null
             ? "No plausibility record: the model finds no organ in any training patient (it has learned too little; train longer), so its predictions will not be checked."
             : $"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
               $"at most {record.LargestSliceMlMax:F1} ml in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; stored in the model zip.");
         var segmenter = new VolumeSegmenter(context, model, scoringOptions,
-            new VolumeSegmenterOptions { PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, OutputShift = shift, Plausibility = record });
+            new VolumeSegmenterOptions
+            {
+                PostProcess = true, SmoothingRadius = recipe.SmoothingRadius, OutputShift = shift, TestTimeShifts = recipe.TestTimeShifts, Plausibility = record,
+            });
         VolumeEvaluationReport? evaluation = null;
         IReadOnlyList<StressResult>? stress = null;
         if (validation.Count > 0)
@@ -156,7 +159,8 @@ public static class VolumeTraining
             var (report, cases) = segmenter.EvaluateCases(validation, options.Labels);
             evaluation = report;
             log.WriteLine("3D metrics of the validation patients (on each volume's own grid and spacing; CHAOS's surface rule" +
-                          (recipe.SmoothingRadius > 0 ? $"; probabilities averaged over {recipe.SmoothingRadius} slice(s) on each side" : "") + "):");
+                          (recipe.SmoothingRadius > 0 ? $"; probabilities averaged over {recipe.SmoothingRadius} slice(s) on each side" : "") +
+                          (recipe.TestTimeShifts ? "; averaged over test-time shifts" : "") + "):");
             log.WriteLine(evaluation.ToTable());
             evaluation.WriteJson(PathOf(EvaluationFile));
             WriteOverlay(context, model.Transform(validationSlices!), PathOf(OverlayFile), recipe.ImageSize);
@@ -176,6 +180,7 @@ public static class VolumeTraining
             record?.WriteInto(temporary);
             ForegroundLabels.Of(options.Labels).WriteInto(temporary);
             new SliceSmoothingDefault(recipe.SmoothingRadius).WriteInto(temporary);
+            new TestTimeShiftsDefault(recipe.TestTimeShifts).WriteInto(temporary);
             shift.WriteInto(temporary);
         });
         network.SaveOnnx(PathOf(OnnxFile));

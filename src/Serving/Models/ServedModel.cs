@@ -67,7 +67,7 @@ public sealed class ServedModel : IDisposable
                 if (kind.TakesImageFiles)
                     throw new InvalidDataException($"'{zip.FullName}' segments several organs ({organs}) from image files; the service serves such models for volumes only.");
                 var organSegmenter = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true,
-                    smoothingRadius: kind.SmoothingRadius, plausibility: kind.OrganPlausibility, shift: kind.OutputShift);
+                    smoothingRadius: kind.SmoothingRadius, plausibility: kind.OrganPlausibility, shift: kind.OutputShift, testTimeShifts: kind.TestTimeShifts);
                 return new ServedModel(name, zip.FullName, kind, model, null, null, null, organSegmenter, concurrency);
             }
             float threshold = kind.Threshold ?? VolumeSegmenterOptions.Defaults.Threshold;

@@ -75,6 +75,14 @@ public sealed class TrainingRecipe
     public int SmoothingRadius { get; set; }
 
     /// <summary>
+    /// For volumes whose slices are shrunk to <see cref="ImageSize"/>: score each volume also moved by whole voxels within one
+    /// network pixel and average the passes (test-time shifts; four passes for a 2x shrink), when the trained model segments
+    /// a volume. Training measures the plausibility record and the validation figures with it and stores it in the model zip
+    /// as the model's default, as <see cref="SmoothingRadius"/>.
+    /// </summary>
+    public bool TestTimeShifts { get; set; }
+
+    /// <summary>
     /// For volumes whose slices are shrunk to <see cref="ImageSize"/>: train against label fractions, the share of each
     /// training pixel that each class covers in the full-resolution label map (its area average), instead of the
     /// nearest label pixel. A shrunk pixel on an organ's edge is partly organ; taught that share, the network's
@@ -102,7 +110,8 @@ public sealed class TrainingRecipe
     {
         Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize, SlidingWindow = SlidingWindow?.Clone(),
         ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
-        ContextLabels = [.. ContextLabels], SmoothingRadius = SmoothingRadius, LabelFractions = LabelFractions,
+        ContextLabels = [.. ContextLabels], SmoothingRadius = SmoothingRadius, TestTimeShifts = TestTimeShifts,
+        LabelFractions = LabelFractions,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
