@@ -115,7 +115,7 @@ internal static class CommandOptions
     public static Option<bool?> TestTimeShifts() => new("--test-time-shifts")
     {
         Description = "Volumes: true to average the probabilities over the volume also moved by whole voxels within one network pixel, so that the " +
-                      "network sees every way of shrinking the slices (four passes for 256 x 256 slices and a 128 x 128 network); false for one pass. " +
+                      "network sees every way of shrinking the slices (four passes for 256 x 256 slices and a 128 x 128 network, sixteen for 512 x 512); false for one pass. " +
                       "Default: the model's.",
     };
 

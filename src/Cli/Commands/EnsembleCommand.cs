@@ -15,9 +15,9 @@ internal static class EnsembleCommand
         var command = new Command("ensemble", """
             Save what 'evaluate' and 'predict' score with several --model zips (and --organ, --tta) as one model zip: one
             ONNX graph that runs every network and averages their probabilities. It loads and scores with ML.NET alone;
-            the first zip gives the pipeline, the threshold, the plausibility record and the slice smoothing default. One zip
-            of several organs with --organ gives that organ's one-organ model (its probability thresholded at 0.5, its
-            plausibility record, the zip's slice smoothing default).
+            the first zip gives the pipeline, the threshold, the plausibility record and the slice smoothing and test-time shift
+            defaults. One zip of several organs with --organ gives that organ's one-organ model (its probability thresholded
+            at 0.5, its plausibility record, the zip's slice smoothing and test-time shift defaults).
 
             Examples:
               unet ensemble --model cv/fold-1/model.zip --model cv/fold-2/model.zip --model cv/fold-3/model.zip -o ensemble.zip

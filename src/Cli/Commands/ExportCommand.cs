@@ -38,7 +38,8 @@ internal static class ExportCommand
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
             names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
             The zip keeps the recipe's slice smoothing (read from the recipe.json beside the checkpoint) unless
-            --smooth-slices says otherwise, its test-time shifts (when the recipe is read), and the output shift that training stored in the model.zip beside the
+            --smooth-slices says otherwise, its test-time shifts (the recipe.json is not read when both --size and
+            --smooth-slices are given), and the output shift that training stored in the model.zip beside the
             checkpoint (where the network learned its labels). It holds no plausibility record: that needs the
             training patients.
 

@@ -44,7 +44,7 @@ internal sealed class RecipeOptions
     readonly Option<bool?> testTimeShifts = new("--test-time-shifts")
     {
         Description = "For --volumes resized to --size: score each volume also moved by whole voxels within one network pixel and average the passes " +
-                      "(true or false); the validation figures use it and the model keeps it as its default.",
+                      "(true or false; four passes for a 2x shrink); the validation figures use it and the model keeps it as its default.",
     };
     readonly Option<bool?> labelFractions = new("--label-fractions")
     {

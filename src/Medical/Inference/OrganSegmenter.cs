@@ -93,10 +93,11 @@ public sealed class OrganSegmenter
     public OrganSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var probabilities = testTimeShifts
-            ? TestTimeShifts.Average(image, slices.ImageSize, moved => ClassProbabilities(id, moved))
-            : ClassProbabilities(id, image);
-        var (classes, confidence) = ProbabilityMask.ClassMap(probabilities, organs.ClassCount);
+        // One pass needs one class plane of a slice at a time; several passes average every class's plane of the volume.
+        var (classes, confidence) = testTimeShifts
+            ? ProbabilityMask.ClassMap(TestTimeShifts.Average(image, slices.ImageSize, moved => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, moved),
+                organs.ClassCount, moved, smoothingRadius, shift)), organs.ClassCount)
+            : ProbabilityMask.ClassMapOnGrid(Scored(id, image), organs.ClassCount, image, smoothingRadius, shift);
         var final = postProcess ? new int[classes.Length] : classes;
         var statistics = new List<OrganStatistics>();
         for (int organ = 1; organ < organs.ClassCount; organ++)
@@ -116,13 +117,12 @@ public sealed class OrganSegmenter
         return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics) ?? []);
     }
 
-    // One pass of the network over the volume: each class's probabilities on the volume's grid.
-    float[] ClassProbabilities(string id, Volume image)
+    // One pass of the network over the volume: each slice's class probabilities at the network's size.
+    IReadOnlyList<(int Slice, float[] Probability)> Scored(string id, Volume image)
     {
         // The slice loader reads image and label together; a volume to predict has no label, so an empty one stands in.
         var patient = new PatientVolume(id, image, image.WithData(new float[image.Data.Length]));
-        var scored = model.Transform(SliceLoader.Load(context, [patient], slices));
-        return ProbabilityMask.ClassProbabilitiesOnGrid(ScoredSlices.ByPatient(scored)[id], organs.ClassCount, image, smoothingRadius, shift);
+        return ScoredSlices.ByPatient(model.Transform(SliceLoader.Load(context, [patient], slices)))[id];
     }
 
     /// <summary>The record of this model's predictions on <paramref name="volumes"/> (its training volumes), to store in its zip.</summary>

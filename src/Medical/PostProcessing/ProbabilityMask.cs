@@ -62,16 +62,32 @@ public static class ProbabilityMask
 
     /// <summary>
     /// <see cref="ClassesOnGrid"/> with the probability of each voxel's class beside it (0 in slices that are not given),
-    /// which says how sure the model was, organ by organ.
+    /// which says how sure the model was, organ by organ. It holds one class plane of a slice at a time.
     /// </summary>
     public static (int[] Classes, float[] Confidence) ClassMapOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid,
-        int smoothingRadius = 0, OutputShift? shift = null) =>
-        ClassMap(ClassProbabilitiesOnGrid(slices, classes, grid, smoothingRadius, shift), classes);
+        int smoothingRadius = 0, OutputShift? shift = null)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        ArgumentNullException.ThrowIfNull(grid);
+        CheckClasses(classes);
+        var onGrid = new int[grid.Data.Length];
+        var confidence = new float[grid.Data.Length];
+        foreach (var (z, c, plane) in ResizedClassPlanes(slices, classes, grid, smoothingRadius, shift ?? OutputShift.None))
+        {
+            int offset = z * grid.SliceLength;
+            // Class 0 comes first in each slice; a later class must be strictly more probable, so the lower class wins a tie.
+            for (int i = 0; i < plane.Length; i++)
+                if (c == 0 || plane[i] > confidence[offset + i])
+                    (confidence[offset + i], onGrid[offset + i]) = (plane[i], c);
+        }
+        return (onGrid, confidence);
+    }
 
     /// <summary>
     /// Each class's probabilities on the volume's grid (class planes one after another, each one value per voxel): optionally
     /// smoothed across z, each plane resized back to the grid's slice size (bilinear, from where the model's outputs sit);
-    /// 0 in every class in slices that are not given.
+    /// 0 in every class in slices that are not given. It holds every class's plane of the whole volume, which averaging
+    /// several passes needs (<see cref="Inference.TestTimeShifts"/>); <see cref="ClassMapOnGrid"/> needs less.
     /// </summary>
     /// <param name="slices">Slice index and class probabilities (classes x side x side, class planes one after another).</param>
     /// <param name="classes">Classes, the background (0) included.</param>
@@ -81,12 +97,20 @@ public static class ProbabilityMask
     public static float[] ClassProbabilitiesOnGrid(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes, Volume grid, int smoothingRadius = 0,
         OutputShift? shift = null)
     {
-        shift ??= OutputShift.None;
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(grid);
         CheckClasses(classes);
         int voxels = grid.Data.Length;
         var onGrid = new float[classes * voxels];
+        foreach (var (z, c, plane) in ResizedClassPlanes(slices, classes, grid, smoothingRadius, shift ?? OutputShift.None))
+            plane.CopyTo(onGrid, c * voxels + z * grid.SliceLength);
+        return onGrid;
+    }
+
+    // Each given slice's class planes, smoothed across z and resized to the grid's slice size, slice by slice and class 0 first.
+    static IEnumerable<(int Slice, int Class, float[] Plane)> ResizedClassPlanes(IReadOnlyList<(int Slice, float[] Probability)> slices, int classes,
+        Volume grid, int smoothingRadius, OutputShift shift)
+    {
         foreach (var (z, probability) in SliceSmoothing.AcrossSlices(slices, smoothingRadius))
         {
             if (z < 0 || z >= grid.SizeZ)
@@ -96,10 +120,8 @@ public static class ProbabilityMask
             if (plane * classes != probability.Length || side * side != plane)
                 throw new InvalidDataException($"Slice {z} has {probability.Length} probabilities, which is not {classes} square class planes.");
             for (int c = 0; c < classes; c++)
-                SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX, shift.Y, shift.X)
-                    .CopyTo(onGrid, c * voxels + z * grid.SliceLength);
+                yield return (z, c, SliceResampler.Bilinear(probability[(c * plane)..((c + 1) * plane)], side, side, grid.SizeY, grid.SizeX, shift.Y, shift.X));
         }
-        return onGrid;
     }
 
     /// <summary>
