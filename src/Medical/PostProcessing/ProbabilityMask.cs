@@ -73,13 +73,7 @@ public static class ProbabilityMask
         var onGrid = new int[grid.Data.Length];
         var confidence = new float[grid.Data.Length];
         foreach (var (z, c, plane) in ResizedClassPlanes(slices, classes, grid, smoothingRadius, shift ?? OutputShift.None))
-        {
-            int offset = z * grid.SliceLength;
-            // Class 0 comes first in each slice; a later class must be strictly more probable, so the lower class wins a tie.
-            for (int i = 0; i < plane.Length; i++)
-                if (c == 0 || plane[i] > confidence[offset + i])
-                    (confidence[offset + i], onGrid[offset + i]) = (plane[i], c);
-        }
+            TakeWhereLikelier(plane, c, onGrid.AsSpan(z * grid.SliceLength, plane.Length), confidence.AsSpan(z * grid.SliceLength, plane.Length));
         return (onGrid, confidence);
     }
 
@@ -138,12 +132,19 @@ public static class ProbabilityMask
             throw new ArgumentException($"{probabilities.Length} probabilities are not {classes} class planes of equal length.", nameof(probabilities));
         int voxels = probabilities.Length / classes;
         var map = new int[voxels];
-        var confidence = probabilities[..voxels];
-        for (int c = 1; c < classes; c++)
-            for (int i = 0; i < voxels; i++)
-                if (probabilities[c * voxels + i] > confidence[i])
-                    (confidence[i], map[i]) = (probabilities[c * voxels + i], c);
+        var confidence = new float[voxels];
+        for (int c = 0; c < classes; c++)
+            TakeWhereLikelier(probabilities.AsSpan(c * voxels, voxels), c, map, confidence);
         return (map, confidence);
+    }
+
+    // Class c's plane, given in class order from 0, takes the voxels where it is strictly likelier than the class held so
+    // far (class 0 takes them all), so the lower class wins a tie.
+    static void TakeWhereLikelier(ReadOnlySpan<float> plane, int c, Span<int> map, Span<float> confidence)
+    {
+        for (int i = 0; i < plane.Length; i++)
+            if (c == 0 || plane[i] > confidence[i])
+                (confidence[i], map[i]) = (plane[i], c);
     }
 
     static void CheckClasses(int classes)
