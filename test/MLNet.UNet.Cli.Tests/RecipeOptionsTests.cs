@@ -99,12 +99,23 @@ public class RecipeOptionsTests
     }
 
     [Fact]
-    public void DeepSupervisionIsOffUnlessItsFlagTurnsItOn()
+    public void DeepSupervisionIsTheLiverRecipesAndItsFlagOverridesIt()
     {
-        Assert.Equal(0, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
-        Assert.Equal(3, Effective("--recipe", "liver-mri", "--deep-supervision", "3").Network.DeepSupervisionOutputs);
+        Assert.Equal(3, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
+        Assert.Equal(0, Effective("--recipe", "liver-mri", "--deep-supervision", "0").Network.DeepSupervisionOutputs);
+        Assert.Equal(0, Effective("--recipe", "quick").Network.DeepSupervisionOutputs);
+        Assert.Equal(2, Effective("--recipe", "quick", "--deep-supervision", "2").Network.DeepSupervisionOutputs);
         Assert.Contains("--deep-supervision: UNetOptions.DeepSupervisionOutputs must be between 0 and Depth - 1 = 3",
             Assert.Throws<ArgumentException>(() => Effective("--recipe", "quick", "--deep-supervision", "4")).Message);
+    }
+
+    [Fact]
+    public void TestTimeShiftsAreTheLiverRecipesAndItsFlagOverridesThem()
+    {
+        Assert.True(Effective("--recipe", "liver-mri").TestTimeShifts);
+        Assert.False(Effective("--recipe", "liver-mri", "--test-time-shifts", "false").TestTimeShifts);
+        Assert.False(Effective("--recipe", "liver-mri-liver-only").TestTimeShifts);
+        Assert.True(Effective("--recipe", "quick", "--test-time-shifts", "true").TestTimeShifts);
     }
 
     [Fact]

@@ -293,7 +293,7 @@ public sealed class ToolVolumeTests : IDisposable
             NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
         }
         var tool = ToolRun.Of("train", "--volumes", In("volumes"), "--recipe", "liver-mri", "--epochs", "20", "--minutes", "0", "--size", "32",
-            "--depth", "2", "--base-filters", "4", "--weight-averaging", "0", "--stress", "--output", In("tool"));
+            "--depth", "2", "--base-filters", "4", "--deep-supervision", "1", "--weight-averaging", "0", "--stress", "--output", In("tool"));
         Assert.True(tool.ExitCode == 0, tool.ToString());
 
         var recipe = TrainingRecipes.LiverMri();
@@ -303,6 +303,7 @@ public sealed class ToolVolumeTests : IDisposable
         recipe.ImageSize = 32;
         recipe.Network.Depth = 2;
         recipe.Network.BaseFilters = 4;
+        recipe.Network.DeepSupervisionOutputs = 1; // at most Depth - 1
         var patients = PatientVolume.ReadFolder(In("volumes"));
         VolumeTraining.Run(new MLContext(recipe.Seed), recipe, patients,
             PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed), new VolumeTrainingOptions { OutputFolder = In("library"), Stress = true });

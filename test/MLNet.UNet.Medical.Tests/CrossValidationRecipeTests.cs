@@ -73,7 +73,7 @@ public sealed class CrossValidationRecipeTests : IDisposable
         var reworded = TrainingRecipes.LiverMri().Clone();
         Assert.Null(new TrainingRecipe { Name = reworded.Name, Description = "other words", Network = reworded.Network, Trainer = reworded.Trainer,
             ImageSize = reworded.ImageSize, ValidationFraction = reworded.ValidationFraction, EmptySliceFraction = reworded.EmptySliceFraction,
-            ContextLabels = reworded.ContextLabels, SmoothingRadius = reworded.SmoothingRadius }.DifferenceFrom(TrainingRecipes.LiverMri()));
+            ContextLabels = reworded.ContextLabels, SmoothingRadius = reworded.SmoothingRadius, TestTimeShifts = reworded.TestTimeShifts }.DifferenceFrom(TrainingRecipes.LiverMri()));
     }
 
     void WriteFold(int index, PatientFold fold, TrainingRecipe? recipe)
