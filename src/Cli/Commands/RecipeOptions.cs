@@ -21,8 +21,8 @@ internal sealed class RecipeOptions
         Description = $"The training recipe the flags below override: {string.Join(", ", TrainingRecipes.Names)} (see the README's 'Recipes').",
         DefaultValueFactory = _ => "quick",
     };
-    readonly Option<string?> preset = new("--preset") { Description = "Network: small (depth 4, base 16, batch norm), medium (depth 5, base 24, batch norm) or seed (the Keras U-Net)." };
-    readonly Option<int?> depth = new("--depth") { Description = "Poolings." };
+    readonly Option<string?> preset = new("--preset") { Description = "Network: small (depth 4, base 16, batch norm), medium (depth 5, base 24, batch norm) or seed (the Keras U-Net); replaces the recipe's whole network, its deep supervision included." };
+    readonly Option<int?> depth = new("--depth") { Description = "Poolings (--deep-supervision must stay below it: liver-mri's 3 needs a depth of at least 4)." };
     readonly Option<int?> baseFilters = new("--base-filters") { Description = "Filters of the first level." };
     readonly Option<bool?> batchNorm = new("--batch-norm") { Description = "Batch norm after each convolution." };
     readonly Option<int?> deepSupervision = new("--deep-supervision") { Description = "Lower decoder levels trained with their own output and loss (nnU-Net's deep supervision); 0 turns it off." };

@@ -68,8 +68,8 @@ public static class TrainingRecipes
     /// The decoder is also supervised at the three coarser scales (<see cref="UNetOptions.DeepSupervisionOutputs"/> 3, as
     /// nnU-Net does; about 1.5 % more time a step), and a volume is scored averaged over test-time shifts
     /// (<see cref="TrainingRecipe.TestTimeShifts"/>: the 2 x 2 blocks the slices shrink by cut four ways); both were
-    /// adopted on the 5-fold cross-validation and the default split (docs/liver-mri-experiments.md, "Deep supervision in
-    /// the recipe").
+    /// adopted on four of the five cross-validation folds and the default split (docs/liver-mri-experiments.md, "Deep
+    /// supervision and test-time shifts in the recipe").
     /// A fifth of the patients (3 of 15) validate.
     /// </summary>
     public static TrainingRecipe LiverMri()
