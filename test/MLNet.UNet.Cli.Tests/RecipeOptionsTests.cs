@@ -99,10 +99,10 @@ public class RecipeOptionsTests
     }
 
     [Fact]
-    public void DeepSupervisionIsTheLiverRecipesAndItsFlagOverridesIt()
+    public void DeepSupervisionIsOffInTheRecipesAndItsFlagTurnsItOn()
     {
-        Assert.Equal(3, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
-        Assert.Equal(0, Effective("--recipe", "liver-mri", "--deep-supervision", "0").Network.DeepSupervisionOutputs);
+        Assert.Equal(0, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
+        Assert.Equal(3, Effective("--recipe", "liver-mri", "--deep-supervision", "3").Network.DeepSupervisionOutputs);
         Assert.Equal(0, Effective("--recipe", "quick").Network.DeepSupervisionOutputs);
         Assert.Equal(2, Effective("--recipe", "quick", "--deep-supervision", "2").Network.DeepSupervisionOutputs);
         Assert.Contains("--deep-supervision: UNetOptions.DeepSupervisionOutputs must be between 0 and Depth - 1 = 3",
