@@ -110,10 +110,10 @@ public class RecipeOptionsTests
     }
 
     [Fact]
-    public void TestTimeShiftsAreTheLiverRecipesAndItsFlagOverridesThem()
+    public void TestTimeShiftsAreOffInTheRecipesAndItsFlagTurnsThemOn()
     {
-        Assert.True(Effective("--recipe", "liver-mri").TestTimeShifts);
-        Assert.False(Effective("--recipe", "liver-mri", "--test-time-shifts", "false").TestTimeShifts);
+        Assert.False(Effective("--recipe", "liver-mri").TestTimeShifts);
+        Assert.True(Effective("--recipe", "liver-mri", "--test-time-shifts", "true").TestTimeShifts);
         Assert.False(Effective("--recipe", "liver-mri-liver-only").TestTimeShifts);
         Assert.True(Effective("--recipe", "quick", "--test-time-shifts", "true").TestTimeShifts);
     }
