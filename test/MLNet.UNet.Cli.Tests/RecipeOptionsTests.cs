@@ -119,6 +119,16 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void ThePatientsSplitFollowsTheSeedUnlessTheSplitSeedIsGiven()
+    {
+        var seeded = Effective("--recipe", "liver-mri", "--seed", "2");
+        Assert.Null(seeded.SplitSeed);
+        Assert.Equal((2, 2), (seeded.Seed, seeded.PatientSplitSeed));
+        var apart = Effective("--recipe", "liver-mri", "--seed", "2", "--split-seed", "1");
+        Assert.Equal((2, 1), (apart.Seed, apart.PatientSplitSeed));
+    }
+
+    [Fact]
     public void LabelFractionsFollowTheRecipeUnlessTheFlagSaysOtherwise()
     {
         Assert.False(Effective("--recipe", "quick").LabelFractions);

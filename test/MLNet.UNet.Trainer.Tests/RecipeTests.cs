@@ -142,6 +142,7 @@ public class RecipeTests
         var recipe = TrainingRecipes.LiverMri();
         recipe.Trainer.Epochs = 7;
         recipe.SmoothingRadius = 2;
+        recipe.SplitSeed = 4;
         var path = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}.json");
         try
         {
@@ -150,6 +151,7 @@ public class RecipeTests
             Assert.Equal(recipe.ToJson(), read.ToJson());
             Assert.Equal(2, read.SmoothingRadius);
             Assert.Equal([2, 3, 4], read.ContextLabels);
+            Assert.Equal((1, 4), (read.Seed, read.PatientSplitSeed));
         }
         finally
         {

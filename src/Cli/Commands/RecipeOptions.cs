@@ -64,6 +64,7 @@ internal sealed class RecipeOptions
     readonly Option<double?> validation = new("--validation") { Description = "Fraction held out for validation (of patients, for volumes)." };
     readonly Option<int?> earlyStopping = new("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
     readonly Option<int?> seed = new("--seed") { Description = "Seed (1 when not given): same seed and threads give the same model." };
+    readonly Option<int?> splitSeed = new("--split-seed") { Description = "For --volumes: seed of the validation patients and of the folds (--seed's when not given), so that other seeds train on the same patients." };
     readonly Option<double?> minutes = new("--minutes") { Description = "Time budget; training stops after the epoch that passes it; 0 for none." };
     readonly Option<string?> device = new("--device") { Description = "Where to train: auto (a CUDA GPU when TorchSharp reports one, else the CPU), cpu, cuda or cuda:N." };
     readonly Option<bool> fitSchedule = new("--fit-schedule-to-time") { Description = "With a time budget and the cosine schedule: anneal the learning rate over the minutes, not the epochs." };
@@ -83,14 +84,15 @@ internal sealed class RecipeOptions
     public IEnumerable<Option> All =>
     [
         recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, testTimeShifts, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
-        validationDice, augment, weightAveraging, validation, earlyStopping, seed, minutes, fitSchedule, device,
+        validationDice, augment, weightAveraging, validation, earlyStopping, seed, splitSeed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
     public string? VolumeOnlyFlag(ParseResult result) =>
         result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name
         : result.GetValue(contextLabels) is not null ? contextLabels.Name : result.GetValue(smoothSlices) is not null ? smoothSlices.Name
-        : result.GetValue(labelFractions) is not null ? labelFractions.Name : result.GetValue(testTimeShifts) is not null ? testTimeShifts.Name : null;
+        : result.GetValue(labelFractions) is not null ? labelFractions.Name : result.GetValue(testTimeShifts) is not null ? testTimeShifts.Name
+        : result.GetValue(splitSeed) is not null ? splitSeed.Name : null;
 
     /// <summary>True when --validation was given.</summary>
     public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
@@ -122,6 +124,7 @@ internal sealed class RecipeOptions
         effective.LabelFractions = result.GetValue(labelFractions) ?? effective.LabelFractions;
         effective.TestTimeShifts = result.GetValue(testTimeShifts) ?? effective.TestTimeShifts;
         effective.ValidationFraction = result.GetValue(validation) ?? effective.ValidationFraction;
+        effective.SplitSeed = result.GetValue(splitSeed) ?? effective.SplitSeed;
         if (result.GetValue(contextLabels) is { } values)
             effective.ContextLabels = values.Trim() == "none" ? [] : ParseValues(values);
         var trainer = effective.Trainer;

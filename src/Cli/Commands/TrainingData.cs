@@ -14,7 +14,7 @@ namespace MLNet.UNet.Cli.Commands;
 /// <param name="NeighbourSlices">--neighbour-slices (volumes).</param>
 /// <param name="EmptySlices">--empty-slices (volumes; null for images).</param>
 /// <param name="Validation">--validation.</param>
-/// <param name="Seed">--seed, which draws the validation split and the slices kept.</param>
+/// <param name="Seed">--seed, which draws the slices kept, and the validation split unless --split-seed is given.</param>
 /// <param name="Classes">
 /// The label values the network learns, class by class (--labels, or the organ and --context-labels); null for images
 /// and in records written before it was kept, where it is not compared.
@@ -23,8 +23,12 @@ namespace MLNet.UNet.Cli.Commands;
 /// --label-fractions (volumes), which changes the training target; null for images and in records written before it
 /// was kept, where it is not compared.
 /// </param>
+/// <param name="SplitSeed">
+/// The seed that drew the validation patients (--split-seed, else --seed; volumes); null for images and in records
+/// written before it was kept, where it is not compared.
+/// </param>
 internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed,
-    string? Classes = null, bool? LabelFractions = null)
+    string? Classes = null, bool? LabelFractions = null, int? SplitSeed = null)
 {
     public const string FileName = "training-data.json";
 
@@ -80,6 +84,7 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
         ("--neighbour-slices", Text(NeighbourSlices)), ("--empty-slices", EmptySlices is { } empty ? Text(empty) : "not applicable"),
         ("--validation", Text(Validation)), ("--seed", Text(Seed)), ("the classes learned (--labels, --context-labels)", Classes),
         ("--label-fractions", LabelFractions is { } fractions ? (fractions ? "true" : "false") : null),
+        ("the seed of the validation patients (--split-seed, else --seed)", SplitSeed is { } split ? Text(split) : null),
     ];
 
     static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

@@ -82,7 +82,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         string classes = organs?.ToString()
                          ?? "organ 1" + (recipe.ContextLabels.Length > 0 ? $", context {string.Join(",", recipe.ContextLabels)}" : "");
         CheckData(new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
-            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions));
+            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions, recipe.PatientSplitSeed));
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         environment.Output.WriteLine($"{patients.Count} patients in {volumes.FullName}.");
         var context = environment.CreateContext(recipe.Seed);
@@ -92,7 +92,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             OutputFolder = folder.FullName, Resume = resume, Stress = stress, Progress = progress.Report,
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
-        var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.Seed);
+        var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.PatientSplitSeed);
         FitOrSayHowToResume(() => (folds, organs) switch
         {
             ({ } count, { } several) => VolumeCrossValidation.RunOrgans(context, recipe, patients, count, onlyFold, several, options),

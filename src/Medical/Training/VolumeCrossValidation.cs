@@ -59,7 +59,7 @@ public static class VolumeCrossValidation
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(options);
-        var split = PatientSplit.KFold(patients.Select(p => p.PatientId), folds, recipe.Seed);
+        var split = PatientSplit.KFold(patients.Select(p => p.PatientId), folds, recipe.PatientSplitSeed);
         if (only is { } one && (one < 1 || one > split.Count))
             throw new ArgumentException($"The fold to run must be between 1 and {split.Count} (the number of folds), got {one}.");
         List<int> foldsToRun = only is { } single ? [single - 1] : [.. Enumerable.Range(0, split.Count)];
@@ -163,7 +163,7 @@ public static class VolumeCrossValidation
             if (!expected.SequenceEqual(found))
             {
                 log.WriteLine($"Fold {f + 1}: left out, {path} holds patients {string.Join(", ", found)} but this split holds out " +
-                              $"{string.Join(", ", expected)} in fold {f + 1} (was it run with another seed or number of folds?).");
+                              $"{string.Join(", ", expected)} in fold {f + 1} (was it run with another split seed or number of folds?).");
                 continue;
             }
             if (whyNot(report) is { } reason)

@@ -101,9 +101,20 @@ public sealed class TrainingRecipe
     [JsonIgnore]
     public bool UsesRegions => Trainer.Augmentation.RegionIntensityProbability > 0;
 
-    /// <summary>The seed of weights, shuffling, augmentation, the validation split and the slices kept (<see cref="TrainerOptions.Seed"/>, 1 when unset).</summary>
+    /// <summary>
+    /// For volumes: the seed that draws the validation patients and the cross-validation folds; null: <see cref="Seed"/>.
+    /// Set it to train other seeds on the same patients, since a split that moves with the seed mixes the luck of the
+    /// patients with the luck of the training (nnU-Net keeps its splits apart from its trainings for the same reason).
+    /// </summary>
+    public int? SplitSeed { get; set; }
+
+    /// <summary>The seed of weights, shuffling, augmentation and the slices kept (<see cref="TrainerOptions.Seed"/>, 1 when unset); also of the split unless <see cref="SplitSeed"/> is set.</summary>
     [JsonIgnore]
     public int Seed => Trainer.Seed ?? 1;
+
+    /// <summary>The seed that draws the patients' split: <see cref="SplitSeed"/>, else <see cref="Seed"/>.</summary>
+    [JsonIgnore]
+    public int PatientSplitSeed => SplitSeed ?? Seed;
 
     /// <summary>A copy that later changes to this one do not affect.</summary>
     public TrainingRecipe Clone() => new()
@@ -111,7 +122,7 @@ public sealed class TrainingRecipe
         Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize, SlidingWindow = SlidingWindow?.Clone(),
         ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
         ContextLabels = [.. ContextLabels], SmoothingRadius = SmoothingRadius, TestTimeShifts = TestTimeShifts,
-        LabelFractions = LabelFractions,
+        LabelFractions = LabelFractions, SplitSeed = SplitSeed,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
