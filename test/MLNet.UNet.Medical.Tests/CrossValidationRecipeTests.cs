@@ -70,6 +70,11 @@ public sealed class CrossValidationRecipeTests : IDisposable
         var other = TrainingRecipes.LiverMri();
         other.ContextLabels = [2];
         Assert.Equal("ContextLabels is [2], not [2,3,4]", other.DifferenceFrom(TrainingRecipes.LiverMri()));
+        var splitNamed = TrainingRecipes.LiverMri();
+        splitNamed.SplitSeed = 1;
+        Assert.Null(splitNamed.DifferenceFrom(TrainingRecipes.LiverMri())); // unset, the split's seed is the seed, 1
+        splitNamed.SplitSeed = 2;
+        Assert.Equal("SplitSeed is 2, not 1", splitNamed.DifferenceFrom(TrainingRecipes.LiverMri()));
         var reworded = TrainingRecipes.LiverMri().Clone();
         Assert.Null(new TrainingRecipe { Name = reworded.Name, Description = "other words", Network = reworded.Network, Trainer = reworded.Trainer,
             ImageSize = reworded.ImageSize, ValidationFraction = reworded.ValidationFraction, EmptySliceFraction = reworded.EmptySliceFraction,

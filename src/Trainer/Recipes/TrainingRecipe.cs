@@ -162,7 +162,8 @@ public sealed class TrainingRecipe
     /// <summary>
     /// The first setting in which this recipe differs from <paramref name="other"/>, as "Trainer.Epochs is 75, not 50"
     /// (the path of the field in <see cref="ToJson"/>), or null when every setting is the same. The
-    /// <see cref="Description"/> is prose, not a setting, and is not compared.
+    /// <see cref="Description"/> is prose, not a setting, and is not compared; the split is compared by the seed that
+    /// draws it (<see cref="PatientSplitSeed"/>), so an unset <see cref="SplitSeed"/> equals one set to the seed.
     /// </summary>
     public string? DifferenceFrom(TrainingRecipe other)
     {
@@ -171,6 +172,7 @@ public sealed class TrainingRecipe
         {
             var node = JsonNode.Parse(recipe.ToJson())!.AsObject();
             node.Remove(nameof(Description));
+            node[nameof(SplitSeed)] = recipe.PatientSplitSeed;
             return node;
         }
         return FirstDifference(Settings(this), Settings(other), "");
