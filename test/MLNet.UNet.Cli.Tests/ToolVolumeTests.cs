@@ -306,7 +306,7 @@ public sealed class ToolVolumeTests : IDisposable
         recipe.Network.DeepSupervisionOutputs = 1; // at most Depth - 1
         var patients = PatientVolume.ReadFolder(In("volumes"));
         VolumeTraining.Run(new MLContext(recipe.Seed), recipe, patients,
-            PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.PatientSplitSeed), new VolumeTrainingOptions { OutputFolder = In("library"), Stress = true });
+            PatientSplit.Holdout(patients, recipe), new VolumeTrainingOptions { OutputFolder = In("library"), Stress = true });
 
         foreach (var file in new[] { "recipe.json", "evaluation.json", "stress.json", "model.onnx" })
             Assert.True(File.ReadAllBytes(In($"tool/{file}")).AsSpan().SequenceEqual(File.ReadAllBytes(In($"library/{file}"))), $"{file} differs between the tool and the library");

@@ -92,7 +92,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             OutputFolder = folder.FullName, Resume = resume, Stress = stress, Progress = progress.Report,
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
-        var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.PatientSplitSeed);
+        var split = PatientSplit.Holdout(patients, recipe);
         FitOrSayHowToResume(() => (folds, organs) switch
         {
             ({ } count, { } several) => VolumeCrossValidation.RunOrgans(context, recipe, patients, count, onlyFold, several, options),

@@ -25,7 +25,7 @@ var clock = Stopwatch.StartNew();
 var recipe = TrainingRecipes.LiverMri();
 Console.WriteLine($"Reading CHAOS MR T2-SPIR volumes from {dataFolder} ...");
 var patients = PatientVolume.ReadFolder(dataFolder);
-var split = PatientSplit.Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.PatientSplitSeed);
+var split = PatientSplit.Holdout(patients, recipe);
 var progress = new ConsoleProgress();
 VolumeTraining.Run(new MLContext(recipe.Seed), recipe, patients, split, new VolumeTrainingOptions
 {

@@ -1,3 +1,5 @@
+using MLNet.UNet.Recipes;
+
 namespace MLNet.UNet.Medical.Slices;
 
 /// <summary>One way of dividing patients into training and validation sets.</summary>
@@ -29,6 +31,17 @@ public static class PatientSplit
             throw new ArgumentException($"The fraction of patients held out must be in [0, 1), got {fraction}.");
         int held = (int)Math.Round(ids.Count * fraction);
         return held >= 1 && held < ids.Count ? TrainValidation(ids, held, seed) : new PatientFold(ids, []);
+    }
+
+    /// <summary>
+    /// The split a recipe asks for: its <see cref="TrainingRecipe.ValidationFraction"/> of the patients, drawn with its
+    /// <see cref="TrainingRecipe.PatientSplitSeed"/> (as <see cref="Holdout(IEnumerable{string}, double, int)"/>).
+    /// </summary>
+    public static PatientFold Holdout(IEnumerable<PatientVolume> patients, TrainingRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(recipe);
+        return Holdout(patients.Select(p => p.PatientId), recipe.ValidationFraction, recipe.PatientSplitSeed);
     }
 
     /// <summary>k folds; every patient is validated exactly once.</summary>
