@@ -118,6 +118,10 @@ public sealed class ToolBadInputTests : IDisposable
         File.WriteAllText(In("not-a-model.zip"), "hello");
         AssertBadInput(ToolRun.Of("evaluate", "--model", In("not-a-model.zip"), "--images", In("d")), "is not an ML.NET model zip");
         AssertBadInput(ToolRun.Of("info", In("not-a-model.zip")), "is not an ML.NET model zip");
+        // An output file that is a folder is refused before the models are read, not after the work.
+        AssertBadInput(ToolRun.Of("evaluate", "--model", In("not-a-model.zip"), "--images", In("d"), "--json", In("d")),
+            $"--json: '{In("d")}' is a folder; give the path of the file to write.");
+        AssertBadInput(ToolRun.Of("ensemble", "--model", In("not-a-model.zip"), "-o", In("d")), $"--output: '{In("d")}' is a folder");
 
         var context = new MLContext();
         var data = context.Data.LoadFromEnumerable(new[] { new Row { X = 1 } });
@@ -129,6 +133,9 @@ public sealed class ToolBadInputTests : IDisposable
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--size", "30", "--depth", "2"), "--size: TrainingRecipe.ImageSize 30 must be a positive multiple of 2^depth = 4");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--weight-averaging", "1"), "--weight-averaging: TrainerOptions.WeightAveragingDecay must be in (0, 1) or null, got 1");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--fit-schedule-to-time", "--minutes", "0"), "--fit-schedule-to-time: TrainerOptions.FitScheduleToTimeBudget needs a TimeBudget");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--minutes", "NaN"), "--minutes: NaN is not a number of minutes; give a positive number, or 0 for no budget.");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--minutes", "1e300"), "is not a number of minutes; give a positive number, or 0 for no budget.");
+        AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--minutes", "-5"), "--minutes: TrainerOptions.TimeBudget must be positive or null");
         AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5"), "--empty-slices: SliceLoaderOptions.EmptySliceFraction must be in [0, 1], got 1.5");
         var unknownRecipe = ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver");
         Assert.True(unknownRecipe.ExitCode == 1 && unknownRecipe.Error.Contains("liver-mri"), unknownRecipe.ToString());

@@ -186,6 +186,22 @@ public sealed class ToolRobustnessTests(ITestOutputHelper output) : IDisposable
         Assert.True(predict.ExitCode == 0, predict.ToString());
         using var mask = Microsoft.ML.Data.MLImage.CreateFromFile(In("pred/dot_pred.png"));
         Assert.Equal((1, 1), (mask.Width, mask.Height));
+        // Predicted into the input folder twice: what the first run wrote is not an input of the second.
+        for (int run = 0; run < 2; run++)
+        {
+            var inPlace = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("tiny"), "--output", In("tiny"), "--overlay");
+            Assert.True(inPlace.ExitCode == 0, inPlace.ToString());
+            Assert.Contains("wrote 1 predictions", inPlace.Output);
+        }
+        Assert.Equal(["dot.png", "dot_overlay.png", "dot_pred.png"], Directory.GetFiles(In("tiny")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Two images of one name would write one mask: refused before anything is written.
+        Directory.CreateDirectory(In("clash"));
+        File.Copy(In("tiny/dot.png"), In("clash/dot.png"));
+        File.Copy(In("tiny/dot.png"), In("clash/dot.jpg"));
+        var clash = ToolRun.Of("predict", "--model", In("model/model.zip"), "--images", In("clash"), "--output", In("pred-clash"));
+        Assert.True(clash.ExitCode == 1, clash.ToString());
+        Assert.Contains("dot.jpg and dot.png would both be written to dot_pred.png", clash.Error);
+        Assert.Empty(Directory.GetFiles(In("pred-clash")));
 
         var modelBytes = File.ReadAllBytes(In("model/model.zip"));
         var random = new Random(5);

@@ -45,6 +45,16 @@ internal static class CommandOptions
             throw new DirectoryNotFoundException($"{option.Name}: the folder '{folder.FullName}' does not exist.");
     }
 
+    /// <summary>
+    /// Refuses an output file path that names a folder, naming the option, before any work: the write at the end would
+    /// otherwise fail after it.
+    /// </summary>
+    public static void RequireFilePath(FileInfo? file, Option option)
+    {
+        if (file is not null && Directory.Exists(file.FullName))
+            throw new ArgumentException($"{option.Name}: '{file.FullName}' is a folder; give the path of the file to write.");
+    }
+
     public static Option<FileInfo[]> Model() => new("--model")
     {
         Description = "An ML.NET model zip written by 'unet train'. Give it more than once (e.g. the folds of a cross-validation) to score " +

@@ -29,6 +29,7 @@ internal static class EnsembleCommand
         {
             var zips = result.GetValue(model)!;
             var destination = result.GetValue(output)!;
+            CommandOptions.RequireFilePath(destination, output);
             ModelKind.Combine(environment.CreateContext(), zips, destination.FullName, result.GetValue(testTimeFlips), result.GetValue(organ));
             environment.Output.WriteLine($"wrote {destination.FullName}: {zips.Length} model(s)" +
                                          (result.GetValue(organ) is { } name ? (zips.Length > 1 ? $" voting on {name}" : $", its {name} alone") : "") +

@@ -28,7 +28,8 @@ internal static class PredictCommand
         var testTimeShifts = CommandOptions.TestTimeShifts();
         var failOnWarning = CommandOptions.FailOnWarning();
         var command = new Command("predict", """
-            Predict masks: PNGs the size of each input image, or NIfTI label volumes (uint8, 0/1) in the input's space.
+            Predict masks: PNGs the size of each input image (<name>_pred.png; files named *_mask, *_pred or *_overlay
+            are not inputs), or NIfTI label volumes (uint8, 0/1) in the input's space.
             Volumes: each prediction is checked against the model's plausibility record (organ volumes and confidence
             seen in training); an implausible one gets a warning line and is marked in predictions.json.
 
@@ -84,7 +85,13 @@ internal static class PredictCommand
     {
         if (!kind.TakesImageFiles)
             throw new ArgumentException("This model was trained on volume slices; predict with --volumes.");
-        var paths = ImagePairs.Images(input.FullName);
+        // What an earlier predict wrote into this folder is not an input; two images that would write one mask are refused before anything is written.
+        var paths = ImagePairs.Images(input.FullName).Where(p => !IsPredictOutput(Path.GetFileNameWithoutExtension(p))).ToList();
+        if (paths.Count == 0)
+            throw new InvalidDataException($"Image folder '{input.FullName}' holds only masks and earlier predictions (*_pred, *_overlay), no images.");
+        if (paths.GroupBy(Path.GetFileNameWithoutExtension, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new ArgumentException(
+                $"{string.Join(" and ", clash.Select(Path.GetFileName))} would both be written to {clash.Key}_pred.png; keep one of them in '{input.FullName}'.");
         foreach (var path in paths)
             ImageDimensions.CheckSize(path, maxPixels);
         using var predictor = new NativeSizePredictor(context, model, kind);
@@ -99,6 +106,8 @@ internal static class PredictCommand
         }
         return paths.Count;
     }
+
+    static bool IsPredictOutput(string name) => name.EndsWith("_pred", StringComparison.Ordinal) || name.EndsWith("_overlay", StringComparison.Ordinal);
 
     static (List<OrganCase> Cases, List<FailedCase> Failures) Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input,
         DirectoryInfo output, TextWriter log, int smoothing, bool shifts)

@@ -148,7 +148,9 @@ internal sealed class RecipeOptions
         trainer.EarlyStoppingPatience = result.GetValue(earlyStopping) ?? trainer.EarlyStoppingPatience;
         trainer.Seed = result.GetValue(seed) ?? trainer.Seed ?? 1;
         if (result.GetValue(minutes) is { } m)
-            trainer.TimeBudget = m == 0 ? null : TimeSpan.FromMinutes(m);
+            trainer.TimeBudget = m == 0 ? null
+                : double.IsFinite(m) && Math.Abs(m) < TimeSpan.MaxValue.TotalMinutes ? TimeSpan.FromMinutes(m)
+                : throw new ArgumentException($"{minutes.Name}: {m} is not a number of minutes; give a positive number, or 0 for no budget.");
         trainer.FitScheduleToTimeBudget |= result.GetValue(fitSchedule);
         try
         {

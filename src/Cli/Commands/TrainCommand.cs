@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Runtime;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -86,8 +87,9 @@ internal static class TrainCommand
             {
                 effective.Trainer.Device.Resolve();
             }
-            catch (InvalidOperationException e)
+            catch (InvalidOperationException e) when (effective.Trainer.Device.Kind == TrainingDeviceKind.Cuda)
             {
+                // Only a CUDA device asked for is the flag's fault; libtorch failing to load is not.
                 throw new ArgumentException($"--device {effective.Trainer.Device}: {e.Message}", e);
             }
             environment.ApplyThreads(result.GetValue(threads));
