@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Training;
@@ -32,6 +33,10 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         var training = new PatientFold(["1", "2", "3", "8", "10", "20"], []);
         var result = VolumeTraining.Run(context, recipe, patients, training, new VolumeTrainingOptions { OutputFolder = folder });
         output.WriteLine($"record: {result.Plausibility}");
+        Assert.Equal(new InputGeometry("LAS", 320, 320), result.Plausibility!.Geometry! with
+        {
+            FieldOfViewMinMm = Math.Round(result.Plausibility.Geometry.FieldOfViewMinMm), FieldOfViewMaxMm = Math.Round(result.Plausibility.Geometry.FieldOfViewMaxMm),
+        });
 
         var modelPath = Path.Combine(folder, VolumeTraining.ModelFile);
         using var model = (IDisposable)context.Model.Load(modelPath, out _);
@@ -50,6 +55,18 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(asItIs.Warnings);
         Assert.NotEmpty(darkened.Warnings);
 
+        // The same patient stored the other way up (rows reversed, the sform saying so) is flagged for it.
+        var header = ordinary.Image.Header!;
+        var sform = (double[])header.SForm.Clone();
+        for (int row = 0; row < 3; row++)
+            sform[row * 4 + 3] += sform[row * 4 + 1] * (ordinary.Image.SizeY - 1);
+        for (int row = 0; row < 3; row++)
+            sform[row * 4 + 1] = -sform[row * 4 + 1];
+        var turned = UpsideDown(ordinary.Image, header with { SForm = sform, QFormCode = 0 });
+        var flagged = segmenter.Segment("19 turned", turned);
+        output.WriteLine($"turned: {flagged.Statistics}, warnings: {string.Join("; ", flagged.Warnings)}");
+        Assert.Contains(flagged.Warnings, w => w.Contains("stored in orientation LPS, the training volumes in LAS"));
+
         // The stress test carries the same flags per shift, and says which shift changed nothing (no structure 9 here).
         var stress = StressTest.Run(segmenter, [ordinary], [new ScaledStructures("liver x0.25", 0.25f, 1), new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);
         output.WriteLine(StressTest.ToTable(stress));
@@ -59,6 +76,15 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(stress[1].UnchangedPatients);
         Assert.Equal(["19"], stress[2].UnchangedPatients);
         Assert.Equal(stress[0].Report.Raw["Dice"].Mean, stress[2].Report.Raw["Dice"].Mean, 12);
+    }
+
+    static Volumes.Volume UpsideDown(Volumes.Volume image, Nifti.NiftiHeader header)
+    {
+        var data = new float[image.Data.Length];
+        for (int z = 0; z < image.SizeZ; z++)
+            for (int y = 0; y < image.SizeY; y++)
+                Array.Copy(image.Data, (z * image.SizeY + y) * image.SizeX, data, (z * image.SizeY + image.SizeY - 1 - y) * image.SizeX, image.SizeX);
+        return new Volumes.Volume(data, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ, header);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

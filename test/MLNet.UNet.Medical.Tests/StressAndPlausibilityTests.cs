@@ -111,7 +111,7 @@ public sealed class StressAndPlausibilityTests : IDisposable
             using (var writer = new StreamWriter(archive.CreateEntry("TransformerChain/Version.txt").Open()))
                 writer.Write("1");
         Assert.Null(PlausibilityRecord.ReadFromModel(zip));
-        var record = new PlausibilityRecord(3, 1200, 1900, 95, 0.91);
+        var record = new PlausibilityRecord(3, 1200, 1900, 95, 0.91) { Geometry = new InputGeometry("LAS", 300, 320) };
         record.SaveIntoModel(zip);
         record.SaveIntoModel(zip); // replaced, not added twice
         Assert.Equal(record, PlausibilityRecord.ReadFromModel(zip));
@@ -126,6 +126,21 @@ public sealed class StressAndPlausibilityTests : IDisposable
             writer.Write("{ \"Cases\": 3, ");
         }
         Assert.Contains("damaged", Assert.Throws<InvalidDataException>(() => PlausibilityRecord.ReadFromModel(zip)).Message);
+
+        // A record written before the geometry was kept reads with none, and then checks none.
+        new PlausibilityRecord(3, 1200, 1900, 95, 0.91).SaveIntoModel(zip);
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = archive.GetEntry(PlausibilityRecord.EntryName)!;
+            string text;
+            using (var reader = new StreamReader(entry.Open()))
+                text = reader.ReadToEnd();
+            Assert.Contains("\"Geometry\"", text);
+            entry.Delete();
+            using var writer = new StreamWriter(archive.CreateEntry(PlausibilityRecord.EntryName).Open());
+            writer.Write("{ \"Cases\": 3, \"VolumeMlMin\": 1200, \"VolumeMlMax\": 1900, \"LargestSliceMlMax\": 95, \"MeanConfidenceMin\": 0.91 }");
+        }
+        Assert.Equal(new PlausibilityRecord(3, 1200, 1900, 95, 0.91), PlausibilityRecord.ReadFromModel(zip));
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -114,7 +114,7 @@ public sealed class OrganSegmenter
             }
             statistics.Add(OrganStatistics.Of(mask, confidence));
         }
-        return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics) ?? []);
+        return new OrganSegmentation(id, image, classes, final, statistics, plausibility is { } record ? [.. record.Check(statistics), .. record.Geometry?.Check(image) ?? []] : []);
     }
 
     // One pass of the network over the volume: each slice's class probabilities at the network's size.
@@ -129,7 +129,8 @@ public sealed class OrganSegmenter
     public OrganPlausibility Record(IEnumerable<(string Id, Volume Image)> volumes)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        return OrganPlausibility.From(organs.Names, [.. volumes.Select(v => Segment(v.Id, v.Image).Statistics)]);
+        var seen = volumes.Select(v => (Segment(v.Id, v.Image).Statistics, Geometry: InputGeometry.Of(v.Image))).ToList();
+        return OrganPlausibility.From(organs.Names, [.. seen.Select(s => s.Statistics)]) with { Geometry = InputGeometry.Combine(seen.Select(s => s.Geometry)) };
     }
 
     /// <summary>

@@ -88,7 +88,7 @@ public sealed class VolumeSegmenter
             image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         var statistics = OrganStatistics.Of(mask, probabilities);
-        var warnings = options.Plausibility?.Check(statistics) ?? [];
+        IReadOnlyList<string> warnings = options.Plausibility is { } record ? [.. record.Check(statistics), .. record.Geometry?.Check(image) ?? []] : [];
         return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
     }
 
@@ -126,8 +126,10 @@ public sealed class VolumeSegmenter
     public PlausibilityRecord? Record(IEnumerable<(string Id, Volume Image)> volumes)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        var seen = volumes.Select(v => Segment(v.Id, v.Image).Statistics).ToList();
-        return seen.Any(s => s.VolumeMl > 0) ? PlausibilityRecord.From(seen) : null;
+        var seen = volumes.Select(v => (Segment(v.Id, v.Image).Statistics, Geometry: InputGeometry.Of(v.Image))).ToList();
+        return seen.Any(s => s.Statistics.VolumeMl > 0)
+            ? PlausibilityRecord.From([.. seen.Select(s => s.Statistics)]) with { Geometry = InputGeometry.Combine(seen.Select(s => s.Geometry)) }
+            : null;
     }
 
     /// <summary>

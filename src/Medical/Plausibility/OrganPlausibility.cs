@@ -14,6 +14,9 @@ public sealed record OrganPlausibility(IReadOnlyList<OrganPlausibility.OrganReco
     /// <param name="Record">Its record; null when the training volumes gave it no prediction to learn from.</param>
     public sealed record OrganRecord(string Organ, PlausibilityRecord? Record);
 
+    /// <summary>How the training volumes lay (orientation, slice width in mm); null in records written before it was kept.</summary>
+    public InputGeometry? Geometry { get; init; }
+
     /// <summary>The zip entry that holds the records.</summary>
     public const string EntryName = "MLNet.UNet/organ-plausibility.json";
 

@@ -23,6 +23,12 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
     /// <summary>A mean confidence this far below the lowest seen is flagged.</summary>
     public const double ConfidenceMargin = 0.1;
 
+    /// <summary>
+    /// How the training volumes lay (orientation, slice width in mm), which each new volume is checked against; null in
+    /// records written before it was kept, and then not checked.
+    /// </summary>
+    public InputGeometry? Geometry { get; init; }
+
     /// <summary>The zip entry that holds the record.</summary>
     public const string EntryName = "MLNet.UNet/plausibility.json";
 

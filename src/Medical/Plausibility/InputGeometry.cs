@@ -1,0 +1,67 @@
+using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Medical.Plausibility;
+
+/// <summary>
+/// How the volumes a model was trained on lay: the direction of their stored axes and the width of a slice in mm. The
+/// network sees each slice as stored, shrunk to its input size by pixel count, so a volume stored the other way up, or
+/// whose slices span a much larger or smaller field of view, shows it anatomy it has never seen (turned, or at another
+/// scale), and its mask cannot be trusted. Part of the <see cref="PlausibilityRecord"/>; a new volume is checked against it.
+/// </summary>
+/// <param name="AxisCodes">The training volumes' axis codes (<see cref="NiftiOrientation.AxisCodes"/>); null when they
+/// were not all the same or said nothing of orientation, and then orientation is not checked.</param>
+/// <param name="FieldOfViewMinMm">The narrowest slice side seen in training, mm (size times spacing).</param>
+/// <param name="FieldOfViewMaxMm">The widest slice side seen in training, mm.</param>
+public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, double FieldOfViewMaxMm)
+{
+    /// <summary>
+    /// A slice side more than this factor outside the training's range is flagged: past the scale changes that the
+    /// training augmentation shows the network (10 %), the anatomy is drawn at a size it has not learned.
+    /// </summary>
+    public const double FieldOfViewFactor = 1.25;
+
+    /// <summary>The geometry of one volume.</summary>
+    public static InputGeometry Of(Volume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var (x, y) = Sides(volume);
+        return new InputGeometry(CodesOf(volume), Math.Min(x, y), Math.Max(x, y));
+    }
+
+    /// <summary>The geometry of a set of volumes (the training volumes'), from each one's.</summary>
+    /// <exception cref="ArgumentException">There is none.</exception>
+    public static InputGeometry Combine(IEnumerable<InputGeometry> geometries)
+    {
+        ArgumentNullException.ThrowIfNull(geometries);
+        var seen = geometries.ToList();
+        if (seen.Count == 0)
+            throw new ArgumentException("There is no volume to take the geometry of.", nameof(geometries));
+        var codes = seen.Select(g => g.AxisCodes).Distinct().ToList();
+        return new InputGeometry(codes is [{ } single] ? single : null, seen.Min(g => g.FieldOfViewMinMm), seen.Max(g => g.FieldOfViewMaxMm));
+    }
+
+    /// <summary>The warnings for one volume; empty when it lies as the training volumes did.</summary>
+    public IReadOnlyList<string> Check(Volume image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var warnings = new List<string>();
+        if (AxisCodes is { } trained && CodesOf(image) is { } codes && codes != trained)
+            warnings.Add($"the volume is stored in orientation {codes}, the training volumes in {trained}: the network sees it turned or " +
+                         $"mirrored; reorient it to {trained} before predicting");
+        var (x, y) = Sides(image);
+        double low = FieldOfViewMinMm / FieldOfViewFactor, high = FieldOfViewMaxMm * FieldOfViewFactor;
+        if (x < low || x > high || y < low || y > high)
+            warnings.Add($"a slice spans {x:F0} x {y:F0} mm, against {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm in training: the network " +
+                         "sees the anatomy at another scale; resample or crop the slices to the training's field of view");
+        return warnings;
+    }
+
+    /// <summary>The orientation and slice widths, as the training log prints them.</summary>
+    public override string ToString() =>
+        $"volumes stored {AxisCodes ?? "in no one orientation (not checked)"}, slices {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm wide";
+
+    static string? CodesOf(Volume volume) => volume.Header is { } header ? NiftiOrientation.AxisCodes(header) : null;
+
+    static (double X, double Y) Sides(Volume volume) => (volume.SizeX * volume.SpacingX, volume.SizeY * volume.SpacingY);
+}
