@@ -105,6 +105,27 @@ public class SliceLoaderTests
     }
 
     [Fact]
+    public void SlicesShrunkByMoreThanTwoAreAveragedNotSampled()
+    {
+        // A bright column in every four: a 4x shrink must see a quarter of it everywhere; bilinear would read the two
+        // dark middle columns of each block and miss it.
+        const int side = 64, size = 16;
+        var values = new float[side * side];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = i % 4 == 0 ? 1 : 0;
+        var image = new Volume(values, side, side, 1);
+        var patient = new PatientVolume("p", image, image.WithData(new float[values.Length]));
+        var normalized = new IntensityNormalization().Apply(image);
+        var features = SliceLoader.Slices([patient], new SliceLoaderOptions { ImageSize = size })[0].Features;
+        Assert.All(features, v => Assert.Equal((normalized[0] + 3 * normalized[1]) / 4, v, 5));
+        Assert.All(SliceResampler.Bilinear(normalized, side, side, size, size), v => Assert.Equal(normalized[1], v, 5));
+        Assert.Equal(SliceResampler.Area(normalized, side, side, size, size), features);
+        // Up to 2x the loader stays bilinear, as every model so far was trained.
+        Assert.Equal(SliceResampler.Bilinear(normalized, side, side, 32, 32), SliceLoader.Slices([patient], new SliceLoaderOptions { ImageSize = 32 })[0].Features);
+        Assert.Equal(SliceResampler.Bilinear(normalized, side, side, 40, 40), SliceResampler.Intensities(normalized, side, side, 40, 40));
+    }
+
+    [Fact]
     public void NormalizationClipsToPercentilesThenScales()
     {
         var values = Enumerable.Range(0, 1000).Select(i => (float)i).ToArray();

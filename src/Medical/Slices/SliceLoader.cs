@@ -57,7 +57,7 @@ public static class SliceLoader
             // Each slice is resized once, whether it is a row's own slice or a neighbour of others.
             var resized = new float[image.SizeZ][];
             float[] Resized(int z) => resized[z] ??=
-                SliceResampler.Bilinear(normalized.AsSpan(z * image.SliceLength, image.SliceLength).ToArray(), height, width, outHeight, outWidth);
+                SliceResampler.Intensities(normalized.AsSpan(z * image.SliceLength, image.SliceLength).ToArray(), height, width, outHeight, outWidth);
             for (int z = 0; z < image.SizeZ; z++)
             {
                 var label = patient.Label.Slice(z);
