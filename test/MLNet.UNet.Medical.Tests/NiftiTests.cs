@@ -60,6 +60,31 @@ public sealed class NiftiTests : IDisposable
         Assert.Equal(NiftiDataType.UInt8, read.Header.DataType);
     }
 
+    [Fact]
+    public void SpacingInMetresIsReadInMillimetresAndAPredictionKeepsTheFilesUnit()
+    {
+        // The same 0.8 x 0.9 x 3.5 mm grid, written in metres (xyzt_units 1), with its sform in metres too.
+        var bytes = NiftiWriter.Encode(Sample(i => i));
+        bytes[123] = 1;
+        float[] pixdim = [0.0008f, 0.0009f, 0.0035f];
+        float[] sform = [-0.0008f, 0, 0, 0.012f, 0, 0.0009f, 0, -0.004f, 0, 0, 0.0035f, 0.007f];
+        for (int i = 0; i < 3; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(80 + 4 * i), pixdim[i]);
+        for (int i = 0; i < 12; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(280 + 4 * i), sform[i]);
+        var image = NiftiReader.Read(new MemoryStream(bytes));
+        Assert.Equal((0.8, 0.9, 3.5), (Math.Round(image.SpacingX, 4), Math.Round(image.SpacingY, 4), Math.Round(image.SpacingZ, 4)));
+        Assert.Equal(0.8 * 0.9 * 3.5, image.VoxelVolume, 4);
+
+        var path = Path.Combine(folder, "metres.nii");
+        NiftiWriter.Write(path, image.WithData(new float[image.Data.Length]), NiftiDataType.UInt8);
+        var written = File.ReadAllBytes(path);
+        Assert.Equal(1, written[123]);
+        Assert.Equal(0.0008f, BinaryPrimitives.ReadSingleLittleEndian(written.AsSpan(80)), 7);
+        Assert.Equal(sform.Select(v => (double)v), NiftiReader.Read(path).Header!.SForm);
+        Assert.Equal(0.8, NiftiReader.Read(path).SpacingX, 4);
+    }
+
     [SkippableFact]
     public void RealChaosVolumeHasTheDocumentedGeometry()
     {

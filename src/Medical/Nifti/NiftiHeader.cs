@@ -9,11 +9,17 @@ public sealed record NiftiHeader
     /// <summary>Size of each dimension, dim[1..Rank].</summary>
     public required int[] Dimensions { get; init; }
 
-    /// <summary>Voxel spacing per dimension, pixdim[1..Rank] (mm for space, as the header's units say).</summary>
+    /// <summary>Voxel spacing per dimension, pixdim[1..Rank], in the header's <see cref="Units"/>.</summary>
     public required double[] Spacing { get; init; }
 
     /// <summary>pixdim[0]: the qform handedness factor (-1 or 1).</summary>
     public double QFactor { get; init; } = 1;
+
+    /// <summary>xyzt_units: the spatial unit in its low three bits (1 metre, 2 millimetre, 3 micron; 0 unknown).</summary>
+    public byte Units { get; init; } = 2;
+
+    /// <summary>Millimetres in one unit of <see cref="Spacing"/> and of the qform and sform; an unknown unit is read as mm, as most tools do.</summary>
+    public double MillimetresPerUnit => (Units & 7) switch { 1 => 1000, 3 => 0.001, _ => 1 };
 
     /// <summary>Voxel data type.</summary>
     public NiftiDataType DataType { get; init; }

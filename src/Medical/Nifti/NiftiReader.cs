@@ -162,6 +162,7 @@ public static class NiftiReader
             Spacing = spacing,
             QFactor = reader.Float(76) < 0 ? -1 : 1,
             DataType = type,
+            Units = bytes[123],
             VoxelOffset = (long)offset,
             ScaleSlope = reader.Float(112),
             ScaleIntercept = reader.Float(116),
@@ -216,7 +217,8 @@ public static class NiftiReader
     {
         if (axis >= header.Rank)
             return 1;
-        double value = Math.Abs(header.Spacing[axis]);
+        // In mm whatever the file's unit: volumes in ml and slice widths are reckoned from it.
+        double value = Math.Abs(header.Spacing[axis]) * header.MillimetresPerUnit;
         return value > 0 && double.IsFinite(value) ? value : 1;
     }
 

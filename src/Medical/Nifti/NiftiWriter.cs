@@ -54,13 +54,15 @@ public static class NiftiWriter
             Int16(40 + 2 * i, dims[i]);
         Int16(70, (short)type);
         Int16(72, (short)(8 * bytesPerVoxel));
-        double[] pixdim = [template?.QFactor ?? 1, volume.SpacingX, volume.SpacingY, volume.SpacingZ, 1, 1, 1, 1];
+        // In the template's unit, which its qform and sform (copied below) are in; the volume's spacing is in mm.
+        double perUnit = template?.MillimetresPerUnit ?? 1;
+        double[] pixdim = [template?.QFactor ?? 1, volume.SpacingX / perUnit, volume.SpacingY / perUnit, volume.SpacingZ / perUnit, 1, 1, 1, 1];
         for (int i = 0; i < 8; i++)
             Float(76 + 4 * i, pixdim[i]);
         Float(108, offset);
         Float(112, 1);
         Float(116, 0);
-        span[123] = 2;  // xyzt_units: millimetres
+        span[123] = template?.Units ?? 2;  // xyzt_units: millimetres unless the template says otherwise
         Encoding.ASCII.GetBytes("MLNet.UNet").CopyTo(span[148..]);
         Int16(252, template?.QFormCode ?? 0);
         Int16(254, template?.SFormCode ?? 1);
