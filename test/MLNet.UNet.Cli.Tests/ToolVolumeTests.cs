@@ -464,6 +464,15 @@ public sealed class ToolVolumeTests : IDisposable
         var fromZip = ToolRun.Of("evaluate", "--model", In("vote.zip"), "--volumes", In("volumes"), "--json", In("vote-zip.json"));
         Assert.True(fromZip.ExitCode == 0, fromZip.ToString());
         Assert.Equal(File.ReadAllText(In("vote.json")), File.ReadAllText(In("vote-zip.json")));
+        // One organ taken out of the organs model keeps its record and the model's geometry.
+        var organRecords = MLNet.UNet.Medical.Plausibility.OrganPlausibility.ReadFromModel(organsZip)!;
+        Assert.NotNull(organRecords.Geometry);
+        var extracted = ToolRun.Of("ensemble", "--model", organsZip, "--organ", "liver", "--output", In("liver-of-organs.zip"));
+        Assert.True(extracted.ExitCode == 0, extracted.ToString());
+        var liverRecord = MLNet.UNet.Medical.Plausibility.PlausibilityRecord.ReadFromModel(In("liver-of-organs.zip"));
+        Assert.Equal(organRecords.Organs[0].Record is null, liverRecord is null);
+        if (liverRecord is not null)
+            Assert.Equal(organRecords.Geometry, liverRecord.Geometry);
         Assert.Contains("Nothing to combine", ToolRun.Of("ensemble", "--model", liverZip, "--output", In("one.zip")).Error);
         Assert.False(File.Exists(In("one.zip")));
         var predict = ToolRun.Of("predict", "--model", liverZip, "--model", organsZip, "--organ", "liver", "--volumes", In("volumes"), "--output", In("maps"));

@@ -31,6 +31,13 @@ public sealed class InputGeometryTests
         };
         Assert.Equal("LAS", NiftiOrientation.AxisCodes(qformOnly));
         Assert.Null(NiftiOrientation.AxisCodes(qformOnly with { QFormCode = 0 }));
+        // A quarter turn about x (a = b = 1/sqrt 2): the second axis runs up, the third to the back.
+        double half = Math.Sqrt(0.5);
+        var turned = qformOnly with { QFactor = 1, Quaternion = [half, 0, 0, 0, 0, 0] };
+        Assert.Equal("RSP", NiftiOrientation.AxisCodes(turned));
+        Assert.Equal("RSA", NiftiOrientation.AxisCodes(turned with { QFactor = -1 }));
+        // With both set, the sform wins.
+        Assert.Equal("LAS", NiftiOrientation.AxisCodes(turned with { SFormCode = 1, SForm = Chaos }));
     }
 
     [Fact]

@@ -89,7 +89,7 @@ internal static class PredictCommand
         var paths = ImagePairs.Images(input.FullName).Where(p => !IsPredictOutput(Path.GetFileNameWithoutExtension(p))).ToList();
         if (paths.Count == 0)
             throw new InvalidDataException($"Image folder '{input.FullName}' holds only masks and earlier predictions (*_pred, *_overlay), no images.");
-        if (paths.GroupBy(Path.GetFileNameWithoutExtension, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        if (paths.GroupBy(Path.GetFileNameWithoutExtension, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } clash)
             throw new ArgumentException(
                 $"{string.Join(" and ", clash.Select(Path.GetFileName))} would both be written to {clash.Key}_pred.png; keep one of them in '{input.FullName}'.");
         foreach (var path in paths)

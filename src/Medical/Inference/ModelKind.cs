@@ -259,7 +259,10 @@ public sealed record ModelKind(bool TakesImageFiles, int Size, int Channels = 1)
         var organs = OrganLabels.ReadFromModel(zip.FullName)
             ?? throw new ArgumentException($"An organ ('{organ}') is taken from a model of several organs; '{zip.FullName}' segments one organ.", nameof(organ));
         int organClass = organs.ClassOf(organ) ?? throw new ArgumentException($"'{zip.FullName}' segments {organs}, not '{organ}'.", nameof(organ));
-        var record = OrganPlausibility.ReadFromModel(zip.FullName)?.Organs.FirstOrDefault(o => o.Organ.Equals(organ, StringComparison.OrdinalIgnoreCase))?.Record;
+        var records = OrganPlausibility.ReadFromModel(zip.FullName);
+        var record = records?.Organs.FirstOrDefault(o => o.Organ.Equals(organ, StringComparison.OrdinalIgnoreCase))?.Record is { } own
+            ? own with { Geometry = records.Geometry }
+            : null;
         AtomicFile.WriteVia(destination, temporary =>
         {
             SavedModelClass.Write(context, zip.FullName, temporary, organClass);

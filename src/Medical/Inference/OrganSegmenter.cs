@@ -114,7 +114,7 @@ public sealed class OrganSegmenter
             }
             statistics.Add(OrganStatistics.Of(mask, confidence));
         }
-        return new OrganSegmentation(id, image, classes, final, statistics, plausibility is { } record ? [.. record.Check(statistics), .. record.Geometry?.Check(image) ?? []] : []);
+        return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics, image) ?? []);
     }
 
     // One pass of the network over the volume: each slice's class probabilities at the network's size.

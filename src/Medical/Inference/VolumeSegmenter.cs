@@ -88,7 +88,7 @@ public sealed class VolumeSegmenter
             image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         var statistics = OrganStatistics.Of(mask, probabilities);
-        IReadOnlyList<string> warnings = options.Plausibility is { } record ? [.. record.Check(statistics), .. record.Geometry?.Check(image) ?? []] : [];
+        var warnings = options.Plausibility?.Check(statistics, image) ?? [];
         return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
     }
 

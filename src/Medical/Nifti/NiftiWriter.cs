@@ -71,7 +71,7 @@ public static class NiftiWriter
             Float(256 + 4 * i, quaternion[i]);
         var sform = template?.SForm is { } s && s.Any(v => v != 0)
             ? s
-            : [volume.SpacingX, 0, 0, 0, 0, volume.SpacingY, 0, 0, 0, 0, volume.SpacingZ, 0];
+            : [pixdim[1], 0, 0, 0, 0, pixdim[2], 0, 0, 0, 0, pixdim[3], 0];
         for (int i = 0; i < 12; i++)
             Float(280 + 4 * i, sform[i]);
         Encoding.ASCII.GetBytes("n+1\0").CopyTo(span[344..]);

@@ -1,3 +1,5 @@
+using MLNet.UNet.Medical.Volumes;
+
 namespace MLNet.UNet.Medical.Plausibility;
 
 /// <summary>
@@ -49,10 +51,13 @@ public sealed record OrganPlausibility(IReadOnlyList<OrganPlausibility.OrganReco
         return [.. Organs.Zip(prediction).SelectMany(pair => pair.First.Record?.Check(pair.Second).Select(w => $"{pair.First.Organ}: {w}") ?? [])];
     }
 
-    /// <summary>One line per organ: its volume range and lowest confidence, or that it has no record.</summary>
+    /// <summary>The warnings for one prediction and the volume it was made on: each organ's, then the volume's <see cref="Geometry"/>'s.</summary>
+    public IReadOnlyList<string> Check(IReadOnlyList<OrganStatistics> prediction, Volume image) => [.. Check(prediction), .. Geometry?.Check(image) ?? []];
+
+    /// <summary>One line per organ: its volume range and lowest confidence, or that it has no record; then the geometry.</summary>
     public override string ToString() => string.Join("; ", Organs.Select(o => o.Record is { } r
         ? $"{o.Organ} {r.VolumeMlMin:F0}-{r.VolumeMlMax:F0} ml, confidence at least {r.MeanConfidenceMin:F2}"
-        : $"{o.Organ} never predicted (not checked)"));
+        : $"{o.Organ} never predicted (not checked)").Append(Geometry?.ToString() ?? "no geometry recorded"));
 
     /// <summary>Adds (or replaces) the records in a model zip in place, for a file not yet under its final name (inside <see cref="AtomicFile.WriteVia"/>).</summary>
     public void WriteInto(string modelPath) => ModelZipEntry.Write(modelPath, EntryName, this);

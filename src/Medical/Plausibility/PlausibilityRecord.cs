@@ -1,3 +1,5 @@
+using MLNet.UNet.Medical.Volumes;
+
 namespace MLNet.UNet.Medical.Plausibility;
 
 /// <summary>
@@ -58,6 +60,9 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
             warnings.Add($"mean confidence inside the organ {prediction.MeanConfidence:F2} is below any seen in training ({MeanConfidenceMin:F2})");
         return warnings;
     }
+
+    /// <summary>The warnings for one prediction and the volume it was made on: the organ's, then the volume's <see cref="Geometry"/>'s.</summary>
+    public IReadOnlyList<string> Check(OrganStatistics prediction, Volume image) => [.. Check(prediction), .. Geometry?.Check(image) ?? []];
 
     /// <summary>Adds (or replaces) the record in a model zip, atomically.</summary>
     public void SaveIntoModel(string modelPath)

@@ -1,6 +1,6 @@
 namespace MLNet.UNet.Medical.Volumes;
 
-/// <summary>Resizes 2D slices (row-major, height x width): bilinear for intensities, nearest for labels.</summary>
+/// <summary>Resizes 2D slices (row-major, height x width): bilinear or area for intensities, nearest for labels, area for label fractions.</summary>
 public static class SliceResampler
 {
     /// <summary>Bilinear resize with pixel centres aligned (align_corners = false, as PyTorch and ResizeImages-style scalers).</summary>
@@ -45,7 +45,7 @@ public static class SliceResampler
     /// <summary>
     /// Resizes intensities for a network: <see cref="Bilinear"/>, except where a side shrinks by more than 2, where
     /// <see cref="Area"/>: bilinear would read only 2 x 2 of each larger block (a 512 x 512 slice shrunk to 128 would lose
-    /// three pixels in four, noisier and aliased), while up to 2x the two agree.
+    /// three pixels in four, noisier and aliased). At exactly 2x the two agree, so models trained on 2x shrinks are unchanged.
     /// </summary>
     public static float[] Intensities(float[] source, int height, int width, int newHeight, int newWidth) =>
         height > 2 * newHeight || width > 2 * newWidth
