@@ -100,7 +100,8 @@ public sealed class OrganTrainingTests : IDisposable
         var (spleenModel, spleenKind, _) = ModelKind.Load(context, new FileInfo(spleenZip));
         using var spleenLoaded = (IDisposable)spleenModel;
         Assert.Equal((0.5f, true, (OrganLabels?)null), (spleenKind.Threshold, spleenKind.Foreground!.IsExactly(4), spleenKind.Organs));
-        Assert.Equal(record.Organs[1].Record, spleenKind.Plausibility);
+        Assert.Equal(record.Organs[1].Record! with { Geometry = record.Geometry }, spleenKind.Plausibility);
+        Assert.NotNull(spleenKind.Plausibility!.Geometry);
         Assert.Equal((2, true), (spleenKind.SmoothingRadius, spleenKind.TestTimeShifts));
         var spleen = new VolumeSegmenter(context, spleenModel, spleenKind.SliceOptions(),
             new VolumeSegmenterOptions { PostProcess = true, Threshold = spleenKind.Threshold, Plausibility = spleenKind.Plausibility }).Segment("d", patients[3].Image);
