@@ -201,14 +201,24 @@ public sealed class ToolVolumeTests : IDisposable
         NiftiWriter.Write(Path.Combine(In("new"), "image_ordinary.nii.gz"), ordinary);
         var dark = ordinary.WithData(ordinary.Data.Select((v, i) => organ.Data[i] > 0 ? v - 150 : v).ToArray());
         NiftiWriter.Write(Path.Combine(In("new"), "image_dark.nii.gz"), dark);
+        // The ordinary patient stored with its first two axes swapped (the sform saying so) is turned back, not flagged.
+        var swapped = new Volume(Transposed(ordinary.Data, width, height), height, width, depth, ordinary.SpacingY, ordinary.SpacingX, ordinary.SpacingZ,
+            new NiftiHeader { Rank = 3, Dimensions = [height, width, depth], Spacing = [ordinary.SpacingY, ordinary.SpacingX, ordinary.SpacingZ], SFormCode = 1,
+                SForm = [0, ordinary.SpacingX, 0, 0, ordinary.SpacingY, 0, 0, 0, 0, 0, ordinary.SpacingZ, 0] });
+        NiftiWriter.Write(Path.Combine(In("new"), "image_swapped.nii.gz"), swapped);
 
         var predict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred"), "--post-process");
         Assert.True(predict.ExitCode == 0, predict.ToString());
         var warnings = predict.Output.Split('\n').Where(l => l.StartsWith("warning:")).ToList();
         Assert.True(warnings.Count == 1 && warnings[0].Contains("image_dark"), predict.ToString());
+        Assert.Contains("; stored ARS, turned to the training volumes' axes to be scored", predict.Output);
+        Assert.Equal(Transposed(NiftiReader.Read(Path.Combine(In("pred"), "pred_ordinary.nii.gz")).Data, width, height),
+            NiftiReader.Read(Path.Combine(In("pred"), "pred_swapped.nii.gz")).Data);
         var json = File.ReadAllText(Path.Combine(In("pred"), "predictions.json"));
         Assert.Contains("\"Implausible\": true", json);
         Assert.Contains("\"Implausible\": false", json);
+        Assert.Contains("\"ReorientedFrom\": \"ARS\"", json);
+        Assert.Contains("\"ReorientedFrom\": null", json);
         Assert.Contains("\"Map\": \"pred_dark.nii.gz\"", json); // the label map each case was written to
 
         var strict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred-strict"), "--fail-on-warning");
@@ -484,6 +494,18 @@ public sealed class ToolVolumeTests : IDisposable
         var (aloneConfidences, voteConfidences) = (MeanConfidences(In("alone")), MeanConfidences(In("maps")));
         Assert.DoesNotContain("\"NaN\"", aloneConfidences);
         Assert.NotEqual(aloneConfidences, voteConfidences);
+    }
+
+    // x and y swapped: the value at (x, y) goes to (y, x) of a height x width grid.
+    static float[] Transposed(float[] data, int width, int height)
+    {
+        var swapped = new float[data.Length];
+        for (int i = 0; i < data.Length; i++)
+        {
+            int x = i % width, y = i / width % height, z = i / (width * height);
+            swapped[(z * width + x) * height + y] = data[i];
+        }
+        return swapped;
     }
 
     static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)

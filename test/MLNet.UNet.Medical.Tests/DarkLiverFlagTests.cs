@@ -55,7 +55,8 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(asItIs.Warnings);
         Assert.NotEmpty(darkened.Warnings);
 
-        // The same patient stored the other way up (rows reversed, the sform saying so) is flagged for it.
+        // The same patient stored the other way up (rows reversed, the sform saying so) is turned back to be scored: its
+        // mask is the ordinary one's, upside down, and nothing is flagged.
         var header = ordinary.Image.Header!;
         var sform = (double[])header.SForm.Clone();
         for (int row = 0; row < 3; row++)
@@ -63,9 +64,15 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         for (int row = 0; row < 3; row++)
             sform[row * 4 + 1] = -sform[row * 4 + 1];
         var turned = UpsideDown(ordinary.Image, header with { SForm = sform, QFormCode = 0 });
-        var flagged = segmenter.Segment("19 turned", turned);
-        output.WriteLine($"turned: {flagged.Statistics}, warnings: {string.Join("; ", flagged.Warnings)}");
-        Assert.Contains(flagged.Warnings, w => w.Contains("stored in orientation LPS, the training volumes in LAS"));
+        var upsideDown = segmenter.Segment("19 turned", turned);
+        output.WriteLine($"turned: {upsideDown.Statistics}, warnings: {string.Join("; ", upsideDown.Warnings)}");
+        Assert.Equal("LPS", upsideDown.ReorientedFrom);
+        Assert.Null(asItIs.ReorientedFrom);
+        Assert.Empty(upsideDown.Warnings);
+        Assert.Equal(asItIs.Statistics, upsideDown.Statistics);
+        Assert.Equal(UpsideDown(ordinary.Image.WithData(Array.ConvertAll(asItIs.Mask.Voxels, v => v ? 1f : 0f)), header).Data,
+            Array.ConvertAll(upsideDown.Mask.Voxels, v => v ? 1f : 0f));
+        Assert.Same(turned.Header, upsideDown.ToLabelVolume().Header);
 
         // The stress test carries the same flags per shift, and says which shift changed nothing (no structure 9 here).
         var stress = StressTest.Run(segmenter, [ordinary], [new ScaledStructures("liver x0.25", 0.25f, 1), new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);

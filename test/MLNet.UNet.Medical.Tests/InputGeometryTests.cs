@@ -5,7 +5,7 @@ using MLNet.UNet.Medical.Volumes;
 
 namespace MLNet.UNet.Medical.Tests;
 
-/// <summary>The orientation and slice width a model was trained on, and the warnings for a volume that lies otherwise.</summary>
+/// <summary>The orientation and slice width a model was trained on: a volume stored another way is turned back, one whose slices are much wider or narrower is flagged.</summary>
 public sealed class InputGeometryTests
 {
     // CHAOS's sform: the first axis towards the left, the second to the front, slices upwards.
@@ -41,16 +41,19 @@ public sealed class InputGeometryTests
     }
 
     [Fact]
-    public void AVolumeStoredTurnedOrWiderThanTheTrainingOnesIsFlaggedAndALikeOneIsNot()
+    public void AVolumeStoredTurnedIsTurnedBackAndAWiderOneIsFlagged()
     {
         var trained = InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(WithSForm(Chaos, size: 240))]);
         Assert.Equal(new InputGeometry("LAS", 300, 320), trained);
         Assert.Empty(trained.Check(WithSForm(Chaos)));
         Assert.Empty(trained.Check(WithSForm(Chaos, size: 320))); // 400 mm: a quarter wider is still taken
-        Assert.Empty(trained.Check(new Volume(new float[4], 2, 2, 1, 150, 150, 1))); // no header: orientation unknown, not checked
+        Assert.Null(trained.ReorientationFor(WithSForm(Chaos)));
+        Assert.Null(trained.ReorientationFor(new Volume(new float[4], 2, 2, 1, 150, 150, 1))); // no header: orientation unknown
 
-        var turned = Assert.Single(trained.Check(WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0])));
-        Assert.Contains("stored in orientation LPS, the training volumes in LAS", turned);
+        var lps = WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0]);
+        var turn = trained.ReorientationFor(lps)!;
+        Assert.Equal(("LPS", "LAS"), (turn.From, turn.To));
+        Assert.Empty(trained.Check(turn.Apply(lps)));
         var wide = Assert.Single(trained.Check(WithSForm(Chaos, spacing: 1.7)));
         Assert.Contains("a slice spans 435 x 435 mm, against 300-320 mm in training", wide);
         Assert.Single(trained.Check(WithSForm(Chaos, spacing: 0.9)));   // 230 mm: too narrow
@@ -58,7 +61,7 @@ public sealed class InputGeometryTests
         // Training volumes of two orientations record none, and none is checked.
         var mixed = InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0]))]);
         Assert.Null(mixed.AxisCodes);
-        Assert.Empty(mixed.Check(WithSForm([1.25, 0, 0, 0, 0, 0, 7.7, 0, 0, 1.25, 0, 0])));
+        Assert.Null(mixed.ReorientationFor(WithSForm([1.25, 0, 0, 0, 0, 0, 7.7, 0, 0, 1.25, 0, 0])));
         Assert.Throws<ArgumentException>(() => InputGeometry.Combine([]));
     }
 

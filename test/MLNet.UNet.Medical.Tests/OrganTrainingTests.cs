@@ -1,9 +1,11 @@
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Stress;
 using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Recipes;
 
 namespace MLNet.UNet.Medical.Tests;
@@ -60,6 +62,18 @@ public sealed class OrganTrainingTests : IDisposable
         var ordinary = segmenter.Segment("d", patients[3].Image);
         Assert.Empty(ordinary.Warnings);
         Assert.Equal(2, ordinary.Statistics.Count);
+        // Stored right to left (RAS) for a model trained on LAS volumes, the volume is turned back to be scored, and its
+        // class maps are the ordinary ones mirrored onto its own grid.
+        var image = patients[3].Image;
+        var mirrored = new Volume(Mirrored(image.Data, image), image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ,
+            new NiftiHeader { Rank = 3, Dimensions = [image.SizeX, image.SizeY, image.SizeZ], Spacing = [image.SpacingX, image.SpacingY, image.SpacingZ],
+                SFormCode = 1, SForm = [image.SpacingX, 0, 0, 0, 0, image.SpacingY, 0, 0, 0, 0, image.SpacingZ, 0] });
+        var trainedLas = record with { Geometry = InputGeometry.Of(image) with { AxisCodes = "LAS" } };
+        var turned = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true, plausibility: trainedLas).Segment("d-mirrored", mirrored);
+        Assert.Equal("RAS", turned.ReorientedFrom);
+        Assert.Empty(turned.Warnings);
+        Assert.Equal(Mirrored(ordinary.Classes, image), turned.Classes);
+        Assert.Equal(Mirrored(ordinary.RawClasses, image), turned.RawClasses);
         // At twice the network's size, test-time shifts average four passes' class probabilities before each voxel takes its class.
         var doubled = SyntheticPatients.Doubled(patients[3]);
         var shifted = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: true, testTimeShifts: true).Segment("d2", doubled.Image);
@@ -128,6 +142,10 @@ public sealed class OrganTrainingTests : IDisposable
         Assert.Equal(2f, OrganLabels.ChaosAbdomen.ToMapping().Map(2));
         Assert.Equal(0f, OrganLabels.Parse("liver=1,spleen=4").ToMapping().Map(2));
     }
+
+    // The voxels with x running the other way.
+    static T[] Mirrored<T>(T[] voxels, Volume grid) =>
+        [.. Enumerable.Range(0, voxels.Length).Select(i => voxels[i - i % grid.SizeX + grid.SizeX - 1 - i % grid.SizeX])];
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }

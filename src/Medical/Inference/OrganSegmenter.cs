@@ -18,8 +18,14 @@ namespace MLNet.UNet.Medical.Inference;
 public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses, int[] Classes, IReadOnlyList<OrganStatistics> Statistics,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>
+    /// The axis codes the image is stored with when they differ from the training volumes', so that it was turned to
+    /// theirs to be scored (the class maps here are back on the image's own grid); null when it was scored as stored.
+    /// </summary>
+    public string? ReorientedFrom { get; init; }
+
     /// <summary>What is kept of the segmentation once its label map is scored or written: its name, measures and warnings, without its voxels.</summary>
-    public OrganCase ToCase() => new(Id, Statistics, Warnings);
+    public OrganCase ToCase() => new(Id, Statistics, Warnings) { ReorientedFrom = ReorientedFrom };
 }
 
 /// <summary>
@@ -29,7 +35,11 @@ public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses
 /// <param name="Id">The case's name.</param>
 /// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>
 /// <param name="Warnings">The plausibility warnings, each naming its organ; empty when every organ is within what the model saw, or without a record.</param>
-public sealed record OrganCase(string Id, IReadOnlyList<OrganStatistics> Statistics, IReadOnlyList<string> Warnings);
+public sealed record OrganCase(string Id, IReadOnlyList<OrganStatistics> Statistics, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The axis codes the image is stored with when it was turned to the training volumes' to be scored; null when it was not.</summary>
+    public string? ReorientedFrom { get; init; }
+}
 
 /// <summary>
 /// <see cref="VolumeSegmenter"/> for a model of several organs: the volume is cut into the model's slices, scored, and
@@ -89,10 +99,23 @@ public sealed class OrganSegmenter
     /// <summary>The organs the model segments, in class order.</summary>
     public OrganLabels Organs => organs;
 
-    /// <summary>Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked.</summary>
+    /// <summary>
+    /// Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked. A
+    /// volume stored with other axis codes than the model's training volumes (known from the plausibility record) is
+    /// turned to theirs to be scored, and its class maps turned back onto its own grid.
+    /// </summary>
     public OrganSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        var turn = plausibility?.Geometry?.ReorientationFor(image);
+        var seen = SegmentAsStored(id, turn?.Apply(image) ?? image);
+        return turn is null
+            ? seen
+            : seen with { Image = image, RawClasses = turn.Undo(seen.RawClasses, image), Classes = turn.Undo(seen.Classes, image), ReorientedFrom = turn.From };
+    }
+
+    OrganSegmentation SegmentAsStored(string id, Volume image)
+    {
         // One pass needs one class plane of a slice at a time; several passes average every class's plane of the volume.
         var (classes, confidence) = testTimeShifts
             ? ProbabilityMask.ClassMap(TestTimeShifts.Average(image, slices.ImageSize, moved => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, moved),

@@ -23,8 +23,14 @@ public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabi
     /// <summary>The mask as a 0/1 volume with the image's geometry and header, for NIfTI.</summary>
     public Volume ToLabelVolume() => Image.WithData(Array.ConvertAll(Mask.Voxels, v => v ? 1f : 0f));
 
+    /// <summary>
+    /// The axis codes the image is stored with when they differ from the training volumes', so that it was turned to
+    /// theirs to be scored (every result here is back on the image's own grid); null when it was scored as stored.
+    /// </summary>
+    public string? ReorientedFrom { get; init; }
+
     /// <summary>What is kept of the segmentation once its mask is scored or written: its name, measures and warnings, without its voxels.</summary>
-    public VolumeCase ToCase() => new(Id, Statistics, Warnings);
+    public VolumeCase ToCase() => new(Id, Statistics, Warnings) { ReorientedFrom = ReorientedFrom };
 }
 
 /// <summary>
@@ -33,7 +39,11 @@ public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabi
 /// <param name="Id">The volume's name.</param>
 /// <param name="Statistics">The mask's volume, largest slice and mean confidence.</param>
 /// <param name="Warnings">Why the mask is implausible against the model's record; empty when it is not, or when there is no record.</param>
-public sealed record VolumeCase(string Id, OrganStatistics Statistics, IReadOnlyList<string> Warnings);
+public sealed record VolumeCase(string Id, OrganStatistics Statistics, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The axis codes the image is stored with when it was turned to the training volumes' to be scored; null when it was not.</summary>
+    public string? ReorientedFrom { get; init; }
+}
 
 /// <summary>
 /// Runs a 2D slice model over whole volumes, as MONAI's SliceInferer does: the volume is cut into the model's
@@ -77,20 +87,32 @@ public sealed class VolumeSegmenter
     /// </summary>
     public float Threshold => threshold;
 
-    /// <summary>Segments one volume.</summary>
+    /// <summary>
+    /// Segments one volume. A volume stored with other axis codes than the model's training volumes (known from the
+    /// plausibility record) is turned to theirs to be scored, and its results turned back onto its own grid.
+    /// </summary>
     public VolumeSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        var turn = options.Plausibility?.Geometry?.ReorientationFor(image);
+        var seen = turn?.Apply(image) ?? image;
         var probabilities = options.TestTimeShifts
-            ? TestTimeShifts.Average(image, slices.ImageSize, moved => Probabilities(id, moved))
-            : Probabilities(id, image);
+            ? TestTimeShifts.Average(seen, slices.ImageSize, moved => Probabilities(id, moved))
+            : Probabilities(id, seen);
         var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > threshold),
-            image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
+            seen.SizeX, seen.SizeY, seen.SizeZ, seen.SpacingX, seen.SpacingY, seen.SpacingZ);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
+        // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);
-        var warnings = options.Plausibility?.Check(statistics, image) ?? [];
-        return new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings);
+        var warnings = options.Plausibility?.Check(statistics, seen) ?? [];
+        return turn is null
+            ? new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings)
+            : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), OnGrid(turn.Undo(raw.Voxels, image), image),
+                OnGrid(turn.Undo(mask.Voxels, image), image), statistics, warnings) { ReorientedFrom = turn.From };
     }
+
+    static BinaryVolume OnGrid(bool[] voxels, Volume image) =>
+        new(voxels, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
 
     // One pass of the network over the volume: its probabilities on the volume's grid.
     float[] Probabilities(string id, Volume image)

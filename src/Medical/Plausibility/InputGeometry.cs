@@ -5,12 +5,13 @@ namespace MLNet.UNet.Medical.Plausibility;
 
 /// <summary>
 /// How the volumes a model was trained on lay: the direction of their stored axes and the width of a slice in mm. The
-/// network sees each slice as stored, shrunk to its input size by pixel count, so a volume stored the other way up, or
-/// whose slices span a much larger or smaller field of view, shows it anatomy it has never seen (turned, or at another
-/// scale), and its mask cannot be trusted. Part of the <see cref="PlausibilityRecord"/>; a new volume is checked against it.
+/// network sees each slice as stored, shrunk to its input size by pixel count. A volume stored another way up is turned
+/// to the training's axis codes before it is scored (<see cref="ReorientationFor"/>); one whose slices span a much larger
+/// or smaller field of view shows the network anatomy at a scale it has never seen, and is flagged (<see cref="Check"/>).
+/// Part of the <see cref="PlausibilityRecord"/>.
 /// </summary>
 /// <param name="AxisCodes">The training volumes' axis codes (<see cref="NiftiOrientation.AxisCodes"/>); null when they
-/// were not all the same or said nothing of orientation, and then orientation is not checked.</param>
+/// were not all the same or said nothing of orientation, and then no volume is turned.</param>
 /// <param name="FieldOfViewMinMm">The narrowest slice side seen in training, mm (size times spacing).</param>
 /// <param name="FieldOfViewMaxMm">The widest slice side seen in training, mm.</param>
 public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, double FieldOfViewMaxMm)
@@ -42,14 +43,25 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
         return new InputGeometry(codes is [{ } single] ? single : null, seen.Min(g => g.FieldOfViewMinMm), seen.Max(g => g.FieldOfViewMaxMm));
     }
 
-    /// <summary>The warnings for one volume; empty when it lies as the training volumes did.</summary>
+    /// <summary>
+    /// How to turn <paramref name="image"/> to the training volumes' axis codes (<see cref="AxisReorientation"/>); null
+    /// when it is stored as they were, or when either says nothing of orientation. The segmenters score the turned
+    /// volume and turn the mask back, so a volume stored another way up is segmented as if stored as in training.
+    /// </summary>
+    public AxisReorientation? ReorientationFor(Volume image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return AxisCodes is { } trained && CodesOf(image) is { } codes ? AxisReorientation.Between(codes, trained) : null;
+    }
+
+    /// <summary>
+    /// The warnings for one volume, as the network sees it (turned by <see cref="ReorientationFor"/>); empty when its
+    /// slices span the training's field of view.
+    /// </summary>
     public IReadOnlyList<string> Check(Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var warnings = new List<string>();
-        if (AxisCodes is { } trained && CodesOf(image) is { } codes && codes != trained)
-            warnings.Add($"the volume is stored in orientation {codes}, the training volumes in {trained}: the network sees it turned or " +
-                         $"mirrored; reorient it to {trained} before predicting");
         var (x, y) = Sides(image);
         double low = FieldOfViewMinMm / FieldOfViewFactor, high = FieldOfViewMaxMm * FieldOfViewFactor;
         if (x < low || x > high || y < low || y > high)
