@@ -85,10 +85,8 @@ internal static class PredictCommand
     {
         if (!kind.TakesImageFiles)
             throw new ArgumentException("This model was trained on volume slices; predict with --volumes.");
-        // What an earlier predict wrote into this folder is not an input; two images that would write one mask are refused before anything is written.
-        var paths = ImagePairs.Images(input.FullName).Where(p => !IsPredictOutput(Path.GetFileNameWithoutExtension(p))).ToList();
-        if (paths.Count == 0)
-            throw new InvalidDataException($"Image folder '{input.FullName}' holds only masks and earlier predictions (*_pred, *_overlay), no images.");
+        // Two images that would write one mask are refused before anything is written.
+        var paths = ImagePairs.Images(input.FullName);
         if (paths.GroupBy(Path.GetFileNameWithoutExtension, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } clash)
             throw new ArgumentException(
                 $"{string.Join(" and ", clash.Select(Path.GetFileName))} would both be written to {clash.Key}_pred.png; keep one of them in '{input.FullName}'.");
@@ -106,8 +104,6 @@ internal static class PredictCommand
         }
         return paths.Count;
     }
-
-    static bool IsPredictOutput(string name) => name.EndsWith("_pred", StringComparison.Ordinal) || name.EndsWith("_overlay", StringComparison.Ordinal);
 
     static (List<OrganCase> Cases, List<FailedCase> Failures) Organs(OrganSegmenter segmenter, OrganLabels organs, ModelKind kind, DirectoryInfo input,
         DirectoryInfo output, TextWriter log, int smoothing, bool shifts)

@@ -8,16 +8,20 @@ internal static class ImagePairs
 {
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
 
-    /// <summary>Images of a folder (masks excluded), sorted by name.</summary>
+    // Files that sit beside the images but are not inputs: masks, and what predict writes (so it can predict into its input folder).
+    static readonly string[] NotImages = ["_mask", "_pred", "_overlay"];
+
+    /// <summary>Images of a folder (masks and predictions, <c>*_mask</c>, <c>*_pred</c>, <c>*_overlay</c>, excluded), sorted by name.</summary>
     public static List<string> Images(string folder)
     {
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Image folder '{folder}' does not exist.");
         var images = Directory.EnumerateFiles(folder)
-            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()) && !Path.GetFileNameWithoutExtension(f).EndsWith("_mask"))
+            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())
+                        && !NotImages.Any(suffix => Path.GetFileNameWithoutExtension(f).EndsWith(suffix, StringComparison.Ordinal)))
             .Order(StringComparer.Ordinal).ToList();
         if (images.Count == 0)
-            throw new InvalidDataException($"Image folder '{folder}' holds no PNG, JPEG or BMP images.");
+            throw new InvalidDataException($"Image folder '{folder}' holds no PNG, JPEG or BMP images (files named *_mask, *_pred or *_overlay are masks and predictions).");
         return images;
     }
 
