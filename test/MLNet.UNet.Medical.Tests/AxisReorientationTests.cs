@@ -28,7 +28,7 @@ public sealed class AxisReorientationTests
         // An sform that stores the axes as the codes say, each axis with its own spacing; each voxel holds its stored index.
         int[] size = [3, 4, 5];
         double[] spacing = [1.5, 2, 7];
-        var sform = new double[12];
+        double[] sform = [0, 0, 0, 10, 0, 0, 0, -20, 0, 0, 0, 30];
         for (int axis = 0; axis < 3; axis++)
         {
             int world = "LRPAIS".IndexOf(storedAs[axis]) / 2;
@@ -45,7 +45,18 @@ public sealed class AxisReorientationTests
             return;
         }
         var turned = turn!.Apply(stored);
-        Assert.Null(turned.Header);
+        // The turned header places every turned voxel where the stored voxel it reads is.
+        Assert.Equal("LAS", NiftiOrientation.AxisCodes(turned.Header!));
+        Assert.Equal([turned.SizeX, turned.SizeY, turned.SizeZ], turned.Header!.Dimensions);
+        var turnedSform = turned.Header.SForm;
+        for (int k = 0; k < turned.SizeZ; k++)
+            for (int j = 0; j < turned.SizeY; j++)
+                for (int i = 0; i < turned.SizeX; i++)
+                {
+                    var at = World((int)turned[i, j, k]);
+                    for (int w = 0; w < 3; w++)
+                        Assert.Equal(at[w], turnedSform[w * 4] * i + turnedSform[w * 4 + 1] * j + turnedSform[w * 4 + 2] * k + turnedSform[w * 4 + 3], 9);
+                }
         // One step along each turned axis moves through the world towards L, A and S by that axis's spacing.
         var origin = World((int)turned[0, 0, 0]);
         double[][] steps = [Minus(World((int)turned[1, 0, 0]), origin), Minus(World((int)turned[0, 1, 0]), origin), Minus(World((int)turned[0, 0, 1]), origin)];
@@ -61,7 +72,30 @@ public sealed class AxisReorientationTests
         double[] World(int index)
         {
             int x = index % 3, y = index / 3 % 4, z = index / 12;
-            return [.. Enumerable.Range(0, 3).Select(w => sform[w * 4] * x + sform[w * 4 + 1] * y + sform[w * 4 + 2] * z)];
+            return [.. Enumerable.Range(0, 3).Select(w => sform[w * 4] * x + sform[w * 4 + 1] * y + sform[w * 4 + 2] * z + sform[w * 4 + 3])];
+        }
+    }
+
+    [Fact]
+    public void AVolumePlacedByItsQFormAloneIsTurnedWithAnSFormThatPlacesItTheSame()
+    {
+        // CHAOS's qform (LAS) on a 4 x 3 x 2 grid; turned to RAS, the first axis runs the other way.
+        var header = new NiftiHeader
+        {
+            Rank = 3, Dimensions = [4, 3, 2], Spacing = [1.25, 1.25, 7.7], QFactor = -1, QFormCode = 1, Quaternion = [0, 1, 0, 190, -200, -80],
+        };
+        var stored = new Volume(Enumerable.Range(0, 24).Select(i => (float)i).ToArray(), 4, 3, 2, 1.25, 1.25, 7.7, header);
+        var storedAffine = NiftiOrientation.Affine(header)!;
+        var turned = AxisReorientation.Between("LAS", "RAS")!.Apply(stored);
+        Assert.Equal((1, 0), (turned.Header!.SFormCode, turned.Header.QFormCode));
+        Assert.Equal("RAS", NiftiOrientation.AxisCodes(turned.Header));
+        for (int i = 0; i < 4; i++)
+        {
+            int source = (int)turned[i, 1, 1], x = source % 4, y = source / 4 % 3, z = source / 12;
+            Assert.Equal((3 - i, 1, 1), (x, y, z));
+            for (int w = 0; w < 3; w++)
+                Assert.Equal(storedAffine[w * 4] * x + storedAffine[w * 4 + 1] * y + storedAffine[w * 4 + 2] * z + storedAffine[w * 4 + 3],
+                    turned.Header.SForm[w * 4] * i + turned.Header.SForm[w * 4 + 1] + turned.Header.SForm[w * 4 + 2] + turned.Header.SForm[w * 4 + 3], 9);
         }
     }
 

@@ -16,11 +16,9 @@ public static class NiftiOrientation
     public static string? AxisCodes(NiftiHeader header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        var matrix = header.SFormCode > 0 ? FromSForm(header.SForm)
-            : header.QFormCode > 0 ? FromQuaternion(header.Quaternion, header.QFactor)
-            : null;
-        if (matrix is null)
+        if (Affine(header) is not { } affine)
             return null;
+        var matrix = FromSForm(affine);
         var codes = new char[3];
         var used = new bool[3];
         for (int axis = 0; axis < 3; axis++)
@@ -33,6 +31,28 @@ public static class NiftiOrientation
             codes[axis] = matrix[world, axis] > 0 ? Letters[world].Positive : Letters[world].Negative;
         }
         return new string(codes);
+    }
+
+    /// <summary>
+    /// The voxel-to-world affine of a header as sform rows (srow_x, srow_y, srow_z; 3 x 4, in the header's unit): its
+    /// sform when its code is set, else its qform with the voxel spacing, else null.
+    /// </summary>
+    public static double[]? Affine(NiftiHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (header.SFormCode > 0)
+            return (double[])header.SForm.Clone();
+        if (header.QFormCode <= 0)
+            return null;
+        var rotation = FromQuaternion(header.Quaternion, header.QFactor);
+        var rows = new double[12];
+        for (int world = 0; world < 3; world++)
+        {
+            for (int axis = 0; axis < 3; axis++)
+                rows[world * 4 + axis] = rotation[world, axis] * (axis < header.Spacing.Length ? header.Spacing[axis] : 1);
+            rows[world * 4 + 3] = header.Quaternion[3 + world];
+        }
+        return rows;
     }
 
     static double[,] FromSForm(double[] rows)

@@ -89,4 +89,7 @@ public sealed record PatientVolume(string PatientId, Volume Image, Volume Label)
                 $"Patient {patientId}: image is {image.SizeX} x {image.SizeY} x {image.SizeZ} but label is {label.SizeX} x {label.SizeY} x {label.SizeZ}.");
         return new PatientVolume(patientId, image, label);
     }
+
+    /// <summary>The patient turned by whole axes (<see cref="AxisReorientation.Apply"/>), image and label alike; itself when <paramref name="turn"/> is null.</summary>
+    public PatientVolume Turned(AxisReorientation? turn) => turn is null ? this : this with { Image = turn.Apply(Image), Label = turn.Apply(Label) };
 }

@@ -58,8 +58,8 @@ public static class OrganTraining
         options.Validate();
         CheckNoContextLabels(recipe);
         recipe = Prepared(recipe, organs);
-        var training = VolumeTraining.Select(patients, fold.Training, "training");
-        var validation = VolumeTraining.Select(patients, fold.Validation, "validation");
+        var (training, validation) = TrainingOrientation.Common(VolumeTraining.Select(patients, fold.Training, "training"),
+            VolumeTraining.Select(patients, fold.Validation, "validation"), options.Log);
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
         organs.ToMapping().CheckEveryClassOccurs(training, "training");

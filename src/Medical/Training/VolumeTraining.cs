@@ -86,8 +86,8 @@ public static class VolumeTraining
         options.Validate();
         // With context labels the network learns the organ (class 1) and its neighbours; the model keeps the organ's class.
         var learned = Learned(recipe, options.Labels);
-        var training = Select(patients, fold.Training, "training");
-        var validation = Select(patients, fold.Validation, "validation");
+        var (training, validation) = TrainingOrientation.Common(Select(patients, fold.Training, "training"),
+            Select(patients, fold.Validation, "validation"), options.Log);
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
         var trainingValues = LabelMapping.ValuesIn(training);

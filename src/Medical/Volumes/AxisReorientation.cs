@@ -1,3 +1,5 @@
+using MLNet.UNet.Medical.Nifti;
+
 namespace MLNet.UNet.Medical.Volumes;
 
 /// <summary>
@@ -49,8 +51,11 @@ public sealed class AxisReorientation
         return new AxisReorientation(from, to, storedAxis, reversed);
     }
 
-    /// <summary>The volume on the turned grid: its voxels moved, sizes and spacings following their axes, and no header
-    /// (the stored one describes the volume as stored).</summary>
+    /// <summary>
+    /// The volume on the turned grid: its voxels moved, sizes and spacings following their axes, and, when it has a
+    /// header that places it in the world, a header whose sform places the turned voxels where the stored ones were
+    /// (so its axis codes are <see cref="To"/>); otherwise no header.
+    /// </summary>
     public Volume Apply(Volume volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
@@ -61,7 +66,33 @@ public sealed class AxisReorientation
         for (int i = 0; i < data.Length; i++)
             data[i] = volume.Data[sources[i]];
         return new Volume(data, size[storedAxis[0]], size[storedAxis[1]], size[storedAxis[2]],
-            spacing[storedAxis[0]], spacing[storedAxis[1]], spacing[storedAxis[2]]);
+            spacing[storedAxis[0]], spacing[storedAxis[1]], spacing[storedAxis[2]], TurnedHeader(volume.Header, size));
+    }
+
+    NiftiHeader? TurnedHeader(NiftiHeader? header, int[] size)
+    {
+        if (header is null || NiftiOrientation.Affine(header) is not { } affine)
+            return null;
+        var sform = new double[12];
+        for (int world = 0; world < 3; world++)
+        {
+            sform[world * 4 + 3] = affine[world * 4 + 3];
+            for (int axis = 0; axis < 3; axis++)
+            {
+                double column = affine[world * 4 + storedAxis[axis]];
+                sform[world * 4 + axis] = reversed[axis] ? -column : column;
+                // A reversed axis starts where the stored one ended.
+                if (reversed[axis])
+                    sform[world * 4 + 3] += column * (size[storedAxis[axis]] - 1);
+            }
+        }
+        int[] dimensions = [.. storedAxis.Select(a => size[a]), .. header.Dimensions.Skip(3)];
+        double[] spacing = [.. storedAxis.Select(a => a < header.Spacing.Length ? header.Spacing[a] : 1), .. header.Spacing.Skip(3)];
+        return header with
+        {
+            Rank = Math.Max(header.Rank, 3), Dimensions = dimensions, Spacing = spacing, SForm = sform, SFormCode = header.SFormCode > 0 ? header.SFormCode : header.QFormCode,
+            QFormCode = 0, Quaternion = new double[6], QFactor = 1,
+        };
     }
 
     /// <summary>Values on the turned grid of <paramref name="stored"/> (one per voxel, as <see cref="Apply"/> lays them) put back on the stored grid.</summary>

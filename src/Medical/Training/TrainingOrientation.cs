@@ -1,0 +1,32 @@
+using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
+
+namespace MLNet.UNet.Medical.Training;
+
+/// <summary>
+/// Brings the patients of a fold to one orientation before they are sliced: a 2D network learns slices as stored, so
+/// volumes stored different ways would teach it the same anatomy turned, and leave the model without one orientation to
+/// turn new volumes to. Each patient stored otherwise than most training patients is turned to their axis codes
+/// (<see cref="AxisReorientation"/>); patients whose headers say nothing of orientation stay as stored.
+/// </summary>
+internal static class TrainingOrientation
+{
+    /// <summary>The fold's patients, those stored otherwise than most training patients turned to their axis codes; the turn is logged.</summary>
+    public static (List<PatientVolume> Training, List<PatientVolume> Validation) Common(List<PatientVolume> training, List<PatientVolume> validation,
+        TextWriter log)
+    {
+        var common = training.Select(CodesOf).OfType<string>().GroupBy(c => c)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
+        if (common is null)
+            return (training, validation);
+        var turned = training.Concat(validation).Where(p => CodesOf(p) is { } stored && stored != common).Select(p => $"{p.PatientId} ({CodesOf(p)})").Distinct().ToList();
+        if (turned.Count == 0)
+            return (training, validation);
+        log.WriteLine($"Patients {string.Join(", ", turned)} are stored otherwise than most training patients; turned to {common} to be learned and scored as one.");
+        PatientVolume Turn(PatientVolume p) => CodesOf(p) is { } stored ? p.Turned(AxisReorientation.Between(stored, common)) : p;
+        return ([.. training.Select(Turn)], [.. validation.Select(Turn)]);
+    }
+
+    static string? CodesOf(PatientVolume patient) => patient.Image.Header is { } header ? NiftiOrientation.AxisCodes(header) : null;
+}
