@@ -73,6 +73,9 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(UpsideDown(ordinary.Image.WithData(Array.ConvertAll(asItIs.Mask.Voxels, v => v ? 1f : 0f)), header).Data,
             Array.ConvertAll(upsideDown.Mask.Voxels, v => v ? 1f : 0f));
         Assert.Same(turned.Header, upsideDown.ToLabelVolume().Header);
+        Assert.Equal(UpsideDown(ordinary.Image.WithData(asItIs.Probabilities), header).Data, upsideDown.Probabilities);
+        Assert.Equal(UpsideDown(ordinary.Image.WithData(Array.ConvertAll(asItIs.RawMask.Voxels, v => v ? 1f : 0f)), header).Data,
+            Array.ConvertAll(upsideDown.RawMask.Voxels, v => v ? 1f : 0f));
 
         // The stress test carries the same flags per shift, and says which shift changed nothing (no structure 9 here).
         var stress = StressTest.Run(segmenter, [ordinary], [new ScaledStructures("liver x0.25", 0.25f, 1), new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);

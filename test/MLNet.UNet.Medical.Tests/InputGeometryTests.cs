@@ -15,6 +15,32 @@ public sealed class InputGeometryTests
         new(new float[size * size], size, size, 1, spacing, spacing, 7.7,
             new NiftiHeader { Rank = 3, Dimensions = [size, size, 1], Spacing = [spacing, spacing, 7.7], SFormCode = 1, SForm = sform });
 
+    // A slice stored ALS, sizeA pixels along the first axis (to the front) and sizeL along the second (to the left), 1.25 mm each.
+    static Volume Swapped(int sizeA, int sizeL) =>
+        new(new float[sizeA * sizeL], sizeA, sizeL, 1, 1.25, 1.25, 7.7, new NiftiHeader
+        {
+            Rank = 3, Dimensions = [sizeA, sizeL, 1], Spacing = [1.25, 1.25, 7.7], SFormCode = 1, SForm = [0, -1.25, 0, 0, 1.25, 0, 0, 0, 0, 0, 7.7, 0],
+        });
+
+    [Fact]
+    public void TheQFormAffineIsTheRotationTimesThePixelSpacingPlusTheOffset()
+    {
+        // A quarter turn about x (a = b = 1/sqrt 2): the second stored axis runs up, the third to the back; qfac -1 turns the third over.
+        double half = Math.Sqrt(0.5);
+        var header = new NiftiHeader
+        {
+            Rank = 3, Dimensions = [4, 4, 4], Spacing = [1.25, 1.5, 7.7], QFormCode = 1, QFactor = 1, Quaternion = [half, 0, 0, 10, 20, 30],
+        };
+        AssertClose([1.25, 0, 0, 10, 0, 0, -7.7, 20, 0, 1.5, 0, 30], NiftiOrientation.Affine(header)!);
+        AssertClose([1.25, 0, 0, 10, 0, 0, 7.7, 20, 0, 1.5, 0, 30], NiftiOrientation.Affine(header with { QFactor = -1 })!);
+        // A pixdim that is not positive scales by 1, as the NIfTI reference library reads it.
+        AssertClose([1, 0, 0, 10, 0, 0, -7.7, 20, 0, 1.5, 0, 30], NiftiOrientation.Affine(header with { Spacing = [-1.25, 1.5, 7.7] })!);
+        Assert.Equal("RSP", NiftiOrientation.AxisCodes(header with { Spacing = [-1.25, 1.5, 7.7] }));
+        Assert.Null(NiftiOrientation.Affine(header with { QFormCode = 0 }));
+
+        static void AssertClose(double[] expected, double[] actual) => Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second, 9));
+    }
+
     [Fact]
     public void TheAxisCodesComeFromTheSFormElseFromTheQForm()
     {
@@ -53,7 +79,20 @@ public sealed class InputGeometryTests
         var lps = WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0]);
         var turn = trained.ReorientationFor(lps)!;
         Assert.Equal(("LPS", "LAS"), (turn.From, turn.To));
-        Assert.Empty(trained.Check(turn.Apply(lps)));
+        Assert.False(turn.MovesSliceAxis);
+        Assert.Empty(trained.Check(lps));
+        // A coronal series (slices stacked front to back, 30.8 mm apart): turned to LAS, its slices span 320 x 308 mm,
+        // a width the training saw, but they are cut across the stored ones, with 30.8 mm rows.
+        var coronal = new Volume(new float[64 * 64 * 10], 64, 64, 10, 5, 5, 30.8,
+            new NiftiHeader { Rank = 3, Dimensions = [64, 64, 10], Spacing = [5, 5, 30.8], SFormCode = 1, SForm = [-5, 0, 0, 0, 0, 0, 30.8, 0, 0, 5, 0, 0] });
+        Assert.True(trained.ReorientationFor(coronal)!.MovesSliceAxis);
+        var across = Assert.Single(trained.Check(coronal));
+        Assert.Contains("stored in orientation LSA, its slices stacked along another direction than the training volumes' (LAS)", across);
+        Assert.Contains("5 x 30.8 mm pixels", across);
+        // Stored with x and y swapped (ALS): the field of view is taken from the turned grid, x along L first.
+        var swapped = Swapped(300, 340);
+        Assert.Contains("a slice spans 425 x 375 mm", Assert.Single(trained.Check(swapped)));
+        Assert.Empty(trained.Check(Swapped(240, 256)));
         var wide = Assert.Single(trained.Check(WithSForm(Chaos, spacing: 1.7)));
         Assert.Contains("a slice spans 435 x 435 mm, against 300-320 mm in training", wide);
         Assert.Single(trained.Check(WithSForm(Chaos, spacing: 0.9)));   // 230 mm: too narrow
@@ -61,6 +100,8 @@ public sealed class InputGeometryTests
         // Training volumes of two orientations record none, and none is checked.
         var mixed = InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0]))]);
         Assert.Null(mixed.AxisCodes);
+        // A volume that says nothing of orientation leaves the others' recorded.
+        Assert.Equal("LAS", InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(new Volume(new float[4], 2, 2, 1, 150, 150, 1))]).AxisCodes);
         Assert.Null(mixed.ReorientationFor(WithSForm([1.25, 0, 0, 0, 0, 0, 7.7, 0, 0, 1.25, 0, 0])));
         Assert.Throws<ArgumentException>(() => InputGeometry.Combine([]));
     }

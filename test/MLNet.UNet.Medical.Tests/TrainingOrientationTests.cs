@@ -32,11 +32,14 @@ public sealed class TrainingOrientationTests : IDisposable
         var (a, b, c, e) = (StoredAs(ball with { PatientId = "a" }, "LAS"), StoredAs(ball with { PatientId = "b" }, "LAS"),
             StoredAs(ball with { PatientId = "c" }, "LPS"), StoredAs(ball with { PatientId = "e" }, null));
         var d = StoredAs(ball with { PatientId = "d" }, "RAS");
+        var f = StoredAs(ball with { PatientId = "f" }, "LSA");
         var log = new StringWriter();
 
-        var (training, validation) = TrainingOrientation.Common([a, b, c, e], [d], log);
+        var (training, validation) = TrainingOrientation.Common([a, b, c, e], [d, f], log);
 
-        Assert.Contains("Patients c (LPS), d (RAS) are stored otherwise than most training patients; turned to LAS", log.ToString());
+        Assert.Contains("Patients c (LPS), d (RAS), f (LSA) are stored otherwise than most training patients; turned to LAS", log.ToString());
+        Assert.Contains("warning: patients f have their slices stacked along another direction than LAS", log.ToString());
+        Assert.Equal((32, 6, 32), (validation[1].Image.SizeX, validation[1].Image.SizeY, validation[1].Image.SizeZ));
         Assert.Same(a, training[0]);
         Assert.Same(e, training[3]); // says nothing of orientation: as stored
         Assert.Equal("LAS", NiftiOrientation.AxisCodes(training[2].Image.Header!));
@@ -59,7 +62,7 @@ public sealed class TrainingOrientationTests : IDisposable
         var patients = new[]
         {
             StoredAs(SyntheticPatients.Ball("a", 8), "RAS"), StoredAs(SyntheticPatients.Ball("b", 10), "RAS"),
-            StoredAs(SyntheticPatients.Ball("c", 9), "LPS"), StoredAs(SyntheticPatients.Ball("d", 9), "ARS"),
+            StoredAs(SyntheticPatients.Ball("c", 9), "LPS"), StoredAs(SyntheticPatients.Ball("d", 9), "ARS"), SyntheticPatients.Ball("e", 9),
         };
         var recipe = TrainingRecipes.Quick();
         recipe.ImageSize = 32;
@@ -69,11 +72,11 @@ public sealed class TrainingOrientationTests : IDisposable
         recipe.Trainer.Augmentation = Transforms.AugmentationOptions.None;
         var log = new StringWriter();
 
-        var result = VolumeTraining.Run(new MLContext(1), recipe, patients, new PatientFold(["a", "b", "c"], ["d"]),
+        var result = VolumeTraining.Run(new MLContext(1), recipe, patients, new PatientFold(["a", "b", "c", "e"], ["d"]),
             new VolumeTrainingOptions { OutputFolder = folder, Log = log });
 
         Assert.Contains("Patients c (LPS), d (ARS) are stored otherwise than most training patients; turned to RAS", log.ToString());
-        Assert.Equal("RAS", result.Plausibility!.Geometry!.AxisCodes);
+        Assert.Equal("RAS", result.Plausibility!.Geometry!.AxisCodes); // e says nothing of orientation and is learned as stored
         Assert.True(result.Evaluation!.Patients[0].Metrics.Dice > 0.8, $"the turned validation ball: 3D Dice {result.Evaluation.Patients[0].Metrics.Dice:F3}");
     }
 

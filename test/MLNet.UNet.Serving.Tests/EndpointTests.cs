@@ -146,6 +146,34 @@ public class EndpointTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AVolumeStoredWithItsAxesSwappedIsTurnedToBeScoredAndAnsweredOnItsOwnGrid()
+    {
+        var upload = TinyModels.Nifti(TinyModels.TwoBalls("upload", 6).Image);
+        var ordinary = NiftiReader.Read(new MemoryStream(upload));
+        var (nx, ny, nz) = (ordinary.SizeX, ordinary.SizeY, ordinary.SizeZ);
+        float[] Swap(float[] data, int width, int height) =>
+            [.. Enumerable.Range(0, data.Length).Select(i => data[i / (width * height) * width * height + i % height * width + i / height % width])];
+        // Stored with x and y swapped, the sform saying so (axis codes ARS against the training's RAS).
+        var swapped = new MLNet.UNet.Medical.Volumes.Volume(Swap(ordinary.Data, nx, ny), ny, nx, nz, ordinary.SpacingY, ordinary.SpacingX, ordinary.SpacingZ,
+            new NiftiHeader
+            {
+                Rank = 3, Dimensions = [ny, nx, nz], Spacing = [ordinary.SpacingY, ordinary.SpacingX, ordinary.SpacingZ], SFormCode = 1,
+                SForm = [0, ordinary.SpacingX, 0, 0, ordinary.SpacingY, 0, 0, 0, 0, 0, ordinary.SpacingZ, 0],
+            });
+        using var asItIs = await Client.PostAsync("/segment-volume", Requests.Form("volume", upload, "balls.nii", ("model", ServiceFixture.OrgansModel)));
+        using var turned = await Client.PostAsync("/segment-volume", Requests.Form("volume", NiftiWriter.Encode(swapped), "balls.nii", ("model", ServiceFixture.OrgansModel)));
+        Assert.Equal(HttpStatusCode.OK, turned.StatusCode);
+        Assert.Equal("ARS", turned.Headers.GetValues("X-Reoriented-From").Single());
+        Assert.False(asItIs.Headers.Contains("X-Reoriented-From"));
+        var expected = NiftiReader.Read(new MemoryStream(await asItIs.Content.ReadAsByteArrayAsync()));
+        var labels = NiftiReader.Read(new MemoryStream(await turned.Content.ReadAsByteArrayAsync()));
+        Assert.Equal((ny, nx, nz), (labels.SizeX, labels.SizeY, labels.SizeZ));
+        Assert.Contains(1f, labels.Data);
+        Assert.Contains(4f, labels.Data);
+        Assert.Equal(Swap(expected.Data, nx, ny), labels.Data);
+    }
+
+    [Fact]
     public async Task AVolumeAskedForJsonGetsItsSlicesAndMaskForThePage()
     {
         var json = await (await Client.SendAsync(Requests.Post("/segment-volume",

@@ -1,6 +1,7 @@
 using MLNet.UNet.Images;
 using MLNet.UNet.Medical.Inference;
 using MLNet.UNet.Medical.Nifti;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Networks;
@@ -93,6 +94,12 @@ sealed class TinyModels
         context.Model.Save(model, data.Schema, zip);
         Organs.WriteInto(zip);
         new SliceSmoothingDefault(1).WriteInto(zip); // as a recipe with SmoothingRadius 1 stores it
+        // The balls, written as NIfTI, are stored RAS (the writer's sform without a header) and 25.6 mm wide; with no
+        // record per organ, only this geometry can flag or turn an upload.
+        new OrganPlausibility([.. Organs.Names.Select(organ => new OrganPlausibility.OrganRecord(organ, null))])
+        {
+            Geometry = new InputGeometry("RAS", Size * 0.8, Size * 0.8),
+        }.WriteInto(zip);
         return zip;
     }
 

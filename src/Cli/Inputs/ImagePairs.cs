@@ -16,14 +16,15 @@ internal static class ImagePairs
     {
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Image folder '{folder}' does not exist.");
-        var images = Directory.EnumerateFiles(folder)
-            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())
-                        && !NotImages.Any(suffix => Path.GetFileNameWithoutExtension(f).EndsWith(suffix, StringComparison.Ordinal)))
-            .Order(StringComparer.Ordinal).ToList();
+        var images = Directory.EnumerateFiles(folder).Where(IsImage).Order(StringComparer.Ordinal).ToList();
         if (images.Count == 0)
             throw new InvalidDataException($"Image folder '{folder}' holds no PNG, JPEG or BMP images (files named *_mask, *_pred or *_overlay are masks and predictions).");
         return images;
     }
+
+    static bool IsImage(string path) =>
+        Extensions.Contains(Path.GetExtension(path).ToLowerInvariant())
+        && !NotImages.Any(suffix => Path.GetFileNameWithoutExtension(path).EndsWith(suffix, StringComparison.Ordinal));
 
     /// <summary>Pairs every image with its mask and checks they are readable, of one size, and the masks binary.</summary>
     public static List<ImageMaskPair> Find(string imageFolder, string? maskFolder, long maxPixels = ImageDimensions.DefaultMaxPixels)
@@ -43,7 +44,8 @@ internal static class ImagePairs
         }
         if (maskFolder is not null)
         {
-            int masks = Directory.EnumerateFiles(maskFolder).Count(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()));
+            // Masks in their own folder are named as their images, so the names left out of the images are left out here too.
+            int masks = Directory.EnumerateFiles(maskFolder).Count(IsImage);
             if (masks != images.Count)
                 throw new InvalidDataException($"There are {images.Count} images in '{imageFolder}' but {masks} masks in '{maskFolder}'.");
         }

@@ -108,13 +108,14 @@ public sealed class OrganSegmenter
     {
         ArgumentNullException.ThrowIfNull(image);
         var turn = plausibility?.Geometry?.ReorientationFor(image);
-        var seen = SegmentAsStored(id, turn?.Apply(image) ?? image);
+        var seen = SegmentAsSeen(id, turn?.Apply(image) ?? image, image);
         return turn is null
             ? seen
             : seen with { Image = image, RawClasses = turn.Undo(seen.RawClasses, image), Classes = turn.Undo(seen.Classes, image), ReorientedFrom = turn.From };
     }
 
-    OrganSegmentation SegmentAsStored(string id, Volume image)
+    // Segments the volume as the network sees it; the warnings are about the stored one.
+    OrganSegmentation SegmentAsSeen(string id, Volume image, Volume stored)
     {
         // One pass needs one class plane of a slice at a time; several passes average every class's plane of the volume.
         var (classes, confidence) = testTimeShifts
@@ -137,7 +138,7 @@ public sealed class OrganSegmenter
             }
             statistics.Add(OrganStatistics.Of(mask, confidence));
         }
-        return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics, image) ?? []);
+        return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics, stored) ?? []);
     }
 
     // One pass of the network over the volume: each slice's class probabilities at the network's size.

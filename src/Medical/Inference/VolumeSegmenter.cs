@@ -104,7 +104,7 @@ public sealed class VolumeSegmenter
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);
-        var warnings = options.Plausibility?.Check(statistics, seen) ?? [];
+        var warnings = options.Plausibility?.Check(statistics, image) ?? [];
         return turn is null
             ? new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings)
             : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), OnGrid(turn.Undo(raw.Voxels, image), image),

@@ -35,7 +35,7 @@ public static class NiftiOrientation
 
     /// <summary>
     /// The voxel-to-world affine of a header as sform rows (srow_x, srow_y, srow_z; 3 x 4, in the header's unit): its
-    /// sform when its code is set, else its qform with the voxel spacing, else null.
+    /// sform when its code is set, else its qform with the voxel spacing (NIfTI-1's method 2), else null.
     /// </summary>
     public static double[]? Affine(NiftiHeader header)
     {
@@ -49,11 +49,15 @@ public static class NiftiOrientation
         for (int world = 0; world < 3; world++)
         {
             for (int axis = 0; axis < 3; axis++)
-                rows[world * 4 + axis] = rotation[world, axis] * (axis < header.Spacing.Length ? header.Spacing[axis] : 1);
+                rows[world * 4 + axis] = rotation[world, axis] * QFormScale(header, axis);
             rows[world * 4 + 3] = header.Quaternion[3 + world];
         }
         return rows;
     }
+
+    // As the NIfTI reference library does, a pixdim that is not positive scales the qform by 1.
+    static double QFormScale(NiftiHeader header, int axis) =>
+        axis < header.Spacing.Length && header.Spacing[axis] > 0 ? header.Spacing[axis] : 1;
 
     static double[,] FromSForm(double[] rows)
     {

@@ -6,12 +6,13 @@ namespace MLNet.UNet.Medical.Plausibility;
 /// <summary>
 /// How the volumes a model was trained on lay: the direction of their stored axes and the width of a slice in mm. The
 /// network sees each slice as stored, shrunk to its input size by pixel count. A volume stored another way up is turned
-/// to the training's axis codes before it is scored (<see cref="ReorientationFor"/>); one whose slices span a much larger
-/// or smaller field of view shows the network anatomy at a scale it has never seen, and is flagged (<see cref="Check"/>).
+/// to the training's axis codes before it is scored (<see cref="ReorientationFor"/>); one whose slices are stacked along
+/// another direction, or span a much larger or smaller field of view, shows the network slices unlike any it has seen,
+/// and is flagged (<see cref="Check"/>).
 /// Part of the <see cref="PlausibilityRecord"/>.
 /// </summary>
-/// <param name="AxisCodes">The training volumes' axis codes (<see cref="NiftiOrientation.AxisCodes"/>); null when they
-/// were not all the same or said nothing of orientation, and then no volume is turned.</param>
+/// <param name="AxisCodes">The training volumes' axis codes (<see cref="NiftiOrientation.AxisCodes"/>); null when those
+/// that said anything of orientation were not all the same, or none did, and then no volume is turned.</param>
 /// <param name="FieldOfViewMinMm">The narrowest slice side seen in training, mm (size times spacing).</param>
 /// <param name="FieldOfViewMaxMm">The widest slice side seen in training, mm.</param>
 public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, double FieldOfViewMaxMm)
@@ -27,7 +28,7 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
     public static InputGeometry Of(Volume volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        var (x, y) = Sides(volume);
+        double x = volume.SizeX * volume.SpacingX, y = volume.SizeY * volume.SpacingY;
         return new InputGeometry(CodesOf(volume), Math.Min(x, y), Math.Max(x, y));
     }
 
@@ -39,7 +40,8 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
         var seen = geometries.ToList();
         if (seen.Count == 0)
             throw new ArgumentException("There is no volume to take the geometry of.", nameof(geometries));
-        var codes = seen.Select(g => g.AxisCodes).Distinct().ToList();
+        // A volume that says nothing of orientation does not stop the others' from being recorded.
+        var codes = seen.Select(g => g.AxisCodes).OfType<string>().Distinct().ToList();
         return new InputGeometry(codes is [{ } single] ? single : null, seen.Min(g => g.FieldOfViewMinMm), seen.Max(g => g.FieldOfViewMaxMm));
     }
 
@@ -55,14 +57,21 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
     }
 
     /// <summary>
-    /// The warnings for one volume, as the network sees it (turned by <see cref="ReorientationFor"/>); empty when its
-    /// slices span the training's field of view.
+    /// The warnings for one volume as stored, about the slices the network sees once it is turned by
+    /// <see cref="ReorientationFor"/>: slices stacked along another direction than the training's (the network would
+    /// see slices cut across the stored ones), or spanning a much wider or narrower field of view. Empty when neither.
     /// </summary>
     public IReadOnlyList<string> Check(Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var warnings = new List<string>();
-        var (x, y) = Sides(image);
+        var turn = ReorientationFor(image);
+        var axes = turn?.TurnedAxes(image) ?? [(image.SizeX, image.SpacingX), (image.SizeY, image.SpacingY), (image.SizeZ, image.SpacingZ)];
+        if (turn is { MovesSliceAxis: true })
+            warnings.Add(FormattableString.Invariant($"the volume is stored in orientation {turn.From}, its slices stacked along another direction than the training volumes' ({turn.To}): ") +
+                         FormattableString.Invariant($"turned, the network sees slices cut across the stored ones, {axes[0].Spacing:0.##} x {axes[1].Spacing:0.##} mm pixels; ") +
+                         $"resample it into slices like the training's first");
+        double x = axes[0].Size * axes[0].Spacing, y = axes[1].Size * axes[1].Spacing;
         double low = FieldOfViewMinMm / FieldOfViewFactor, high = FieldOfViewMaxMm * FieldOfViewFactor;
         if (x < low || x > high || y < low || y > high)
             warnings.Add($"a slice spans {x:F0} x {y:F0} mm, against {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm in training: the network " +
@@ -72,9 +81,8 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
 
     /// <summary>The orientation and slice widths, as the training log prints them.</summary>
     public override string ToString() =>
-        $"volumes stored {AxisCodes ?? "in no one orientation (not checked)"}, slices {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm wide";
+        $"volumes stored {AxisCodes ?? "in no one orientation (no volume is turned)"}, slices {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm wide";
 
     static string? CodesOf(Volume volume) => volume.Header is { } header ? NiftiOrientation.AxisCodes(header) : null;
 
-    static (double X, double Y) Sides(Volume volume) => (volume.SizeX * volume.SpacingX, volume.SizeY * volume.SpacingY);
 }

@@ -24,6 +24,11 @@ internal static class TrainingOrientation
         if (turned.Count == 0)
             return (training, validation);
         log.WriteLine($"Patients {string.Join(", ", turned)} are stored otherwise than most training patients; turned to {common} to be learned and scored as one.");
+        var across = training.Concat(validation).Where(p => CodesOf(p) is { } stored && AxisReorientation.Between(stored, common) is { MovesSliceAxis: true })
+            .Select(p => p.PatientId).Distinct().ToList();
+        if (across.Count > 0)
+            log.WriteLine($"warning: patients {string.Join(", ", across)} have their slices stacked along another direction than {common}: turned, their slices " +
+                          "are cut across the stored ones, unlike the others'; resample them into slices like the others' first.");
         PatientVolume Turn(PatientVolume p) => CodesOf(p) is { } stored ? p.Turned(AxisReorientation.Between(stored, common)) : p;
         return ([.. training.Select(Turn)], [.. validation.Select(Turn)]);
     }

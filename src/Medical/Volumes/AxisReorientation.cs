@@ -31,6 +31,20 @@ public sealed class AxisReorientation
     public string To { get; }
 
     /// <summary>
+    /// True when the turn stacks the slices along another stored axis: the turned slices are cut across the stored ones
+    /// (a coronal series turned to axial), with the stored slice spacing inside each of them.
+    /// </summary>
+    public bool MovesSliceAxis => storedAxis[2] != 2;
+
+    /// <summary>The sizes and spacings of the turned grid of <paramref name="stored"/>, x, y, z, without moving its voxels.</summary>
+    public (int Size, double Spacing)[] TurnedAxes(Volume stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        (int, double)[] axes = [(stored.SizeX, stored.SpacingX), (stored.SizeY, stored.SpacingY), (stored.SizeZ, stored.SpacingZ)];
+        return [.. storedAxis.Select(a => axes[a])];
+    }
+
+    /// <summary>
     /// The turn from axis codes <paramref name="from"/> to <paramref name="to"/> (three letters each, one of L/R, one
     /// of P/A and one of I/S, as <see cref="Nifti.NiftiOrientation.AxisCodes"/> gives); null when they are the same.
     /// </summary>
