@@ -99,8 +99,7 @@ public sealed class VolumeSegmenter
         var probabilities = options.TestTimeShifts
             ? TestTimeShifts.Average(seen, slices.ImageSize, moved => Probabilities(id, moved))
             : Probabilities(id, seen);
-        var raw = new BinaryVolume(Array.ConvertAll(probabilities, p => p > threshold),
-            seen.SizeX, seen.SizeY, seen.SizeZ, seen.SpacingX, seen.SpacingY, seen.SpacingZ);
+        var raw = OnGrid(Array.ConvertAll(probabilities, p => p > threshold), seen);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);

@@ -20,16 +20,17 @@ internal static class TrainingOrientation
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
         if (common is null)
             return (training, validation);
-        var turned = training.Concat(validation).Where(p => CodesOf(p) is { } stored && stored != common).Select(p => $"{p.PatientId} ({CodesOf(p)})").Distinct().ToList();
+        AxisReorientation? TurnOf(PatientVolume p) => CodesOf(p) is { } stored ? AxisReorientation.Between(stored, common) : null;
+        var turned = training.Concat(validation).Select(p => (p.PatientId, Turn: TurnOf(p))).Where(t => t.Turn is not null).DistinctBy(t => t.PatientId).ToList();
         if (turned.Count == 0)
             return (training, validation);
-        log.WriteLine($"Patients {string.Join(", ", turned)} are stored otherwise than most training patients; turned to {common} to be learned and scored as one.");
-        var across = training.Concat(validation).Where(p => CodesOf(p) is { } stored && AxisReorientation.Between(stored, common) is { MovesSliceAxis: true })
-            .Select(p => p.PatientId).Distinct().ToList();
+        log.WriteLine($"Patients {string.Join(", ", turned.Select(t => $"{t.PatientId} ({t.Turn!.From})"))} are stored otherwise than most training patients; " +
+                      $"turned to {common} to be learned and scored as one.");
+        var across = turned.Where(t => t.Turn!.MovesSliceAxis).Select(t => t.PatientId).ToList();
         if (across.Count > 0)
             log.WriteLine($"warning: patients {string.Join(", ", across)} have their slices stacked along another direction than {common}: turned, their slices " +
                           "are cut across the stored ones, unlike the others'; resample them into slices like the others' first.");
-        PatientVolume Turn(PatientVolume p) => CodesOf(p) is { } stored ? p.Turned(AxisReorientation.Between(stored, common)) : p;
+        PatientVolume Turn(PatientVolume p) => p.Turned(TurnOf(p));
         return ([.. training.Select(Turn)], [.. validation.Select(Turn)]);
     }
 
