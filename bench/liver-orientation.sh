@@ -23,7 +23,7 @@ for id in 13 19 31; do
   ln -s "$data/image_$id.nii.gz" "$work/las/image_$id.nii.gz"
   ln -s "$data/label_$id.nii.gz" "$work/las/label_$id.nii.gz"
 done
-python3 bench/orientation/turn_volumes.py "$work/las" "$work/lps" "$model" "$work/model-geometry.zip" > /dev/null
+python3 bench/geometry/turn_volumes.py "$work/las" "$work/lps" "$model" "$work/model-geometry.zip" > /dev/null
 mean() { grep -E '^\| \*\*post-processed\*\*' "$1" | awk -F'|' '{ gsub(/ /, "", $3); print $3 }'; }
 unet evaluate --model "$model" --volumes "$work/las" --json "$work/las.json" > "$work/las.log"
 unet evaluate --model "$model" --volumes "$work/lps" --json "$work/lps.json" > "$work/lps.log"

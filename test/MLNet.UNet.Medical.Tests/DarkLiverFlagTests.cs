@@ -77,6 +77,22 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(UpsideDown(ordinary.Image.WithData(Array.ConvertAll(asItIs.RawMask.Voxels, v => v ? 1f : 0f)), header).Data,
             Array.ConvertAll(upsideDown.RawMask.Voxels, v => v ? 1f : 0f));
 
+        // The same patient in slices twice as wide (its 320 mm padded to 640 mm): shrunk whole to the network's input, it
+        // would show the anatomy at half the training's size; scored in a window of 320 mm around the body, its mask is the ordinary one.
+        var wide = Padded(ordinary.Image, 128);
+        var windowed = segmenter.Segment("19 wide", wide);
+        var shrunk = new VolumeSegmenter(context, (ITransformer)model, SliceLoaderOptions.FromRecipe(recipe, training: false), new VolumeSegmenterOptions
+        {
+            PostProcess = true, OutputShift = shift, Plausibility = Plausibility.PlausibilityRecord.ReadFromModel(modelPath)! with { Geometry = null },
+        }).Segment("19 wide", wide);
+        double windowedDice = Dice(asItIs.Mask.Voxels, Cropped(windowed.Mask.Voxels, wide, 128)), shrunkDice = Dice(asItIs.Mask.Voxels, Cropped(shrunk.Mask.Voxels, wide, 128));
+        output.WriteLine($"640 mm slices: Dice with the ordinary mask {windowedDice:F4} in a window, {shrunkDice:F4} shrunk whole; {windowed.FieldOfViewMatched}");
+        Assert.Equal("a slice spans 640 x 640 mm: scored in a window of 320 x 320 mm around the body", windowed.FieldOfViewMatched);
+        Assert.Null(asItIs.FieldOfViewMatched);
+        Assert.Empty(windowed.Warnings);
+        Assert.True(windowedDice > 0.95, $"windowed Dice {windowedDice:F4}");
+        Assert.True(windowedDice > shrunkDice + 0.05, $"windowed {windowedDice:F4}, shrunk {shrunkDice:F4}");
+
         // The stress test carries the same flags per shift, and says which shift changed nothing (no structure 9 here).
         var stress = StressTest.Run(segmenter, [ordinary], [new ScaledStructures("liver x0.25", 0.25f, 1), new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);
         output.WriteLine(StressTest.ToTable(stress));
@@ -96,6 +112,29 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
                 Array.Copy(image.Data, (z * image.SizeY + y) * image.SizeX, data, (z * image.SizeY + image.SizeY - 1 - y) * image.SizeX, image.SizeX);
         return new Volumes.Volume(data, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ, header);
     }
+
+    static Volumes.Volume Padded(Volumes.Volume image, int margin)
+    {
+        int sizeX = image.SizeX + 2 * margin, sizeY = image.SizeY + 2 * margin;
+        var data = new float[sizeX * sizeY * image.SizeZ];
+        Array.Fill(data, image.Data.Min());
+        for (int z = 0; z < image.SizeZ; z++)
+            for (int y = 0; y < image.SizeY; y++)
+                Array.Copy(image.Data, (z * image.SizeY + y) * image.SizeX, data, (z * sizeY + y + margin) * sizeX + margin, image.SizeX);
+        return new Volumes.Volume(data, sizeX, sizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
+    }
+
+    static bool[] Cropped(bool[] voxels, Volumes.Volume padded, int margin)
+    {
+        int sizeX = padded.SizeX - 2 * margin, sizeY = padded.SizeY - 2 * margin;
+        var result = new bool[sizeX * sizeY * padded.SizeZ];
+        for (int z = 0; z < padded.SizeZ; z++)
+            for (int y = 0; y < sizeY; y++)
+                Array.Copy(voxels, (z * padded.SizeY + y + margin) * padded.SizeX + margin, result, (z * sizeY + y) * sizeX, sizeX);
+        return result;
+    }
+
+    static double Dice(bool[] a, bool[] b) => 2.0 * a.Zip(b).Count(p => p.First && p.Second) / (a.Count(v => v) + b.Count(v => v));
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }

@@ -124,7 +124,7 @@ internal static class EvaluateCommand
                     Plausibility = checkedCases.Select(c => new
                     {
                         Patient = c.Id, Organs = organs.Names.Zip(c.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.MeanConfidence }),
-                        Implausible = c.Warnings.Count > 0, c.Warnings, c.ReorientedFrom,
+                        Implausible = c.Warnings.Count > 0, c.Warnings, c.ReorientedFrom, c.FieldOfViewMatched,
                     }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                     Unreadable = unreadable.Values,
@@ -155,7 +155,7 @@ internal static class EvaluateCommand
                 report = new
                 {
                     SmoothingRadius = smoothing, TestTimeShifts = shifts, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
-                    Plausibility = checkedCases.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings, s.ReorientedFrom }),
+                    Plausibility = checkedCases.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings, s.ReorientedFrom, s.FieldOfViewMatched }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                     Unreadable = unreadable.Values,
                 };

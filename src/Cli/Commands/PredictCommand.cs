@@ -110,19 +110,21 @@ internal static class PredictCommand
     {
         var failures = new List<FailedCase>();
         var cases = Segmented(VolumeFiles(kind, input, output), log, failures, file => segmenter.SegmentFile(file.Image.FullName, file.MaskPath).ToCase(),
-            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))) + Turned(c.ReorientedFrom));
+            c => string.Join(", ", organs.Names.Zip(c.Statistics, (organ, s) => FormattableString.Invariant($"{organ} {s.VolumeMl:F0} ml"))) + Adapted(c.ReorientedFrom, c.FieldOfViewMatched));
         var summary = cases.Select(c => (object)new
         {
             Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts,
             Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
-            Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings, c.Case.ReorientedFrom,
+            Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings, c.Case.ReorientedFrom, c.Case.FieldOfViewMatched,
         });
         WriteSummary(output, summary.Concat(failures));
         return ([.. cases.Select(c => c.Case)], failures);
     }
 
     // A volume stored another way than the training volumes was scored turned to their axes; its map is on its own grid.
-    static string Turned(string? storedAs) => storedAs is null ? "" : $"; stored {storedAs}, turned to the training volumes' axes to be scored";
+    // How the volume was shown to the network as the training volumes were: turned, windowed.
+    static string Adapted(string? storedAs, string? fieldOfView) =>
+        (storedAs is null ? "" : $"; stored {storedAs}, turned to the training volumes' axes to be scored") + (fieldOfView is null ? "" : $"; {fieldOfView}");
 
     static void WriteSummary<T>(DirectoryInfo output, IEnumerable<T> summary) =>
         AtomicFile.Write(Path.Combine(output.FullName, "predictions.json"), stream => System.Text.Json.JsonSerializer.Serialize(stream, summary,
@@ -200,11 +202,11 @@ internal static class PredictCommand
     {
         var failures = new List<FailedCase>();
         var cases = Segmented(VolumeFiles(kind, input, output), log, failures, file => segmenter.SegmentFile(file.Image.FullName, file.MaskPath).ToCase(),
-            c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml") + Turned(c.ReorientedFrom));
+            c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml") + Adapted(c.ReorientedFrom, c.FieldOfViewMatched));
         var summary = cases.Select(c => (object)new
         {
             Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
-            Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings, c.Case.ReorientedFrom,
+            Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings, c.Case.ReorientedFrom, c.Case.FieldOfViewMatched,
         });
         WriteSummary(output, summary.Concat(failures));
         return ([.. cases.Select(c => c.Case)], failures);

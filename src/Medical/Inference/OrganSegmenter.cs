@@ -24,8 +24,14 @@ public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses
     /// </summary>
     public string? ReorientedFrom { get; init; }
 
+    /// <summary>
+    /// How the slices were shown to the network at the training's field of view (<see cref="FieldOfViewWindow"/>) when
+    /// they span a wider or narrower one; null when they were scored whole.
+    /// </summary>
+    public string? FieldOfViewMatched { get; init; }
+
     /// <summary>What is kept of the segmentation once its label map is scored or written: its name, measures and warnings, without its voxels.</summary>
-    public OrganCase ToCase() => new(Id, Statistics, Warnings) { ReorientedFrom = ReorientedFrom };
+    public OrganCase ToCase() => new(Id, Statistics, Warnings) { ReorientedFrom = ReorientedFrom, FieldOfViewMatched = FieldOfViewMatched };
 }
 
 /// <summary>
@@ -39,6 +45,9 @@ public sealed record OrganCase(string Id, IReadOnlyList<OrganStatistics> Statist
 {
     /// <summary>The axis codes the image is stored with when it was turned to the training volumes' to be scored; null when it was not.</summary>
     public string? ReorientedFrom { get; init; }
+
+    /// <summary>How the slices were shown to the network at the training's field of view; null when they were scored whole.</summary>
+    public string? FieldOfViewMatched { get; init; }
 }
 
 /// <summary>
@@ -102,25 +111,30 @@ public sealed class OrganSegmenter
     /// <summary>
     /// Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked. A
     /// volume stored with other axis codes than the model's training volumes (known from the plausibility record) is
-    /// turned to theirs to be scored, and its class maps turned back onto its own grid.
+    /// turned to theirs to be scored, and its class maps turned back onto its own grid; slices spanning a much wider or
+    /// narrower field of view than theirs are scored in a window of theirs (<see cref="FieldOfViewWindow"/>).
     /// </summary>
     public OrganSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var turn = plausibility?.Geometry?.ReorientationFor(image);
-        var seen = SegmentAsSeen(id, turn?.Apply(image) ?? image, image);
+        var geometry = plausibility?.Geometry;
+        var turn = geometry?.ReorientationFor(image);
+        var turned = turn?.Apply(image) ?? image;
+        var window = geometry is null ? null : FieldOfViewWindow.For(turned, geometry);
+        var seen = SegmentAsSeen(id, turned, image, window) with { FieldOfViewMatched = window?.ToString() };
         return turn is null
             ? seen
             : seen with { Image = image, RawClasses = turn.Undo(seen.RawClasses, image), Classes = turn.Undo(seen.Classes, image), ReorientedFrom = turn.From };
     }
 
     // Segments the volume as the network sees it; the warnings are about the stored one.
-    OrganSegmentation SegmentAsSeen(string id, Volume image, Volume stored)
+    OrganSegmentation SegmentAsSeen(string id, Volume image, Volume stored, FieldOfViewWindow? window)
     {
+        float[] planes(Volume volume) => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, volume), organs.ClassCount, volume, smoothingRadius, shift);
+        float[] pass(Volume volume) => testTimeShifts ? TestTimeShifts.Average(volume, slices.ImageSize, planes) : planes(volume);
         // One pass needs one class plane of a slice at a time; several passes average every class's plane of the volume.
-        var (classes, confidence) = testTimeShifts
-            ? ProbabilityMask.ClassMap(TestTimeShifts.Average(image, slices.ImageSize, moved => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, moved),
-                organs.ClassCount, moved, smoothingRadius, shift)), organs.ClassCount)
+        var (classes, confidence) = window is not null || testTimeShifts
+            ? ProbabilityMask.ClassMap(window?.Score(pass) ?? pass(image), organs.ClassCount)
             : ProbabilityMask.ClassMapOnGrid(Scored(id, image), organs.ClassCount, image, smoothingRadius, shift);
         var final = postProcess ? new int[classes.Length] : classes;
         var statistics = new List<OrganStatistics>();

@@ -29,8 +29,14 @@ public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabi
     /// </summary>
     public string? ReorientedFrom { get; init; }
 
+    /// <summary>
+    /// How the slices were shown to the network at the training's field of view (<see cref="FieldOfViewWindow"/>) when
+    /// they span a wider or narrower one; null when they were scored whole.
+    /// </summary>
+    public string? FieldOfViewMatched { get; init; }
+
     /// <summary>What is kept of the segmentation once its mask is scored or written: its name, measures and warnings, without its voxels.</summary>
-    public VolumeCase ToCase() => new(Id, Statistics, Warnings) { ReorientedFrom = ReorientedFrom };
+    public VolumeCase ToCase() => new(Id, Statistics, Warnings) { ReorientedFrom = ReorientedFrom, FieldOfViewMatched = FieldOfViewMatched };
 }
 
 /// <summary>
@@ -43,12 +49,17 @@ public sealed record VolumeCase(string Id, OrganStatistics Statistics, IReadOnly
 {
     /// <summary>The axis codes the image is stored with when it was turned to the training volumes' to be scored; null when it was not.</summary>
     public string? ReorientedFrom { get; init; }
+
+    /// <summary>How the slices were shown to the network at the training's field of view; null when they were scored whole.</summary>
+    public string? FieldOfViewMatched { get; init; }
 }
 
 /// <summary>
 /// Runs a 2D slice model over whole volumes, as MONAI's SliceInferer does: the volume is cut into the model's
 /// slices (<see cref="SliceLoader"/>), scored (optionally averaged over <see cref="TestTimeShifts"/>), the probabilities
 /// are put back on the volume's grid, optionally smoothed across slices, thresholded, optionally post-processed, and checked for plausibility.
+/// With a plausibility record that holds the training's geometry, a volume stored another way up is turned to the
+/// training's axes, and slices much wider or narrower than the training's are scored in a window of its field of view.
 /// </summary>
 public sealed class VolumeSegmenter
 {
@@ -89,25 +100,30 @@ public sealed class VolumeSegmenter
 
     /// <summary>
     /// Segments one volume. A volume stored with other axis codes than the model's training volumes (known from the
-    /// plausibility record) is turned to theirs to be scored, and its results turned back onto its own grid.
+    /// plausibility record) is turned to theirs to be scored, and its results turned back onto its own grid; slices
+    /// spanning a much wider or narrower field of view than theirs are scored in a window of theirs (<see cref="FieldOfViewWindow"/>).
     /// </summary>
     public VolumeSegmentation Segment(string id, Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var turn = options.Plausibility?.Geometry?.ReorientationFor(image);
+        var geometry = options.Plausibility?.Geometry;
+        var turn = geometry?.ReorientationFor(image);
         var seen = turn?.Apply(image) ?? image;
-        var probabilities = options.TestTimeShifts
-            ? TestTimeShifts.Average(seen, slices.ImageSize, moved => Probabilities(id, moved))
-            : Probabilities(id, seen);
+        var window = geometry is null ? null : FieldOfViewWindow.For(seen, geometry);
+        float[] pass(Volume volume) => options.TestTimeShifts
+            ? TestTimeShifts.Average(volume, slices.ImageSize, moved => Probabilities(id, moved))
+            : Probabilities(id, volume);
+        var probabilities = window?.Score(pass) ?? pass(seen);
         var raw = OnGrid(Array.ConvertAll(probabilities, p => p > threshold), seen);
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);
         var warnings = options.Plausibility?.Check(statistics, image) ?? [];
-        return turn is null
+        var segmentation = turn is null
             ? new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings)
             : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), OnGrid(turn.Undo(raw.Voxels, image), image),
                 OnGrid(turn.Undo(mask.Voxels, image), image), statistics, warnings) { ReorientedFrom = turn.From };
+        return segmentation with { FieldOfViewMatched = window?.ToString() };
     }
 
     static BinaryVolume OnGrid(bool[] voxels, Volume image) =>

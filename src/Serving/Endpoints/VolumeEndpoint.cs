@@ -48,6 +48,8 @@ static class VolumeEndpoint
             http.Response.Headers["X-Plausibility-Warnings"] = answer.Warnings.Count.ToString();
             if (answer.ReorientedFrom is { } stored)
                 http.Response.Headers["X-Reoriented-From"] = stored;
+            if (answer.FieldOfViewMatched is { } windows)
+                http.Response.Headers["X-Field-Of-View-Matched"] = windows;
             if (format == ResponseFormat.Json)
                 return Results.Json(answer.Preview());
             var labels = NiftiWriter.Encode(answer.LabelMap(), NiftiDataType.UInt8);
@@ -68,20 +70,20 @@ static class VolumeEndpoint
     }
 
     // What a segmentation gives either answer: the page's preview or the label map, each made only when asked for.
-    sealed record Answer(double VolumeMl, IReadOnlyList<string> Warnings, string? ReorientedFrom, Func<VolumePreview> Preview, Func<Volume> LabelMap);
+    sealed record Answer(double VolumeMl, IReadOnlyList<string> Warnings, string? ReorientedFrom, string? FieldOfViewMatched, Func<VolumePreview> Preview, Func<Volume> LabelMap);
 
     // A model of one organ: the label map is 0/1.
     static async Task<Answer> SegmentOrgan(ServedModel model, string id, Volume volume, CancellationToken cancellation)
     {
         var segmentation = await model.SegmentAsync(id, volume, cancellation);
-        return new(segmentation.Statistics.VolumeMl, segmentation.Warnings, segmentation.ReorientedFrom, () => VolumePreview.Of(model.Name, segmentation), segmentation.ToLabelVolume);
+        return new(segmentation.Statistics.VolumeMl, segmentation.Warnings, segmentation.ReorientedFrom, segmentation.FieldOfViewMatched, () => VolumePreview.Of(model.Name, segmentation), segmentation.ToLabelVolume);
     }
 
     // A model of several organs: the label map holds each organ's label value.
     static async Task<Answer> SegmentOrgans(ServedModel model, OrganLabels organs, string id, Volume volume, CancellationToken cancellation)
     {
         var segmentation = await model.SegmentOrgansAsync(id, volume, cancellation);
-        return new(segmentation.Statistics.Sum(s => s.VolumeMl), segmentation.Warnings, segmentation.ReorientedFrom, () => VolumePreview.Of(model.Name, segmentation, organs),
+        return new(segmentation.Statistics.Sum(s => s.VolumeMl), segmentation.Warnings, segmentation.ReorientedFrom, segmentation.FieldOfViewMatched, () => VolumePreview.Of(model.Name, segmentation, organs),
             () => model.LabelVolume(segmentation));
     }
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A liver model on the default split's validation patients (13, 19, 31) with slices spanning other fields of view than
+# the training's 320 mm, the pixels kept at 1.25 mm: 400 and 480 mm (the volume padded with its lowest value, as a
+# scanner with a wider field of view would record the same patient) and 280 mm (cropped: a tighter field of view).
+# A zip whose plausibility record has a geometry scores such slices in a window of the training's field of view
+# (FieldOfViewWindow); one without shrinks them whole. Needs python3 (standard library) for the copies.
+# Usage: bash bench/liver-field-of-view.sh MODEL_ZIP [work folder]
+# Prints, per field of view, the post-processed mean 3D liver Dice of the zip without a geometry and with one.
+set -euo pipefail
+trap 'echo "failed: line $LINENO" >&2' ERR
+[[ $# -ge 1 && -f "$1" ]] || { echo "usage: bash bench/liver-field-of-view.sh MODEL_ZIP [work folder]" >&2; exit 1; }
+model="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+work="${2:-$(mktemp -d)}"; mkdir -p "$work"; work="$(cd "$work" && pwd)"
+cd "$(dirname "$0")/.."
+data="$(cd .. && pwd)/shared/data/chaos-mr-t2"
+if [[ ! -d "$data" ]]; then
+  echo "skipped: the CHAOS data is not at $data" >&2
+  exit 0
+fi
+dotnet build src/Cli -c Release -o "$work/tool" > "$work/build.log" || { echo "the build failed: $work/build.log" >&2; exit 1; }
+unet() { dotnet "$work/tool/unet.dll" "$@"; }
+rm -rf "$work/320" "$work/400" "$work/480" "$work/280" "$work/empty" "$work/with-geometry.zip" "$work/without-geometry.zip"
+mkdir -p "$work/320" "$work/empty"
+for id in 13 19 31; do
+  ln -s "$data/image_$id.nii.gz" "$work/320/image_$id.nii.gz"
+  ln -s "$data/label_$id.nii.gz" "$work/320/label_$id.nii.gz"
+done
+python3 bench/geometry/field_of_view.py "$work/320" "$work/400" 32 > /dev/null
+python3 bench/geometry/field_of_view.py "$work/320" "$work/480" 64 > /dev/null
+python3 bench/geometry/field_of_view.py "$work/320" "$work/280" -16 > /dev/null
+# The zip with the shared patients' geometry (LAS, 320 mm) and without any, whichever the given zip is.
+python3 bench/geometry/turn_volumes.py "$work/empty" "$work/empty" "$model" "$work/with-geometry.zip" > /dev/null
+[[ -f "$work/with-geometry.zip" ]] || cp "$model" "$work/with-geometry.zip"
+python3 - "$work/with-geometry.zip" "$work/without-geometry.zip" <<'PY'
+import json, sys, zipfile
+zin = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename == 'MLNet.UNet/plausibility.json':
+            record = json.loads(data)
+            record['Geometry'] = None
+            data = json.dumps(record, indent=2).encode()
+        zout.writestr(item, data)
+PY
+mean() { grep -E '^\| \*\*post-processed\*\*' "$1" | awk -F'|' '{ gsub(/ /, "", $3); print $3 }'; }
+echo "| field of view | shrunk whole (no geometry) | in a window (geometry LAS, 320 mm) |"
+echo "|---|---|---|"
+for fov in 320 400 480 280; do
+  unet evaluate --model "$work/without-geometry.zip" --volumes "$work/$fov" --json "$work/$fov-whole.json" > "$work/$fov-whole.log" || true
+  unet evaluate --model "$work/with-geometry.zip" --volumes "$work/$fov" --json "$work/$fov-window.json" > "$work/$fov-window.log" || true
+  echo "| $fov mm | $(mean "$work/$fov-whole.log") | $(mean "$work/$fov-window.log") ($(grep -c '"FieldOfViewMatched": "a slice' "$work/$fov-window.json" || true) of 3 matched) |"
+done
