@@ -206,12 +206,20 @@ public sealed class ToolVolumeTests : IDisposable
             new NiftiHeader { Rank = 3, Dimensions = [height, width, depth], Spacing = [ordinary.SpacingY, ordinary.SpacingX, ordinary.SpacingZ], SFormCode = 1,
                 SForm = [0, ordinary.SpacingX, 0, 0, ordinary.SpacingY, 0, 0, 0, 0, 0, ordinary.SpacingZ, 0] });
         NiftiWriter.Write(Path.Combine(In("new"), "image_swapped.nii.gz"), swapped);
+        // The ordinary patient in slices twice as wide (a darker margin of 16 voxels all round) is scored in a window of the training's width.
+        var wide = new float[4 * ordinary.Data.Length];
+        Array.Fill(wide, 45f);
+        for (int z = 0; z < depth; z++)
+            for (int y = 0; y < height; y++)
+                Array.Copy(ordinary.Data, (z * height + y) * width, wide, (z * 2 * height + y + 16) * 2 * width + 16, width);
+        NiftiWriter.Write(Path.Combine(In("new"), "image_wide.nii.gz"), new Volume(wide, 2 * width, 2 * height, depth, ordinary.SpacingX, ordinary.SpacingY, ordinary.SpacingZ));
 
         var predict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred"), "--post-process");
         Assert.True(predict.ExitCode == 0, predict.ToString());
         var warnings = predict.Output.Split('\n').Where(l => l.StartsWith("warning:")).ToList();
         Assert.True(warnings.Count == 1 && warnings[0].Contains("image_dark"), predict.ToString());
         Assert.Contains("; stored ARS, turned to the training volumes' axes to be scored", predict.Output);
+        Assert.Contains("; a slice spans 96 x 96 mm: scored in a window of 48 x 48 mm around the body", predict.Output);
         Assert.Equal(Transposed(NiftiReader.Read(Path.Combine(In("pred"), "pred_ordinary.nii.gz")).Data, width, height),
             NiftiReader.Read(Path.Combine(In("pred"), "pred_swapped.nii.gz")).Data);
         var json = File.ReadAllText(Path.Combine(In("pred"), "predictions.json"));
@@ -219,6 +227,8 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("\"Implausible\": false", json);
         Assert.Contains("\"ReorientedFrom\": \"ARS\"", json);
         Assert.Contains("\"ReorientedFrom\": null", json);
+        Assert.Contains("\"FieldOfViewMatched\": \"a slice spans 96 x 96 mm: scored in a window of 48 x 48 mm around the body\"", json);
+        Assert.Contains("\"FieldOfViewMatched\": null", json);
         Assert.Contains("\"Map\": \"pred_dark.nii.gz\"", json); // the label map each case was written to
 
         var strict = ToolRun.Of("predict", "--model", model, "--volumes", In("new"), "--output", In("pred-strict"), "--fail-on-warning");

@@ -5,7 +5,7 @@ using MLNet.UNet.Medical.Volumes;
 
 namespace MLNet.UNet.Medical.Tests;
 
-/// <summary>The orientation and slice width a model was trained on: a volume stored another way is turned back, one stacked along another direction is flagged.</summary>
+/// <summary>The orientation and slice width a model was trained on: a volume stored another way is turned back, a much wider one is windowed, one stacked along another direction or much narrower is flagged.</summary>
 public sealed class InputGeometryTests
 {
     // CHAOS's sform: the first axis towards the left, the second to the front, slices upwards.
@@ -67,12 +67,12 @@ public sealed class InputGeometryTests
     }
 
     [Fact]
-    public void AVolumeStoredTurnedIsTurnedBackAndOneStackedOtherwiseIsFlagged()
+    public void AVolumeStoredTurnedIsTurnedBackAndOneStackedOtherwiseOrMuchNarrowerIsFlagged()
     {
         var trained = InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(WithSForm(Chaos, size: 240))]);
         Assert.Equal(new InputGeometry("LAS", 300, 320), trained);
         Assert.Empty(trained.Check(WithSForm(Chaos)));
-        Assert.Empty(trained.Check(WithSForm(Chaos, size: 320))); // 400 mm: a quarter wider is still taken
+        Assert.Empty(trained.Check(WithSForm(Chaos, size: 320))); // 400 mm: windowed, not flagged
         Assert.Null(trained.ReorientationFor(WithSForm(Chaos)));
         Assert.Null(trained.ReorientationFor(new Volume(new float[4], 2, 2, 1, 150, 150, 1))); // no header: orientation unknown
 
@@ -89,13 +89,17 @@ public sealed class InputGeometryTests
         var across = Assert.Single(trained.Check(coronal));
         Assert.Contains("stored in orientation LSA, its slices stacked along another direction than the training volumes' (LAS)", across);
         Assert.Contains("5 x 30.8 mm pixels", across);
-        // A field of view unlike the training's is not flagged: the segmenters score it in a window of the training's,
-        // taken on the turned grid. Stored with x and y swapped (ALS), x along L comes first once turned.
+        // A much wider field of view is not flagged: the segmenters score it in a window of the training's width, taken
+        // on the turned grid. Stored with x and y swapped (ALS), x along L comes first once turned.
         var swapped = Swapped(300, 340);
         Assert.Empty(trained.Check(swapped));
         Assert.Equal("a slice spans 425 x 375 mm: scored in a window of 320 x 320 mm around the body",
             Inference.FieldOfViewWindow.For(trained.ReorientationFor(swapped)!.Apply(swapped), trained)!.ToString());
         Assert.Empty(trained.Check(WithSForm(Chaos, spacing: 1.7)));
+        // A much narrower one is flagged, also taken on the turned grid: 300 x 180 mm stored ALS is 180 mm along x.
+        Assert.Contains("a slice spans 180 x 300 mm, against 300-320 mm in training", Assert.Single(trained.Check(Swapped(240, 144))));
+        Assert.Empty(trained.Check(Swapped(240, 256)));
+        Assert.Single(trained.Check(WithSForm(Chaos, spacing: 0.9)));   // 230 mm: too narrow
 
         // Training volumes of two orientations record none, and none is checked.
         var mixed = InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0]))]);

@@ -174,6 +174,35 @@ public class EndpointTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AVolumeInSlicesTwiceAsWideIsScoredInAWindowOfTheTrainingsWidth()
+    {
+        var upload = TinyModels.Nifti(TinyModels.TwoBalls("upload", 6).Image);
+        var ordinary = NiftiReader.Read(new MemoryStream(upload));
+        var (nx, ny, nz) = (ordinary.SizeX, ordinary.SizeY, ordinary.SizeZ);
+        // The same organs with a margin of half a slice all round, darker than anything in the slice.
+        var wide = new float[4 * ordinary.Data.Length];
+        Array.Fill(wide, ordinary.Data.Min() - 1);
+        for (int z = 0; z < nz; z++)
+            for (int y = 0; y < ny; y++)
+                Array.Copy(ordinary.Data, (z * ny + y) * nx, wide, (z * 2 * ny + y + ny / 2) * 2 * nx + nx / 2, nx);
+        var volume = new MLNet.UNet.Medical.Volumes.Volume(wide, 2 * nx, 2 * ny, nz, ordinary.SpacingX, ordinary.SpacingY, ordinary.SpacingZ);
+        using var asItIs = await Client.PostAsync("/segment-volume", Requests.Form("volume", upload, "balls.nii", ("model", ServiceFixture.OrgansModel)));
+        using var windowed = await Client.PostAsync("/segment-volume", Requests.Form("volume", NiftiWriter.Encode(volume), "balls.nii", ("model", ServiceFixture.OrgansModel)));
+        Assert.Equal(HttpStatusCode.OK, windowed.StatusCode);
+        var expected = NiftiReader.Read(new MemoryStream(await asItIs.Content.ReadAsByteArrayAsync())).Data;
+        var labels = NiftiReader.Read(new MemoryStream(await windowed.Content.ReadAsByteArrayAsync()));
+        Assert.Equal((2 * nx, 2 * ny, nz), (labels.SizeX, labels.SizeY, labels.SizeZ));
+        // Each organ found at about its size, as in the ordinary slices.
+        foreach (var organ in new[] { 1f, 4f })
+        {
+            int found = labels.Data.Count(v => v == organ), ordinaryCount = expected.Count(v => v == organ);
+            Assert.InRange(found, 0.8 * ordinaryCount, 1.25 * ordinaryCount);
+        }
+        Assert.Contains("scored in a window of", windowed.Headers.GetValues("X-Field-Of-View-Matched").Single());
+        Assert.False(asItIs.Headers.Contains("X-Field-Of-View-Matched"));
+    }
+
+    [Fact]
     public async Task AVolumeAskedForJsonGetsItsSlicesAndMaskForThePage()
     {
         var json = await (await Client.SendAsync(Requests.Post("/segment-volume",

@@ -6,10 +6,10 @@ namespace MLNet.UNet.Medical.Plausibility;
 /// <summary>
 /// How the volumes a model was trained on lay: the direction of their stored axes and the width of a slice in mm. The
 /// network sees each slice as stored, shrunk to its input size by pixel count. A volume stored another way up is turned
-/// to the training's axis codes before it is scored (<see cref="ReorientationFor"/>), and slices spanning a much wider or
-/// narrower field of view are scored in a window of the training's (<see cref="Inference.FieldOfViewWindow"/>); a volume
-/// whose slices are stacked along another direction shows the network slices unlike any it has seen, and is flagged
-/// (<see cref="Check"/>).
+/// to the training's axis codes before it is scored (<see cref="ReorientationFor"/>), and slices much wider than the
+/// training's are scored in a window of their width (<see cref="Inference.FieldOfViewWindow"/>); one whose slices are
+/// stacked along another direction, or span a much narrower field of view, shows the network slices unlike any it has
+/// seen, and is flagged (<see cref="Check"/>).
 /// Part of the <see cref="PlausibilityRecord"/>.
 /// </summary>
 /// <param name="AxisCodes">The training volumes' axis codes (<see cref="NiftiOrientation.AxisCodes"/>); null when those
@@ -18,6 +18,13 @@ namespace MLNet.UNet.Medical.Plausibility;
 /// <param name="FieldOfViewMaxMm">The widest slice side seen in training, mm.</param>
 public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, double FieldOfViewMaxMm)
 {
+    /// <summary>
+    /// A slice side more than this factor narrower than the training's narrowest (a fifth) is flagged: past the scale
+    /// changes that the training augmentation shows the network (up to 15 % in the liver recipes), the anatomy is drawn
+    /// larger than it has learned. (Much wider slices are scored in a window of the training's width instead.)
+    /// </summary>
+    public const double FieldOfViewFactor = 1.25;
+
     /// <summary>The geometry of one volume.</summary>
     public static InputGeometry Of(Volume volume)
     {
@@ -53,18 +60,23 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
     /// <summary>
     /// The warnings for one volume as stored, about the slices the network sees once it is turned by
     /// <see cref="ReorientationFor"/>: slices stacked along another direction than the training's (the network would
-    /// see slices cut across the stored ones). Empty when they are not. A field of view unlike the training's is not
-    /// flagged: the segmenters score such slices in a window of the training's (<see cref="Inference.FieldOfViewWindow"/>).
+    /// see slices cut across the stored ones), or spanning a much narrower field of view. Empty when neither.
     /// </summary>
     public IReadOnlyList<string> Check(Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (ReorientationFor(image) is not { MovesSliceAxis: true } turn)
-            return [];
-        var axes = turn.TurnedAxes(image);
-        return [FormattableString.Invariant($"the volume is stored in orientation {turn.From}, its slices stacked along another direction than the training volumes' ({turn.To}): ") +
-                FormattableString.Invariant($"turned, the network sees slices cut across the stored ones, {axes[0].Spacing:0.##} x {axes[1].Spacing:0.##} mm pixels; ") +
-                "resample it into slices like the training's first"];
+        var warnings = new List<string>();
+        var turn = ReorientationFor(image);
+        var axes = turn?.TurnedAxes(image) ?? [(image.SizeX, image.SpacingX), (image.SizeY, image.SpacingY), (image.SizeZ, image.SpacingZ)];
+        if (turn is { MovesSliceAxis: true })
+            warnings.Add(FormattableString.Invariant($"the volume is stored in orientation {turn.From}, its slices stacked along another direction than the training volumes' ({turn.To}): ") +
+                         FormattableString.Invariant($"turned, the network sees slices cut across the stored ones, {axes[0].Spacing:0.##} x {axes[1].Spacing:0.##} mm pixels; ") +
+                         $"resample it into slices like the training's first");
+        double x = axes[0].Size * axes[0].Spacing, y = axes[1].Size * axes[1].Spacing;
+        if (Math.Min(x, y) < FieldOfViewMinMm / FieldOfViewFactor)
+            warnings.Add($"a slice spans {x:F0} x {y:F0} mm, against {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm in training: the network " +
+                         "sees the anatomy larger than it learned it; resample the slices to the training's field of view");
+        return warnings;
     }
 
     /// <summary>The orientation and slice widths, as the training log prints them.</summary>
