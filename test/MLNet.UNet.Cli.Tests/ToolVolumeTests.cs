@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML;
 using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Metrics;
 using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
@@ -116,11 +117,19 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("input 32 x 32, the size it was trained at (recipe ", exported.Output);
         Assert.Contains("input Features: [N, 3, 32, 32]", ToolRun.Of("info", Path.Combine(In("exported"), "model.onnx")).Output);
         Assert.Equal(1, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported"), "model.zip")));
+        // It scores volumes as the trained zip does, so it keeps its plausibility record, geometry and all.
+        Assert.Contains("plausibility record stored (from the model.zip beside the checkpoint)", exported.Output);
+        var trainedRecord = PlausibilityRecord.ReadFromModel(Path.Combine(In("model"), "model.zip"));
+        Assert.NotNull(trainedRecord?.Geometry);
+        Assert.Equal(trainedRecord, PlausibilityRecord.ReadFromModel(Path.Combine(In("exported"), "model.zip")));
         var exportedUnsmoothed = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--smooth-slices", "0",
             "--output", In("exported-unsmoothed"));
         Assert.True(exportedUnsmoothed.ExitCode == 0, exportedUnsmoothed.ToString());
         Assert.Equal(0, SliceSmoothingDefault.ReadFromModel(Path.Combine(In("exported-unsmoothed"), "model.zip")));
         Assert.Contains("averaged over 0 neighbour slice(s)", ToolRun.Of("info", Path.Combine(In("exported-unsmoothed"), "model.zip")).Output);
+        // Unsmoothed, its masks are not those the record measured: it holds none, and says why.
+        Assert.Contains("no plausibility record stored: the model.zip beside the checkpoint scores with slice smoothing 1, the export's 0", exportedUnsmoothed.Output);
+        Assert.Null(PlausibilityRecord.ReadFromModel(Path.Combine(In("exported-unsmoothed"), "model.zip")));
         // 40 x 36 slices resized to 32 by nearest neighbour lie, on average, at the pixels' centres; where a model's labels do
         // not, the export keeps the shift that training stored, which depends on the labels, not on the weights.
         Assert.Equal(OutputShift.None, OutputShift.ReadFromModel(Path.Combine(In("model"), "model.zip")));
@@ -193,7 +202,7 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Contains("Plausibility record", train.Output);
         var model = Path.Combine(In("model"), "model.zip");
-        Assert.NotNull(MLNet.UNet.Medical.Plausibility.PlausibilityRecord.ReadFromModel(model));
+        Assert.NotNull(PlausibilityRecord.ReadFromModel(model));
 
         // A training patient, and the same patient with its organ as dark as the background (an iron-loaded liver, say).
         Directory.CreateDirectory(In("new"));
@@ -401,6 +410,10 @@ public sealed class ToolVolumeTests : IDisposable
         var labelled = ToolRun.Of("export", "--checkpoint", Path.Combine(In("organs"), "checkpoint.ckpt"), "--size", "32", "--labels", "liver=1,spleen=4",
             "--output", In("exported-organs"));
         Assert.True(labelled.ExitCode == 0, labelled.ToString());
+        // Named as in training, it keeps the trained zip's record of each organ; unnamed, it could not use one.
+        Assert.Contains("plausibility record stored (from the model.zip beside the checkpoint)", labelled.Output);
+        Assert.Equal(["liver", "spleen"], OrganPlausibility.ReadFromModel(Path.Combine(In("exported-organs"), "model.zip"))!.Organs.Select(o => o.Organ));
+        Assert.Contains("no plausibility record stored: the model.zip beside the checkpoint records liver, spleen, the export names no organs (--labels)", export.Output);
         var predicted = ToolRun.Of("predict", "--model", Path.Combine(In("exported-organs"), "model.zip"), "--volumes", In("volumes"), "--output", In("exported-maps"));
         Assert.True(predicted.ExitCode == 0, predicted.ToString());
         Assert.Contains("label maps (liver=1,spleen=4)", predicted.Output);
@@ -489,7 +502,7 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.NotNull(organRecords.Geometry);
         var extracted = ToolRun.Of("ensemble", "--model", organsZip, "--organ", "liver", "--output", In("liver-of-organs.zip"));
         Assert.True(extracted.ExitCode == 0, extracted.ToString());
-        var liverRecord = MLNet.UNet.Medical.Plausibility.PlausibilityRecord.ReadFromModel(In("liver-of-organs.zip"));
+        var liverRecord = PlausibilityRecord.ReadFromModel(In("liver-of-organs.zip"));
         Assert.Equal(organRecords.Organs[0].Record is null, liverRecord is null);
         if (liverRecord is not null)
             Assert.Equal(organRecords.Geometry, liverRecord.Geometry);

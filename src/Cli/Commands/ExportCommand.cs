@@ -3,7 +3,10 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.UNet.Export;
 using MLNet.UNet.Medical.Inference;
+using MLNet.UNet.Medical.Plausibility;
+using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Threshold;
 using MLNet.UNet.Recipes;
 using MLNet.UNet.Training;
 
@@ -40,8 +43,9 @@ internal static class ExportCommand
             The zip keeps the recipe's slice smoothing (read from the recipe.json beside the checkpoint) unless
             --smooth-slices says otherwise, its test-time shifts (the recipe.json is not read when both --size and
             --smooth-slices are given), and the output shift that training stored in the model.zip beside the
-            checkpoint (where the network learned its labels). It holds no plausibility record: that needs the
-            training patients.
+            checkpoint (where the network learned its labels). It keeps that zip's plausibility record (with the
+            training volumes' orientation and field of view) when it scores volumes as that zip does: the same kind
+            of model and organs, slice smoothing, threshold and test-time shifts; else it holds none.
 
             Examples:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
@@ -77,6 +81,8 @@ internal static class ExportCommand
             {
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
             }));
+            var (record, recordNote) = PlausibilityBeside(file, organs, network.OutputClasses, smoothing?.Radius ?? 0,
+                network.OutputClasses > 1 ? null : result.GetValue(threshold), shiftsDefault is not null);
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);
             var onnxPath = Path.Combine(folder.FullName, "model.onnx");
@@ -96,6 +102,7 @@ internal static class ExportCommand
                 smoothing?.WriteInto(temporary);
                 shiftsDefault?.WriteInto(temporary);
                 shift?.WriteInto(temporary);
+                record?.Invoke(temporary);
             });
             environment.Output.WriteLine($"Exported the U-Net of {file.FullName} (weights of epoch {exportedEpoch} of {trainer.History.Count}):");
             environment.Output.WriteLine($"  wrote {onnxPath}");
@@ -111,6 +118,7 @@ internal static class ExportCommand
             environment.Output.WriteLine(shift is null
                 ? $"  no output shift stored (no {VolumeTraining.ModelFile} beside the checkpoint, or it stores none): volumes are scored from the pixels' centres"
                 : $"  output shift {shift} stored (from the {VolumeTraining.ModelFile} beside the checkpoint)");
+            environment.Output.WriteLine($"  {recordNote}");
             return ExitCodes.Success;
         }));
         return command;
@@ -144,6 +152,47 @@ internal static class ExportCommand
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"The {VolumeTraining.ModelFile} beside the checkpoint ('{zip}') cannot be read for its output shift: {e.Message} " +
+                                           "Move it away to export without one.", e);
+        }
+    }
+
+    /// <summary>
+    /// The plausibility record of the model zip that training wrote beside the checkpoint, as a writer into the exported
+    /// zip, when the export scores volumes as that zip does (the same kind of model and organs, slice smoothing, threshold
+    /// and test-time shifts): the record measures masks made so. Its geometry lets the exported zip turn volumes stored
+    /// another way and window much wider slices. Null, with the reason, when it does not apply.
+    /// </summary>
+    static (Action<string>? WriteInto, string Note) PlausibilityBeside(FileInfo checkpoint, OrganLabels? organs, int classes, int smoothing, float? threshold,
+        bool testTimeShifts)
+    {
+        var zip = Path.Combine(checkpoint.DirectoryName ?? ".", VolumeTraining.ModelFile);
+        if (!File.Exists(zip))
+            return (null, $"no plausibility record stored (no {VolumeTraining.ModelFile} beside the checkpoint)");
+        try
+        {
+            int trainedSmoothing = SliceSmoothingDefault.ReadFromModel(zip);
+            float trainedThreshold = SavedModelThreshold.Read(zip) ?? VolumeSegmenterOptions.Defaults.Threshold;
+            string? differs = trainedSmoothing != smoothing ? $"slice smoothing {trainedSmoothing}, the export's {smoothing}"
+                : TestTimeShiftsDefault.ReadFromModel(zip) != testTimeShifts ? "other test-time shifts"
+                : threshold is { } exported && exported != trainedThreshold ? FormattableString.Invariant($"threshold {trainedThreshold}, the export's {exported}")
+                : null;
+            (Action<string>? WriteInto, string Note) copied(Action<string> write) => differs is null
+                ? (write, $"plausibility record stored (from the {VolumeTraining.ModelFile} beside the checkpoint)")
+                : (null, $"no plausibility record stored: the {VolumeTraining.ModelFile} beside the checkpoint scores with {differs}, and its record measures those masks");
+            if (classes == 1)
+                return PlausibilityRecord.ReadFromModel(zip) is { } one
+                    ? copied(one.WriteInto)
+                    : (null, $"no plausibility record stored (the {VolumeTraining.ModelFile} beside the checkpoint holds none for one organ)");
+            if (OrganPlausibility.ReadFromModel(zip) is not { } several)
+                return (null, $"no plausibility record stored (the {VolumeTraining.ModelFile} beside the checkpoint holds none for several organs)");
+            return organs is not null && several.Organs.Select(o => o.Organ).SequenceEqual(organs.Names)
+                ? copied(several.WriteInto)
+                : (null, $"no plausibility record stored: the {VolumeTraining.ModelFile} beside the checkpoint records {string.Join(", ", several.Organs.Select(o => o.Organ))}, " +
+                         $"the export {(organs is null ? "names no organs (--labels)" : organs.ToString())}");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"The {VolumeTraining.ModelFile} beside the checkpoint ('{zip}') cannot be read for its plausibility record: {e.Message} " +
                                            "Move it away to export without one.", e);
         }
     }
