@@ -13,19 +13,10 @@ trap 'echo "failed: line $LINENO" >&2' ERR
 model="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 work="${2:-$(mktemp -d)}"; mkdir -p "$work"; work="$(cd "$work" && pwd)"
 cd "$(dirname "$0")/.."
-data="$(cd .. && pwd)/shared/data/chaos-mr-t2"
-if [[ ! -d "$data" ]]; then
-  echo "skipped: the CHAOS data is not at $data" >&2
-  exit 0
-fi
-dotnet build src/Cli -c Release -o "$work/tool" > "$work/build.log" || { echo "the build failed: $work/build.log" >&2; exit 1; }
-unet() { dotnet "$work/tool/unet.dll" "$@"; }
+source bench/liver-common.sh
 rm -rf "$work/320" "$work/400" "$work/480" "$work/280" "$work/240" "$work/empty" "$work/with-geometry.zip" "$work/without-geometry.zip"
-mkdir -p "$work/320" "$work/empty"
-for id in 13 19 31; do
-  ln -s "$data/image_$id.nii.gz" "$work/320/image_$id.nii.gz"
-  ln -s "$data/label_$id.nii.gz" "$work/320/label_$id.nii.gz"
-done
+mkdir -p "$work/empty"
+validation_links "$work/320"
 python3 bench/geometry/field_of_view.py "$work/320" "$work/400" 32 > /dev/null
 python3 bench/geometry/field_of_view.py "$work/320" "$work/480" 64 > /dev/null
 python3 bench/geometry/field_of_view.py "$work/320" "$work/280" -16 > /dev/null
@@ -45,11 +36,10 @@ with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as zout:
             data = json.dumps(record, indent=2).encode()
         zout.writestr(item, data)
 PY
-mean() { grep -E '^\| \*\*post-processed\*\*' "$1" | awk -F'|' '{ gsub(/ /, "", $3); print $3 }'; }
 echo "| field of view | the zip without a geometry: shrunk whole | with the geometry (LAS, 320 mm) |"
 echo "|---|---|---|"
 for fov in 320 400 480 280 240; do
   unet evaluate --model "$work/without-geometry.zip" --volumes "$work/$fov" --json "$work/$fov-whole.json" > "$work/$fov-whole.log" || true
   unet evaluate --model "$work/with-geometry.zip" --volumes "$work/$fov" --json "$work/$fov-window.json" > "$work/$fov-window.log" || true
-  echo "| $fov mm | $(mean "$work/$fov-whole.log") | $(mean "$work/$fov-window.log") ($(grep -c '"FieldOfViewMatched": "a slice' "$work/$fov-window.json" || true) of 3 in a window, $(grep -c '"Implausible": true' "$work/$fov-window.json" || true) flagged) |"
+  echo "| $fov mm | $(post_mean "$work/$fov-whole.log") | $(post_mean "$work/$fov-window.log") ($(grep -c '"FieldOfViewMatched": "a slice' "$work/$fov-window.json" || true) of 3 in a window, $(grep -c '"Implausible": true' "$work/$fov-window.json" || true) flagged) |"
 done

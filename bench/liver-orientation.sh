@@ -11,25 +11,15 @@ trap 'echo "failed: line $LINENO" >&2' ERR
 model="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 work="${2:-$(mktemp -d)}"; mkdir -p "$work"; work="$(cd "$work" && pwd)"
 cd "$(dirname "$0")/.."
-data="$(cd .. && pwd)/shared/data/chaos-mr-t2"
-if [[ ! -d "$data" ]]; then
-  echo "skipped: the CHAOS data is not at $data" >&2
-  exit 0
-fi
-dotnet build src/Cli -c Release -o "$work/tool" > "$work/build.log" || { echo "the build failed: $work/build.log" >&2; exit 1; }
-unet() { dotnet "$work/tool/unet.dll" "$@"; }
-rm -rf "$work/las" "$work/lps" "$work/model-geometry.zip"; mkdir -p "$work/las" "$work/lps"
-for id in 13 19 31; do
-  ln -s "$data/image_$id.nii.gz" "$work/las/image_$id.nii.gz"
-  ln -s "$data/label_$id.nii.gz" "$work/las/label_$id.nii.gz"
-done
+source bench/liver-common.sh
+rm -rf "$work/las" "$work/lps" "$work/model-geometry.zip"; mkdir -p "$work/lps"
+validation_links "$work/las"
 python3 bench/geometry/turn_volumes.py "$work/las" "$work/lps" "$model" "$work/model-geometry.zip" > /dev/null
-mean() { grep -E '^\| \*\*post-processed\*\*' "$1" | awk -F'|' '{ gsub(/ /, "", $3); print $3 }'; }
 unet evaluate --model "$model" --volumes "$work/las" --json "$work/las.json" > "$work/las.log"
 unet evaluate --model "$model" --volumes "$work/lps" --json "$work/lps.json" > "$work/lps.log"
-echo "stored LAS: $(mean "$work/las.log")"
-echo "stored LPS: $(mean "$work/lps.log") ($(grep -c '"ReorientedFrom": "LPS"' "$work/lps.json" || true) of 3 turned back)"
+echo "stored LAS: $(post_mean "$work/las.log")"
+echo "stored LPS: $(post_mean "$work/lps.log") ($(grep -c '"ReorientedFrom": "LPS"' "$work/lps.json" || true) of 3 turned back)"
 if [[ -f "$work/model-geometry.zip" ]]; then
   unet evaluate --model "$work/model-geometry.zip" --volumes "$work/lps" --json "$work/lps-geometry.json" > "$work/lps-geometry.log"
-  echo "stored LPS, the zip given the shared patients' geometry: $(mean "$work/lps-geometry.log") ($(grep -c '"ReorientedFrom": "LPS"' "$work/lps-geometry.json" || true) of 3 turned back)"
+  echo "stored LPS, the zip given the shared patients' geometry: $(post_mean "$work/lps-geometry.log") ($(grep -c '"ReorientedFrom": "LPS"' "$work/lps-geometry.json" || true) of 3 turned back)"
 fi

@@ -23,13 +23,7 @@ for arg in "$@"; do
 done
 [[ ${#folds[@]} -gt 0 ]] || folds=(1 2 3 4 5)
 cd "$(dirname "$0")/.."
-data="$(cd .. && pwd)/shared/data/chaos-mr-t2"
-if [[ ! -d "$data" ]]; then
-  echo "skipped: the CHAOS data is not at $data" >&2
-  exit 0
-fi
-dotnet build src/Cli -c Release -o "$work/tool" > "$work/build.log" || { echo "the build failed: $work/build.log" >&2; exit 1; }
-unet() { dotnet "$work/tool/unet.dll" "$@"; }
+source bench/liver-common.sh
 organs=liver=1,kidney-right=2,kidney-left=3,spleen=4
 # The patients an evaluation.json scores, sorted, on one line (empty when the file is missing).
 patients() { grep -o '"PatientId": *"[^"]*"' "$1" 2> /dev/null | sed 's/.*"\([^"]*\)"$/\1/' | sort -u | tr '\n' ' ' || true; }
