@@ -6,11 +6,18 @@
 import array, gzip, os, struct, sys
 src, dst, margin = sys.argv[1], sys.argv[2], int(sys.argv[3])
 codes = {2: 'B', 4: 'h', 8: 'i', 16: 'f', 64: 'd', 256: 'b', 512: 'H', 768: 'I'}
+def datatype_ok(raw, e):
+    return struct.unpack(e + 'h', raw[70:72])[0] in codes
+
 for name in sorted(n for n in os.listdir(src) if n.endswith('.nii.gz')):
     raw = bytearray(gzip.open(os.path.join(src, name)).read())
     e = '<' if struct.unpack('<i', raw[0:4])[0] == 348 else '>'
     dims = list(struct.unpack(e + '8h', raw[40:56]))
     nx, ny, nz = dims[1], dims[2], dims[3]
+    assert dims[0] == 3 or all(d <= 1 for d in dims[4:dims[0] + 1]), name + ': not a 3D volume'
+    assert nx + 2 * margin > 0 and ny + 2 * margin > 0, name + ': the margin takes off the whole slice'
+    assert datatype_ok(raw, e), name + ': a datatype this script does not read'
+
     datatype = struct.unpack(e + 'h', raw[70:72])[0]
     off = int(struct.unpack(e + 'f', raw[108:112])[0])
     assert struct.unpack(e + 'h', raw[254:256])[0] > 0, name + ': no sform'

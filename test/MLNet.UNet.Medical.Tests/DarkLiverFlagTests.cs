@@ -89,7 +89,12 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"640 mm slices: Dice with the ordinary mask {windowedDice:F4} in a window, {shrunkDice:F4} shrunk whole; {windowed.FieldOfViewMatched}");
         Assert.Equal("a slice spans 640 x 640 mm: scored in a window of 320 x 320 mm around the body", windowed.FieldOfViewMatched);
         Assert.Null(asItIs.FieldOfViewMatched);
-        Assert.Empty(windowed.Warnings);
+        // Nothing is implausible about the windowed liver. This small model's mask reaches the slice's border, as stored and
+        // so in the window too, which the window warns of: the organ may go on outside it.
+        int ordinaryOnBorder = Enumerable.Range(0, asItIs.Mask.Voxels.Length).Count(i => asItIs.Mask.Voxels[i] && (i % 256 is 0 or 255 || i / 256 % 256 is 0 or 255));
+        output.WriteLine($"ordinary mask voxels on the slice's border: {ordinaryOnBorder}; windowed warnings: {string.Join("; ", windowed.Warnings)}");
+        Assert.All(windowed.Warnings, w => Assert.StartsWith("the mask reaches the edge of the 320 x 320 mm window it was scored in", w));
+        Assert.Equal(ordinaryOnBorder > 0, windowed.Warnings.Count > 0);
         Assert.True(windowedDice > 0.95, $"windowed Dice {windowedDice:F4}");
         Assert.True(windowedDice > shrunkDice + 0.05, $"windowed {windowedDice:F4}, shrunk {shrunkDice:F4}");
 

@@ -68,6 +68,36 @@ public sealed class FieldOfViewWindowTests
     }
 
     [Fact]
+    public void AMaskThatReachesAnEdgeOfTheWindowInsideTheVolumeIsWarnedOf()
+    {
+        // 512 x 512 pixels of 1.25 mm, the body in the top-left corner: the window spans rows and columns 0-255, so its
+        // right and bottom sides (column and row 255) lie inside the volume, its left and top sides are the volume's own.
+        var image = Body(512, 512, 2, 1.25, 0, 60, 0, 60);
+        var window = FieldOfViewWindow.For(image, Trained)!;
+        bool[] MaskAt(int x, int y)
+        {
+            var mask = new bool[image.Data.Length];
+            mask[(1 * 512 + y) * 512 + x] = true;
+            return mask;
+        }
+        Assert.Empty(window.CutOffWarnings(MaskAt(100, 100)));
+        Assert.Empty(window.CutOffWarnings(MaskAt(0, 0)));        // the volume's own corner
+        Assert.Empty(window.CutOffWarnings(MaskAt(300, 300)));    // outside the window (never set by a segmenter)
+        Assert.Equal("the mask reaches the edge of the 320 x 320 mm window it was scored in: the organ may go on outside it, where nothing was scored",
+            Assert.Single(window.CutOffWarnings(MaskAt(255, 10))));
+        Assert.Single(window.CutOffWarnings(MaskAt(10, 255)));
+        Assert.Throws<ArgumentException>(() => window.CutOffWarnings(new bool[10]));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-320)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void ARecordWithoutAUsableWidthWindowsNothing(double widest) =>
+        Assert.Null(FieldOfViewWindow.For(Body(512, 512, 1, 1.25, 0, 60, 0, 60), new InputGeometry("LAS", 300, widest)));
+
+    [Fact]
     public void AScoreOfTheWrongSizeIsRefused()
     {
         var window = FieldOfViewWindow.For(Body(256, 256, 1, 1.7, 0, 100, 0, 100), Trained)!;

@@ -31,7 +31,10 @@ internal static class PredictCommand
             Predict masks: PNGs the size of each input image (<name>_pred.png; files named *_mask, *_pred or *_overlay
             are not inputs), or NIfTI label volumes (uint8, 0/1) in the input's space.
             Volumes: each prediction is checked against the model's plausibility record (organ volumes and confidence
-            seen in training); an implausible one gets a warning line and is marked in predictions.json.
+            seen in training); an implausible one gets a warning line and is marked in predictions.json. With the
+            training volumes' geometry in the record, a volume stored another way is turned to their axes, and slices
+            much wider than theirs are scored in a window of their width around the body (ReorientedFrom and
+            FieldOfViewMatched in predictions.json).
 
             Examples:
               unet predict --model model/model.zip --images data/new --output masks --overlay

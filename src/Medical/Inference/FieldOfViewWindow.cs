@@ -39,6 +39,9 @@ public sealed class FieldOfViewWindow
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(geometry);
+        // A record without a usable width (hand-written, say) windows nothing.
+        if (!(geometry.FieldOfViewMaxMm > 0) || double.IsInfinity(geometry.FieldOfViewMaxMm))
+            return null;
         bool wide(int size, double spacing) => size * spacing > geometry.FieldOfViewMaxMm * Tolerance;
         bool wideY = wide(image.SizeY, image.SpacingY), wideX = wide(image.SizeX, image.SpacingX);
         if (!wideY && !wideX)
@@ -80,6 +83,29 @@ public sealed class FieldOfViewWindow
         return result;
     }
 
+    /// <summary>
+    /// A warning when a mask on the volume's grid reaches an edge of the window that lies inside the volume: the organ
+    /// may go on outside the window, where nothing was scored. Empty when it does not.
+    /// </summary>
+    public IReadOnlyList<string> CutOffWarnings(bool[] mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        if (mask.Length != image.Data.Length)
+            throw new ArgumentException($"A mask of {mask.Length} voxels is not on the volume's grid of {image.Data.Length}.", nameof(mask));
+        var (y, x) = (AlongY, AlongX);
+        // The window's sides that are not the volume's own.
+        bool inner(int row, int column) =>
+            (column == x.Start && x.Start > 0) || (column == x.Start + x.Length - 1 && x.Start + x.Length < image.SizeX) ||
+            (row == y.Start && y.Start > 0) || (row == y.Start + y.Length - 1 && y.Start + y.Length < image.SizeY);
+        for (int z = 0; z < image.SizeZ; z++)
+            for (int row = y.Start; row < y.Start + y.Length; row++)
+                for (int column = x.Start; column < x.Start + x.Length; column++)
+                    if (mask[(z * image.SizeY + row) * image.SizeX + column] && inner(row, column))
+                        return [FormattableString.Invariant($"the mask reaches the edge of the {AlongX.Length * image.SpacingX:F0} x {AlongY.Length * image.SpacingY:F0} mm window ") +
+                                "it was scored in: the organ may go on outside it, where nothing was scored"];
+        return [];
+    }
+
     /// <summary>What was done, for logs and reports: "a slice spans 640 x 640 mm: scored in a window of 320 x 320 mm around the body".</summary>
     public override string ToString() => FormattableString.Invariant(
         $"a slice spans {image.SizeX * image.SpacingX:F0} x {image.SizeY * image.SpacingY:F0} mm: scored in a window of {AlongX.Length * image.SpacingX:F0} x {AlongY.Length * image.SpacingY:F0} mm around the body");
@@ -88,13 +114,14 @@ public sealed class FieldOfViewWindow
     static (int Start, int Length) Around(int size, double spacing, double bodyCentre, InputGeometry geometry)
     {
         int length = Math.Clamp((int)Math.Round(geometry.FieldOfViewMaxMm / spacing), 1, size);
-        return (Math.Clamp((int)Math.Round(bodyCentre - length / 2.0), 0, size - length), length);
+        return (Math.Clamp((int)Math.Round(bodyCentre - (length - 1) / 2.0, MidpointRounding.AwayFromZero), 0, size - length), length);
     }
 
-    // The mean row and column of the voxels brighter than the volume's mean: air is dark in MR and CT alike.
+    // The mean row and column of the voxels brighter than the volume's mean: air is dark in MR and CT alike. (A voxel
+    // that is not finite is refused later, when the slices are normalized.)
     static (double Y, double X) BodyCentre(Volume image)
     {
-        double mean = image.Data.Average(v => (double)v), sumY = 0, sumX = 0;
+        double mean = image.Data.Where(float.IsFinite).DefaultIfEmpty().Average(v => (double)v), sumY = 0, sumX = 0;
         long count = 0;
         for (int z = 0; z < image.SizeZ; z++)
             for (int y = 0; y < image.SizeY; y++)

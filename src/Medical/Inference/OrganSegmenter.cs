@@ -26,7 +26,7 @@ public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses
 
     /// <summary>
     /// How the slices were shown to the network at the training's field of view (<see cref="FieldOfViewWindow"/>) when
-    /// they span a wider or narrower one; null when they were scored whole.
+    /// they span a much wider one; null when they were scored whole.
     /// </summary>
     public string? FieldOfViewMatched { get; init; }
 
@@ -111,8 +111,8 @@ public sealed class OrganSegmenter
     /// <summary>
     /// Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked. A
     /// volume stored with other axis codes than the model's training volumes (known from the plausibility record) is
-    /// turned to theirs to be scored, and its class maps turned back onto its own grid; slices spanning a much wider or
-    /// narrower field of view than theirs are scored in a window of theirs (<see cref="FieldOfViewWindow"/>).
+    /// turned to theirs to be scored, and its class maps turned back onto its own grid; slices much wider than theirs
+    /// are scored in a window of theirs around the body (<see cref="FieldOfViewWindow"/>).
     /// </summary>
     public OrganSegmentation Segment(string id, Volume image)
     {
@@ -130,14 +130,15 @@ public sealed class OrganSegmenter
     // Segments the volume as the network sees it; the warnings are about the stored one.
     OrganSegmentation SegmentAsSeen(string id, Volume image, Volume stored, FieldOfViewWindow? window)
     {
-        float[] planes(Volume volume) => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, volume), organs.ClassCount, volume, smoothingRadius, shift);
-        float[] pass(Volume volume) => testTimeShifts ? TestTimeShifts.Average(volume, slices.ImageSize, planes) : planes(volume);
-        // One pass needs one class plane of a slice at a time; several passes average every class's plane of the volume.
-        var (classes, confidence) = window is not null || testTimeShifts
-            ? ProbabilityMask.ClassMap(window?.Score(pass) ?? pass(image), organs.ClassCount)
-            : ProbabilityMask.ClassMapOnGrid(Scored(id, image), organs.ClassCount, image, smoothingRadius, shift);
+        // One pass needs one class plane of a slice at a time; test-time shifts average every class's plane of the volume.
+        (int[] Classes, float[] Confidence) classMap(Volume volume) => testTimeShifts
+            ? ProbabilityMask.ClassMap(TestTimeShifts.Average(volume, slices.ImageSize,
+                moved => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, moved), organs.ClassCount, moved, smoothingRadius, shift)), organs.ClassCount)
+            : ProbabilityMask.ClassMapOnGrid(Scored(id, volume), organs.ClassCount, volume, smoothingRadius, shift);
+        var (classes, confidence) = window is null ? classMap(image) : Windowed(window, classMap, image.Data.Length);
         var final = postProcess ? new int[classes.Length] : classes;
         var statistics = new List<OrganStatistics>();
+        var cutOff = new List<string>();
         for (int organ = 1; organ < organs.ClassCount; organ++)
         {
             int c = organ;
@@ -151,8 +152,21 @@ public sealed class OrganSegmenter
                 mask = mask.With(Array.ConvertAll(final, v => v == c));
             }
             statistics.Add(OrganStatistics.Of(mask, confidence));
+            cutOff.AddRange(window?.CutOffWarnings(mask.Voxels).Select(w => $"{organs.Names[organ - 1]}: {w}") ?? []);
         }
-        return new OrganSegmentation(id, image, classes, final, statistics, plausibility?.Check(statistics, stored) ?? []);
+        return new OrganSegmentation(id, image, classes, final, statistics, [.. plausibility?.Check(statistics, stored) ?? [], .. cutOff]);
+    }
+
+    // The class map of the window, put back on the volume's grid as two planes (the classes, then their probabilities):
+    // outside the window, background with probability 0.
+    static (int[] Classes, float[] Confidence) Windowed(FieldOfViewWindow window, Func<Volume, (int[] Classes, float[] Confidence)> classMap, int voxels)
+    {
+        var planes = window.Score(volume =>
+        {
+            var (classes, confidence) = classMap(volume);
+            return [.. classes.Select(c => (float)c), .. confidence];
+        });
+        return (Array.ConvertAll(planes[..voxels], c => (int)c), planes[voxels..]);
     }
 
     // One pass of the network over the volume: each slice's class probabilities at the network's size.

@@ -31,7 +31,7 @@ public sealed record VolumeSegmentation(string Id, Volume Image, float[] Probabi
 
     /// <summary>
     /// How the slices were shown to the network at the training's field of view (<see cref="FieldOfViewWindow"/>) when
-    /// they span a wider or narrower one; null when they were scored whole.
+    /// they span a much wider one; null when they were scored whole.
     /// </summary>
     public string? FieldOfViewMatched { get; init; }
 
@@ -59,7 +59,7 @@ public sealed record VolumeCase(string Id, OrganStatistics Statistics, IReadOnly
 /// slices (<see cref="SliceLoader"/>), scored (optionally averaged over <see cref="TestTimeShifts"/>), the probabilities
 /// are put back on the volume's grid, optionally smoothed across slices, thresholded, optionally post-processed, and checked for plausibility.
 /// With a plausibility record that holds the training's geometry, a volume stored another way up is turned to the
-/// training's axes, and slices much wider or narrower than the training's are scored in a window of its field of view.
+/// training's axes, and slices much wider than the training's are scored in a window of the training's width.
 /// </summary>
 public sealed class VolumeSegmenter
 {
@@ -100,8 +100,8 @@ public sealed class VolumeSegmenter
 
     /// <summary>
     /// Segments one volume. A volume stored with other axis codes than the model's training volumes (known from the
-    /// plausibility record) is turned to theirs to be scored, and its results turned back onto its own grid; slices
-    /// spanning a much wider or narrower field of view than theirs are scored in a window of theirs (<see cref="FieldOfViewWindow"/>).
+    /// plausibility record) is turned to theirs to be scored, and its results turned back onto its own grid; slices much
+    /// wider than theirs are scored in a window of theirs around the body (<see cref="FieldOfViewWindow"/>).
     /// </summary>
     public VolumeSegmentation Segment(string id, Volume image)
     {
@@ -118,7 +118,7 @@ public sealed class VolumeSegmenter
         var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
         // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);
-        var warnings = options.Plausibility?.Check(statistics, image) ?? [];
+        IReadOnlyList<string> warnings = [.. options.Plausibility?.Check(statistics, image) ?? [], .. window?.CutOffWarnings(mask.Voxels) ?? []];
         var segmentation = turn is null
             ? new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings)
             : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), OnGrid(turn.Undo(raw.Voxels, image), image),

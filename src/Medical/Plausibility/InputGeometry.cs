@@ -7,7 +7,7 @@ namespace MLNet.UNet.Medical.Plausibility;
 /// How the volumes a model was trained on lay: the direction of their stored axes and the width of a slice in mm. The
 /// network sees each slice as stored, shrunk to its input size by pixel count. A volume stored another way up is turned
 /// to the training's axis codes before it is scored (<see cref="ReorientationFor"/>), and slices much wider than the
-/// training's are scored in a window of their width (<see cref="Inference.FieldOfViewWindow"/>); one whose slices are
+/// training's are scored in a window of the training's width (<see cref="Inference.FieldOfViewWindow"/>); one whose slices are
 /// stacked along another direction, or span a much narrower field of view, shows the network slices unlike any it has
 /// seen, and is flagged (<see cref="Check"/>).
 /// Part of the <see cref="PlausibilityRecord"/>.
