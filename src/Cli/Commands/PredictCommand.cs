@@ -124,8 +124,8 @@ internal static class PredictCommand
         return ([.. cases.Select(c => c.Case)], failures);
     }
 
-    // A volume stored another way than the training volumes was scored turned to their axes; its map is on its own grid.
-    // How the volume was shown to the network as the training volumes were: turned, windowed.
+    // How the volume was shown to the network as the training volumes were (turned to their axes, windowed to their
+    // width); its map is on its own grid either way.
     static string Adapted(string? storedAs, string? fieldOfView) =>
         (storedAs is null ? "" : $"; stored {storedAs}, turned to the training volumes' axes to be scored") + (fieldOfView is null ? "" : $"; {fieldOfView}");
 

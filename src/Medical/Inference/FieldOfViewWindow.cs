@@ -76,8 +76,9 @@ public sealed class FieldOfViewWindow
         var values = score(window);
         if (values.Length == 0 || values.Length % data.Length != 0)
             throw new InvalidOperationException($"A window of {data.Length} voxels was scored as {values.Length} values.");
-        var result = new float[values.Length / data.Length * image.Data.Length];
-        for (int slice = 0; slice < values.Length / data.Length * image.SizeZ; slice++)
+        int planes = values.Length / data.Length;
+        var result = new float[planes * image.Data.Length];
+        for (int slice = 0; slice < planes * image.SizeZ; slice++)
             for (int row = 0; row < y.Length; row++)
                 Array.Copy(values, (slice * y.Length + row) * x.Length, result, (slice * image.SizeY + y.Start + row) * image.SizeX + x.Start, x.Length);
         return result;
