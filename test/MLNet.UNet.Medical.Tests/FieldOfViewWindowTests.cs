@@ -103,4 +103,17 @@ public sealed class FieldOfViewWindowTests
         var window = FieldOfViewWindow.For(Body(256, 256, 1, 1.7, 0, 100, 0, 100), Trained)!;
         Assert.Throws<InvalidOperationException>(() => window.Score(w => new float[w.Data.Length + 1]));
     }
+
+    [Fact]
+    public void AVolumeIsCutOnTheImagesGridOnly()
+    {
+        var image = Body(256, 200, 2, 1.7, 100, 200, 0, 100);
+        var window = FieldOfViewWindow.For(image, Trained)!;
+        var cut = window.Cut(image);
+        Assert.Equal((188, 200, 2, 1.7), (cut.SizeX, cut.SizeY, cut.SizeZ, cut.SpacingX));
+        Assert.Equal(image[56 + 40, 30, 1], cut[40, 30, 1]);
+        Assert.Null(cut.Header); // the image's header places nothing in the world
+        var error = Assert.Throws<ArgumentException>(() => window.Cut(Body(200, 256, 2, 1.7, 0, 10, 0, 10)));
+        Assert.Contains("200 x 256 x 2 volume is not on the window's grid of 256 x 200 x 2", error.Message);
+    }
 }

@@ -1,3 +1,4 @@
+using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Plausibility;
 using MLNet.UNet.Medical.Volumes;
 
@@ -68,12 +69,8 @@ public sealed class FieldOfViewWindow
     {
         ArgumentNullException.ThrowIfNull(score);
         var (y, x) = (AlongY, AlongX);
-        var data = new float[image.SizeZ * y.Length * x.Length];
-        for (int z = 0; z < image.SizeZ; z++)
-            for (int row = 0; row < y.Length; row++)
-                Array.Copy(image.Data, (z * image.SizeY + y.Start + row) * image.SizeX + x.Start, data, (z * y.Length + row) * x.Length, x.Length);
-        var window = new Volume(data, x.Length, y.Length, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
-        var values = score(window);
+        var data = WindowData(image);
+        var values = score(new Volume(data, x.Length, y.Length, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ));
         if (values.Length == 0 || values.Length % data.Length != 0)
             throw new InvalidOperationException($"A window of {data.Length} voxels was scored as {values.Length} values.");
         int planes = values.Length / data.Length;
@@ -82,6 +79,22 @@ public sealed class FieldOfViewWindow
             for (int row = 0; row < y.Length; row++)
                 Array.Copy(values, (slice * y.Length + row) * x.Length, result, (slice * image.SizeY + y.Start + row) * image.SizeX + x.Start, x.Length);
         return result;
+    }
+
+    /// <summary>
+    /// The window cut out of a volume on the image's grid (the image itself, or its label map), with a header whose sform
+    /// places every voxel where it was (no header when the volume's does not place it in the world). Training cuts its
+    /// much wider volumes this way, so that the network learns them at the scale of the others.
+    /// </summary>
+    /// <exception cref="ArgumentException">The volume is not on the image's grid.</exception>
+    public Volume Cut(Volume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        if (volume.SizeX != image.SizeX || volume.SizeY != image.SizeY || volume.SizeZ != image.SizeZ)
+            throw new ArgumentException($"A {volume.SizeX} x {volume.SizeY} x {volume.SizeZ} volume is not on the window's grid of " +
+                                        $"{image.SizeX} x {image.SizeY} x {image.SizeZ}.", nameof(volume));
+        return new Volume(WindowData(volume), AlongX.Length, AlongY.Length, volume.SizeZ, volume.SpacingX, volume.SpacingY, volume.SpacingZ,
+            CutHeader(volume.Header, volume.SizeZ));
     }
 
     /// <summary>
@@ -110,6 +123,30 @@ public sealed class FieldOfViewWindow
     /// <summary>What was done, for logs and reports: "a slice spans 640 x 640 mm: scored in a window of 320 x 320 mm around the body".</summary>
     public override string ToString() => FormattableString.Invariant(
         $"a slice spans {image.SizeX * image.SpacingX:F0} x {image.SizeY * image.SpacingY:F0} mm: scored in a window of {AlongX.Length * image.SpacingX:F0} x {AlongY.Length * image.SpacingY:F0} mm around the body");
+
+    float[] WindowData(Volume volume)
+    {
+        var (y, x) = (AlongY, AlongX);
+        var data = new float[volume.SizeZ * y.Length * x.Length];
+        for (int z = 0; z < volume.SizeZ; z++)
+            for (int row = 0; row < y.Length; row++)
+                Array.Copy(volume.Data, (z * volume.SizeY + y.Start + row) * volume.SizeX + x.Start, data, (z * y.Length + row) * x.Length, x.Length);
+        return data;
+    }
+
+    // The window's first voxel sits where voxel (x.Start, y.Start, 0) sat: the affine's translation moves by its columns.
+    NiftiHeader? CutHeader(NiftiHeader? header, int sizeZ)
+    {
+        if (header is null || NiftiOrientation.Affine(header) is not { } sform)
+            return null;
+        for (int world = 0; world < 3; world++)
+            sform[world * 4 + 3] += sform[world * 4] * AlongX.Start + sform[world * 4 + 1] * AlongY.Start;
+        return header with
+        {
+            Rank = Math.Max(header.Rank, 3), Dimensions = [AlongX.Length, AlongY.Length, sizeZ, .. header.Dimensions.Skip(3)], SForm = sform, SFormCode = header.SFormCode > 0 ? header.SFormCode : header.QFormCode,
+            QFormCode = 0, Quaternion = new double[6], QFactor = 1,
+        };
+    }
 
     // The widest training slice's width, centred on the body and kept inside the volume.
     static (int Start, int Length) Around(int size, double spacing, double bodyCentre, InputGeometry geometry)

@@ -62,6 +62,7 @@ public static class OrganTraining
             VolumeTraining.Select(patients, fold.Validation, "validation"), options.Log);
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
+        (training, var validationToSlice) = TrainingFieldOfView.Common(training, validation, options.Log);
         organs.ToMapping().CheckEveryClassOccurs(training, "training");
 
         var log = options.Log;
@@ -79,7 +80,7 @@ public static class OrganTraining
         var scoringOptions = SliceLoaderOptions.FromRecipe(recipe, training: false);
         scoringOptions.Labels = mapping;
         var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
-        var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validation, scoringOptions) : null;
+        var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validationToSlice, scoringOptions) : null;
         log.WriteLine($"Recipe {recipe.Name}, organs {organs}: training on patients {string.Join(", ", fold.Training)}" +
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
 

@@ -90,6 +90,7 @@ public static class VolumeTraining
             Select(patients, fold.Validation, "validation"), options.Log);
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
+        (training, var validationToSlice) = TrainingFieldOfView.Common(training, validation, options.Log);
         var trainingValues = LabelMapping.ValuesIn(training);
         options.Labels.CheckEveryClassOccurs(trainingValues, training.Count, "training");
         var log = options.Log;
@@ -106,10 +107,10 @@ public static class VolumeTraining
         var scoringOptions = SliceLoaderOptions.FromRecipe(recipe, training: false);
         scoringOptions.Labels = options.Labels;
         var trainingSlices = SliceLoader.Load(context, training, trainingOptions);
-        var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validation, scoringOptions) : null;
+        var validationSlices = validation.Count > 0 ? SliceLoader.Load(context, validationToSlice, scoringOptions) : null;
         var learnedScoring = SliceLoaderOptions.FromRecipe(recipe, training: false);
         learnedScoring.Labels = learned;
-        var learnedValidationSlices = validation.Count > 0 && recipe.ContextLabels.Length > 0 ? SliceLoader.Load(context, validation, learnedScoring) : validationSlices;
+        var learnedValidationSlices = validation.Count > 0 && recipe.ContextLabels.Length > 0 ? SliceLoader.Load(context, validationToSlice, learnedScoring) : validationSlices;
         var absentContext = recipe.ContextLabels.Where(v => !trainingValues.Contains(v)).ToList();
         if (absentContext.Count > 0)
             log.WriteLine($"warning: context label{(absentContext.Count > 1 ? "s" : "")} {string.Join(", ", absentContext)} occur{(absentContext.Count > 1 ? "" : "s")} in none of the training " +
