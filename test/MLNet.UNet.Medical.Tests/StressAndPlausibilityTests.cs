@@ -84,6 +84,7 @@ public sealed class StressAndPlausibilityTests : IDisposable
         var statistics = OrganStatistics.Of(mask, probabilities);
         Assert.Equal(9, statistics.VolumeMl, 6);
         Assert.Equal(8, statistics.LargestSliceMl, 6);
+        Assert.Equal(8, statistics.LargestSliceCm2, 6);   // 8 voxels of 1 cm²
         Assert.Equal(0.8, statistics.MeanConfidence, 5);
         Assert.True(double.IsNaN(OrganStatistics.Of(new BinaryVolume(new bool[32], 4, 4, 2), new float[32]).MeanConfidence));
     }
@@ -101,6 +102,22 @@ public sealed class StressAndPlausibilityTests : IDisposable
         Assert.Contains("confidence", Assert.Single(record.Check(new(1500, 100, 0.6))));
         Assert.Contains("far below", Assert.Single(record.Check(new(0, 0, double.NaN))));
         Assert.Throws<ArgumentException>(() => PlausibilityRecord.From([new(0, 0, double.NaN)]));
+    }
+
+    [Fact]
+    public void TheFullestSliceIsCheckedByAreaWhateverTheSliceThickness()
+    {
+        // Trained on 7.7 mm slices, the fullest slice 150 cm² (115.5 ml). The same anatomy in 15.4 mm slices holds twice
+        // the millilitres per slice, and is not flagged; a slice of 240 cm² is, in thin slices too.
+        var record = PlausibilityRecord.From([new(1400, 115.5, 0.95) { LargestSliceCm2 = 150 }, new(1800, 100, 0.95) { LargestSliceCm2 = 130 }]);
+        Assert.Equal(150, record.LargestSliceCm2Max);
+        Assert.Empty(record.Check(new(1600, 231, 0.95) { LargestSliceCm2 = 150 }));
+        Assert.Contains("240 cm² of organ, far above the most seen in training (150 cm²)",
+            Assert.Single(record.Check(new(1600, 72, 0.95) { LargestSliceCm2 = 240 })));
+
+        // A record written before the area was kept checks millilitres, as it did.
+        var earlier = record with { LargestSliceCm2Max = null };
+        Assert.Contains("231.0 ml of organ", Assert.Single(earlier.Check(new(1600, 231, 0.95) { LargestSliceCm2 = 150 })));
     }
 
     [Fact]

@@ -117,7 +117,7 @@ internal static class PredictCommand
         var summary = cases.Select(c => (object)new
         {
             Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts,
-            Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.MeanConfidence }),
+            Organs = organs.Names.Zip(c.Case.Statistics, (organ, s) => new { Organ = organ, s.VolumeMl, s.LargestSliceMl, s.LargestSliceCm2, s.MeanConfidence }),
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings, c.Case.ReorientedFrom, c.Case.FieldOfViewMatched,
         });
         WriteSummary(output, summary.Concat(failures));
@@ -208,7 +208,8 @@ internal static class PredictCommand
             c => FormattableString.Invariant($"{c.Statistics.VolumeMl:F0} ml") + Adapted(c.ReorientedFrom, c.FieldOfViewMatched));
         var summary = cases.Select(c => (object)new
         {
-            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl, c.Case.Statistics.MeanConfidence,
+            Case = c.Case.Id, c.Map, SmoothingRadius = smoothing, TestTimeShifts = shifts, c.Case.Statistics.VolumeMl, c.Case.Statistics.LargestSliceMl,
+            c.Case.Statistics.LargestSliceCm2, c.Case.Statistics.MeanConfidence,
             Implausible = c.Case.Warnings.Count > 0, c.Case.Warnings, c.Case.ReorientedFrom, c.Case.FieldOfViewMatched,
         });
         WriteSummary(output, summary.Concat(failures));

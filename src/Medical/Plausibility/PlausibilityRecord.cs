@@ -12,7 +12,7 @@ namespace MLNet.UNet.Medical.Plausibility;
 /// <param name="Cases">Volumes the record was made from.</param>
 /// <param name="VolumeMlMin">Smallest predicted organ volume, ml.</param>
 /// <param name="VolumeMlMax">Largest predicted organ volume, ml.</param>
-/// <param name="LargestSliceMlMax">Largest organ volume in one slice, ml.</param>
+/// <param name="LargestSliceMlMax">Largest organ volume in one slice, ml (checked only by records without <see cref="LargestSliceCm2Max"/>).</param>
 /// <param name="MeanConfidenceMin">Lowest mean probability inside a predicted organ.</param>
 public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double VolumeMlMax, double LargestSliceMlMax, double MeanConfidenceMin)
 {
@@ -31,6 +31,12 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
     /// </summary>
     public InputGeometry? Geometry { get; init; }
 
+    /// <summary>
+    /// Largest organ area in one slice, cm², which each prediction's fullest slice is checked against whatever its
+    /// slice thickness; null in records written before it was kept, which check <see cref="LargestSliceMlMax"/> instead.
+    /// </summary>
+    public double? LargestSliceCm2Max { get; init; }
+
     /// <summary>The zip entry that holds the record.</summary>
     public const string EntryName = "MLNet.UNet/plausibility.json";
 
@@ -42,7 +48,10 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
         if (organs.Count == 0)
             throw new ArgumentException("No prediction holds any organ, so there is nothing to learn a plausible range from.", nameof(seen));
         return new PlausibilityRecord(organs.Count, organs.Min(s => s.VolumeMl), organs.Max(s => s.VolumeMl),
-            organs.Max(s => s.LargestSliceMl), organs.Min(s => s.MeanConfidence));
+            organs.Max(s => s.LargestSliceMl), organs.Min(s => s.MeanConfidence))
+        {
+            LargestSliceCm2Max = organs.All(s => double.IsFinite(s.LargestSliceCm2)) ? organs.Max(s => s.LargestSliceCm2) : null,
+        };
     }
 
     /// <summary>The warnings for one prediction; empty when it is within what the model saw.</summary>
@@ -54,7 +63,14 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
             warnings.Add($"organ volume {prediction.VolumeMl:F0} ml is far below the smallest seen in training ({VolumeMlMin:F0} ml)");
         if (prediction.VolumeMl > LargeFactor * VolumeMlMax)
             warnings.Add($"organ volume {prediction.VolumeMl:F0} ml is far above the largest seen in training ({VolumeMlMax:F0} ml)");
-        if (prediction.LargestSliceMl > LargeFactor * LargestSliceMlMax)
+        // By area where both sides know it: millilitres in a slice grow with its thickness, and a volume of thicker slices
+        // than the training's would be flagged for that alone.
+        if (LargestSliceCm2Max is { } areaMax && double.IsFinite(prediction.LargestSliceCm2))
+        {
+            if (prediction.LargestSliceCm2 > LargeFactor * areaMax)
+                warnings.Add($"the fullest slice holds {prediction.LargestSliceCm2:F0} cm² of organ, far above the most seen in training ({areaMax:F0} cm²)");
+        }
+        else if (prediction.LargestSliceMl > LargeFactor * LargestSliceMlMax)
             warnings.Add($"the fullest slice holds {prediction.LargestSliceMl:F1} ml of organ, far above the most seen in training ({LargestSliceMlMax:F1} ml)");
         if (prediction.VolumeMl > 0 && prediction.MeanConfidence < MeanConfidenceMin - ConfidenceMargin)
             warnings.Add($"mean confidence inside the organ {prediction.MeanConfidence:F2} is below any seen in training ({MeanConfidenceMin:F2})");
