@@ -107,13 +107,31 @@ public sealed class FieldOfViewWindowTests
     [Fact]
     public void AVolumeIsCutOnTheImagesGridOnly()
     {
-        var image = Body(256, 200, 2, 1.7, 100, 200, 0, 100);
+        // Wide along both sides: 435 x 510 mm, the body off-centre in both.
+        var body = Body(256, 300, 2, 1.7, 100, 200, 50, 150);
+        var header = new Nifti.NiftiHeader
+        {
+            Rank = 3, Dimensions = [256, 300, 2], Spacing = [1.7, 1.7, 7.7], SFormCode = 1, SForm = [0, -1.7, 0, 40, 1.7, 0, 0, -20, 0, 0, 7.7, 5],
+        };
+        var image = new Volume(body.Data, 256, 300, 2, 1.7, 1.7, 7.7, header);
         var window = FieldOfViewWindow.For(image, Trained)!;
+        var (x, y) = (window.AlongX, window.AlongY);
+        Assert.NotEqual(x.Start, y.Start);
         var cut = window.Cut(image);
-        Assert.Equal((188, 200, 2, 1.7), (cut.SizeX, cut.SizeY, cut.SizeZ, cut.SpacingX));
-        Assert.Equal(image[56 + 40, 30, 1], cut[40, 30, 1]);
-        Assert.Null(cut.Header); // the image's header places nothing in the world
-        var error = Assert.Throws<ArgumentException>(() => window.Cut(Body(200, 256, 2, 1.7, 0, 10, 0, 10)));
-        Assert.Contains("200 x 256 x 2 volume is not on the window's grid of 256 x 200 x 2", error.Message);
+        Assert.Equal((188, 188, 2, 1.7), (cut.SizeX, cut.SizeY, cut.SizeZ, cut.SpacingX));
+        for (int z = 0; z < 2; z++)
+            for (int row = 0; row < 188; row++)
+                for (int column = 0; column < 188; column++)
+                    Assert.Equal(image[column + x.Start, row + y.Start, z], cut[column, row, z]);
+        double[] world(Volume v, int i, int j, int k)
+        {
+            var a = Nifti.NiftiOrientation.Affine(v.Header!)!;
+            return [.. Enumerable.Range(0, 3).Select(w => a[w * 4] * i + a[w * 4 + 1] * j + a[w * 4 + 2] * k + a[w * 4 + 3])];
+        }
+        Assert.All(world(image, x.Start + 11, y.Start + 37, 1).Zip(world(cut, 11, 37, 1)), w => Assert.Equal(w.First, w.Second, 9));
+        Assert.Null(window.Cut(body).Header); // a volume without a header gets none
+
+        var error = Assert.Throws<ArgumentException>(() => window.Cut(Body(300, 256, 2, 1.7, 0, 10, 0, 10)));
+        Assert.Contains("300 x 256 x 2 volume is not on the window's grid of 256 x 300 x 2", error.Message);
     }
 }

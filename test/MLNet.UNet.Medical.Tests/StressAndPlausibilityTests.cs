@@ -118,6 +118,15 @@ public sealed class StressAndPlausibilityTests : IDisposable
         // A record written before the area was kept checks millilitres, as it did.
         var earlier = record with { LargestSliceCm2Max = null };
         Assert.Contains("231.0 ml of organ", Assert.Single(earlier.Check(new(1600, 231, 0.95) { LargestSliceCm2 = 150 })));
+        // So does a record made from a prediction that did not measure the area.
+        Assert.Null(PlausibilityRecord.From([new(1400, 115.5, 0.95) { LargestSliceCm2 = 150 }, new(1800, 100, 0.95)]).LargestSliceCm2Max);
+
+        // The area travels in the zip.
+        var zip = Path.Combine(folder, "area.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+            archive.CreateEntry("TransformerChain/Version.txt");
+        record.SaveIntoModel(zip);
+        Assert.Equal(150, PlausibilityRecord.ReadFromModel(zip)!.LargestSliceCm2Max);
     }
 
     [Fact]

@@ -9,8 +9,9 @@ namespace MLNet.UNet.Medical.Inference;
 /// size by pixel count, so a network pixel stands for the slice's width over that size: a slice much wider than the
 /// training's shows the anatomy smaller than the network learned it. Along such an axis, a window of the widest
 /// training slice's width is cut around the body (the centre of the voxels brighter than the volume's mean), as the
-/// training slices were cut around it, and voxels outside it are background. One window, not overlapping tiles: a
-/// network trained on whole slices has never seen a body cut through its middle. A narrower slice is scored whole (and
+/// training slices were cut around it, and voxels outside it are background. Training cuts its own much wider patients
+/// the same way (<see cref="Cut"/>). One window, not overlapping tiles: a network trained on slices that show the whole
+/// body, or a window around it, has never seen a body cut through its middle. A narrower slice is scored whole (and
 /// flagged by <see cref="InputGeometry.Check"/> when much narrower): padded to the training's width, it shows the
 /// network a cut body in a dark frame, which scored worse than the anatomy drawn larger (bench/liver-field-of-view.sh).
 /// </summary>
@@ -98,6 +99,29 @@ public sealed class FieldOfViewWindow
     }
 
     /// <summary>
+    /// The window moved as little as it takes to hold every labelled (non-zero) voxel of <paramref name="label"/>, a
+    /// label map on the image's grid, so that training does not cut its organs; null when they span more than the
+    /// window along a side it cuts.
+    /// </summary>
+    internal FieldOfViewWindow? Holding(Volume label)
+    {
+        int minY = int.MaxValue, maxY = -1, minX = int.MaxValue, maxX = -1;
+        for (int z = 0; z < label.SizeZ; z++)
+            for (int y = 0; y < label.SizeY; y++)
+                for (int x = 0; x < label.SizeX; x++)
+                    if (label[x, y, z] != 0)
+                        (minY, maxY, minX, maxX) = (Math.Min(minY, y), Math.Max(maxY, y), Math.Min(minX, x), Math.Max(maxX, x));
+        if (maxY < 0)
+            return this;
+        return Holding(AlongY, minY, maxY, image.SizeY) is { } alongY && Holding(AlongX, minX, maxX, image.SizeX) is { } alongX
+            ? new FieldOfViewWindow(image, alongY, alongX)
+            : null;
+    }
+
+    static (int Start, int Length)? Holding((int Start, int Length) window, int first, int last, int size) =>
+        last - first + 1 > window.Length ? null : (Math.Clamp(Math.Clamp(window.Start, last - window.Length + 1, first), 0, size - window.Length), window.Length);
+
+    /// <summary>
     /// A warning when a mask on the volume's grid reaches an edge of the window that lies inside the volume: the organ
     /// may go on outside the window, where nothing was scored. Empty when it does not.
     /// </summary>
@@ -148,7 +172,7 @@ public sealed class FieldOfViewWindow
         };
     }
 
-    // The widest training slice's width, centred on the body and kept inside the volume.
+    // The recorded width, centred on the body and kept inside the volume.
     static (int Start, int Length) Around(int size, double spacing, double bodyCentre, InputGeometry geometry)
     {
         int length = Math.Clamp((int)Math.Round(geometry.FieldOfViewMaxMm / spacing), 1, size);

@@ -12,7 +12,7 @@ namespace MLNet.UNet.Medical.Plausibility;
 /// <param name="Cases">Volumes the record was made from.</param>
 /// <param name="VolumeMlMin">Smallest predicted organ volume, ml.</param>
 /// <param name="VolumeMlMax">Largest predicted organ volume, ml.</param>
-/// <param name="LargestSliceMlMax">Largest organ volume in one slice, ml (checked only by records without <see cref="LargestSliceCm2Max"/>).</param>
+/// <param name="LargestSliceMlMax">Largest organ volume in one slice, ml; checked only where the record or the prediction has no area (<see cref="LargestSliceCm2Max"/>).</param>
 /// <param name="MeanConfidenceMin">Lowest mean probability inside a predicted organ.</param>
 public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double VolumeMlMax, double LargestSliceMlMax, double MeanConfidenceMin)
 {
@@ -40,7 +40,10 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
     /// <summary>The zip entry that holds the record.</summary>
     public const string EntryName = "MLNet.UNet/plausibility.json";
 
-    /// <summary>The record of a set of predictions (the model's, on its training volumes).</summary>
+    /// <summary>
+    /// The record of a set of predictions (the model's, on its training volumes); it keeps the fullest slice's area only
+    /// when every prediction measured it.
+    /// </summary>
     public static PlausibilityRecord From(IReadOnlyCollection<OrganStatistics> seen)
     {
         ArgumentNullException.ThrowIfNull(seen);
@@ -60,20 +63,20 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
         ArgumentNullException.ThrowIfNull(prediction);
         var warnings = new List<string>();
         if (prediction.VolumeMl < SmallFactor * VolumeMlMin)
-            warnings.Add($"organ volume {prediction.VolumeMl:F0} ml is far below the smallest seen in training ({VolumeMlMin:F0} ml)");
+            warnings.Add(FormattableString.Invariant($"organ volume {prediction.VolumeMl:F0} ml is far below the smallest seen in training ({VolumeMlMin:F0} ml)"));
         if (prediction.VolumeMl > LargeFactor * VolumeMlMax)
-            warnings.Add($"organ volume {prediction.VolumeMl:F0} ml is far above the largest seen in training ({VolumeMlMax:F0} ml)");
+            warnings.Add(FormattableString.Invariant($"organ volume {prediction.VolumeMl:F0} ml is far above the largest seen in training ({VolumeMlMax:F0} ml)"));
         // By area where both sides know it: millilitres in a slice grow with its thickness, and a volume of thicker slices
         // than the training's would be flagged for that alone.
-        if (LargestSliceCm2Max is { } areaMax && double.IsFinite(prediction.LargestSliceCm2))
+        if (LargestSliceCm2Max is { } areaMax && double.IsFinite(areaMax) && areaMax > 0 && double.IsFinite(prediction.LargestSliceCm2))
         {
             if (prediction.LargestSliceCm2 > LargeFactor * areaMax)
-                warnings.Add($"the fullest slice holds {prediction.LargestSliceCm2:F0} cm² of organ, far above the most seen in training ({areaMax:F0} cm²)");
+                warnings.Add(FormattableString.Invariant($"the fullest slice holds {prediction.LargestSliceCm2:F0} cm² of organ, far above the most seen in training ({areaMax:F0} cm²)"));
         }
         else if (prediction.LargestSliceMl > LargeFactor * LargestSliceMlMax)
-            warnings.Add($"the fullest slice holds {prediction.LargestSliceMl:F1} ml of organ, far above the most seen in training ({LargestSliceMlMax:F1} ml)");
+            warnings.Add(FormattableString.Invariant($"the fullest slice holds {prediction.LargestSliceMl:F1} ml of organ, far above the most seen in training ({LargestSliceMlMax:F1} ml)"));
         if (prediction.VolumeMl > 0 && prediction.MeanConfidence < MeanConfidenceMin - ConfidenceMargin)
-            warnings.Add($"mean confidence inside the organ {prediction.MeanConfidence:F2} is below any seen in training ({MeanConfidenceMin:F2})");
+            warnings.Add(FormattableString.Invariant($"mean confidence inside the organ {prediction.MeanConfidence:F2} is below any seen in training ({MeanConfidenceMin:F2})"));
         return warnings;
     }
 
