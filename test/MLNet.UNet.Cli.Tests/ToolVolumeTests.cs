@@ -130,6 +130,7 @@ public sealed class ToolVolumeTests : IDisposable
         // Unsmoothed, its masks are not those the record measured: it holds none, and says why.
         Assert.Contains("no plausibility record stored: the model.zip beside the checkpoint scores with slice smoothing 1, the export's 0", exportedUnsmoothed.Output);
         Assert.Null(PlausibilityRecord.ReadFromModel(Path.Combine(In("exported-unsmoothed"), "model.zip")));
+        Assert.Contains("no plausibility record: predictions are not checked", ToolRun.Of("info", Path.Combine(In("exported-unsmoothed"), "model.zip")).Output);
         // 40 x 36 slices resized to 32 by nearest neighbour lie, on average, at the pixels' centres; where a model's labels do
         // not, the export keeps the shift that training stored, which depends on the labels, not on the weights.
         Assert.Equal(OutputShift.None, OutputShift.ReadFromModel(Path.Combine(In("model"), "model.zip")));
@@ -203,6 +204,8 @@ public sealed class ToolVolumeTests : IDisposable
         Assert.Contains("Plausibility record", train.Output);
         var model = Path.Combine(In("model"), "model.zip");
         Assert.NotNull(PlausibilityRecord.ReadFromModel(model));
+        Assert.Matches(@"plausibility record \(each prediction is checked against it\): organ [0-9]+-[0-9]+ ml, at most [0-9]+ cm² in a slice, mean confidence at least [0-9.]+; volumes stored",
+            ToolRun.Of("info", model).Output);
 
         // A training patient, and the same patient with its organ as dark as the background (an iron-loaded liver, say).
         Directory.CreateDirectory(In("new"));

@@ -14,7 +14,8 @@ internal static class InfoCommand
     {
         var file = new Argument<FileInfo>("model") { Description = "A model.zip or .onnx file." };
         var command = new Command("info", """
-            Show the inputs, outputs, threshold, slice smoothing default and network options of a model zip or ONNX model.
+            Show the inputs, outputs, threshold, slice smoothing default, plausibility record and network options of a model
+            zip or ONNX model.
 
             Examples:
               unet info model/model.zip
@@ -49,6 +50,10 @@ internal static class InfoCommand
                 output.WriteLine(kind.OutputShift == OutputShift.None
                     ? "  volumes: outputs at the pixels' centres (output shift 0)"
                     : $"  volumes: outputs put back on a volume's grid from where training placed its labels, {kind.OutputShift} past the pixels' centres");
+                object? record = (object?)kind.Plausibility ?? kind.OrganPlausibility;
+                output.WriteLine(record is null
+                    ? "  no plausibility record: predictions are not checked"
+                    : $"  plausibility record (each prediction is checked against it): {record}");
             }
             using var zip = ZipFile.OpenRead(path.FullName);
             foreach (var entry in zip.Entries.Where(e => e.Name == "OnnxModel"))

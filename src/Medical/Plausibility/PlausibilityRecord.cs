@@ -83,6 +83,14 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
     /// <summary>The warnings for one prediction and the volume it was made on: the organ's, then the volume's <see cref="Geometry"/>'s.</summary>
     public IReadOnlyList<string> Check(OrganStatistics prediction, Volume image) => [.. Check(prediction), .. Geometry?.Check(image) ?? []];
 
+    /// <summary>The ranges, as the training log and <c>unet info</c> print them: "organ 1050-3490 ml, at most 150 cm² in a slice, ...".</summary>
+    public override string ToString()
+    {
+        string slice = LargestSliceCm2Max is { } area ? FormattableString.Invariant($"{area:F0} cm²") : FormattableString.Invariant($"{LargestSliceMlMax:F1} ml");
+        return FormattableString.Invariant($"organ {VolumeMlMin:F0}-{VolumeMlMax:F0} ml, at most {slice} in a slice, mean confidence at least {MeanConfidenceMin:F2}; ") +
+               (Geometry?.ToString() ?? "no geometry recorded");
+    }
+
     /// <summary>Adds (or replaces) the record in a model zip, atomically.</summary>
     public void SaveIntoModel(string modelPath)
     {

@@ -146,9 +146,7 @@ public static class VolumeTraining
             .Record(training.Select(p => (p.PatientId, p.Image)));
         log.WriteLine(record is null
             ? "No plausibility record: the model finds no organ in any training patient (it has learned too little; train longer), so its predictions will not be checked."
-            : $"Plausibility record (post-processed predictions on the training patients): organ {record.VolumeMlMin:F0}-{record.VolumeMlMax:F0} ml, " +
-              $"at most {(record.LargestSliceCm2Max is { } area ? $"{area:F0} cm²" : $"{record.LargestSliceMlMax:F1} ml")} in a slice, mean confidence at least {record.MeanConfidenceMin:F2}; " +
-              $"{record.Geometry}; stored in the model zip.");
+            : $"Plausibility record (post-processed predictions on the training patients): {record}; stored in the model zip.");
         var segmenter = new VolumeSegmenter(context, model, scoringOptions,
             new VolumeSegmenterOptions
             {
