@@ -99,10 +99,13 @@ public class RecipeOptionsTests
     }
 
     [Fact]
-    public void DeepSupervisionIsOffInTheRecipesAndItsFlagTurnsItOn()
+    public void DeepSupervisionIsTheLiverRecipesAndItsFlagOverridesIt()
     {
-        Assert.Equal(0, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
-        Assert.Equal(3, Effective("--recipe", "liver-mri", "--deep-supervision", "3").Network.DeepSupervisionOutputs);
+        Assert.Equal(3, Effective("--recipe", "liver-mri").Network.DeepSupervisionOutputs);
+        Assert.Equal(0, Effective("--recipe", "liver-mri", "--deep-supervision", "0").Network.DeepSupervisionOutputs);
+        // A shallower network than the recipe's leaves no room for its three outputs: the flag to change is named.
+        Assert.Contains("--deep-supervision: UNetOptions.DeepSupervisionOutputs must be between 0 and Depth - 1 = 2, got 3",
+            Assert.Throws<ArgumentException>(() => Effective("--recipe", "liver-mri", "--depth", "3")).Message);
         Assert.Equal(0, Effective("--recipe", "quick").Network.DeepSupervisionOutputs);
         Assert.Equal(2, Effective("--recipe", "quick", "--deep-supervision", "2").Network.DeepSupervisionOutputs);
         Assert.Contains("--deep-supervision: UNetOptions.DeepSupervisionOutputs must be between 0 and Depth - 1 = 3",
