@@ -25,7 +25,7 @@ internal sealed class RecipeOptions
     readonly Option<int?> depth = new("--depth") { Description = "Poolings (--deep-supervision must stay below it)." };
     readonly Option<int?> baseFilters = new("--base-filters") { Description = "Filters of the first level." };
     readonly Option<bool?> batchNorm = new("--batch-norm") { Description = "Batch norm after each convolution." };
-    readonly Option<int?> deepSupervision = new("--deep-supervision") { Description = "Lower decoder levels trained with their own output and loss (nnU-Net's deep supervision; off in every recipe, 3 is the measured variant of liver-mri); 0 turns it off." };
+    readonly Option<int?> deepSupervision = new("--deep-supervision") { Description = "Lower decoder levels trained with their own output and loss (nnU-Net's deep supervision; 3 in liver-mri, off in the other recipes); 0 turns it off." };
     readonly Option<int?> size = new("--size") { Description = "Images are resized to size x size (a multiple of 2^depth)." };
     readonly Option<int?> tile = new("--tile") { Description = "Train on random tile x tile crops of the --size images and score them in overlapping tiles blended back (sliding window), with no resize to the tile (a multiple of 2^depth)." };
     readonly Option<double?> tileOverlap = new("--tile-overlap") { Description = "With a sliding window: the fraction of a tile shared with the next, in [0, 1) (0.5 when not given)." };
