@@ -3,7 +3,7 @@ using MLNet.UNet.Medical.Training;
 
 namespace MLNet.UNet.Cli.Tests;
 
-/// <summary>What a run that stops before its first checkpoint removes from the output folder it made, and which checkpoint a stop message names.</summary>
+/// <summary>What a run that stops before its first checkpoint removes (the folders it made), and which checkpoint a stop message names.</summary>
 public sealed class RunFolderTests : IDisposable
 {
     readonly DirectoryInfo root = Directory.CreateTempSubdirectory("unet-run-folder-");
@@ -45,6 +45,36 @@ public sealed class RunFolderTests : IDisposable
         RunFolder.RemoveUnlessResumable(Output, places, made);
 
         Assert.Empty(root.GetFileSystemInfos());
+    }
+
+    [Fact]
+    public void ARunThatFailsInAFolderThatExistedRemovesOnlyTheFoldFoldersItMade()
+    {
+        // The cross-validation folder and fold 1 (stopped before its first checkpoint) were there before this run of every fold.
+        Write(Output.FullName, VolumeCrossValidation.CombinedFile);
+        string fold1 = RunFolder.Places(Output, folds: 3, fold: 1)[0];
+        Write(fold1, VolumeTraining.RecipeFile);
+        var places = RunFolder.Places(Output, folds: 3, fold: null);
+        var made = RunFolder.Missing(places);
+        Assert.Equal(places.Skip(1), made);
+        // It finished fold 2 and failed in fold 3's first epoch.
+        Write(places[1], VolumeTraining.CheckpointFile);
+        Write(places[2], VolumeTraining.RecipeFile);
+
+        RunFolder.RemoveUnlessResumable(Output, made, outermostMade: null);
+
+        Assert.True(File.Exists(Path.Combine(fold1, VolumeTraining.RecipeFile)));
+        Assert.True(File.Exists(Path.Combine(places[1], VolumeTraining.CheckpointFile)));
+        Assert.False(Directory.Exists(places[2]));
+        Assert.True(File.Exists(Path.Combine(Output.FullName, VolumeCrossValidation.CombinedFile)));
+
+        // An output folder that existed is never removed, even when the run leaves it empty.
+        Directory.Delete(Output.FullName, recursive: true);
+        Directory.CreateDirectory(Output.FullName);
+        var whole = RunFolder.Places(Output, folds: null, fold: null);
+        Assert.Empty(RunFolder.Missing(whole));
+        RunFolder.RemoveUnlessResumable(Output, RunFolder.Missing(whole), outermostMade: null);
+        Assert.True(Directory.Exists(Output.FullName));
     }
 
     [Fact]

@@ -55,6 +55,23 @@ public sealed class DarkLiverFlagTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(asItIs.Warnings);
         Assert.NotEmpty(darkened.Warnings);
 
+        // A mask returned raw is checked as it would be post-processed, as the record was made: against a record whose
+        // range ends between the two masks' volumes (above the post-processed one when islands make the raw mask larger,
+        // below it when filled holes make it smaller), the raw mask flags nothing; a warning about it says how it was measured.
+        var rawStatistics = OrganStatistics.Of(asItIs.RawMask, asItIs.Probabilities);
+        double rawMl = rawStatistics.VolumeMl, postProcessedMl = asItIs.Statistics.VolumeMl, middle = (rawMl + postProcessedMl) / 2;
+        Assert.True(rawMl != postProcessedMl, $"post-processing was expected to change the mask: {rawStatistics} against {asItIs.Statistics}");
+        var between = (rawMl > postProcessedMl
+            ? new PlausibilityRecord(1, 0, middle / PlausibilityRecord.LargeFactor, double.MaxValue, 0)
+            : new PlausibilityRecord(1, middle / PlausibilityRecord.SmallFactor, double.MaxValue, double.MaxValue, 0)) with { Geometry = result.Plausibility.Geometry };
+        Assert.NotEmpty(between.Check(rawStatistics));
+        VolumeSegmentation RawAgainst(PlausibilityRecord record) => new VolumeSegmenter(context, (ITransformer)model, SliceLoaderOptions.FromRecipe(recipe, training: false),
+            new VolumeSegmenterOptions { PostProcess = false, OutputShift = shift, Plausibility = record }).Segment("19", ordinary.Image);
+        var raw = RawAgainst(between);
+        Assert.Equal(rawStatistics, raw.Statistics); // reported as returned
+        Assert.Empty(raw.Warnings);
+        Assert.EndsWith("(measured post-processed, as the record was)", Assert.Single(RawAgainst(between with { VolumeMlMin = 4 * postProcessedMl }).Warnings));
+
         // The same patient stored the other way up (rows reversed, the sform saying so) is turned back to be scored: its
         // mask is the ordinary one's, upside down, and nothing is flagged.
         var header = ordinary.Image.Header!;

@@ -88,6 +88,13 @@ public sealed class OrganTrainingTests : IDisposable
         // whichever organ goes wrong, the case is flagged, and each warning names its organ.
         Assert.NotEmpty(darkened.Warnings);
         Assert.All(darkened.Warnings, w => Assert.Matches("^(liver|spleen): ", w));
+        // Returned raw, the class maps are checked, and recorded, as post-processed, and the warnings say so.
+        var rawSegmenter = new OrganSegmenter(context, model, kind.SliceOptions(), organs, postProcess: false, plausibility: record);
+        var rawDarkened = rawSegmenter.Segment("d-dark", IntensityShift.Standard.Single(s => s.Name == "liver x0.25").Apply(patients[3]).Image);
+        Assert.Equal(darkened.RawClasses, rawDarkened.Classes);
+        Assert.Equal(darkened.Warnings.Select(PlausibilityRecord.MeasuredPostProcessed), rawDarkened.Warnings);
+        var trainingVolumes = patients[..3].Select(p => (p.PatientId, p.Image)).ToList();
+        Assert.Equal(segmenter.Record(trainingVolumes).Organs.Select(o => o.Record), rawSegmenter.Record(trainingVolumes).Organs.Select(o => o.Record));
 
         // A shift of a structure no label holds changes nothing, and says so; the row equals the unshifted one.
         var stress = StressTest.Run(segmenter, [patients[3]], [new ScaledStructures("structure 9 x0.5", 0.5f, 9)]);

@@ -49,28 +49,34 @@ internal static class RunFolder
         return outermost;
     }
 
+    /// <summary>
+    /// Those of <paramref name="places"/> that do not exist yet: the folders a run about to start makes, and only they
+    /// may go again if it fails (a fold folder that was there before is another run's work).
+    /// </summary>
+    public static IReadOnlyList<string> Missing(IReadOnlyList<string> places) => [.. places.Where(place => !Directory.Exists(place))];
+
     /// <summary>The newest checkpoint in <paramref name="places"/> (those of a stopped run), or null: where --resume takes it up.</summary>
     public static string? NewestCheckpoint(IReadOnlyList<string> places) =>
         places.Select(place => new FileInfo(Path.Combine(place, VolumeTraining.CheckpointFile))).Where(file => file.Exists)
             .OrderByDescending(file => file.LastWriteTimeUtc).FirstOrDefault()?.FullName;
 
     /// <summary>
-    /// Removes what a run refused, failed or stopped before its first checkpoint made in <paramref name="folder"/>,
-    /// which it made: the fold folders among <paramref name="places"/> that hold no checkpoint, then the folder itself
-    /// unless a checkpoint or another fold's folder is in it (another run may train another fold of the same new folder
-    /// at the same time). The parents made for it, up to <paramref name="outermostMade"/>, go too while they are
-    /// empty: something another run or the user put there since is kept. Failing to remove a folder is not reported
-    /// over the run's own error.
+    /// Removes what a run that refused, failed or stopped before its first checkpoint made: the folders among
+    /// <paramref name="madePlaces"/> (those that did not exist before it) that hold no checkpoint; then, when it made
+    /// <paramref name="folder"/> itself (<paramref name="outermostMade"/> not null), that folder unless a checkpoint or
+    /// another fold's folder is in it (another run may train another fold of the same new folder at the same time).
+    /// The parents made for it, up to <paramref name="outermostMade"/>, go too while they are empty: something another
+    /// run or the user put there since is kept. Failing to remove a folder is not reported over the run's own error.
     /// </summary>
-    public static void RemoveUnlessResumable(DirectoryInfo folder, IReadOnlyList<string> places, DirectoryInfo outermostMade)
+    public static void RemoveUnlessResumable(DirectoryInfo folder, IReadOnlyList<string> madePlaces, DirectoryInfo? outermostMade)
     {
         try
         {
             string root = Path.TrimEndingDirectorySeparator(folder.FullName);
-            foreach (var place in places.Where(p => Path.TrimEndingDirectorySeparator(p) != root && Directory.Exists(p)))
+            foreach (var place in madePlaces.Where(p => Path.TrimEndingDirectorySeparator(p) != root && Directory.Exists(p)))
                 if (!HoldsCheckpoint(new DirectoryInfo(place)))
                     Directory.Delete(place, recursive: true);
-            if (HoldsCheckpoint(folder) || Directory.EnumerateDirectories(folder.FullName).Any())
+            if (outermostMade is null || HoldsCheckpoint(folder) || Directory.EnumerateDirectories(folder.FullName).Any())
                 return;
             folder.Delete(recursive: true);
             string outermost = Path.TrimEndingDirectorySeparator(outermostMade.FullName);

@@ -100,8 +100,11 @@ internal static class TrainCommand
             if (!result.GetValue(resume) && !result.GetValue(overwrite) && RunFolder.TrainedRun(requested, places) is { } trained)
                 throw new ArgumentException($"--output '{requested.FullName}' already holds a trained run ({trained}): give --resume to continue it, " +
                                             "--overwrite to replace it, or another --output.");
-            // With --output a/b/c, the parents made for it go too when the run leaves nothing.
+            // With --output a/b/c, the parents made for it go too when the run leaves nothing; in a folder that exists,
+            // only the fold folders missing now (a fold that another run starts there meanwhile, without a checkpoint
+            // yet, would be taken for this run's: train one fold per run in parallel).
             var made = RunFolder.OutermostMissing(requested);
+            var madePlaces = RunFolder.Missing(places);
             var folder = CommandOptions.EnsureFolder(requested);
             if (result.GetValue(overwrite))
                 RunFolder.Clear(places);
@@ -114,9 +117,9 @@ internal static class TrainCommand
                     ? run.OnVolumes(result.GetValue(volumes)!, result.GetValue(folds), result.GetValue(fold), result.GetValue(stress), organs)
                     : run.OnImages(result.GetValue(images)!, result.GetValue(masks), result.GetValue(channels), result.GetValue(maxPixels));
             }
-            catch (Exception) when (made is not null)
+            catch (Exception)
             {
-                RunFolder.RemoveUnlessResumable(folder, places, made);
+                RunFolder.RemoveUnlessResumable(folder, madePlaces, made);
                 throw;
             }
         }));

@@ -13,7 +13,7 @@ namespace MLNet.UNet.Medical.Inference;
 /// <param name="Image">The input volume, whose grid and header the class map has.</param>
 /// <param name="RawClasses">The class of every voxel (0 background, organ i is i + 1), as the model gave it.</param>
 /// <param name="Classes">The same, post-processed when asked for (each organ's largest component, holes filled).</param>
-/// <param name="Statistics">Each organ's volume, fullest slice and mean confidence, in class order.</param>
+/// <param name="Statistics">Each organ's volume, fullest slice and mean confidence in <paramref name="Classes"/>, in class order.</param>
 /// <param name="Warnings">The plausibility warnings, each naming its organ; empty when every organ is within what the model saw, or without a record.</param>
 public sealed record OrganSegmentation(string Id, Volume Image, int[] RawClasses, int[] Classes, IReadOnlyList<OrganStatistics> Statistics,
     IReadOnlyList<string> Warnings)
@@ -74,7 +74,7 @@ public sealed class OrganSegmenter
     /// <param name="model">A pipeline over <see cref="SliceLoader"/> slices that writes class probabilities in its Probability column.</param>
     /// <param name="slices">How the model's slices are made; every slice is scored.</param>
     /// <param name="organs">The organs the model segments, in class order.</param>
-    /// <param name="postProcess">Keep each organ's largest 3D component.</param>
+    /// <param name="postProcess">Keep each organ's largest 3D component and fill its holes (where the network saw background).</param>
     /// <param name="smoothingRadius">Neighbour slices on each side averaged with each slice's probabilities; 0 for none.</param>
     /// <param name="plausibility">The model's record (<see cref="OrganPlausibility.ReadFromModel"/>) to check each prediction against; null for no check.</param>
     /// <param name="shift">Where the model's outputs sit (<see cref="OutputShift.ReadFromModel"/>); null for the pixels' centres.</param>
@@ -112,23 +112,26 @@ public sealed class OrganSegmenter
     /// Segments a volume: the class of every voxel of <paramref name="image"/>'s grid, each organ measured and checked. A
     /// volume stored with other axis codes than the model's training volumes (known from the plausibility record) is
     /// turned to theirs to be scored, and its class maps turned back onto its own grid; slices much wider than theirs
-    /// are scored in a window of theirs around the body (<see cref="FieldOfViewWindow"/>).
+    /// are scored in a window of theirs around the body (<see cref="FieldOfViewWindow"/>). The plausibility warnings
+    /// measure the organs post-processed, as the record was made, whether or not they are returned so.
     /// </summary>
-    public OrganSegmentation Segment(string id, Volume image)
+    public OrganSegmentation Segment(string id, Volume image) => Segment(id, image, postProcess);
+
+    OrganSegmentation Segment(string id, Volume image, bool postProcessed)
     {
         ArgumentNullException.ThrowIfNull(image);
         var geometry = plausibility?.Geometry;
         var turn = geometry?.ReorientationFor(image);
         var turned = turn?.Apply(image) ?? image;
         var window = geometry is null ? null : FieldOfViewWindow.For(turned, geometry);
-        var seen = SegmentAsSeen(id, turned, image, window) with { FieldOfViewMatched = window?.ToString() };
+        var seen = SegmentAsSeen(id, turned, image, window, postProcessed) with { FieldOfViewMatched = window?.ToString() };
         return turn is null
             ? seen
             : seen with { Image = image, RawClasses = turn.Undo(seen.RawClasses, image), Classes = turn.Undo(seen.Classes, image), ReorientedFrom = turn.From };
     }
 
     // Segments the volume as the network sees it; the warnings are about the stored one.
-    OrganSegmentation SegmentAsSeen(string id, Volume image, Volume stored, FieldOfViewWindow? window)
+    OrganSegmentation SegmentAsSeen(string id, Volume image, Volume stored, FieldOfViewWindow? window, bool postProcessed)
     {
         // One pass needs one class plane of a slice at a time; test-time shifts average every class's plane of the volume.
         (int[] Classes, float[] Confidence) classMap(Volume volume) => testTimeShifts
@@ -136,26 +139,36 @@ public sealed class OrganSegmenter
                 moved => ProbabilityMask.ClassProbabilitiesOnGrid(Scored(id, moved), organs.ClassCount, moved, smoothingRadius, shift)), organs.ClassCount)
             : ProbabilityMask.ClassMapOnGrid(Scored(id, volume), organs.ClassCount, volume, smoothingRadius, shift);
         var (classes, confidence) = window is null ? classMap(image) : Windowed(window, classMap, image.Data.Length);
-        var final = postProcess ? new int[classes.Length] : classes;
-        var statistics = new List<OrganStatistics>();
-        var cutOff = new List<string>();
-        for (int organ = 1; organ < organs.ClassCount; organ++)
-        {
-            int c = organ;
-            var mask = new BinaryVolume(Array.ConvertAll(classes, v => v == c), image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
-            if (postProcess)
-            {
-                mask = MaskPostProcessing.Clean(mask);
-                for (int i = 0; i < mask.Voxels.Length; i++)
-                    if (mask.Voxels[i] && (classes[i] == c || classes[i] == 0))
-                        final[i] = c;
-                mask = mask.With(Array.ConvertAll(final, v => v == c));
-            }
-            statistics.Add(OrganStatistics.Of(mask, confidence));
-            cutOff.AddRange(window?.CutOffWarnings(mask.Voxels).Select(w => $"{organs.Names[organ - 1]}: {w}") ?? []);
-        }
-        return new OrganSegmentation(id, image, classes, final, statistics, [.. plausibility?.Check(statistics, stored) ?? [], .. cutOff]);
+        var final = postProcessed ? PostProcessed(classes, image) : classes;
+        var statistics = Measured(final, confidence, image);
+        // The record holds post-processed predictions (Record), so raw class maps are checked as they would be post-processed.
+        IEnumerable<string> checks = plausibility is null ? []
+            : postProcessed ? plausibility.Check(statistics, stored)
+            : plausibility.Check(Measured(PostProcessed(classes, image), confidence, image), stored).Select(PlausibilityRecord.MeasuredPostProcessed);
+        var cutOff = Enumerable.Range(1, organs.ClassCount - 1)
+            .SelectMany(c => window?.CutOffWarnings(OrganMask(final, c, image).Voxels).Select(w => $"{organs.Names[c - 1]}: {w}") ?? []);
+        return new OrganSegmentation(id, image, classes, final, statistics, [.. checks, .. cutOff]);
     }
+
+    // Each organ's largest component with its holes filled; a hole takes the organ only where the network saw background.
+    int[] PostProcessed(int[] classes, Volume image)
+    {
+        var final = new int[classes.Length];
+        for (int c = 1; c < organs.ClassCount; c++)
+        {
+            var mask = MaskPostProcessing.Clean(OrganMask(classes, c, image));
+            for (int i = 0; i < mask.Voxels.Length; i++)
+                if (mask.Voxels[i] && (classes[i] == c || classes[i] == 0))
+                    final[i] = c;
+        }
+        return final;
+    }
+
+    List<OrganStatistics> Measured(int[] classes, float[] confidence, Volume image) =>
+        [.. Enumerable.Range(1, organs.ClassCount - 1).Select(c => OrganStatistics.Of(OrganMask(classes, c, image), confidence))];
+
+    static BinaryVolume OrganMask(int[] classes, int organClass, Volume image) =>
+        new(Array.ConvertAll(classes, v => v == organClass), image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
 
     // The class map of the window, put back on the volume's grid as two planes (the classes, then their probabilities):
     // outside the window, background with probability 0.
@@ -177,11 +190,14 @@ public sealed class OrganSegmenter
         return ScoredSlices.ByPatient(model.Transform(SliceLoader.Load(context, [patient], slices)))[id];
     }
 
-    /// <summary>The record of this model's predictions on <paramref name="volumes"/> (its training volumes), to store in its zip.</summary>
+    /// <summary>
+    /// The record of this model's predictions on <paramref name="volumes"/> (its training volumes), post-processed whatever
+    /// this segmenter's own setting (as every class map is checked), to store in its zip.
+    /// </summary>
     public OrganPlausibility Record(IEnumerable<(string Id, Volume Image)> volumes)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        var seen = volumes.Select(v => (Segment(v.Id, v.Image).Statistics, Geometry: InputGeometry.Of(v.Image))).ToList();
+        var seen = volumes.Select(v => (Segment(v.Id, v.Image, postProcessed: true).Statistics, Geometry: InputGeometry.Of(v.Image))).ToList();
         return OrganPlausibility.From(organs.Names, [.. seen.Select(s => s.Statistics)]) with { Geometry = InputGeometry.Combine(seen.Select(s => s.Geometry)) };
     }
 

@@ -101,9 +101,12 @@ public sealed class VolumeSegmenter
     /// <summary>
     /// Segments one volume. A volume stored with other axis codes than the model's training volumes (known from the
     /// plausibility record) is turned to theirs to be scored, and its results turned back onto its own grid; slices much
-    /// wider than theirs are scored in a window of theirs around the body (<see cref="FieldOfViewWindow"/>).
+    /// wider than theirs are scored in a window of theirs around the body (<see cref="FieldOfViewWindow"/>). The
+    /// plausibility warnings measure the mask post-processed, as the record was made, whether or not it is returned so.
     /// </summary>
-    public VolumeSegmentation Segment(string id, Volume image)
+    public VolumeSegmentation Segment(string id, Volume image) => Segment(id, image, options.PostProcess);
+
+    VolumeSegmentation Segment(string id, Volume image, bool postProcess)
     {
         ArgumentNullException.ThrowIfNull(image);
         var geometry = options.Plausibility?.Geometry;
@@ -115,10 +118,15 @@ public sealed class VolumeSegmenter
             : Probabilities(id, volume);
         var probabilities = window?.Score(pass) ?? pass(seen);
         var raw = OnGrid(Array.ConvertAll(probabilities, p => p > threshold), seen);
-        var mask = options.PostProcess ? MaskPostProcessing.Clean(raw) : raw;
+        var mask = postProcess ? MaskPostProcessing.Clean(raw) : raw;
         // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);
-        IReadOnlyList<string> warnings = [.. options.Plausibility?.Check(statistics, image) ?? [], .. window?.CutOffWarnings(mask.Voxels) ?? []];
+        // The record holds post-processed predictions (Record), so a raw mask is checked as it would be post-processed:
+        // its stray islands would otherwise read as a larger, less confident organ than any the record saw.
+        IReadOnlyList<string> checks = options.Plausibility is not { } record ? []
+            : postProcess ? record.Check(statistics, image)
+            : [.. record.Check(OrganStatistics.Of(MaskPostProcessing.Clean(raw), probabilities), image).Select(PlausibilityRecord.MeasuredPostProcessed)];
+        IReadOnlyList<string> warnings = [.. checks, .. window?.CutOffWarnings(mask.Voxels) ?? []];
         var segmentation = turn is null
             ? new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings)
             : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), OnGrid(turn.Undo(raw.Voxels, image), image),
@@ -157,13 +165,14 @@ public sealed class VolumeSegmenter
 
     /// <summary>
     /// The plausibility record of a model: its predictions on the given volumes (normally its own training
-    /// volumes), with this segmenter's threshold, smoothing and post-processing; null when no prediction holds any
+    /// volumes), with this segmenter's threshold and smoothing, post-processed (as <see cref="Segment(string, Volume)"/> checks every
+    /// mask, post-processed or not); null when no prediction holds any
     /// organ (a model that has learned nothing yet), as a model of several organs records none for such an organ.
     /// </summary>
     public PlausibilityRecord? Record(IEnumerable<(string Id, Volume Image)> volumes)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        var seen = volumes.Select(v => (Segment(v.Id, v.Image).Statistics, Geometry: InputGeometry.Of(v.Image))).ToList();
+        var seen = volumes.Select(v => (Segment(v.Id, v.Image, postProcess: true).Statistics, Geometry: InputGeometry.Of(v.Image))).ToList();
         return seen.Any(s => s.Statistics.VolumeMl > 0)
             ? PlausibilityRecord.From([.. seen.Select(s => s.Statistics)]) with { Geometry = InputGeometry.Combine(seen.Select(s => s.Geometry)) }
             : null;

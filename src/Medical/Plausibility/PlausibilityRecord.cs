@@ -57,6 +57,12 @@ public sealed record PlausibilityRecord(int Cases, double VolumeMlMin, double Vo
         };
     }
 
+    /// <summary>
+    /// A warning about a mask returned raw, which was checked as it would be post-processed (as the record was made): says
+    /// so, since its figures are not those of the mask returned.
+    /// </summary>
+    public static string MeasuredPostProcessed(string warning) => $"{warning} (measured post-processed, as the record was)";
+
     /// <summary>The warnings for one prediction; empty when it is within what the model saw.</summary>
     public IReadOnlyList<string> Check(OrganStatistics prediction)
     {
