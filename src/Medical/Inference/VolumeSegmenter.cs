@@ -164,10 +164,10 @@ public sealed class VolumeSegmenter
     }
 
     /// <summary>
-    /// The plausibility record of a model: its predictions on the given volumes (normally its own training
-    /// volumes), with this segmenter's threshold and smoothing, post-processed (as <see cref="Segment(string, Volume)"/> checks every
-    /// mask, post-processed or not); null when no prediction holds any
-    /// organ (a model that has learned nothing yet), as a model of several organs records none for such an organ.
+    /// The plausibility record of a model: its predictions on the given volumes (normally its own training volumes),
+    /// with this segmenter's threshold and smoothing, post-processed whatever its own setting (as
+    /// <see cref="Segment(string, Volume)"/> checks every mask); null when no prediction holds any organ (a model that has
+    /// learned nothing yet), as a model of several organs records none for such an organ.
     /// </summary>
     public PlausibilityRecord? Record(IEnumerable<(string Id, Volume Image)> volumes)
     {
