@@ -167,8 +167,7 @@ public sealed class OrganSegmenter
     List<OrganStatistics> Measured(int[] classes, float[] confidence, Volume image) =>
         [.. Enumerable.Range(1, organs.ClassCount - 1).Select(c => OrganStatistics.Of(OrganMask(classes, c, image), confidence))];
 
-    static BinaryVolume OrganMask(int[] classes, int organClass, Volume image) =>
-        new(Array.ConvertAll(classes, v => v == organClass), image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
+    static BinaryVolume OrganMask(int[] classes, int organClass, Volume image) => BinaryVolume.On(image, Array.ConvertAll(classes, v => v == organClass));
 
     // The class map of the window, put back on the volume's grid as two planes (the classes, then their probabilities):
     // outside the window, background with probability 0.

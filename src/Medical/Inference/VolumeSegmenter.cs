@@ -117,7 +117,7 @@ public sealed class VolumeSegmenter
             ? TestTimeShifts.Average(volume, slices.ImageSize, moved => Probabilities(id, moved))
             : Probabilities(id, volume);
         var probabilities = window?.Score(pass) ?? pass(seen);
-        var raw = OnGrid(Array.ConvertAll(probabilities, p => p > threshold), seen);
+        var raw = BinaryVolume.On(seen, Array.ConvertAll(probabilities, p => p > threshold));
         var mask = postProcess ? MaskPostProcessing.Clean(raw) : raw;
         // Measured as the network saw it, so the fullest slice is a slice of the training's kind.
         var statistics = OrganStatistics.Of(mask, probabilities);
@@ -129,13 +129,10 @@ public sealed class VolumeSegmenter
         IReadOnlyList<string> warnings = [.. checks, .. window?.CutOffWarnings(mask.Voxels) ?? []];
         var segmentation = turn is null
             ? new VolumeSegmentation(id, image, probabilities, raw, mask, statistics, warnings)
-            : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), OnGrid(turn.Undo(raw.Voxels, image), image),
-                OnGrid(turn.Undo(mask.Voxels, image), image), statistics, warnings) { ReorientedFrom = turn.From };
+            : new VolumeSegmentation(id, image, turn.Undo(probabilities, image), BinaryVolume.On(image, turn.Undo(raw.Voxels, image)),
+                BinaryVolume.On(image, turn.Undo(mask.Voxels, image)), statistics, warnings) { ReorientedFrom = turn.From };
         return segmentation with { FieldOfViewMatched = window?.ToString() };
     }
-
-    static BinaryVolume OnGrid(bool[] voxels, Volume image) =>
-        new(voxels, image.SizeX, image.SizeY, image.SizeZ, image.SpacingX, image.SpacingY, image.SpacingZ);
 
     // One pass of the network over the volume: its probabilities on the volume's grid.
     float[] Probabilities(string id, Volume image)

@@ -41,6 +41,13 @@ public sealed class BinaryVolume
     /// <summary>Foreground voxel count.</summary>
     public long Count => Voxels.LongCount(v => v);
 
+    /// <summary>A mask over <paramref name="voxels"/> (not copied) on <paramref name="grid"/>'s size and spacing.</summary>
+    public static BinaryVolume On(Volumes.Volume grid, bool[] voxels)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        return new(voxels, grid.SizeX, grid.SizeY, grid.SizeZ, grid.SpacingX, grid.SpacingY, grid.SpacingZ);
+    }
+
     /// <summary>A mask of the same grid over other voxels.</summary>
     public BinaryVolume With(bool[] voxels) => new(voxels, SizeX, SizeY, SizeZ, SpacingX, SpacingY, SpacingZ);
 

@@ -133,7 +133,7 @@ public static class VolumeEvaluator
     /// <param name="surfaceRule">Which voxels are a mask's surface for the distances; CHAOS's own definition by default.</param>
     public static PatientEvaluation Evaluate(string patientId, bool[] predicted, bool[] truth, Volume grid, SurfaceRule surfaceRule = SurfaceRule.Chaos)
     {
-        var prediction = new BinaryVolume(predicted, grid.SizeX, grid.SizeY, grid.SizeZ, grid.SpacingX, grid.SpacingY, grid.SpacingZ);
+        var prediction = BinaryVolume.On(grid, predicted);
         var reference = prediction.With(truth);
         var cleaned = MaskPostProcessing.Clean(prediction);
         var sliceDice = Enumerable.Range(0, grid.SizeZ)
