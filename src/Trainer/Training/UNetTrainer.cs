@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MLNet.UNet.Checkpoints;
 using MLNet.UNet.Data;
 using MLNet.UNet.Losses;
-using MLNet.UNet.Metrics;
 using MLNet.UNet.Networks;
 using MLNet.UNet.Runtime;
 using MLNet.UNet.Transforms;
@@ -261,48 +260,7 @@ public sealed class UNetTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckMatches(data, "evaluation");
-        if (state.Trainer.PatchSize is { } patch && (data.Height != patch || data.Width != patch))
-        {
-            using var tiles = Patches.Tiles(data, patch);
-            return Measure(tiles, batchSize);
-        }
-        bool wasTraining = Network.training;
-        Network.eval();
-        double lossSum = 0;
-        var diceSums = new double[Math.Max(1, Network.Options.OutputClasses - 1)];
-        Tensor? counts = null;
-        try
-        {
-            using var noGrad = no_grad();
-            for (int start = 0; start < data.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                int count = Math.Min(batchSize, data.Count - start);
-                var (images, masks) = data.Batch(arange(start, start + count, ScalarType.Int64), Device);
-                var logits = Network.forward(images);
-                lossSum += loss.Compute(logits, masks).item<float>() * count;
-                if (state.Trainer.PooledValidationDice)
-                {
-                    var batchCounts = DiceScore.Counts(logits, masks);
-                    var sum = counts is null ? batchCounts : counts.add(batchCounts);
-                    counts?.Dispose();
-                    counts = sum.MoveToOuterDisposeScope();
-                }
-                else
-                {
-                    var sums = DiceScore.PerImageAndClass(logits, masks).sum([0]).data<double>().ToArray();
-                    for (int c = 0; c < diceSums.Length; c++)
-                        diceSums[c] += sums[c];
-                }
-            }
-            var perClass = counts is null ? Array.ConvertAll(diceSums, sum => sum / data.Count) : DiceScore.PooledPerClass(counts);
-            return (lossSum / data.Count, perClass.Average(), perClass);
-        }
-        finally
-        {
-            counts?.Dispose();
-            Network.train(wasTraining);
-        }
+        return DatasetMeasure.Of(Network, loss, state.Trainer, Device, data, batchSize);
     }
 
     /// <summary>
