@@ -99,7 +99,8 @@ public sealed class InputGeometryTests
         // A much narrower one is flagged, also taken on the turned grid: 300 x 180 mm stored ALS is 180 mm along x.
         Assert.Contains("a slice spans 180 x 300 mm, against 300-320 mm in training", Assert.Single(trained.Check(Swapped(240, 144))));
         Assert.Empty(trained.Check(Swapped(240, 256)));
-        Assert.Single(trained.Check(WithSForm(Chaos, spacing: 0.9)));   // 230 mm: too narrow
+        Assert.Empty(trained.Check(WithSForm(Chaos, spacing: 0.9)));    // 230 mm: narrower, within what the network holds
+        Assert.Single(trained.Check(WithSForm(Chaos, spacing: 0.75)));  // 192 mm: too narrow
 
         // Training volumes of two orientations record none, and none is checked.
         var mixed = InputGeometry.Combine([InputGeometry.Of(WithSForm(Chaos)), InputGeometry.Of(WithSForm([-1.25, 0, 0, 0, 0, -1.25, 0, 0, 0, 0, 7.7, 0]))]);
