@@ -35,8 +35,15 @@ internal static class ExportCommand
             Description = "The slice smoothing the zip segments volumes with by default (neighbour slices on each side; 0 for none). " +
                 "Default: the recipe's, from the recipe.json that 'unet train' wrote beside the checkpoint; none without one.",
         };
+        var weights = new Option<string>("--weights")
+        {
+            Description = "best: the epoch training kept (the best validation epoch, when the checkpoint has one; else the last); last: the weights " +
+                          "training ended with (their moving average, when training averaged them), as a run that keeps no best epoch ends.",
+            DefaultValueFactory = _ => "best",
+        };
+        weights.AcceptOnlyFromAmong("best", "last");
         var command = new Command("export", """
-            Export a checkpoint (the best weights, if it has them) as model.onnx and as an ML.NET model.zip that takes a
+            Export a checkpoint (the best weights, if it has them, or with --weights last those training ended with) as model.onnx and as an ML.NET model.zip that takes a
             Features column (C x size x size floats) and writes Probability and PredictedMask; a network of several
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
             names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
@@ -51,7 +58,7 @@ internal static class ExportCommand
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
               unet export --checkpoint abdomen/checkpoint.ckpt --labels liver=1,kidney-right=2,kidney-left=3,spleen=4 --output exported
             """)
-        { checkpoint, output, size, threshold, labels, smoothSlices };
+        { checkpoint, output, size, threshold, labels, smoothSlices, weights };
         command.SetAction(result => environment.Run(() =>
         {
             var file = result.GetValue(checkpoint)!;
@@ -64,7 +71,13 @@ internal static class ExportCommand
             var shift = ShiftBeside(file);
             var shiftsDefault = recipe?.Recipe.TestTimeShifts == true ? new TestTimeShiftsDefault(true) : null;
             using var trainer = UNetTrainer.LoadCheckpoint(file.FullName);
-            int exportedEpoch = trainer.UseBestWeights() ? trainer.BestEpoch : trainer.History.Count;
+            // A run that kept no best epoch (a fold of a cross-validation, a run without validation patients) ended with the
+            // average of the weights, and its zip holds those: so does the export.
+            int trainedEpoch = trainer.BestEpoch > 0 && trainer.Options.KeepBestModel ? trainer.BestEpoch : trainer.History.Count;
+            bool best = result.GetValue(weights) == "best" && trainer.UseBestWeights();
+            if (!best)
+                trainer.UseLastWeights();
+            int exportedEpoch = best ? trainer.BestEpoch : trainer.History.Count;
             int side = result.GetValue(size) ?? recipe!.Value.Recipe.ImageSize;
             var network = trainer.Network.Options;
             if (organs is not null && organs.ClassCount != network.OutputClasses)
@@ -81,8 +94,11 @@ internal static class ExportCommand
             {
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
             }));
-            var (record, recordNote) = PlausibilityBeside(file, organs, network.OutputClasses, smoothing?.Radius ?? 0,
-                network.OutputClasses > 1 ? null : result.GetValue(threshold), shiftsDefault is not null);
+            // The record beside measures the masks of the epoch training kept.
+            var (record, recordNote) = exportedEpoch == trainedEpoch
+                ? PlausibilityBeside(file, organs, network.OutputClasses, smoothing?.Radius ?? 0, network.OutputClasses > 1 ? null : result.GetValue(threshold),
+                    shiftsDefault is not null)
+                : (null, $"no plausibility record stored: the {VolumeTraining.ModelFile} beside the checkpoint measured the masks of epoch {trainedEpoch}, not {exportedEpoch}");
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);
             var onnxPath = Path.Combine(folder.FullName, "model.onnx");

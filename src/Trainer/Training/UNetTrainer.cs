@@ -24,6 +24,7 @@ public sealed class UNetTrainer : IDisposable
     readonly LossFunction loss;
     Dictionary<string, Tensor>? bestWeights;
     WeightAverage? average;
+    bool holdsBestWeights;
 
     /// <summary>Creates a network with freshly initialized weights (from the seed) and its optimizer.</summary>
     public UNetTrainer(UNetOptions network, TrainerOptions options)
@@ -233,6 +234,7 @@ public sealed class UNetTrainer : IDisposable
         if (!double.IsFinite(gradientNorm))
             throw new NonFiniteLossException(epoch, step, value, gradientNorm, state.History.ToArray());
         optimizer.step();
+        holdsBestWeights = false;
         average?.Update(Network);
         return value;
     }
@@ -273,6 +275,21 @@ public sealed class UNetTrainer : IDisposable
             return false;
         RestoreBestWeights();
         return true;
+    }
+
+    /// <summary>
+    /// Puts into <see cref="Network"/> the weights training ended with, as a run that keeps no best epoch ends: the moving
+    /// average of the weights when training kept one (<see cref="TrainerOptions.WeightAveragingDecay"/>), else the last
+    /// step's. A trainer loaded with <see cref="LoadCheckpoint"/> holds both these and the best epoch's, so either can be
+    /// exported.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The last step's weights were replaced by the best epoch's and no average was kept.</exception>
+    public void UseLastWeights()
+    {
+        if (average is not null)
+            average.CopyTo(Network);
+        else if (holdsBestWeights)
+            throw new InvalidOperationException("The network holds the best epoch's weights and training kept no average of the weights: the last step's are gone. Load the checkpoint again.");
     }
 
     /// <summary>Writes network, optimizer state, best weights, options and history atomically to <paramref name="path"/>.</summary>
@@ -364,7 +381,11 @@ public sealed class UNetTrainer : IDisposable
         bestWeights = WeightSet.Clone(average?.Values ?? Network.state_dict());
     }
 
-    void RestoreBestWeights() => WeightSet.CopyInto(Network, bestWeights!);
+    void RestoreBestWeights()
+    {
+        WeightSet.CopyInto(Network, bestWeights!);
+        holdsBestWeights = true;
+    }
 
     void DisposeBestWeights()
     {
