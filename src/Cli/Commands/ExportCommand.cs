@@ -43,7 +43,8 @@ internal static class ExportCommand
         };
         weights.AcceptOnlyFromAmong("best", "last");
         var command = new Command("export", """
-            Export a checkpoint (the best weights, if it has them, or with --weights last those training ended with) as model.onnx and as an ML.NET model.zip that takes a
+            Export a checkpoint (the weights its run's zip holds: the best epoch's, if it has one, else those training
+            ended with; --weights last takes the latter) as model.onnx and as an ML.NET model.zip that takes a
             Features column (C x size x size floats) and writes Probability and PredictedMask; a network of several
             classes writes Probability and PredictedLabel, the class of each pixel (ArgMax). A checkpoint holds no organ
             names: give them with --labels, as they were given to 'unet train --labels', for the zip to segment volumes.
