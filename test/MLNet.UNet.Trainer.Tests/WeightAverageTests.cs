@@ -73,4 +73,40 @@ public class WeightAverageTests
         Assert.Equal(averagedResult.History[^1].ValidationLoss!.Value, finalLoss!.Value, 6);
         Assert.Equal(averagedResult.History[^1].ValidationDice!.Value, finalDice!.Value, 6);
     }
+
+    [Fact]
+    public void ACheckpointThatKeptTheBestEpochStillGivesTheWeightsTheRunEndedWith()
+    {
+        using var data = SyntheticShapes.Dataset(16, 32, 32, seed: 11);
+        using var validation = SyntheticShapes.Dataset(4, 32, 32, seed: 12);
+        var checkpoint = Path.Combine(Directory.CreateTempSubdirectory("unet-last-weights-").FullName, "run.ckpt");
+        try
+        {
+            var options = new TrainerOptions { Epochs = 3, BatchSize = 4, LearningRate = 1e-2, Seed = 5, WeightAveragingDecay = 0.8, KeepBestModel = true };
+            using (var keepsBest = new UNetTrainer(Tiny, options))
+                keepsBest.Fit(data, validation, checkpointPath: checkpoint);
+            options.KeepBestModel = false;
+            using var endsWithAverage = new UNetTrainer(Tiny, options);
+            endsWithAverage.Fit(data, validation);
+
+            // The same steps: the run that keeps no best epoch ends with the average, which the other's checkpoint holds too.
+            using var loaded = UNetTrainer.LoadCheckpoint(checkpoint);
+            loaded.UseLastWeights();
+            Assert.Equal(endsWithAverage.Evaluate(validation, 4), loaded.Evaluate(validation, 4));
+            Assert.True(loaded.UseBestWeights());
+            loaded.UseLastWeights();
+            Assert.Equal(endsWithAverage.Evaluate(validation, 4), loaded.Evaluate(validation, 4));
+
+            // Without an average, the last step's weights are gone once the best epoch's replace them.
+            options.WeightAveragingDecay = null;
+            options.KeepBestModel = true;
+            using var noAverage = new UNetTrainer(Tiny, options);
+            noAverage.Fit(data, validation);
+            Assert.Contains("Load the checkpoint again", Assert.Throws<InvalidOperationException>(noAverage.UseLastWeights).Message);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(checkpoint)!, recursive: true);
+        }
+    }
 }

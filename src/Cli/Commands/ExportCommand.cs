@@ -53,7 +53,7 @@ internal static class ExportCommand
             --smooth-slices are given), and the output shift that training stored in the model.zip beside the
             checkpoint (where the network learned its labels). It keeps that zip's plausibility record (with the
             training volumes' orientation and field of view) when it scores volumes as that zip does: the same kind
-            of model and organs, slice smoothing, threshold and test-time shifts; else it holds none.
+            of model and organs, slice smoothing, threshold, test-time shifts and weights; else it holds none.
 
             Examples:
               unet export --checkpoint model/checkpoint.ckpt --size 128 --output exported
@@ -95,10 +95,10 @@ internal static class ExportCommand
             {
                 InputName = "Features", OutputName = "Probability", Height = side, Width = side,
             }));
+            var beside = PlausibilityBeside(file, organs, network.OutputClasses, smoothing?.Radius ?? 0, network.OutputClasses > 1 ? null : result.GetValue(threshold),
+                shiftsDefault is not null);
             // The record beside measures the masks of the epoch training kept.
-            var (record, recordNote) = exportedEpoch == trainedEpoch
-                ? PlausibilityBeside(file, organs, network.OutputClasses, smoothing?.Radius ?? 0, network.OutputClasses > 1 ? null : result.GetValue(threshold),
-                    shiftsDefault is not null)
+            var (record, recordNote) = beside.WriteInto is null || exportedEpoch == trainedEpoch ? beside
                 : (null, $"no plausibility record stored: the {VolumeTraining.ModelFile} beside the checkpoint measured the masks of epoch {trainedEpoch}, not {exportedEpoch}");
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);

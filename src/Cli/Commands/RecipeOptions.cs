@@ -58,7 +58,7 @@ internal sealed class RecipeOptions
     readonly Option<string?> schedule = new("--schedule") { Description = "constant, cosine or plateau." };
     readonly Option<string?> loss = new("--loss") { Description = "bce, dice or bce-dice." };
     readonly Option<string?> dice = new("--dice") { Description = "Soft Dice per image or over the batch (closer to a volume's Dice): image or batch." };
-    readonly Option<string?> validationDice = new("--validation-dice") { Description = "Validation Dice (which picks the kept epoch): image (the mean of the images') or pooled (over all validation pixels)." };
+    readonly Option<string?> validationDice = new("--validation-dice") { Description = "Validation Dice (which picks the kept epoch, where the recipe keeps the best): image (the mean of the images') or pooled (over all validation pixels)." };
     readonly Option<string?> augment = new("--augment") { Description = "none, or recipe (the recipe's augmentation)." };
     readonly Option<double?> weightAveraging = new("--weight-averaging") { Description = "Decay per step of a moving average of the weights (e.g. 0.995); 0 turns it off." };
     readonly Option<double?> validation = new("--validation") { Description = "Fraction held out for validation (of patients, for volumes)." };

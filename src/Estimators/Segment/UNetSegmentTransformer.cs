@@ -40,7 +40,10 @@ public sealed class UNetSegmentTransformer : OnnxBackedTransformer
     /// <summary>Per epoch: training loss, validation loss and Dice, learning rate, time and images per second.</summary>
     public IReadOnlyList<EpochSummary> TrainingHistory { get; }
 
-    /// <summary>Epoch whose weights the model holds when validation data was used (best validation Dice), else 0.</summary>
+    /// <summary>
+    /// Epoch of the best validation Dice when validation data was used, else 0: the epoch whose weights the model holds
+    /// when <see cref="TrainerOptions.KeepBestModel"/> is on; without it, the model holds the last epoch's.
+    /// </summary>
     public int BestEpoch { get; }
 
     /// <summary>Best validation Dice, if there was validation data.</summary>

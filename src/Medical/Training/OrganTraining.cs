@@ -17,7 +17,7 @@ namespace MLNet.UNet.Medical.Training;
 /// <summary>What an <see cref="OrganTraining"/> run gives.</summary>
 /// <param name="Evaluation">The per-organ 3D evaluation of the validation patients; null without any.</param>
 /// <param name="History">Loss and validation Dice (mean and per organ) per epoch.</param>
-/// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
+/// <param name="BestEpoch">The epoch of the best 2D validation Dice (1-based; 0 without validation): the kept weights' when the recipe keeps the best epoch, else the last epoch's are kept.</param>
 /// <param name="BestValidationDice">Its 2D validation Dice, the mean over organs; null without validation.</param>
 /// <param name="Stress">The stress test of the validation patients, organ by organ, when asked for; null without validation patients.</param>
 /// <param name="Plausibility">The per-organ plausibility record stored in the model zip (predictions on the training patients).</param>

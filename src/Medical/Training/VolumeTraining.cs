@@ -20,7 +20,7 @@ namespace MLNet.UNet.Medical.Training;
 /// <param name="Evaluation">The 3D evaluation of the validation patients; null without any.</param>
 /// <param name="Plausibility">The plausibility record stored in the model zip (predictions on the training patients); null when none of them holds any organ.</param>
 /// <param name="History">Loss and validation Dice per epoch.</param>
-/// <param name="BestEpoch">The epoch whose weights were kept (1-based).</param>
+/// <param name="BestEpoch">The epoch of the best 2D validation Dice (1-based; 0 without validation): the kept weights' when the recipe keeps the best epoch, else the last epoch's are kept.</param>
 /// <param name="BestValidationDice">Its 2D validation Dice (with context labels, the mean over the organ and them); null without validation.</param>
 /// <param name="Stress">The stress test of the validation patients, when asked for.</param>
 public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, PlausibilityRecord? Plausibility, IReadOnlyList<EpochSummary> History,

@@ -54,8 +54,8 @@ public static class TrainingRecipes
     /// minutes here, so all 75 run; on a slower CPU <c>--fit-schedule-to-time</c> anneals over the minutes instead);
     /// cross-entropy + batch Dice per class (the Dice summed over the batch, so that slices with a sliver of liver weigh by
     /// their pixels, as in the volume's Dice); gradients clipped at 5; a moving average of the weights over about the last
-    /// 200 steps, which is what is validated, the epoch with the best mean 2D Dice over the liver and its context classes
-    /// kept. Augmentation: affine moves, brightness, contrast, gamma and noise, no flips (the
+    /// 200 steps, which is what is validated each epoch and what the model keeps at the last epoch (see below).
+    /// Augmentation: affine moves, brightness, contrast, gamma and noise, no flips (the
     /// liver's side of the body is anatomy, not noise), and the contrast-robust intensity augmentation of
     /// <see cref="AddRobustIntensity"/>. The network also learns CHAOS's kidneys and spleen (label values 2 to 4,
     /// <see cref="TrainingRecipe.ContextLabels"/>) and the model keeps its liver: told where the neighbours are, it does
@@ -108,7 +108,7 @@ public static class TrainingRecipes
 
     /// <summary>
     /// CHAOS T2-SPIR's four abdominal organs in one model (liver, right and left kidney, spleen: five classes with the
-    /// background): <see cref="LiverMri"/>'s network, trainer (at 50 epochs and 55 minutes) and augmentation (no flips: they would swap the kidneys),
+    /// background): <see cref="LiverMri"/>'s network, trainer (at 50 epochs and 55 minutes, keeping the best validation epoch) and augmentation (no flips: they would swap the kidneys),
     /// with softmax over the classes, cross-entropy plus a batch soft Dice per organ, and a quarter of the slices
     /// without any of the organs. The organs are named when training (<c>unet train --labels</c>).
     /// </summary>
