@@ -34,7 +34,7 @@ public sealed class OrganPlausibilityTests : IDisposable
         var read = OrganPlausibility.ReadFromModel(zip)!;
         Assert.Equal(new InputGeometry("LAS", 300, 320), read.Geometry);
         // The volume's geometry is checked after the organs, and named as the volume's.
-        var narrow = new MLNet.UNet.Medical.Volumes.Volume(new float[4], 2, 2, 1, 100, 100, 5);
+        var narrow = new MLNet.UNet.Medical.Volumes.Volume(new float[4], 2, 2, 1, 90, 90, 5); // 180 mm against 300-320
         Assert.Equal([.. warnings, .. read.Geometry!.Check(narrow)], read.Check([Organ(100), Organ(150, confidence: 0.6), Organ(0)], narrow));
         Assert.Single(read.Geometry.Check(narrow));
         Assert.Equal(["liver", "kidney", "spleen"], read.Organs.Select(o => o.Organ));
