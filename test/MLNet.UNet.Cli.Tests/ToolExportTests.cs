@@ -1,4 +1,3 @@
-using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Plausibility;
 
 using static MLNet.UNet.Cli.Tests.ToolTestFiles;
@@ -19,8 +18,7 @@ public sealed class ToolExportTests : IDisposable
         for (int patient = 1; patient <= 3; patient++)
         {
             var (image, label) = Ball(32, 32, 6, radius: 6 + patient);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
         string[] small = ["--size", "32", "--depth", "2", "--base-filters", "4", "--augment", "none", "--weight-averaging", "0.5"];
 

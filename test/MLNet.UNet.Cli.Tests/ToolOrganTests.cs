@@ -24,8 +24,7 @@ public sealed class ToolOrganTests : IDisposable
         for (int patient = 1; patient <= 3; patient++)
         {
             var (image, label) = Ball(width, height, depth, radius: 6 + patient, spleen: true);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
         Assert.Contains("--labels: 'liver' is not name=value", ToolRun.Of("train", "--volumes", In("volumes"), "--labels", "liver", "-o", In("bad")).Error);
 
@@ -111,8 +110,7 @@ public sealed class ToolOrganTests : IDisposable
         for (int patient = 1; patient <= 3; patient++)
         {
             var (image, label) = Ball(40, 36, 8, radius: 6 + patient, spleen: true);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
         string[] small = ["--validation", "0", "--epochs", "6", "--size", "32", "--depth", "2", "--base-filters", "8", "--augment", "none"];
         var liver = ToolRun.Of(["train", "--volumes", In("volumes"), .. small, "--output", In("liver")]);

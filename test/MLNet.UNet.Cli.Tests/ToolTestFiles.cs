@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Volumes;
 
 namespace MLNet.UNet.Cli.Tests;
@@ -6,6 +7,13 @@ namespace MLNet.UNet.Cli.Tests;
 /// <summary>What the tool's volume tests write and read back: small volumes of a bright ball, and fields of the tool's reports.</summary>
 internal static class ToolTestFiles
 {
+    /// <summary>Writes a patient as the tool reads a --volumes folder: image_ID.nii.gz and its uint8 label_ID.nii.gz.</summary>
+    public static void WritePatient(string folder, string id, Volume image, Volume label)
+    {
+        NiftiWriter.Write(Path.Combine(folder, $"image_{id}.nii.gz"), image);
+        NiftiWriter.Write(Path.Combine(folder, $"label_{id}.nii.gz"), label, NiftiDataType.UInt8);
+    }
+
     /// <summary>A bright ball (the organ, label 1) in a dim, slightly noisy background; with <paramref name="spleen"/>, a dimmer block labelled 4 in a corner.</summary>
     public static (Volume Image, Volume Label) Ball(int width, int height, int depth, int radius, bool spleen = false)
     {

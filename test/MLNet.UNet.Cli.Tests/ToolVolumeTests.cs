@@ -28,8 +28,7 @@ public sealed class ToolVolumeTests : IDisposable
         for (int patient = 1; patient <= 3; patient++)
         {
             var (image, label) = Ball(width, height, depth, radius: 6 + patient);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
 
         var train = ToolRun.Of("train", "--volumes", In("volumes"), "--neighbour-slices", "1", "--validation", "0.34", "--epochs", "2",
@@ -173,8 +172,7 @@ public sealed class ToolVolumeTests : IDisposable
         for (int patient = 1; patient <= 2; patient++)
         {
             var (image, label) = Ball(width, height, depth, radius: 5 + 2 * patient);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
             organSlices += Enumerable.Range(0, depth).Count(z => label.Data.AsSpan(z * width * height, width * height).ContainsAnyExcept(0f));
         }
         Assert.InRange(organSlices, 1, 2 * depth - 1);
@@ -196,8 +194,7 @@ public sealed class ToolVolumeTests : IDisposable
         for (int patient = 1; patient <= 3; patient++)
         {
             var (image, label) = Ball(width, height, depth, radius: 7 + patient);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
         var train = ToolRun.Of("train", "--volumes", In("volumes"), "--validation", "0", "--epochs", "6", "--size", "32", "--depth", "2",
             "--base-filters", "8", "--augment", "none", "--output", In("model"));
@@ -274,8 +271,7 @@ public sealed class ToolVolumeTests : IDisposable
         for (int patient = 1; patient <= 3; patient++)
         {
             var (image, label) = Ball(32, 32, 6, radius: 6 + patient);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
         string[] arguments = ["train", "--volumes", In("volumes"), "--folds", "3", "--epochs", "1", "--size", "32", "--depth", "2", "--base-filters", "4",
             "--augment", "none", "--output", In("cv")];
@@ -321,8 +317,7 @@ public sealed class ToolVolumeTests : IDisposable
         for (int patient = 1; patient <= 5; patient++)
         {
             var (image, label) = Ball(32, 32, 6, radius: 5 + patient);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"image_{patient}.nii.gz"), image);
-            NiftiWriter.Write(Path.Combine(In("volumes"), $"label_{patient}.nii.gz"), label, NiftiDataType.UInt8);
+            WritePatient(In("volumes"), $"{patient}", image, label);
         }
         var tool = ToolRun.Of("train", "--volumes", In("volumes"), "--recipe", "liver-mri", "--epochs", "20", "--minutes", "0", "--size", "32",
             "--depth", "2", "--base-filters", "4", "--deep-supervision", "1", "--weight-averaging", "0", "--stress", "--output", In("tool"));
