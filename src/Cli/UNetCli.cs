@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using MLNet.UNet.Cli.Commands;
 
 namespace MLNet.UNet.Cli;
@@ -42,11 +43,19 @@ public static class UNetCli
     static int ParseErrors(ParseResult parsed, TextWriter error)
     {
         foreach (var parseError in parsed.Errors)
-            error.WriteLine($"error: {Readable(parseError.Message)}");
+            error.WriteLine($"error: {Named(parseError)}{Readable(parseError.Message)}");
         var command = parsed.CommandResult.Command;
         error.WriteLine($"Run 'unet{(command is RootCommand ? "" : " " + command.Name)} --help' for the options.");
         return ExitCodes.BadInput;
     }
+
+    // "Argument 'first' not recognized" does not say which option was given it.
+    static string Named(ParseError parseError) => parseError.SymbolResult switch
+    {
+        OptionResult option when !parseError.Message.Contains(option.Option.Name, StringComparison.Ordinal) => option.Option.Name + ": ",
+        ArgumentResult { Parent: OptionResult option } when !parseError.Message.Contains(option.Option.Name, StringComparison.Ordinal) => option.Option.Name + ": ",
+        _ => "",
+    };
 
     // "as expected type 'System.Nullable`1[System.Int32]'" says what the option takes in .NET's words, not the user's.
     static string Readable(string message) => System.Text.RegularExpressions.Regex.Replace(message,

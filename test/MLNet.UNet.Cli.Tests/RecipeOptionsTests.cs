@@ -55,9 +55,19 @@ public class RecipeOptionsTests
         expected.Network.BaseFilters = 8;
         expected.EmptySliceFraction = 0.5;
         expected.Trainer.Seed = 4;
+        expected.Trainer.KeepBestModel = true;
         var effective = Effective("--recipe", "liver-mri", "--epochs", "3", "--weight-averaging", "0", "--minutes", "0", "--base-filters", "8",
-            "--empty-slices", "0.5", "--seed", "4");
+            "--empty-slices", "0.5", "--seed", "4", "--keep-epoch", "best");
         Assert.Equal(expected.ToJson(), effective.ToJson());
+    }
+
+    [Fact]
+    public void TheKeepEpochFlagChoosesTheBestOrTheLastWeights()
+    {
+        Assert.True(TrainingRecipes.Quick().Trainer.KeepBestModel);
+        Assert.False(Effective("--keep-epoch", "last").Trainer.KeepBestModel);
+        Assert.False(TrainingRecipes.LiverMri().Trainer.KeepBestModel);
+        Assert.True(Effective("--recipe", "liver-mri", "--keep-epoch", "best").Trainer.KeepBestModel);
     }
 
     [Fact]

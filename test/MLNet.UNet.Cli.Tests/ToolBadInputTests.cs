@@ -47,6 +47,9 @@ public sealed class ToolBadInputTests : IDisposable
         Assert.Equal(["error: Cannot parse argument 'abc' for option '--epochs' as a whole number.", "Run 'unet train --help' for the options."],
             typo.Error.Trim().Split('\n').Select(line => line.Trim()));
         AssertBadInput(Train(In("empty"), "--threads", "0"), "--threads: Thread count must be at least 1. Actual value was 0.");
+        // A value not among the allowed ones names the option it was given to.
+        var notAllowed = ToolRun.Of("train", "--images", In("empty"), "--keep-epoch", "first");
+        Assert.True(notAllowed.ExitCode == 1 && notAllowed.Error.Contains("error: --keep-epoch: Argument 'first' not recognized"), notAllowed.ToString());
     }
 
     [Fact]

@@ -89,12 +89,18 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.True(otherData.ExitCode == 1, otherData.ToString());
         Assert.Contains("which was trained on other data: --seed was 1, now 2", otherData.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted")));
-        // So is resuming with another network: the checkpoint's is named beside the one asked for.
+        // So is resuming with another network, or other training settings, which the checkpoint's would silently
+        // replace: each setting that differs is named with both values.
         var otherNetwork = Tool([.. arguments, "--output", In("interrupted"), "--resume", "--deep-supervision", "1"]);
         Assert.True(otherNetwork.ExitCode == 1, otherNetwork.ToString());
-        Assert.Contains("\"DeepSupervisionOutputs\":0", otherNetwork.Error);
-        Assert.Contains("the options ask for", otherNetwork.Error);
+        Assert.Contains("UNetOptions.DeepSupervisionOutputs: checkpoint 0, asked 1", otherNetwork.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted"))); // its recipe.json too
+        var otherTraining = Tool([.. arguments, "--output", In("interrupted"), "--resume", "--learning-rate", "0.0123", "--weight-averaging", "0.9"]);
+        Assert.True(otherTraining.ExitCode == 1, otherTraining.ToString());
+        Assert.Contains("TrainerOptions.LearningRate: checkpoint ", otherTraining.Error);
+        Assert.Contains(", asked 0.0123", otherTraining.Error);
+        Assert.Contains("TrainerOptions.WeightAveragingDecay: checkpoint null, asked 0.9", otherTraining.Error);
+        Assert.Equal(interrupted, Fingerprint(In("interrupted")));
         var resumed = Tool([.. arguments, "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"Resuming from {In("interrupted/checkpoint.ckpt")}", resumed.Output);

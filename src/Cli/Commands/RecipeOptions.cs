@@ -60,6 +60,7 @@ internal sealed class RecipeOptions
     readonly Option<string?> dice = new("--dice") { Description = "Soft Dice per image or over the batch (closer to a volume's Dice): image or batch." };
     readonly Option<string?> validationDice = new("--validation-dice") { Description = "Validation Dice (which picks the kept epoch, where the recipe keeps the best): image (the mean of the images') or pooled (over all validation pixels)." };
     readonly Option<string?> augment = new("--augment") { Description = "none, or recipe (the recipe's augmentation)." };
+    readonly Option<string?> keepEpoch = new("--keep-epoch") { Description = "The weights the model keeps: best (the epoch of the best validation Dice) or last (the weights training ended with; what each fold of --folds keeps)." };
     readonly Option<double?> weightAveraging = new("--weight-averaging") { Description = "Decay per step of a moving average of the weights (e.g. 0.995); 0 turns it off." };
     readonly Option<double?> validation = new("--validation") { Description = "Fraction held out for validation (of patients, for volumes)." };
     readonly Option<int?> earlyStopping = new("--early-stopping") { Description = "Stop after this many epochs without validation improvement." };
@@ -78,13 +79,14 @@ internal sealed class RecipeOptions
         dice.AcceptOnlyFromAmong("image", "batch");
         validationDice.AcceptOnlyFromAmong("image", "pooled");
         augment.AcceptOnlyFromAmong("none", "recipe");
+        keepEpoch.AcceptOnlyFromAmong("best", "last");
         tileBlend.AcceptOnlyFromAmong("gaussian", "constant");
     }
 
     public IEnumerable<Option> All =>
     [
         recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, testTimeShifts, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
-        validationDice, augment, weightAveraging, validation, earlyStopping, seed, splitSeed, minutes, fitSchedule, device,
+        validationDice, augment, keepEpoch, weightAveraging, validation, earlyStopping, seed, splitSeed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
@@ -143,6 +145,7 @@ internal sealed class RecipeOptions
         trainer.PooledValidationDice = result.GetValue(validationDice) is { } v ? v == "pooled" : trainer.PooledValidationDice;
         if (result.GetValue(augment) == "none")
             trainer.Augmentation = AugmentationOptions.None;
+        trainer.KeepBestModel = result.GetValue(keepEpoch) is { } kept ? kept == "best" : trainer.KeepBestModel;
         if (result.GetValue(weightAveraging) is { } decay)
             trainer.WeightAveragingDecay = decay == 0 ? null : decay;
         trainer.EarlyStoppingPatience = result.GetValue(earlyStopping) ?? trainer.EarlyStoppingPatience;

@@ -6,6 +6,7 @@ using MLNet.UNet.Export;
 using MLNet.UNet.Hosting;
 using MLNet.UNet.Inference;
 using MLNet.UNet.Networks;
+using MLNet.UNet.Recipes;
 using MLNet.UNet.Runtime;
 using MLNet.UNet.Training;
 
@@ -119,15 +120,24 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
     {
         if (!options.Resume || options.CheckpointPath is not { } path || !File.Exists(path))
             return new UNetTrainer(network, trainer);
-        // The device is this run's choice: a checkpoint written on a GPU resumes on a CPU.
+        // The epochs, the time budget and the device are this run's choice (train longer; a GPU checkpoint resumes on a CPU).
         var resumed = UNetTrainer.LoadCheckpoint(path, trainer.Epochs, trainer.Device);
-        // Every setting of the network, the training-only ones (dropout, deep supervision) included, must match.
-        string saved = System.Text.Json.JsonSerializer.Serialize(resumed.Network.Options), asked = System.Text.Json.JsonSerializer.Serialize(network);
-        if (saved != asked)
+        resumed.Options.TimeBudget = trainer.TimeBudget;
+        // A seed drawn from the context is not a choice: the run goes on with the checkpoint's.
+        var asked = trainer.Clone();
+        if (options.Trainer.Seed is null)
+            asked.Seed = resumed.Options.Seed;
+        // Every other setting, the training-only ones of the network (dropout, deep supervision) included, must match:
+        // the checkpoint's would otherwise rule unseen, while the run's recipe and log said another.
+        var differences = SettingsComparison.Of(resumed.Network.Options, network, nameof(UNetOptions))
+            .Concat(SettingsComparison.Of(resumed.Options, asked, nameof(TrainerOptions)))
+            .Select(d => $"{d.Path}: checkpoint {d.Value}, asked {d.OtherValue}").ToList();
+        if (differences.Count > 0)
         {
             resumed.Dispose();
             throw new ArgumentException(
-                $"Checkpoint '{path}' holds a U-Net {saved}; the options ask for {asked}. Resume with the same network, or train without Resume.");
+                $"Checkpoint '{path}' was trained with other settings than the options ask for: {string.Join("; ", differences)}. " +
+                "Resume with the settings it was trained with, or train without Resume.");
         }
         channel.Info(MessageSensitivity.None, $"Resuming from '{path}' after epoch {resumed.History.Count}.");
         return resumed;

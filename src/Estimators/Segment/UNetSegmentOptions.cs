@@ -128,7 +128,10 @@ public sealed class UNetSegmentOptions
 
     /// <summary>
     /// Continue from <see cref="CheckpointPath"/> when that file exists (after an interruption); its seed and
-    /// history are kept, and training goes on to <see cref="TrainerOptions.Epochs"/>.
+    /// history are kept, and training goes on to <see cref="TrainerOptions.Epochs"/> within
+    /// <see cref="TrainerOptions.TimeBudget"/> (the time spent before counts), on <see cref="TrainerOptions.Device"/>.
+    /// Every other setting of <see cref="Network"/> and <see cref="Trainer"/> must be the checkpoint's, else
+    /// <see cref="UNetSegmentEstimator.Fit"/> throws naming each that differs.
     /// </summary>
     public bool Resume;
 

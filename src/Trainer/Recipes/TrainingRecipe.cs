@@ -175,20 +175,8 @@ public sealed class TrainingRecipe
             node[nameof(SplitSeed)] = recipe.PatientSplitSeed;
             return node;
         }
-        return FirstDifference(Settings(this), Settings(other), "");
-    }
-
-    static string? FirstDifference(JsonNode? mine, JsonNode? theirs, string path)
-    {
-        if (mine is JsonObject a && theirs is JsonObject b)
-        {
-            foreach (var name in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
-                if (FirstDifference(a[name], b[name], path.Length == 0 ? name : $"{path}.{name}") is { } difference)
-                    return difference;
-            return null;
-        }
-        string Text(JsonNode? node) => node?.ToJsonString() ?? "null";
-        return Text(mine) == Text(theirs) ? null : $"{path} is {Text(mine)}, not {Text(theirs)}";
+        return SettingsComparison.Of(Settings(this), Settings(other), "").FirstOrDefault() is { } first
+            ? $"{first.Path} is {first.Value}, not {first.OtherValue}" : null;
     }
 
     /// <summary>Reads a recipe that <see cref="WriteJson"/> wrote (the <c>recipe.json</c> beside a trained model) and validates it.</summary>
