@@ -162,6 +162,38 @@ public sealed class NiftiTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => NiftiReader.Read(Path.Combine(folder, "missing.nii")));
     }
 
+    [Fact]
+    public void AGzipWhoseChecksumOrLengthDoesNotMatchItsDataIsRefusedInPlainWords()
+    {
+        // GZipStream calls a wrong checksum "an unsupported compression method". And it checks the trailer only at the
+        // end of the stream, which a reader that stops at the last voxel does not reach when bytes follow the voxels.
+        var random = new Random(3);
+        var volume = new Volume(Enumerable.Range(0, 64 * 64 * 16).Select(_ => (float)random.NextDouble()).ToArray(), 64, 64, 16);
+        byte[] Gzip(byte[] bytes)
+        {
+            using var memory = new MemoryStream();
+            using (var gzip = new GZipStream(memory, CompressionLevel.Fastest, leaveOpen: true))
+                gzip.Write(bytes);
+            return memory.ToArray();
+        }
+        var plain = NiftiWriter.Encode(volume);
+        var followed = Gzip([.. plain, .. Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7))]);
+        var whole = Gzip(plain);
+        var good = Path.Combine(folder, "good.nii.gz");
+        File.WriteAllBytes(good, followed);
+        Assert.Equal(volume.Data, NiftiReader.Read(good).Data);
+        foreach (var (name, bytes, offset) in new[] { ("wrong-checksum.nii.gz", whole, 8), ("wrong-length.nii.gz", whole, 1), ("followed-wrong-checksum.nii.gz", followed, 8) })
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[^offset] ^= 0x5a;
+            var path = Path.Combine(folder, name);
+            File.WriteAllBytes(path, damaged);
+            var error = Assert.Throws<InvalidDataException>(() => NiftiReader.Read(path));
+            Assert.Contains(path, error.Message);
+            Assert.Contains("the gzip-compressed data is damaged: a checksum, length or block does not match", error.Message);
+        }
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }
 

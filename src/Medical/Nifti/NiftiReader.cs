@@ -86,6 +86,8 @@ public static class NiftiReader
                 throw new InvalidDataException(
                     $"truncated: the header declares {string.Join(" x ", header.Dimensions)} voxels of {header.DataType} " +
                     $"({expected:N0} bytes from offset {header.VoxelOffset}), but only {rest.Length - skip:N0} bytes follow.");
+            if (!ReferenceEquals(input, stream))
+                ReadToEnd(input, chunk);
             var raw = rest.GetBuffer().AsSpan((int)skip, (int)expected).ToArray();
             var values = Decode(raw, header);
             int[] size = [header.Dimensions[0], header.Rank > 1 ? header.Dimensions[1] : 1, header.Rank > 2 ? header.Dimensions[2] : 1];
@@ -95,6 +97,11 @@ public static class NiftiReader
         catch (Exception e) when (e is EndOfStreamException or IOException && e is not FileNotFoundException and not InvalidDataException)
         {
             throw new InvalidDataException($"the file is damaged or truncated ({e.Message}).", e);
+        }
+        catch (InvalidDataException e) when (e.TargetSite?.DeclaringType?.Assembly == typeof(GZipStream).Assembly)
+        {
+            // GZipStream's own words for a wrong checksum are "compressed using an unsupported compression method".
+            throw new InvalidDataException($"the gzip-compressed data is damaged: a checksum, length or block does not match what it holds ({e.Message}).", e);
         }
         finally
         {
@@ -220,6 +227,14 @@ public static class NiftiReader
         // In mm whatever the file's unit: volumes in ml and slice widths are reckoned from it.
         double value = Math.Abs(header.Spacing[axis]) * header.MillimetresPerUnit;
         return value > 0 && double.IsFinite(value) ? value : 1;
+    }
+
+    // GZipStream checks the checksum and length in the trailer only at the end of the stream, which the voxel data
+    // alone need not reach: read on to it, so that a flipped bit in the data is refused, not read as another voxel.
+    // (A file cut exactly at its trailer still reads: .NET's GZipStream does not report a missing trailer.)
+    static void ReadToEnd(Stream gzip, byte[] buffer)
+    {
+        while (gzip.Read(buffer, 0, buffer.Length) > 0) { }
     }
 
     static bool IsGzip(Stream stream)
