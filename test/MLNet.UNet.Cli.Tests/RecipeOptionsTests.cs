@@ -56,8 +56,9 @@ public class RecipeOptionsTests
         expected.EmptySliceFraction = 0.5;
         expected.Trainer.Seed = 4;
         expected.Trainer.KeepBestModel = true;
+        expected.RedrawEmptySlices = true;
         var effective = Effective("--recipe", "liver-mri", "--epochs", "3", "--weight-averaging", "0", "--minutes", "0", "--base-filters", "8",
-            "--empty-slices", "0.5", "--seed", "4", "--keep-epoch", "best");
+            "--empty-slices", "0.5", "--seed", "4", "--keep-epoch", "best", "--redraw-empty-slices", "true");
         Assert.Equal(expected.ToJson(), effective.ToJson());
     }
 

@@ -52,6 +52,11 @@ internal sealed class RecipeOptions
                       "not the nearest label pixel (true or false).",
     };
     readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
+    readonly Option<bool?> redrawEmptySlices = new("--redraw-empty-slices")
+    {
+        Description = "For --volumes: true to draw the --empty-slices fraction anew each epoch from all the slices without the organ, so that " +
+                      "training sees every one of them; false to draw it once, when the slices are loaded.",
+    };
     readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
     readonly Option<int?> batchSize = new("--batch-size") { Description = "Images per step." };
     readonly Option<double?> learningRate = new("--learning-rate") { Description = "Initial learning rate." };
@@ -85,13 +90,14 @@ internal sealed class RecipeOptions
 
     public IEnumerable<Option> All =>
     [
-        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, contextLabels, smoothSlices, testTimeShifts, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
+        recipe, preset, depth, baseFilters, batchNorm, deepSupervision, size, tile, tileOverlap, tileBlend, neighbourSlices, emptySlices, redrawEmptySlices, contextLabels, smoothSlices, testTimeShifts, labelFractions, epochs, batchSize, learningRate, schedule, loss, dice,
         validationDice, augment, keepEpoch, weightAveraging, validation, earlyStopping, seed, splitSeed, minutes, fitSchedule, device,
     ];
 
     /// <summary>The first recipe flag given that applies to volumes only, or null.</summary>
     public string? VolumeOnlyFlag(ParseResult result) =>
         result.GetValue(neighbourSlices) is not null ? neighbourSlices.Name : result.GetValue(emptySlices) is not null ? emptySlices.Name
+        : result.GetValue(redrawEmptySlices) is not null ? redrawEmptySlices.Name
         : result.GetValue(contextLabels) is not null ? contextLabels.Name : result.GetValue(smoothSlices) is not null ? smoothSlices.Name
         : result.GetValue(labelFractions) is not null ? labelFractions.Name : result.GetValue(testTimeShifts) is not null ? testTimeShifts.Name
         : result.GetValue(splitSeed) is not null ? splitSeed.Name : null;
@@ -122,6 +128,7 @@ internal sealed class RecipeOptions
         }
         effective.NeighbourSlices = result.GetValue(neighbourSlices) ?? effective.NeighbourSlices;
         effective.EmptySliceFraction = result.GetValue(emptySlices) ?? effective.EmptySliceFraction;
+        effective.RedrawEmptySlices = result.GetValue(redrawEmptySlices) ?? effective.RedrawEmptySlices;
         effective.SmoothingRadius = result.GetValue(smoothSlices) ?? effective.SmoothingRadius;
         effective.LabelFractions = result.GetValue(labelFractions) ?? effective.LabelFractions;
         effective.TestTimeShifts = result.GetValue(testTimeShifts) ?? effective.TestTimeShifts;

@@ -23,12 +23,16 @@ namespace MLNet.UNet.Cli.Commands;
 /// --label-fractions (volumes), which changes the training target; null for images and in records written before it
 /// was kept, where it is not compared.
 /// </param>
+/// <param name="RedrawEmptySlices">
+/// --redraw-empty-slices (volumes), which changes the slices loaded; null for images and in records written before it
+/// was kept, where it is not compared.
+/// </param>
 /// <param name="SplitSeed">
 /// The seed that drew the validation patients (--split-seed, else --seed; volumes); null for images and in records
 /// written before it was kept, where it is not compared.
 /// </param>
 internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed,
-    string? Classes = null, bool? LabelFractions = null, int? SplitSeed = null)
+    string? Classes = null, bool? LabelFractions = null, int? SplitSeed = null, bool? RedrawEmptySlices = null)
 {
     public const string FileName = "training-data.json";
 
@@ -85,6 +89,7 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
         ("--validation", Text(Validation)), ("--seed", Text(Seed)), ("the classes learned (--labels, --context-labels)", Classes),
         ("--label-fractions", LabelFractions is { } fractions ? (fractions ? "true" : "false") : null),
         ("the seed of the validation patients (--split-seed, else --seed)", SplitSeed is { } split ? Text(split) : null),
+        ("--redraw-empty-slices", RedrawEmptySlices is { } redraw ? (redraw ? "true" : "false") : null),
     ];
 
     static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

@@ -82,7 +82,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         string classes = organs?.ToString()
                          ?? "organ 1" + (recipe.ContextLabels.Length > 0 ? $", context {string.Join(",", recipe.ContextLabels)}" : "");
         CheckData(new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
-            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions, recipe.PatientSplitSeed));
+            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions, recipe.PatientSplitSeed, recipe.RedrawEmptySlices));
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         environment.Output.WriteLine($"{patients.Count} patients in {volumes.FullName}.");
         var context = environment.CreateContext(recipe.Seed);

@@ -5,7 +5,7 @@ namespace MLNet.UNet.Segment;
 
 /// <summary>Images and masks (binary, or class indices) read from an <see cref="IDataView"/>, with everything checked.</summary>
 internal sealed record SegmentationRows(List<float[]> Images, List<float[]> Masks, int EmptyMasks, float LabelMaximum, List<float[]>? Regions = null,
-    List<float[]>? Fractions = null);
+    List<float[]>? Fractions = null, List<bool>? Pooled = null);
 
 /// <summary>Reads a features column and a label column into arrays, checking values and binarizing the masks.</summary>
 internal static class SegmentationDataReader
@@ -21,10 +21,15 @@ internal static class SegmentationDataReader
     /// <param name="classes">Output classes: 1 binarizes the masks; more maps each value to a class index (<see cref="ClassLabels.ToIndices"/>).</param>
     /// <param name="labelValues">With several classes, the label value of each class (index = class); null: the values are the class indices.</param>
     /// <param name="fractions">Optional column of label fractions (K x H x W Single, K = 1 for one class, else the classes), read as it is.</param>
+    /// <param name="pooled">Optional Boolean column: the rows of the pool that each epoch draws from anew.</param>
     public static SegmentationRows Read(IDataView data, string features, string label, ImageShape shape,
         LabelRange range, float binarizationThreshold, Func<bool> isCanceled, string? regions = null, int classes = 1, float[]? labelValues = null,
-        string? fractions = null)
+        string? fractions = null, string? pooled = null)
     {
+        if (pooled is not null && data.Schema.GetColumnOrNull(pooled)?.Type != BooleanDataViewType.Instance)
+            throw new ArgumentOutOfRangeException(nameof(pooled),
+                $"Epoch draw column '{pooled}' must be a Boolean column (true for the rows drawn anew each epoch); the data has " +
+                (data.Schema.GetColumnOrNull(pooled) is { } found ? $"it as {found.Type}." : "no such column."));
         var labelType = ImageShape.CheckLabel(data.Schema, label, shape);
         if (regions is not null && ImageShape.CheckLabel(data.Schema, regions, shape) != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(regions), $"Region column '{regions}' must be a vector of Single (H x W region indices).");
@@ -36,7 +41,10 @@ internal static class SegmentationDataReader
         // One plane, the organ's share, also serves a two-class (softmax) network: the background has the rest.
         bool organPlaneOnly = fractions is not null && ImageShape.CheckFractions(data.Schema, fractions, shape, classes) < classes;
         var fractionMaps = fractions is null ? null : new List<float[]>();
+        var pooledFlags = pooled is null ? null : new List<bool>();
         var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
+        if (pooled is not null)
+            columns.Add(data.Schema[pooled]);
         if (regions is not null)
             columns.Add(data.Schema[regions]);
         if (fractions is not null)
@@ -51,6 +59,7 @@ internal static class SegmentationDataReader
             Func<float[]>? readFractions = fractions is null ? null : Reader<float>(cursor, data.Schema[fractions], f => f);
             if (organPlaneOnly)
                 readFractions = WithBackgroundPlane(readFractions!);
+            ValueGetter<bool>? pooledGetter = pooled is null ? null : cursor.GetGetter<bool>(data.Schema[pooled]);
             VBuffer<float> buffer = default;
             int row = 0;
             while (cursor.MoveNext())
@@ -70,6 +79,12 @@ internal static class SegmentationDataReader
                 masks.Add(readLabel());
                 regionMaps?.Add(readRegions!());
                 fractionMaps?.Add(readFractions!());
+                if (pooledGetter is not null)
+                {
+                    bool inPool = false;
+                    pooledGetter(ref inPool);
+                    pooledFlags!.Add(inPool);
+                }
                 row++;
             }
         }
@@ -79,7 +94,7 @@ internal static class SegmentationDataReader
         {
             var values = labelValues ?? ClassLabels.Identity(classes);
             int withoutClasses = masks.Select((mask, r) => ClassLabels.ToIndices(mask, values, $"Label column '{label}', row {r}")).Count(any => !any);
-            return new SegmentationRows(images, masks, withoutClasses, classes - 1, regionMaps, fractionMaps);
+            return new SegmentationRows(images, masks, withoutClasses, classes - 1, regionMaps, fractionMaps, pooledFlags);
         }
 
         float maximum = range switch
@@ -107,7 +122,7 @@ internal static class SegmentationDataReader
             if (!any)
                 empty++;
         }
-        return new SegmentationRows(images, masks, empty, maximum, regionMaps, fractionMaps);
+        return new SegmentationRows(images, masks, empty, maximum, regionMaps, fractionMaps, pooledFlags);
     }
 
     static Func<float[]> WithBackgroundPlane(Func<float[]> readOrganPlane) => () =>

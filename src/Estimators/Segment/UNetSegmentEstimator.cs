@@ -76,6 +76,8 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
 
         using var training = SegmentationDataset.FromArrays(trainingRows.Images, trainingRows.Masks, shape.Channels, shape.Height, shape.Width,
             network.OutputClasses, trainingRows.Regions, trainingRows.Fractions);
+        if (trainingRows.Pooled is { } pooled)
+            training.DrawEachEpoch(pooled, options.EpochDrawFraction);
         using var validation = validationRows is null ? null
             : SegmentationDataset.FromArrays(validationRows.Images, validationRows.Masks, shape.Channels, shape.Height, shape.Width, network.OutputClasses);
         var result = engine.Fit(training, validation, progress =>
@@ -149,7 +151,8 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             ImageShape.OfFeatures(data.Schema, options.FeatureColumnName, shape);
         var rows = SegmentationDataReader.Read(data, options.FeatureColumnName, options.LabelColumnName, shape,
             options.LabelRange, options.LabelBinarizationThreshold, isCanceled, role == "training" ? options.AugmentationRegionColumnName : null,
-            options.Network.OutputClasses, options.LabelValues, role == "training" ? options.LabelFractionColumnName : null);
+            options.Network.OutputClasses, options.LabelValues, role == "training" ? options.LabelFractionColumnName : null,
+            role == "training" ? options.EpochDrawColumnName : null);
         if (rows.EmptyMasks == rows.Masks.Count && options.Network.OutputClasses > 1)
             channel.Warning(MessageSensitivity.None,
                 $"No {role} mask in label column '{options.LabelColumnName}' holds a class other than 0 (the background): the network would learn " +
@@ -179,6 +182,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
                 Masks = list.Select(i => rows.Masks[i]).ToList(),
                 Regions = rows.Regions is null ? null : list.Select(i => rows.Regions[i]).ToList(),
                 Fractions = rows.Fractions is null ? null : list.Select(i => rows.Fractions[i]).ToList(),
+                Pooled = rows.Pooled is null ? null : list.Select(i => rows.Pooled[i]).ToList(),
             };
         }
         return (Take(order.Skip(validationCount)), Take(order.Take(validationCount)));

@@ -43,6 +43,17 @@ public sealed class UNetSegmentOptions
     public string? LabelFractionColumnName;
 
     /// <summary>
+    /// Optional Boolean column marking a pool of training rows of which each epoch trains on
+    /// <see cref="EpochDrawFraction"/>, drawn anew each epoch with the epoch's seed; the other rows are trained on every
+    /// epoch. For a kind of row that would swamp the rest if all were trained on each epoch, such as slices without any
+    /// organ: the epochs keep their balance, and over them the network still sees every such row. Null: every row, every epoch.
+    /// </summary>
+    public string? EpochDrawColumnName;
+
+    /// <summary>The share, in (0, 1], of the rows of <see cref="EpochDrawColumnName"/>'s pool that each epoch trains on.</summary>
+    public double EpochDrawFraction = 1;
+
+    /// <summary>
     /// Column the transformer writes: the foreground probability per pixel, shape 1 x 1 x H x W; with C classes the
     /// softmax probability of each class, 1 x C x H x W (ArgMax turns it into a class map).
     /// </summary>
@@ -163,6 +174,8 @@ public sealed class UNetSegmentOptions
                 $"UNetSegmentOptions.OutputColumnName and FeatureColumnName are both '{FeatureColumnName}'; the output needs its own column.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), $"UNetSegmentOptions.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        if (!(EpochDrawFraction > 0 && EpochDrawFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(EpochDrawFraction), $"UNetSegmentOptions.EpochDrawFraction must be in (0, 1], got {EpochDrawFraction}.");
         if (!(LabelBinarizationThreshold > 0 && LabelBinarizationThreshold < 1))
             throw new ArgumentOutOfRangeException(nameof(LabelBinarizationThreshold),
                 $"UNetSegmentOptions.LabelBinarizationThreshold must be in (0, 1), got {LabelBinarizationThreshold}.");

@@ -31,6 +31,9 @@ public sealed class SliceRow
     /// <see cref="SliceLoaderOptions.LabelFractions"/> is set; empty otherwise.
     /// </summary>
     public float[] LabelFractions { get; set; } = [];
+
+    /// <summary>True when the slice holds none of the classes (the organ and any context structure) of the label mapping.</summary>
+    public bool OrganFree { get; set; }
 }
 
 /// <summary>
@@ -75,6 +78,7 @@ public static class SliceLoader
                     Label = SliceResampler.Nearest(label, height, width, outHeight, outWidth),
                     Regions = regions is null ? [] : SliceResampler.Nearest(regions, height, width, outHeight, outWidth),
                     LabelFractions = options.LabelFractions ? Fractions(label, options.Labels.ClassCount, height, width, outHeight, outWidth) : [],
+                    OrganFree = !hasOrgan,
                 });
             }
         }

@@ -50,7 +50,8 @@ public sealed class SliceLoaderOptions
 
     /// <summary>
     /// The slicing of <paramref name="recipe"/>: its image size and neighbour slices; for training, its fraction of
-    /// the organ-free slices (drawn with its seed), the label map's structures when its augmentation uses them, and
+    /// the organ-free slices (drawn with its seed; all of them when it draws them anew each epoch,
+    /// <see cref="TrainingRecipe.RedrawEmptySlices"/>), the label map's structures when its augmentation uses them, and
     /// the label fractions when it trains on them; otherwise every slice.
     /// </summary>
     public static SliceLoaderOptions FromRecipe(TrainingRecipe recipe, bool training)
@@ -58,7 +59,7 @@ public sealed class SliceLoaderOptions
         ArgumentNullException.ThrowIfNull(recipe);
         return new SliceLoaderOptions
         {
-            ImageSize = recipe.ImageSize, NeighbourSlices = recipe.NeighbourSlices, EmptySliceFraction = training ? recipe.EmptySliceFraction : 1,
+            ImageSize = recipe.ImageSize, NeighbourSlices = recipe.NeighbourSlices, EmptySliceFraction = training && !recipe.RedrawEmptySlices ? recipe.EmptySliceFraction : 1,
             KeepRegions = training && recipe.UsesRegions, LabelFractions = training && recipe.LabelFractions, Seed = recipe.Seed,
         };
     }

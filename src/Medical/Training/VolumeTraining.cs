@@ -118,7 +118,10 @@ public static class VolumeTraining
         log.WriteLine($"Recipe {recipe.Name}: training on patients {string.Join(", ", fold.Training)}" +
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
         log.WriteLine(FormattableString.Invariant($"{trainingSlices.GetColumn<int>(nameof(SliceRow.SliceIndex)).Count()} training slices ") +
-                      FormattableString.Invariant($"(all with the organ{(recipe.ContextLabels.Length > 0 ? " or a context structure" : "")}; each without it kept with probability {recipe.EmptySliceFraction:0.###}), ") +
+                      FormattableString.Invariant($"(all with the organ{(recipe.ContextLabels.Length > 0 ? " or a context structure" : "")}; ") +
+                      (recipe.RedrawEmptySlices
+                          ? FormattableString.Invariant($"of those without it, a share of {recipe.EmptySliceFraction:0.###} drawn anew each epoch), ")
+                          : FormattableString.Invariant($"each without it kept with probability {recipe.EmptySliceFraction:0.###}), ")) +
                       $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s)" +
                       (recipe.ContextLabels.Length > 0 ? $"; context labels {string.Join(", ", recipe.ContextLabels)} learned as classes 2 to {learned.ClassCount - 1}, the organ's class kept." : "."));
 
@@ -264,6 +267,8 @@ public static class VolumeTraining
         segmentOptions.LabelColumnName = nameof(SliceRow.Label);
         segmentOptions.AugmentationRegionColumnName = recipe.UsesRegions ? nameof(SliceRow.Regions) : null;
         segmentOptions.LabelFractionColumnName = recipe.LabelFractions ? nameof(SliceRow.LabelFractions) : null;
+        if (recipe.RedrawEmptySlices)
+            (segmentOptions.EpochDrawColumnName, segmentOptions.EpochDrawFraction) = (nameof(SliceRow.OrganFree), recipe.EmptySliceFraction);
         segmentOptions.ValidationFraction = 0;
         segmentOptions.ValidationSet = validationSlices;
         segmentOptions.CheckpointPath = Path.Combine(options.OutputFolder, CheckpointFile);

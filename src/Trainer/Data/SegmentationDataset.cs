@@ -38,6 +38,54 @@ public sealed class SegmentationDataset : IDisposable
     /// </summary>
     public Tensor? Fractions { get; private set; }
 
+    /// <summary>
+    /// The samples drawn anew each epoch, if any (see <see cref="DrawEachEpoch"/>): the pool's sample indices, and how
+    /// many of them an epoch trains on.
+    /// </summary>
+    public (int[] Pool, int PerEpoch)? EpochDraw { get; private set; }
+
+    /// <summary>Samples one epoch trains on: every sample, or those outside the pool and <see cref="EpochDraw"/>'s share of it.</summary>
+    public int SamplesPerEpoch => EpochDraw is { } draw ? Count - draw.Pool.Length + draw.PerEpoch : Count;
+
+    /// <summary>
+    /// Makes the samples marked in <paramref name="pooled"/> a pool of which each epoch trains on
+    /// round(<paramref name="fraction"/> x pool) samples, drawn anew each epoch with the epoch's seed; the other samples
+    /// are trained on every epoch. So a rare kind of sample (slices without any organ) keeps its share of each epoch,
+    /// yet over the epochs the network sees all of them, not one subset drawn once.
+    /// </summary>
+    /// <param name="pooled">One flag per sample, true for the pool's.</param>
+    /// <param name="fraction">The pool's share trained on each epoch, in (0, 1].</param>
+    public void DrawEachEpoch(IReadOnlyList<bool> pooled, double fraction)
+    {
+        ArgumentNullException.ThrowIfNull(pooled);
+        if (pooled.Count != Count)
+            throw new ArgumentException($"There are {Count} samples but {pooled.Count} pool flags; each sample needs one.", nameof(pooled));
+        if (!(fraction > 0 && fraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(fraction), $"The share of the pool drawn each epoch must be in (0, 1], got {fraction}.");
+        var pool = Enumerable.Range(0, Count).Where(i => pooled[i]).ToArray();
+        int perEpoch = (int)Math.Round(pool.Length * fraction, MidpointRounding.AwayFromZero);
+        if (Count - pool.Length + perEpoch == 0)
+            throw new ArgumentException($"Every sample is in the pool and a share of {fraction} of its {pool.Length} is none: an epoch would train on nothing.", nameof(fraction));
+        EpochDraw = (pool, perEpoch);
+    }
+
+    /// <summary>The samples of one epoch, in the order drawn from <paramref name="random"/>.</summary>
+    internal int[] EpochOrder(Random random)
+    {
+        int[] order;
+        if (EpochDraw is { } draw)
+        {
+            var pool = (int[])draw.Pool.Clone();
+            random.Shuffle(pool);
+            var inPool = new HashSet<int>(draw.Pool);
+            order = [.. Enumerable.Range(0, Count).Where(i => !inPool.Contains(i)), .. pool.AsSpan(0, draw.PerEpoch)];
+        }
+        else
+            order = Enumerable.Range(0, Count).ToArray();
+        random.Shuffle(order);
+        return order;
+    }
+
     /// <summary>Channels of <see cref="Fractions"/> per sample: 1 for binary work, else <see cref="Classes"/>.</summary>
     public int FractionChannels => Classes == 1 ? 1 : Classes;
 

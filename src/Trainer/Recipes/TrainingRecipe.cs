@@ -58,6 +58,14 @@ public sealed class TrainingRecipe
     public double EmptySliceFraction { get; set; } = 1;
 
     /// <summary>
+    /// For volumes: load every training slice without the organ, and train each epoch on <see cref="EmptySliceFraction"/>
+    /// of them drawn anew, so that over the epochs the network sees all of them (nnU-Net samples its background from the
+    /// whole image in the same way). False: that fraction is drawn once, when the slices are loaded, and the rest are
+    /// never seen.
+    /// </summary>
+    public bool RedrawEmptySlices { get; set; }
+
+    /// <summary>
     /// For volumes: label values of other structures in the label maps (CHAOS: the kidneys and the spleen, 2 to 4) that
     /// the network also learns, a class each, so that it learns to tell the organ from its neighbours; the model that
     /// training writes keeps the organ's class alone (<see cref="Export.OneClassModel"/>), thresholded like a one-class
@@ -120,7 +128,7 @@ public sealed class TrainingRecipe
     public TrainingRecipe Clone() => new()
     {
         Name = Name, Description = Description, Network = Network.Clone(), Trainer = Trainer.Clone(), ImageSize = ImageSize, SlidingWindow = SlidingWindow?.Clone(),
-        ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction,
+        ValidationFraction = ValidationFraction, NeighbourSlices = NeighbourSlices, EmptySliceFraction = EmptySliceFraction, RedrawEmptySlices = RedrawEmptySlices,
         ContextLabels = [.. ContextLabels], SmoothingRadius = SmoothingRadius, TestTimeShifts = TestTimeShifts,
         LabelFractions = LabelFractions, SplitSeed = SplitSeed,
     };

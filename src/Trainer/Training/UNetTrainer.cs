@@ -95,8 +95,9 @@ public sealed class UNetTrainer : IDisposable
         var options = state.Trainer;
         var scheduler = new LearningRateScheduler(options, state.LearningRate, state.PlateauBest, state.PlateauEpochsWithoutImprovement);
         var augmenter = options.Augmentation.Enabled ? new Augmenter(options.Augmentation) : null;
-        int batchSize = Math.Min(options.BatchSize, training.Count);
-        int stepsPerEpoch = StepsPerEpoch(training.Count, batchSize);
+        int samples = training.SamplesPerEpoch;
+        int batchSize = Math.Min(options.BatchSize, samples);
+        int stepsPerEpoch = StepsPerEpoch(samples, batchSize);
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.TrainingSeconds;
@@ -114,8 +115,7 @@ public sealed class UNetTrainer : IDisposable
             var epochRandom = new Random(epochSeed);
             Seed(epochSeed);
             Network.train();
-            var order = Enumerable.Range(0, training.Count).ToArray();
-            epochRandom.Shuffle(order);
+            var order = training.EpochOrder(epochRandom);
             double lossSum = 0;
             for (int step = 1; step <= stepsPerEpoch; step++)
             {
@@ -124,7 +124,7 @@ public sealed class UNetTrainer : IDisposable
                 double rate = scheduler.AtStep(globalStep, totalSteps, BudgetUsed());
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = rate;
-                var indices = Array.ConvertAll(order.AsSpan((step - 1) * batchSize, Math.Min(batchSize, training.Count - (step - 1) * batchSize)).ToArray(), i => (long)i);
+                var indices = Array.ConvertAll(order.AsSpan((step - 1) * batchSize, Math.Min(batchSize, samples - (step - 1) * batchSize)).ToArray(), i => (long)i);
                 long stepStart = Stopwatch.GetTimestamp();
                 double stepLoss = TrainStep(training, indices, augmenter, epochRandom, epoch, step, out double dataSeconds);
                 double stepSeconds = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
