@@ -63,6 +63,32 @@ public class RecipeOptionsTests
     }
 
     [Fact]
+    public void TheRecipeOfARunIsTakenFromItsRecipeJsonAndFlagsStillOverrideIt()
+    {
+        var folder = Directory.CreateTempSubdirectory("unet-recipe-json-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "recipe.json");
+            var written = Effective("--recipe", "liver-mri", "--learning-rate", "0.0123", "--seed", "3");
+            written.WriteJson(path);
+            Assert.Equal(written.ToJson(), Effective("--recipe", path).ToJson());
+            Assert.Equal(5, Effective("--recipe", path, "--epochs", "5").Trainer.Epochs);
+
+            var command = new RootCommand();
+            foreach (var option in new RecipeOptions().All)
+                command.Options.Add(option);
+            var missing = command.Parse(["--recipe", Path.Combine(folder, "gone.json")]);
+            Assert.Contains("is neither a recipe (quick, liver-mri", Assert.Single(missing.Errors).Message);
+            File.WriteAllText(Path.Combine(folder, "bad.json"), "{ not json");
+            Assert.StartsWith("--recipe: ", Assert.Throws<ArgumentException>(() => Effective("--recipe", Path.Combine(folder, "bad.json"))).Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheKeepEpochFlagChoosesTheBestOrTheLastWeights()
     {
         Assert.True(TrainingRecipes.Quick().Trainer.KeepBestModel);

@@ -139,7 +139,10 @@ public sealed class ToolBadInputTests : IDisposable
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--minutes", "NaN"), "--minutes: NaN is not a number of minutes; give a positive number, or 0 for no budget.");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--minutes", "1e300"), "is not a number of minutes; give a positive number, or 0 for no budget.");
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--minutes", "-5"), "--minutes: TrainerOptions.TimeBudget must be positive or null");
-        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5"), "--empty-slices: SliceLoaderOptions.EmptySliceFraction must be in [0, 1], got 1.5");
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5"), "--empty-slices: TrainingRecipe.EmptySliceFraction must be in [0, 1], got 1.5");
+        // Drawn anew each epoch, all organ-free slices are loaded: the share is still checked before anything is read.
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--empty-slices", "1.5", "--redraw-empty-slices", "true"), "--empty-slices: TrainingRecipe.EmptySliceFraction must be in [0, 1], got 1.5");
+        AssertBadInput(ToolRun.Of("train", "--volumes", In("d"), "--folds", "3", "--keep-epoch", "best"), "--keep-epoch does not apply with --folds");
         var unknownRecipe = ToolRun.Of("train", "--volumes", In("d"), "--recipe", "liver");
         Assert.True(unknownRecipe.ExitCode == 1 && unknownRecipe.Error.Contains("liver-mri"), unknownRecipe.ToString());
         AssertBadInput(ToolRun.Of("train", "--images", In("d"), "--empty-slices", "0.25"), "--empty-slices applies to --volumes only");

@@ -100,8 +100,10 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("TrainerOptions.LearningRate: checkpoint ", otherTraining.Error);
         Assert.Contains(", asked 0.0123", otherTraining.Error);
         Assert.Contains("TrainerOptions.WeightAveragingDecay: checkpoint null, asked 0.9", otherTraining.Error);
+        Assert.Contains($"--recipe {In("interrupted/recipe.json")} (the recipe the run was trained with)", otherTraining.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted")));
-        var resumed = Tool([.. arguments, "--output", In("interrupted"), "--resume"]);
+        // The run's own recipe.json gives every setting the checkpoint was trained with, without the flags.
+        var resumed = Tool(["train", "--images", In("train"), "--threads", "1", "--recipe", In("interrupted/recipe.json"), "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"Resuming from {In("interrupted/checkpoint.ckpt")}", resumed.Output);
 

@@ -110,7 +110,7 @@ public class BadInputTests
         Assert.Contains("Epoch draw column 'Missing' must be a Boolean column (true for the rows drawn anew each epoch); the data has no such column.",
             FitError(Estimator(edit: o => o.EpochDrawColumnName = "Missing"), Rows()));
         Assert.Contains("Epoch draw column 'Label' must be a Boolean column", FitError(Estimator(edit: o => o.EpochDrawColumnName = "Label"), Rows()));
-        Assert.Contains("EpochDrawFraction must be in (0, 1], got 0", Assert.Throws<ArgumentOutOfRangeException>(() => Estimator(edit: o => o.EpochDrawFraction = 0)).Message);
+        Assert.Contains("EpochDrawFraction must be in [0, 1], got -0.5", Assert.Throws<ArgumentOutOfRangeException>(() => Estimator(edit: o => o.EpochDrawFraction = -0.5)).Message);
     }
 
     [Fact]

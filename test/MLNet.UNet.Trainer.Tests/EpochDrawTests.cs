@@ -63,7 +63,9 @@ public class EpochDrawTests
     {
         using var data = SyntheticShapes.Dataset(4, 16, 16, seed: 4);
         Assert.Contains("4 samples but 3 pool flags", Assert.Throws<ArgumentException>(() => data.DrawEachEpoch([true, false, true], 0.5)).Message);
-        Assert.Contains("in (0, 1], got 0", Assert.Throws<ArgumentOutOfRangeException>(() => data.DrawEachEpoch([true, true, false, false], 0)).Message);
+        Assert.Contains("in [0, 1], got 1.5", Assert.Throws<ArgumentOutOfRangeException>(() => data.DrawEachEpoch([true, true, false, false], 1.5)).Message);
         Assert.Contains("an epoch would train on nothing", Assert.Throws<ArgumentException>(() => data.DrawEachEpoch([true, true, true, true], 0.1)).Message);
+        data.DrawEachEpoch([true, true, false, false], 0); // none of the pool: the other two each epoch
+        Assert.Equal(2, data.SamplesPerEpoch);
     }
 }

@@ -45,6 +45,11 @@ public class RecipeTests
         Assert.Equal(0.2, fresh.Trainer.Augmentation.NoiseProbability);
         Assert.Equal(5, fresh.Network.Depth);
         Assert.Equal(fresh.ToJson(), fresh.Clone().ToJson());
+        // Every setting is copied, also those no recipe sets.
+        fresh.RedrawEmptySlices = fresh.LabelFractions = fresh.TestTimeShifts = true;
+        Assert.Equal(fresh.ToJson(), fresh.Clone().ToJson());
+        fresh.EmptySliceFraction = -0.1;
+        Assert.Contains("TrainingRecipe.EmptySliceFraction must be in [0, 1], got -0.1", Assert.Throws<ArgumentException>(fresh.Validate).Message);
     }
 
     [Fact]

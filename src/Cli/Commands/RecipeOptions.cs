@@ -18,7 +18,8 @@ internal sealed class RecipeOptions
 {
     readonly Option<string> recipe = new("--recipe")
     {
-        Description = $"The training recipe the flags below override: {string.Join(", ", TrainingRecipes.Names)} (see the README's 'Recipes').",
+        Description = $"The training recipe the flags below override: {string.Join(", ", TrainingRecipes.Names)} (see the README's 'Recipes'), " +
+                      "or the recipe.json of a run (to resume it after its recipe has changed, or to train another like it).",
         DefaultValueFactory = _ => "quick",
     };
     readonly Option<string?> preset = new("--preset") { Description = "Network: small (depth 4, base 16, batch norm), medium (depth 5, base 24, batch norm) or seed (the Keras U-Net); replaces the recipe's whole network, its deep supervision included." };
@@ -51,7 +52,7 @@ internal sealed class RecipeOptions
         Description = "For --volumes resized to --size: train against the share of each pixel each class covers in the full-resolution labels, " +
                       "not the nearest label pixel (true or false).",
     };
-    readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept)." };
+    readonly Option<double?> emptySlices = new("--empty-slices") { Description = "For --volumes: the fraction of the slices without the organ kept for training (all slices with it are kept); with --redraw-empty-slices, the share of them each epoch trains on." };
     readonly Option<bool?> redrawEmptySlices = new("--redraw-empty-slices")
     {
         Description = "For --volumes: true to draw the --empty-slices fraction anew each epoch from all the slices without the organ, so that " +
@@ -77,7 +78,12 @@ internal sealed class RecipeOptions
 
     public RecipeOptions()
     {
-        recipe.AcceptOnlyFromAmong([.. TrainingRecipes.Names]);
+        recipe.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!TrainingRecipes.Names.Contains(value) && !(value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(value)))
+                result.AddError($"{recipe.Name}: '{value}' is neither a recipe ({string.Join(", ", TrainingRecipes.Names)}) nor an existing recipe.json file.");
+        });
         preset.AcceptOnlyFromAmong([.. UNetOptions.PresetNames]);
         schedule.AcceptOnlyFromAmong("constant", "cosine", "plateau");
         loss.AcceptOnlyFromAmong("bce", "dice", "bce-dice");
@@ -105,10 +111,14 @@ internal sealed class RecipeOptions
     /// <summary>True when --validation was given.</summary>
     public bool HasValidationFlag(ParseResult result) => result.GetValue(validation) is not null;
 
+    /// <summary>True when --keep-epoch was given.</summary>
+    public bool HasKeepEpochFlag(ParseResult result) => result.GetValue(keepEpoch) is not null;
+
     /// <summary>The named recipe with the flags given applied to it, validated.</summary>
     public TrainingRecipe Effective(ParseResult result)
     {
-        var effective = TrainingRecipes.Get(result.GetValue(recipe)!);
+        var recipeName = result.GetValue(recipe)!;
+        var effective = TrainingRecipes.Names.Contains(recipeName) ? TrainingRecipes.Get(recipeName) : ReadRecipe(recipeName);
         if (result.GetValue(preset) is { } name)
             effective.Network = UNetOptions.Preset(name);
         var network = effective.Network;
@@ -180,6 +190,18 @@ internal sealed class RecipeOptions
         return effective;
     }
 
+    TrainingRecipe ReadRecipe(string path)
+    {
+        try
+        {
+            return TrainingRecipe.ReadJson(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"{recipe.Name}: {e.Message}", e);
+        }
+    }
+
     int[] ParseValues(string text) => text.Split(',', StringSplitOptions.TrimEntries).Select(v =>
         int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
             : throw new ArgumentException($"{contextLabels.Name}: '{v}' is not a label value; give whole numbers separated by commas (e.g. 2,3,4), or 'none'.")).ToArray();
@@ -191,7 +213,7 @@ internal sealed class RecipeOptions
         ("UNetOptions.BaseFilters", baseFilters), ("UNetOptions.DeepSupervisionOutputs", deepSupervision), ("TrainerOptions.Epochs", epochs), ("TrainerOptions.BatchSize", batchSize),
         ("TrainerOptions.LearningRate", learningRate), ("TrainerOptions.WeightAveragingDecay", weightAveraging),
         ("TrainerOptions.EarlyStoppingPatience", earlyStopping), ("TrainerOptions.TimeBudget", minutes),
-        ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices), ("TrainingRecipe.ContextLabels", contextLabels),
+        ("TrainerOptions.FitScheduleToTimeBudget", fitSchedule), ("SliceLoaderOptions.EmptySliceFraction", emptySlices), ("TrainingRecipe.EmptySliceFraction", emptySlices), ("TrainingRecipe.ContextLabels", contextLabels),
         ("TrainingRecipe.SmoothingRadius", smoothSlices),
         ("SliceLoaderOptions.NeighbourSlices", neighbourSlices), ("SlidingWindowOptions.TileSize", tile), ("SlidingWindowOptions.Overlap", tileOverlap),
     }.FirstOrDefault(pair => message.StartsWith(pair.Field, StringComparison.Ordinal)).Flag?.Name;

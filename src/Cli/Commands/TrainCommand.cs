@@ -68,6 +68,8 @@ internal static class TrainCommand
                 throw new ArgumentException("--fold needs --folds: give the number of folds as well, for example --folds 5 --fold 2.");
             if (result.GetValue(folds) is not null && recipe.HasValidationFlag(result))
                 throw new ArgumentException("--validation does not apply with --folds: each fold holds out its own patients.");
+            if (result.GetValue(folds) is not null && recipe.HasKeepEpochFlag(result))
+                throw new ArgumentException("--keep-epoch does not apply with --folds: each fold keeps its last epoch, since its held-out patients must choose nothing.");
             OrganLabels? organs = null;
             if (result.GetValue(labels) is { } text)
             {

@@ -24,8 +24,8 @@ namespace MLNet.UNet.Cli.Commands;
 /// was kept, where it is not compared.
 /// </param>
 /// <param name="RedrawEmptySlices">
-/// --redraw-empty-slices (volumes), which changes the slices loaded; null for images and in records written before it
-/// was kept, where it is not compared.
+/// --redraw-empty-slices (volumes), which changes the slices loaded; null for images, and false in volume records
+/// written before it was kept (they drew once).
 /// </param>
 /// <param name="SplitSeed">
 /// The seed that drew the validation patients (--split-seed, else --seed; volumes); null for images and in records
@@ -89,7 +89,8 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
         ("--validation", Text(Validation)), ("--seed", Text(Seed)), ("the classes learned (--labels, --context-labels)", Classes),
         ("--label-fractions", LabelFractions is { } fractions ? (fractions ? "true" : "false") : null),
         ("the seed of the validation patients (--split-seed, else --seed)", SplitSeed is { } split ? Text(split) : null),
-        ("--redraw-empty-slices", RedrawEmptySlices is { } redraw ? (redraw ? "true" : "false") : null),
+        // A volume record from before the field was kept drew its organ-free slices once.
+        ("--redraw-empty-slices", EmptySlices is null ? null : RedrawEmptySlices == true ? "true" : "false"),
     ];
 
     static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

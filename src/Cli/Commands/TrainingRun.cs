@@ -28,7 +28,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
     {
         CheckData(new TrainingData(images.FullName, masks?.FullName, recipe.ImageSize, channels, 0, null, recipe.ValidationFraction, recipe.Seed));
         AtomicFile.RemoveStaleTemporaries(folder.FullName);
-        // A resume refused (another network) leaves the recipe its checkpoint was trained with.
+        // A resume refused (other settings) leaves the recipe its checkpoint was trained with.
         bool resuming = resume && File.Exists(PathOf(VolumeTraining.CheckpointFile));
         if (!resuming)
             recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
@@ -112,6 +112,11 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         try
         {
             return fit();
+        }
+        catch (CheckpointSettingsException e)
+        {
+            throw new ArgumentException($"{e.Message} With unet train: give the flags that set them, or --recipe " +
+                $"{Path.Combine(Path.GetDirectoryName(e.CheckpointPath)!, VolumeTraining.RecipeFile)} (the recipe the run was trained with) and --resume.", e);
         }
         catch (OperationCanceledException)
         {

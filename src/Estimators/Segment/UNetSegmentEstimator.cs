@@ -124,6 +124,7 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
             return new UNetTrainer(network, trainer);
         // The epochs, the time budget and the device are this run's choice (train longer; a GPU checkpoint resumes on a CPU).
         var resumed = UNetTrainer.LoadCheckpoint(path, trainer.Epochs, trainer.Device);
+        var checkpointBudget = resumed.Options.TimeBudget;
         resumed.Options.TimeBudget = trainer.TimeBudget;
         // A seed drawn from the context is not a choice: the run goes on with the checkpoint's.
         var asked = trainer.Clone();
@@ -137,13 +138,16 @@ public sealed class UNetSegmentEstimator : IEstimator<UNetSegmentTransformer>
         if (differences.Count > 0)
         {
             resumed.Dispose();
-            throw new ArgumentException(
-                $"Checkpoint '{path}' was trained with other settings than the options ask for: {string.Join("; ", differences)}. " +
-                "Resume with the settings it was trained with, or train without Resume.");
+            throw new CheckpointSettingsException(path, differences);
         }
         channel.Info(MessageSensitivity.None, $"Resuming from '{path}' after epoch {resumed.History.Count}.");
+        if (checkpointBudget != trainer.TimeBudget)
+            channel.Info(MessageSensitivity.None,
+                $"The time budget is now {Budget(trainer.TimeBudget)}, not the checkpoint's {Budget(checkpointBudget)}; the time trained before counts.");
         return resumed;
     }
+
+    static string Budget(TimeSpan? budget) => budget is { } b ? $"{b.TotalMinutes:0.#} minutes" : "none";
 
     SegmentationRows Read(IDataView data, ImageShape shape, Func<bool> isCanceled, string role, IChannel channel)
     {

@@ -50,7 +50,7 @@ public sealed class UNetSegmentOptions
     /// </summary>
     public string? EpochDrawColumnName;
 
-    /// <summary>The share, in (0, 1], of the rows of <see cref="EpochDrawColumnName"/>'s pool that each epoch trains on.</summary>
+    /// <summary>The share, in [0, 1], of the rows of <see cref="EpochDrawColumnName"/>'s pool that each epoch trains on.</summary>
     public double EpochDrawFraction = 1;
 
     /// <summary>
@@ -174,8 +174,8 @@ public sealed class UNetSegmentOptions
                 $"UNetSegmentOptions.OutputColumnName and FeatureColumnName are both '{FeatureColumnName}'; the output needs its own column.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), $"UNetSegmentOptions.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
-        if (!(EpochDrawFraction > 0 && EpochDrawFraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(EpochDrawFraction), $"UNetSegmentOptions.EpochDrawFraction must be in (0, 1], got {EpochDrawFraction}.");
+        if (!(EpochDrawFraction >= 0 && EpochDrawFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(EpochDrawFraction), $"UNetSegmentOptions.EpochDrawFraction must be in [0, 1], got {EpochDrawFraction}.");
         if (!(LabelBinarizationThreshold > 0 && LabelBinarizationThreshold < 1))
             throw new ArgumentOutOfRangeException(nameof(LabelBinarizationThreshold),
                 $"UNetSegmentOptions.LabelBinarizationThreshold must be in (0, 1), got {LabelBinarizationThreshold}.");

@@ -87,7 +87,7 @@ public static class NiftiReader
                     $"truncated: the header declares {string.Join(" x ", header.Dimensions)} voxels of {header.DataType} " +
                     $"({expected:N0} bytes from offset {header.VoxelOffset}), but only {rest.Length - skip:N0} bytes follow.");
             if (!ReferenceEquals(input, stream))
-                ReadToEnd(input, chunk);
+                ReadOnToTrailer(input, chunk, expected);
             var raw = rest.GetBuffer().AsSpan((int)skip, (int)expected).ToArray();
             var values = Decode(raw, header);
             int[] size = [header.Dimensions[0], header.Rank > 1 ? header.Dimensions[1] : 1, header.Rank > 2 ? header.Dimensions[2] : 1];
@@ -231,10 +231,14 @@ public static class NiftiReader
 
     // GZipStream checks the checksum and length in the trailer only at the end of the stream, which the voxel data
     // alone need not reach: read on to it, so that a flipped bit in the data is refused, not read as another voxel.
-    // (A file cut exactly at its trailer still reads: .NET's GZipStream does not report a missing trailer.)
-    static void ReadToEnd(Stream gzip, byte[] buffer)
+    // At most as much again as the voxel data (and 1 MiB): a small file that inflates to gigabytes after its voxels
+    // stays cheap, and goes unchecked. (A file cut exactly at its trailer still reads: GZipStream does not report it.)
+    static void ReadOnToTrailer(Stream gzip, byte[] buffer, long voxelBytes)
     {
-        while (gzip.Read(buffer, 0, buffer.Length) > 0) { }
+        long left = Math.Max(voxelBytes, 1 << 20);
+        int read;
+        while (left > 0 && (read = gzip.Read(buffer, 0, (int)Math.Min(buffer.Length, left))) > 0)
+            left -= read;
     }
 
     static bool IsGzip(Stream stream)

@@ -203,7 +203,7 @@ public static class VolumeTraining
 
     /// <summary>
     /// Whether the run continues a checkpoint in the output folder. Its recipe file is then written once training has
-    /// started from it: a resume refused (another network) leaves the recipe the checkpoint was trained with.
+    /// started from it: a resume refused (other settings) leaves the recipe the checkpoint was trained with.
     /// </summary>
     internal static bool ResumesACheckpoint(VolumeTrainingOptions options) => options.Resume && File.Exists(Path.Combine(options.OutputFolder, CheckpointFile));
 

@@ -23,7 +23,8 @@ public sealed record NiftiUpload(Volume Volume, bool Compressed)
                 $"The NIfTI header declares {string.Join(" x ", header.Dimensions)} = {header.VoxelCount:N0} voxels; volumes are limited to {maxVoxels:N0} voxels.");
         try
         {
-            // The reader reads no more than the header declares, so a compressed upload cannot inflate past the limit.
+            // The reader reads what the header declares and, to check a gzip's trailer, at most as much again (or 1 MiB):
+            // a compressed upload cannot inflate far past the limit.
             return new NiftiUpload(NiftiReader.Read(new MemoryStream(bytes, writable: false), maxVoxels), compressed);
         }
         catch (InvalidDataException e)

@@ -54,14 +54,14 @@ public sealed class SegmentationDataset : IDisposable
     /// yet over the epochs the network sees all of them, not one subset drawn once.
     /// </summary>
     /// <param name="pooled">One flag per sample, true for the pool's.</param>
-    /// <param name="fraction">The pool's share trained on each epoch, in (0, 1].</param>
+    /// <param name="fraction">The pool's share trained on each epoch, in [0, 1].</param>
     public void DrawEachEpoch(IReadOnlyList<bool> pooled, double fraction)
     {
         ArgumentNullException.ThrowIfNull(pooled);
         if (pooled.Count != Count)
             throw new ArgumentException($"There are {Count} samples but {pooled.Count} pool flags; each sample needs one.", nameof(pooled));
-        if (!(fraction > 0 && fraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(fraction), $"The share of the pool drawn each epoch must be in (0, 1], got {fraction}.");
+        if (!(fraction >= 0 && fraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(fraction), $"The share of the pool drawn each epoch must be in [0, 1], got {fraction}.");
         var pool = Enumerable.Range(0, Count).Where(i => pooled[i]).ToArray();
         int perEpoch = (int)Math.Round(pool.Length * fraction, MidpointRounding.AwayFromZero);
         if (Count - pool.Length + perEpoch == 0)

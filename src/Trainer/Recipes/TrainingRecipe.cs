@@ -54,7 +54,10 @@ public sealed class TrainingRecipe
     /// </summary>
     public int NeighbourSlices { get; set; }
 
-    /// <summary>For volumes: the fraction of the training slices without the organ that is kept (all slices with it are); checked by the slice loader's options.</summary>
+    /// <summary>
+    /// For volumes: the fraction of the training slices without the organ that is kept (all slices with it are), in
+    /// [0, 1]; with <see cref="RedrawEmptySlices"/>, the share of them that each epoch trains on.
+    /// </summary>
     public double EmptySliceFraction { get; set; } = 1;
 
     /// <summary>
@@ -151,6 +154,8 @@ public sealed class TrainingRecipe
                 $"TrainingRecipe.ImageSize {ImageSize} must be a positive multiple of 2^depth = {Network.SizeMultiple} (the network's depth is {Network.Depth}).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentException($"TrainingRecipe.ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        if (!(EmptySliceFraction >= 0 && EmptySliceFraction <= 1))
+            throw new ArgumentException($"TrainingRecipe.EmptySliceFraction must be in [0, 1], got {EmptySliceFraction}.");
         if (SmoothingRadius is < 0 or > MaxSmoothingRadius)
             throw new ArgumentException($"TrainingRecipe.SmoothingRadius must be in [0, {MaxSmoothingRadius}], got {SmoothingRadius}.");
         if (ContextLabels.Any(v => v <= 0) || ContextLabels.Distinct().Count() != ContextLabels.Length)
