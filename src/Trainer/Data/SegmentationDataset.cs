@@ -67,7 +67,12 @@ public sealed class SegmentationDataset : IDisposable
         if (Count - pool.Length + perEpoch == 0)
             throw new ArgumentException($"Every sample is in the pool and a share of {fraction} of its {pool.Length} is none: an epoch would train on nothing.", nameof(fraction));
         EpochDraw = (pool, perEpoch);
+        var inPool = new HashSet<int>(pool);
+        outsidePool = Enumerable.Range(0, Count).Where(i => !inPool.Contains(i)).ToArray();
     }
+
+    // The samples trained on every epoch when a pool is drawn from: fixed once the pool is.
+    int[] outsidePool = [];
 
     /// <summary>The samples of one epoch, in the order drawn from <paramref name="random"/>.</summary>
     internal int[] EpochOrder(Random random)
@@ -77,8 +82,7 @@ public sealed class SegmentationDataset : IDisposable
         {
             var pool = (int[])draw.Pool.Clone();
             random.Shuffle(pool);
-            var inPool = new HashSet<int>(draw.Pool);
-            order = [.. Enumerable.Range(0, Count).Where(i => !inPool.Contains(i)), .. pool.AsSpan(0, draw.PerEpoch)];
+            order = [.. outsidePool, .. pool.AsSpan(0, draw.PerEpoch)];
         }
         else
             order = Enumerable.Range(0, Count).ToArray();
