@@ -188,4 +188,23 @@ public class RecipeTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void TheDataSettingsAreComparedAndTheNetworkTrainerSplitAndScoringAreNot()
+    {
+        var other = TrainingRecipes.LiverMri();
+        other.Trainer.Epochs = 3;
+        other.Network.BaseFilters = 8;
+        other.SplitSeed = 4;
+        other.ValidationFraction = 0.4;
+        other.SmoothingRadius = 0;
+        other.TestTimeShifts = true;
+        Assert.Empty(other.DataDifferencesFrom(TrainingRecipes.LiverMri()));
+
+        other.RedrawEmptySlices = true;
+        other.ContextLabels = [2];
+        other.LabelFractions = true;
+        Assert.Equal(["TrainingRecipe.RedrawEmptySlices: true / false", "TrainingRecipe.ContextLabels: [2] / [2,3,4]", "TrainingRecipe.LabelFractions: true / false"],
+            other.DataDifferencesFrom(TrainingRecipes.LiverMri()).Select(d => $"{d.Path}: {d.Value} / {d.OtherValue}"));
+    }
 }

@@ -29,7 +29,7 @@ public sealed record OrganTrainingResult(OrganEvaluationReport? Evaluation, IRea
 /// plus soft Dice per organ), then ArgMax, evaluated organ by organ in 3D by an <see cref="OrganSegmenter"/>.
 /// It writes to one folder: the model zip (with its organ list, <see cref="OrganLabels.WriteInto"/>, and each organ's
 /// plausibility record, <see cref="OrganPlausibility"/>, the recipe's <see cref="SliceSmoothingDefault"/> and the learned <see cref="OutputShift"/>), its ONNX, the effective
-/// recipe, metrics, the evaluation, a training curve and the checkpoint.
+/// recipe, the record of its patients, metrics, the evaluation, a training curve and the checkpoint.
 /// </summary>
 public static class OrganTraining
 {
@@ -71,9 +71,10 @@ public static class OrganTraining
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
         bool resuming = VolumeTraining.ResumesACheckpoint(options);
+        var mapping = organs.ToMapping();
+        RunData.Of(fold, mapping).CheckOrRecord(options.OutputFolder, recipe, resuming, log);
         if (!resuming)
             recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
-        var mapping = organs.ToMapping();
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = mapping;
         trainingOptions.Validate();
@@ -140,7 +141,7 @@ public static class OrganTraining
             Plausibility = record,
         };
         AtomicFile.Write(PathOf(VolumeTraining.MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
-        foreach (var name in new[] { VolumeTraining.ModelFile, VolumeTraining.OnnxFile, VolumeTraining.RecipeFile, VolumeTraining.MetricsFile,
+        foreach (var name in new[] { VolumeTraining.ModelFile, VolumeTraining.OnnxFile, VolumeTraining.RecipeFile, VolumeTraining.RunDataFile, VolumeTraining.MetricsFile,
                      VolumeTraining.EvaluationFile, VolumeTraining.StressFile, VolumeTraining.CurveFile, VolumeTraining.CheckpointFile })
             if (File.Exists(PathOf(name)) && (name != VolumeTraining.EvaluationFile || evaluation is not null) && (name != VolumeTraining.StressFile || stress is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");

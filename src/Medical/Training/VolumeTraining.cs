@@ -30,7 +30,7 @@ public sealed record VolumeTrainingResult(VolumeEvaluationReport? Evaluation, Pl
 /// Trains a slice U-Net on the training patients of a fold with a recipe, evaluates the validation patients in 3D
 /// through <see cref="VolumeSegmenter"/>, and writes to one folder: the model zip (with its plausibility record,
 /// <see cref="ForegroundLabels"/>, <see cref="SliceSmoothingDefault"/> and <see cref="OutputShift"/>),
-/// its ONNX, the effective recipe, metrics, the 3D evaluation, a training curve, overlays, the checkpoint, and the
+/// its ONNX, the effective recipe, the record of its patients, metrics, the 3D evaluation, a training curve, overlays, the checkpoint, and the
 /// stress test when asked for. The <c>unet</c> tool and the liver example both train volumes with it.
 /// </summary>
 public static class VolumeTraining
@@ -43,6 +43,12 @@ public static class VolumeTraining
 
     /// <summary>The effective recipe.</summary>
     public const string RecipeFile = "recipe.json";
+
+    /// <summary>
+    /// The patients on each side and the label values of each class, recorded when a run starts; with the recipe's data
+    /// settings, a resume must match them (other data would mix two datasets in one model).
+    /// </summary>
+    public const string RunDataFile = "run-data.json";
 
     /// <summary>Training history, best epoch, the 3D evaluation's summary and the plausibility record.</summary>
     public const string MetricsFile = "metrics.json";
@@ -99,6 +105,7 @@ public static class VolumeTraining
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
         bool resuming = ResumesACheckpoint(options);
+        RunData.Of(fold, learned).CheckOrRecord(options.OutputFolder, recipe, resuming, log);
         if (!resuming)
             recipe.WriteJson(PathOf(RecipeFile));
 
@@ -195,7 +202,7 @@ public static class VolumeTraining
             Plausibility = record,
         };
         AtomicFile.Write(PathOf(MetricsFile), stream => JsonSerializer.Serialize(stream, metrics, Json));
-        foreach (var name in new[] { ModelFile, OnnxFile, RecipeFile, MetricsFile, EvaluationFile, OverlayFile, StressFile, CurveFile, CheckpointFile })
+        foreach (var name in new[] { ModelFile, OnnxFile, RecipeFile, RunDataFile, MetricsFile, EvaluationFile, OverlayFile, StressFile, CurveFile, CheckpointFile })
             if (File.Exists(PathOf(name)) && (name != StressFile || stress is not null) && (name is not (EvaluationFile or OverlayFile) || evaluation is not null))
                 log.WriteLine($"  wrote {PathOf(name)}");
         return new VolumeTrainingResult(evaluation, record, segment.TrainingHistory, segment.BestEpoch, segment.BestValidationDice, stress);

@@ -192,6 +192,27 @@ public sealed class TrainingRecipe
             ? $"{first.Path} is {first.Value}, not {first.OtherValue}" : null;
     }
 
+    /// <summary>
+    /// Each setting that chooses what a volume run trains on in which this recipe differs from <paramref name="other"/>,
+    /// with paths as "TrainingRecipe.EmptySliceFraction": the slices (size, sliding window, neighbours, the organ-free
+    /// share and how it is drawn, label fractions) and the context labels, and any setting added later. Not compared:
+    /// the name and description; the network and trainer, which a checkpoint holds and compares itself; the split, which
+    /// a run is given as its patients; and the smoothing and test-time shifts, which change only how the model scores.
+    /// </summary>
+    public IReadOnlyList<SettingDifference> DataDifferencesFrom(TrainingRecipe other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        JsonNode Settings(TrainingRecipe recipe)
+        {
+            var node = JsonNode.Parse(recipe.ToJson())!.AsObject();
+            foreach (var name in new[] { nameof(Name), nameof(Description), nameof(Network), nameof(Trainer), nameof(ValidationFraction), nameof(SplitSeed),
+                         nameof(SmoothingRadius), nameof(TestTimeShifts) })
+                node.Remove(name);
+            return node;
+        }
+        return SettingsComparison.Of(Settings(this), Settings(other), nameof(TrainingRecipe));
+    }
+
     /// <summary>Reads a recipe that <see cref="WriteJson"/> wrote (the <c>recipe.json</c> beside a trained model) and validates it.</summary>
     /// <exception cref="InvalidDataException">The file is not a recipe, or a setting in it is out of range; the message names the file.</exception>
     public static TrainingRecipe ReadJson(string path)

@@ -1,0 +1,82 @@
+using Microsoft.ML;
+using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Training;
+using MLNet.UNet.Recipes;
+
+namespace MLNet.UNet.Medical.Tests;
+
+/// <summary>
+/// A resumed volume run must train on the data its checkpoint was trained on: the library refuses other slices,
+/// patients or labels by name, before anything is loaded or written.
+/// </summary>
+public sealed class ResumeDataTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("unet-resume-data-tests-").FullName;
+    static readonly PatientVolume[] Patients = [SyntheticPatients.BallAndBlock("a", 0, 200), SyntheticPatients.BallAndBlock("b", 2, 200), SyntheticPatients.BallAndBlock("c", -2, 200)];
+    static readonly PatientFold Fold = new(["a", "b"], ["c"]);
+
+    static TrainingRecipe Recipe(int epochs)
+    {
+        var recipe = TrainingRecipes.Quick();
+        recipe.ImageSize = 32;
+        recipe.Network = new Networks.UNetOptions { Depth = 2, BaseFilters = 4 };
+        recipe.Trainer.Epochs = epochs;
+        recipe.Trainer.BatchSize = 6;
+        recipe.Trainer.Augmentation = Transforms.AugmentationOptions.None;
+        return recipe;
+    }
+
+    VolumeTrainingResult Train(TrainingRecipe recipe, PatientFold fold, LabelMapping? labels = null, bool resume = false, TextWriter? log = null) =>
+        VolumeTraining.Run(new MLContext(seed: 1), recipe, Patients, fold,
+            new VolumeTrainingOptions { OutputFolder = folder, Resume = resume, Labels = labels ?? LabelMapping.Liver, Log = log ?? TextWriter.Null });
+
+    Dictionary<string, string> Files() => Directory.EnumerateFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
+
+    [Fact]
+    public void AResumeOnOtherSlicesPatientsOrLabelsIsRefusedNamingEachAndLeavesTheRunAsItWas()
+    {
+        Train(Recipe(1), Fold);
+        Assert.True(File.Exists(Path.Combine(folder, VolumeTraining.RunDataFile)));
+        var before = Files();
+
+        var otherSlices = Recipe(2);
+        otherSlices.EmptySliceFraction = 1;
+        otherSlices.NeighbourSlices = 1;
+        otherSlices.SmoothingRadius = 1; // changes only how the model scores: not a difference
+        var message = Assert.Throws<ArgumentException>(() => Train(otherSlices, Fold, resume: true)).Message;
+        Assert.Contains("TrainingRecipe.NeighbourSlices: the run's 0, asked 1; TrainingRecipe.EmptySliceFraction: the run's 0.5, asked 1.", message);
+        Assert.DoesNotContain("SmoothingRadius", message);
+
+        message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), new PatientFold(["a"], ["b", "c"]), resume: true)).Message;
+        Assert.Contains("training patients: the run's a, b, asked a; validation patients: the run's c, asked b, c.", message);
+
+        var blockAsOrgan = new LabelMapping(new Dictionary<int, int> { [4] = 1 });
+        message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), Fold, blockAsOrgan, resume: true)).Message;
+        Assert.Contains("label values per class: the run's 1, asked 4.", message);
+        Assert.Contains(Path.Combine(folder, VolumeTraining.RecipeFile), message);
+        Assert.Equal(before, Files());
+
+        // The same data, with the patients given in another order and more epochs, resumes.
+        var resumed = Train(Recipe(2), new PatientFold(["b", "a"], ["c"]), resume: true);
+        Assert.Equal(2, resumed.History.Count);
+    }
+
+    [Fact]
+    public void ADamagedRecordIsRefusedNamingTheFileAndAMissingOneIsResumedWithALine()
+    {
+        Train(Recipe(1), Fold);
+        var record = Path.Combine(folder, VolumeTraining.RunDataFile);
+        File.WriteAllText(record, "{\"Training\": [");
+        var error = Assert.Throws<InvalidDataException>(() => Train(Recipe(2), Fold, resume: true));
+        Assert.Contains(record, error.Message);
+        Assert.Contains("delete it to resume without comparing it", error.Message);
+
+        File.Delete(record);
+        var log = new StringWriter();
+        Assert.Equal(2, Train(Recipe(2), Fold, resume: true, log: log).History.Count);
+        Assert.Contains($"No record of the checkpoint's patients and classes ({record}); resuming with the ones given.", log.ToString());
+        Assert.True(File.Exists(record)); // recorded now, so that a later resume is checked
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
