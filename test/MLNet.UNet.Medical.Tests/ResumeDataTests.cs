@@ -2,6 +2,7 @@ using Microsoft.ML;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Training;
 using MLNet.UNet.Recipes;
+using MLNet.UNet.Segment;
 
 namespace MLNet.UNet.Medical.Tests;
 
@@ -47,12 +48,14 @@ public sealed class ResumeDataTests : IDisposable
         Assert.Contains("TrainingRecipe.NeighbourSlices: the run's 0, asked 1; TrainingRecipe.EmptySliceFraction: the run's 0.5, asked 1.", message);
         Assert.DoesNotContain("SmoothingRadius", message);
 
-        message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), new PatientFold(["a"], ["b", "c"]), resume: true)).Message;
-        Assert.Contains("training patients: the run's a, b, asked a; validation patients: the run's c, asked b, c.", message);
+        var log = new StringWriter();
+        message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), new PatientFold(["a"], ["b", "c"]), resume: true, log: log)).Message;
+        Assert.Contains("training patients: the run's b, not asked; validation patients: asked b, not the run's.", message);
+        Assert.DoesNotContain("training slices", log.ToString()); // refused before any slice was loaded
 
         var blockAsOrgan = new LabelMapping(new Dictionary<int, int> { [4] = 1 });
         message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), Fold, blockAsOrgan, resume: true)).Message;
-        Assert.Contains("label values per class: the run's 1, asked 4.", message);
+        Assert.Contains("label values per class: the run's class 1: 1, asked class 1: 4.", message);
         Assert.Contains(Path.Combine(folder, VolumeTraining.RecipeFile), message);
         Assert.Equal(before, Files());
 
@@ -69,13 +72,37 @@ public sealed class ResumeDataTests : IDisposable
         File.WriteAllText(record, "{\"Training\": [");
         var error = Assert.Throws<InvalidDataException>(() => Train(Recipe(2), Fold, resume: true));
         Assert.Contains(record, error.Message);
-        Assert.Contains("delete it to resume without comparing it", error.Message);
+        Assert.Contains("Delete it to resume without comparing it", error.Message);
 
         File.Delete(record);
         var log = new StringWriter();
         Assert.Equal(2, Train(Recipe(2), Fold, resume: true, log: log).History.Count);
         Assert.Contains($"No record of the checkpoint's patients and classes ({record}); resuming with the ones given.", log.ToString());
         Assert.True(File.Exists(record)); // recorded now, so that a later resume is checked
+    }
+
+    [Fact]
+    public void AResumeTheCheckpointRefusesLeavesTheRunsRecordsAndEvaluationAsTheyWere()
+    {
+        Train(Recipe(1), Fold);
+        File.Delete(Path.Combine(folder, VolumeTraining.RunDataFile)); // a run from before the record was kept
+        var before = Files();
+        Assert.Contains(VolumeTraining.EvaluationFile, before.Keys);
+
+        var otherNetwork = Recipe(2);
+        otherNetwork.Network.BaseFilters = 8;
+        Assert.Throws<CheckpointSettingsException>(() => Train(otherNetwork, new PatientFold(["a"], ["b", "c"]), resume: true));
+        Assert.Equal(before, Files()); // the other patients were not recorded as the checkpoint's
+    }
+
+    [Fact]
+    public void AResumeOfSeveralOrgansInAnotherOrderIsRefused()
+    {
+        OrganTraining.Run(new MLContext(seed: 1), Recipe(1), Patients, Fold, OrganLabels.Parse("organ=1,block=4"),
+            new VolumeTrainingOptions { OutputFolder = folder });
+        var message = Assert.Throws<ArgumentException>(() => OrganTraining.Run(new MLContext(seed: 1), Recipe(2), Patients, Fold,
+            OrganLabels.Parse("block=4,organ=1"), new VolumeTrainingOptions { OutputFolder = folder, Resume = true })).Message;
+        Assert.Contains("label values per class: the run's class 1: 1; class 2: 4, asked class 1: 4; class 2: 1.", message);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

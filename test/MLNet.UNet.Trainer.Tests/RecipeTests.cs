@@ -201,6 +201,17 @@ public class RecipeTests
         other.TestTimeShifts = true;
         Assert.Empty(other.DataDifferencesFrom(TrainingRecipes.LiverMri()));
 
+        // Of a sliding window, the tile is what training crops; the overlap, blend and batch of tiles only score.
+        var tiled = TrainingRecipes.LiverMri();
+        tiled.SlidingWindow = new Inference.SlidingWindowOptions { TileSize = 64 };
+        var scoredOtherwise = tiled.Clone();
+        scoredOtherwise.SlidingWindow!.Overlap = 0.75;
+        scoredOtherwise.SlidingWindow.Blend = Inference.TileBlend.Constant;
+        scoredOtherwise.SlidingWindow.TilesPerPass = 2;
+        Assert.Empty(scoredOtherwise.DataDifferencesFrom(tiled));
+        scoredOtherwise.SlidingWindow.TileSize = 32;
+        Assert.Equal("TrainingRecipe.SlidingWindow.TileSize", Assert.Single(scoredOtherwise.DataDifferencesFrom(tiled)).Path);
+
         other.RedrawEmptySlices = true;
         other.ContextLabels = [2];
         other.LabelFractions = true;

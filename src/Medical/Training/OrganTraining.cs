@@ -45,7 +45,11 @@ public static class OrganTraining
     /// <param name="fold">Which patients train and which validate (none is allowed).</param>
     /// <param name="organs">The organs, in class order.</param>
     /// <param name="options">Where to write and how to report; its Labels are replaced by the organs'. The stress test scores every organ.</param>
-    /// <exception cref="ArgumentException">The recipe, the options or the fold are invalid; the message names the setting.</exception>
+    /// <exception cref="ArgumentException">
+    /// The recipe, the options or the fold are invalid, the message naming the setting; or a resume was asked on other data or
+    /// settings than the checkpoint's run, each difference named (as <see cref="VolumeTraining.Run"/>).
+    /// </exception>
+    /// <exception cref="InvalidDataException">A record of the run to resume is damaged.</exception>
     public static OrganTrainingResult Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, PatientFold fold,
         OrganLabels organs, VolumeTrainingOptions options)
     {
@@ -63,18 +67,16 @@ public static class OrganTraining
         if (training.Count == 0)
             throw new ArgumentException("The fold has no training patients.", nameof(fold));
         (training, var validationToSlice) = TrainingFieldOfView.Common(training, validation, options.Log);
-        organs.ToMapping().CheckEveryClassOccurs(training, "training");
+        var mapping = organs.ToMapping();
+        mapping.CheckEveryClassOccurs(training, "training");
 
         var log = options.Log;
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(options.OutputFolder);
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        bool resuming = VolumeTraining.ResumesACheckpoint(options);
-        var mapping = organs.ToMapping();
-        RunData.Of(fold, mapping).CheckOrRecord(options.OutputFolder, recipe, resuming, log);
-        if (!resuming)
-            recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
+        var data = RunData.Of(fold, mapping);
+        bool resuming = VolumeTraining.Start(options, recipe, data);
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = mapping;
         trainingOptions.Validate();
@@ -88,7 +90,7 @@ public static class OrganTraining
         using var model = context.Segmentation().UNetSegment(VolumeTraining.SegmentOptions(recipe, validationSlices, options)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
         if (resuming)
-            recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
+            VolumeTraining.Resumed(options, recipe, data);
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");
         if (VolumeTraining.UnannealedStop(recipe.Trainer, segment.StopReason, segment.TrainingHistory) is { } warning)

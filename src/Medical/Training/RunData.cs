@@ -8,11 +8,12 @@ namespace MLNet.UNet.Medical.Training;
 /// What a volume run trains on besides its recipe, recorded beside its checkpoint (<see cref="VolumeTraining.RunDataFile"/>):
 /// the patients on each side and the label values each class learns. A resume on other patients, other labels or
 /// other slices would mix two datasets in one model without saying so; the checkpoint itself compares only the
-/// network and the trainer.
+/// network and the trainer. Patients are known by their IDs: the same IDs read from another folder (another series of
+/// the same patients) are not told apart here, which the tool's own record of its data folder does.
 /// </summary>
 /// <param name="Training">The training patients.</param>
 /// <param name="Validation">The validation patients.</param>
-/// <param name="Classes">The label values of each class after the background, as "1" or "2,3".</param>
+/// <param name="Classes">The label values of each class after the background, in class order, as "1" or "2,3".</param>
 internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<string> Validation, IReadOnlyList<string> Classes)
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -22,43 +23,51 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
         Enumerable.Range(1, classes.ClassCount - 1).Select(c => string.Join(",", classes.ValuesOf(c))).ToList());
 
     /// <summary>
-    /// Before any slice is loaded: when <paramref name="resuming"/>, refuses a run whose recipe's data settings
-    /// (<see cref="TrainingRecipe.DataDifferencesFrom"/>), patients or classes are not those the checkpoint's run
-    /// recorded, naming each; otherwise records this run's. A run that recorded nothing is resumed with a log line.
+    /// Before a resume loads any slice: refuses it when the recipe's data settings
+    /// (<see cref="TrainingRecipe.DataDifferencesFrom"/>), the patients or the classes are not those the checkpoint's run
+    /// recorded, naming each. A run that recorded nothing is resumed with a log line.
     /// </summary>
     /// <exception cref="ArgumentException">The run to resume was trained on other data.</exception>
     /// <exception cref="InvalidDataException">A record of the run to resume is damaged; the message names the file.</exception>
-    public void CheckOrRecord(string folder, TrainingRecipe recipe, bool resuming, TextWriter log)
+    public void CheckResume(string folder, TrainingRecipe recipe, TextWriter log)
     {
+        var differences = new List<string>();
+        var recipePath = Path.Combine(folder, VolumeTraining.RecipeFile);
+        if (File.Exists(recipePath))
+            differences.AddRange(recipe.DataDifferencesFrom(Recorded(recipePath, TrainingRecipe.ReadJson))
+                .Select(d => $"{d.Path}: the run's {d.OtherValue}, asked {d.Value}"));
+        else
+            log.WriteLine($"No recipe of the checkpoint's run ({recipePath}); its slice settings are not compared.");
         var path = Path.Combine(folder, VolumeTraining.RunDataFile);
-        if (resuming)
-        {
-            var differences = new List<string>();
-            var recipePath = Path.Combine(folder, VolumeTraining.RecipeFile);
-            if (File.Exists(recipePath))
-                differences.AddRange(recipe.DataDifferencesFrom(Recorded(recipePath, TrainingRecipe.ReadJson))
-                    .Select(d => $"{d.Path}: the run's {d.OtherValue}, asked {d.Value}"));
-            else
-                log.WriteLine($"No recipe of the checkpoint's run ({recipePath}); its slices are not compared.");
-            if (File.Exists(path))
-                differences.AddRange(DifferencesFrom(Recorded(path, Read)));
-            else
-                log.WriteLine($"No record of the checkpoint's patients and classes ({path}); resuming with the ones given.");
-            if (differences.Count > 0)
-                throw new ArgumentException(
-                    $"The run in {folder} was trained on other data than asked for: {string.Join("; ", differences)}. Resume with its recipe " +
-                    $"({recipePath}), patients and labels, or train into another folder.");
-        }
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
+        if (File.Exists(path))
+            differences.AddRange(DifferencesFrom(Recorded(path, Read)));
+        else
+            log.WriteLine($"No record of the checkpoint's patients and classes ({path}); resuming with the ones given.");
+        if (differences.Count > 0)
+            throw new ArgumentException(
+                $"The run in {folder} was trained on other data than asked for: {string.Join("; ", differences)}. Resume with " +
+                (File.Exists(recipePath) ? $"its recipe ({recipePath}), " : "its slice settings, ") + "patients and labels, or train into another folder.");
     }
+
+    /// <summary>Records this run's patients and classes in <paramref name="folder"/>, atomically.</summary>
+    public void Record(string folder) =>
+        AtomicFile.Write(Path.Combine(folder, VolumeTraining.RunDataFile), stream => JsonSerializer.Serialize(stream, this, Json));
 
     IEnumerable<string> DifferencesFrom(RunData recorded)
     {
-        static string Text(IReadOnlyList<string> values) => values.Count == 0 ? "none" : string.Join(", ", values);
-        foreach (var (name, asked, run) in new[] { ("training patients", Training, recorded.Training), ("validation patients", Validation, recorded.Validation),
-                     ("label values per class", Classes, recorded.Classes) })
-            if (!asked.Order(StringComparer.Ordinal).SequenceEqual(run.Order(StringComparer.Ordinal)))
-                yield return $"{name}: the run's {Text(run)}, asked {Text(asked)}";
+        foreach (var (side, asked, run) in new[] { ("training", Training, recorded.Training), ("validation", Validation, recorded.Validation) })
+        {
+            var added = asked.Except(run).Order(StringComparer.Ordinal).ToList();
+            var missing = run.Except(asked).Order(StringComparer.Ordinal).ToList();
+            if (added.Count + missing.Count > 0)
+                yield return $"{side} patients: " + string.Join(", ",
+                    new[] { added.Count > 0 ? $"asked {string.Join(", ", added)}, not the run's" : null,
+                        missing.Count > 0 ? $"the run's {string.Join(", ", missing)}, not asked" : null }.OfType<string>());
+        }
+        // Class by class, in order: the same organs in another order teach each class another organ.
+        static string Text(IReadOnlyList<string> classes) => string.Join("; ", classes.Select((values, i) => $"class {i + 1}: {values}"));
+        if (!Classes.SequenceEqual(recorded.Classes))
+            yield return $"label values per class: the run's {Text(recorded.Classes)}, asked {Text(Classes)}";
     }
 
     static RunData Read(string path)
@@ -68,8 +77,6 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
             ? data : throw new InvalidDataException($"{path} does not list the run's patients and classes.");
     }
 
-    const string WhatToDo = "It records the run to resume: delete it to resume without comparing it.";
-
     static T Recorded<T>(string path, Func<string, T> read)
     {
         try
@@ -78,11 +85,11 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is damaged: {e.Message.TrimEnd('.')}. {WhatToDo}", e);
+            throw new InvalidDataException($"{path} is damaged: {e.Message.TrimEnd('.')}. Delete it to resume without comparing it.", e);
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{e.Message.TrimEnd('.')}. {WhatToDo}", e);
+            throw new InvalidDataException($"{e.Message.TrimEnd('.')}. Delete it to resume without comparing it.", e);
         }
     }
 }

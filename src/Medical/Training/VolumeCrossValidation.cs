@@ -74,9 +74,6 @@ public static class VolumeCrossValidation
         {
             options.Log.WriteLine($"== Fold {f + 1} of {split.Count} ==");
             var folder = FoldFolder(options.OutputFolder, f);
-            // An earlier run's evaluation must not be combined as this run's if this one stops early.
-            if (Directory.Exists(folder))
-                File.Delete(Path.Combine(folder, VolumeTraining.EvaluationFile));
             runFold(foldRecipe, split[f], new VolumeTrainingOptions
             {
                 OutputFolder = folder, Resume = options.Resume, Stress = options.Stress, Labels = options.Labels,

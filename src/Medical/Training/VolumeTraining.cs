@@ -79,7 +79,12 @@ public static class VolumeTraining
     /// <param name="patients">Every patient the fold names.</param>
     /// <param name="fold">Which patients train and which validate (none is allowed).</param>
     /// <param name="options">Where to write and how to report.</param>
-    /// <exception cref="ArgumentException">The recipe, the options or the fold are invalid; the message names the setting.</exception>
+    /// <exception cref="ArgumentException">
+    /// The recipe, the options or the fold are invalid, the message naming the setting; or a resume was asked on other data or
+    /// settings than the checkpoint's run (its recipe's slice settings, patients or labels; its network or trainer settings,
+    /// <see cref="CheckpointSettingsException"/>), each difference named.
+    /// </exception>
+    /// <exception cref="InvalidDataException">A record of the run to resume (<see cref="RecipeFile"/>, <see cref="RunDataFile"/>) is damaged.</exception>
     public static VolumeTrainingResult Run(MLContext context, TrainingRecipe recipe, IReadOnlyList<PatientVolume> patients, PatientFold fold,
         VolumeTrainingOptions options)
     {
@@ -104,10 +109,8 @@ public static class VolumeTraining
         Directory.CreateDirectory(options.OutputFolder);
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        bool resuming = ResumesACheckpoint(options);
-        RunData.Of(fold, learned).CheckOrRecord(options.OutputFolder, recipe, resuming, log);
-        if (!resuming)
-            recipe.WriteJson(PathOf(RecipeFile));
+        var data = RunData.Of(fold, learned);
+        bool resuming = Start(options, recipe, data);
 
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = learned;
@@ -139,7 +142,7 @@ public static class VolumeTraining
             log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
         using var segment = context.Segmentation().UNetSegment(segmentOptions).Fit(trainingSlices);
         if (resuming)
-            recipe.WriteJson(PathOf(RecipeFile));
+            Resumed(options, recipe, data);
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
                       $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
@@ -209,10 +212,35 @@ public static class VolumeTraining
     }
 
     /// <summary>
-    /// Whether the run continues a checkpoint in the output folder. Its recipe file is then written once training has
-    /// started from it: a resume refused (other settings) leaves the recipe the checkpoint was trained with.
+    /// Starts a run in its output folder, before any slice is loaded. A resume is checked against the records of the
+    /// checkpoint's run (<see cref="RunData.CheckResume"/>) and leaves them as they are until training has taken the
+    /// checkpoint (<see cref="Resumed"/>): a resume refused, here or by the checkpoint, leaves the run as it was. A run
+    /// that starts over removes the old run's checkpoint and evaluation, which would otherwise stand beside this run's
+    /// records if it stopped before its first epoch, and records its recipe and data.
     /// </summary>
-    internal static bool ResumesACheckpoint(VolumeTrainingOptions options) => options.Resume && File.Exists(Path.Combine(options.OutputFolder, CheckpointFile));
+    /// <returns>Whether the run resumes a checkpoint.</returns>
+    internal static bool Start(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
+    {
+        string PathOf(string name) => Path.Combine(options.OutputFolder, name);
+        if (options.Resume && File.Exists(PathOf(CheckpointFile)))
+        {
+            data.CheckResume(options.OutputFolder, recipe, options.Log);
+            return true;
+        }
+        File.Delete(PathOf(CheckpointFile));
+        File.Delete(PathOf(EvaluationFile));
+        recipe.WriteJson(PathOf(RecipeFile));
+        data.Record(options.OutputFolder);
+        return false;
+    }
+
+    /// <summary>Once training has taken a resumed checkpoint: the run's records become this run's, and its earlier evaluation goes.</summary>
+    internal static void Resumed(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
+    {
+        File.Delete(Path.Combine(options.OutputFolder, EvaluationFile));
+        recipe.WriteJson(Path.Combine(options.OutputFolder, RecipeFile));
+        data.Record(options.OutputFolder);
+    }
 
     /// <summary>Where the network learns its labels (<see cref="OutputShift.Learned"/>), said when it is off the pixels' centres.</summary>
     internal static OutputShift LearnedShift(IReadOnlyList<PatientVolume> training, SliceLoaderOptions trainingOptions, TrainingRecipe recipe, TextWriter log)

@@ -8,7 +8,11 @@ public sealed class VolumeTrainingOptions
     /// <summary>The folder the run writes its files to (see <see cref="VolumeTraining"/>); created when absent.</summary>
     public required string OutputFolder { get; init; }
 
-    /// <summary>Continue from the checkpoint in <see cref="OutputFolder"/> when there is one.</summary>
+    /// <summary>
+    /// Continue from the checkpoint in <see cref="OutputFolder"/> when there is one. A resume on other data (the recipe's
+    /// slice settings, the patients, the labels) or with other network or training settings than the checkpoint's run is
+    /// refused, each difference named; the epochs, the time budget and the device may change.
+    /// </summary>
     public bool Resume { get; set; }
 
     /// <summary>Also score the validation patients under the standard intensity shifts, into <see cref="VolumeTraining.StressFile"/>.</summary>

@@ -193,12 +193,15 @@ public sealed class TrainingRecipe
     }
 
     /// <summary>
-    /// Each setting that chooses what a volume run trains on in which this recipe differs from <paramref name="other"/>,
-    /// with paths as "TrainingRecipe.EmptySliceFraction": the slices (size, sliding window, neighbours, the organ-free
-    /// share and how it is drawn, label fractions) and the context labels, and any setting added later. Not compared:
-    /// the name and description; the network and trainer, which a checkpoint holds and compares itself; the split, which
-    /// a run is given as its patients; and the smoothing and test-time shifts, which change only how the model scores.
+    /// Each setting that chooses what a volume run trains on in which this recipe differs from <paramref name="other"/>:
+    /// the slices (size, the sliding window's tile, neighbours, the organ-free share and how it is drawn, label
+    /// fractions), the context labels, and any setting added later. Not compared: the name and description; the network
+    /// and trainer, which a checkpoint holds and compares itself; the split, which a run is given as its patients; and
+    /// what changes only how the model scores (smoothing, test-time shifts, the sliding window's overlap, blend and
+    /// tiles per pass).
     /// </summary>
+    /// <param name="other">The recipe compared with, usually the one a run to resume was trained with.</param>
+    /// <returns>The differences with paths as "TrainingRecipe.EmptySliceFraction", this recipe's value first; empty when there are none.</returns>
     public IReadOnlyList<SettingDifference> DataDifferencesFrom(TrainingRecipe other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -208,6 +211,10 @@ public sealed class TrainingRecipe
             foreach (var name in new[] { nameof(Name), nameof(Description), nameof(Network), nameof(Trainer), nameof(ValidationFraction), nameof(SplitSeed),
                          nameof(SmoothingRadius), nameof(TestTimeShifts) })
                 node.Remove(name);
+            if (node[nameof(SlidingWindow)] is JsonObject window)
+                foreach (var name in new[] { nameof(Inference.SlidingWindowOptions.Overlap), nameof(Inference.SlidingWindowOptions.Blend),
+                             nameof(Inference.SlidingWindowOptions.TilesPerPass) })
+                    window.Remove(name);
             return node;
         }
         return SettingsComparison.Of(Settings(this), Settings(other), nameof(TrainingRecipe));
