@@ -95,6 +95,11 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.True(otherNetwork.ExitCode == 1, otherNetwork.ToString());
         Assert.Contains("UNetOptions.DeepSupervisionOutputs: checkpoint 0, asked 1", otherNetwork.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted"))); // its recipe.json too
+        // A run from before its data options were recorded: a resume the checkpoint refuses records none.
+        File.Move(In("interrupted/training-data.json"), In("training-data.json.kept"));
+        Assert.Equal(1, Tool([.. arguments, "--output", In("interrupted"), "--resume", "--deep-supervision", "1"]).ExitCode);
+        Assert.False(File.Exists(In("interrupted/training-data.json")));
+        File.Move(In("training-data.json.kept"), In("interrupted/training-data.json"));
         var otherTraining = Tool([.. arguments, "--output", In("interrupted"), "--resume", "--learning-rate", "0.0123", "--weight-averaging", "0.9"]);
         Assert.True(otherTraining.ExitCode == 1, otherTraining.ToString());
         Assert.Contains("TrainerOptions.LearningRate: checkpoint ", otherTraining.Error);

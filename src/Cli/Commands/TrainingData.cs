@@ -39,28 +39,36 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>
-    /// Checks these options against the record of the run being resumed, or records them for a run that starts now.
+    /// Before any data is read: checks these options against the record of the run being resumed, or, for a run that
+    /// starts now, records them. A resume records them once training has taken its checkpoint (<see cref="Record"/>), so
+    /// that a resume refused later leaves the record as it was.
     /// </summary>
+    /// <returns>Whether the options are still to be recorded, once the resume is accepted.</returns>
     /// <exception cref="ArgumentException">The run being resumed was trained on other data.</exception>
     /// <exception cref="InvalidDataException">The record is damaged.</exception>
-    public void CheckOrRecord(string folder, bool resumingACheckpoint, TextWriter output)
+    public bool CheckOrRecord(string folder, bool resumingACheckpoint, TextWriter output)
     {
         var path = Path.Combine(folder, FileName);
-        if (resumingACheckpoint && File.Exists(path))
+        if (!resumingACheckpoint)
+        {
+            Record(folder);
+            return false;
+        }
+        if (File.Exists(path))
         {
             var differences = Differences(Read(path));
             if (differences.Count > 0)
                 throw new ArgumentException(
                     $"--resume continues the run in {folder}, which was trained on other data: {string.Join("; ", differences)}. " +
                     "Give the same options, or train into another --output folder.");
-            // Rewritten, so that a record kept before a field existed gains it and later resumes check it too.
-            AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
-            return;
         }
-        if (resumingACheckpoint)
+        else
             output.WriteLine($"No record of the data options of the checkpoint's run ({path}); resuming with the options given.");
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
+        return true;
     }
+
+    /// <summary>Writes these options as the record of the run in <paramref name="folder"/> (rewritten on a resume, so that a record kept before a field existed gains it).</summary>
+    public void Record(string folder) => AtomicFile.Write(Path.Combine(folder, FileName), stream => JsonSerializer.Serialize(stream, this, Json));
 
     static TrainingData Read(string path)
     {

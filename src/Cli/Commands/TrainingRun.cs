@@ -26,7 +26,8 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
 
     public int OnImages(DirectoryInfo images, DirectoryInfo? masks, int channels, long maxPixels)
     {
-        CheckData(new TrainingData(images.FullName, masks?.FullName, recipe.ImageSize, channels, 0, null, recipe.ValidationFraction, recipe.Seed));
+        var data = new TrainingData(images.FullName, masks?.FullName, recipe.ImageSize, channels, 0, null, recipe.ValidationFraction, recipe.Seed);
+        bool recordAfterFit = CheckData(data);
         AtomicFile.RemoveStaleTemporaries(folder.FullName);
         // A resume refused (other settings) leaves the recipe its checkpoint was trained with.
         bool resuming = resume && File.Exists(PathOf(VolumeTraining.CheckpointFile));
@@ -53,6 +54,8 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
                 .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
             model = FitOrSayHowToResume(() => pipeline.Fit(labelled));
         }
+        if (recordAfterFit)
+            data.Record(folder.FullName);
         if (resuming)
             recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
         using (model)
@@ -81,8 +84,9 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
     {
         string classes = organs?.ToString()
                          ?? "organ 1" + (recipe.ContextLabels.Length > 0 ? $", context {string.Join(",", recipe.ContextLabels)}" : "");
-        CheckData(new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
-            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions, recipe.PatientSplitSeed, recipe.RedrawEmptySlices));
+        var data = new TrainingData(volumes.FullName, null, recipe.ImageSize, 1, recipe.NeighbourSlices, recipe.EmptySliceFraction,
+            recipe.ValidationFraction, recipe.Seed, classes, recipe.LabelFractions, recipe.PatientSplitSeed, recipe.RedrawEmptySlices);
+        bool recordAfterFit = CheckData(data);
         var patients = PatientVolume.ReadFolder(volumes.FullName);
         environment.Output.WriteLine($"{patients.Count} patients in {volumes.FullName}.");
         var context = environment.CreateContext(recipe.Seed);
@@ -100,11 +104,14 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             (null, { } several) => OrganTraining.Run(context, recipe, patients, split, several, options),
             _ => (object?)VolumeTraining.Run(context, recipe, patients, split, options),
         });
+        if (recordAfterFit)
+            data.Record(folder.FullName);
         return ExitCodes.Success;
     }
 
-    // Before any data is read: a resumed run must train on the data its checkpoint was trained on.
-    void CheckData(TrainingData data) =>
+    // Before any data is read: a resumed run must train on the data its checkpoint was trained on. True when the
+    // record is to be written once the resume is accepted.
+    bool CheckData(TrainingData data) =>
         data.CheckOrRecord(folder.FullName, resume && (File.Exists(PathOf(VolumeTraining.CheckpointFile)) || Directory.EnumerateDirectories(folder.FullName, "fold-*").Any()), environment.Output);
 
     T FitOrSayHowToResume<T>(Func<T> fit)
