@@ -27,11 +27,16 @@ public sealed class ResumeDataTests : IDisposable
         return recipe;
     }
 
-    VolumeTrainingResult Train(TrainingRecipe recipe, PatientFold fold, LabelMapping? labels = null, bool resume = false, TextWriter? log = null) =>
-        VolumeTraining.Run(new MLContext(seed: 1), recipe, Patients, fold,
-            new VolumeTrainingOptions { OutputFolder = folder, Resume = resume, Labels = labels ?? LabelMapping.Liver, Log = log ?? TextWriter.Null });
+    VolumeTrainingResult Train(TrainingRecipe recipe, PatientFold fold, LabelMapping? labels = null, bool resume = false, TextWriter? log = null,
+        Action<MLNet.UNet.Training.TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
+        VolumeTraining.Run(new MLContext(seed: 1), recipe, Patients, fold, new VolumeTrainingOptions
+        {
+            OutputFolder = folder, Resume = resume, Labels = labels ?? LabelMapping.Liver, Log = log ?? TextWriter.Null, Progress = progress,
+            CancellationToken = cancellation,
+        });
 
-    Dictionary<string, string> Files() => Directory.EnumerateFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
+    Dictionary<string, string> Files(string? inFolder = null) =>
+        Directory.EnumerateFiles(inFolder ?? folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
 
     [Fact]
     public void AResumeOnOtherSlicesPatientsOrLabelsIsRefusedNamingEachAndLeavesTheRunAsItWas()
@@ -50,7 +55,7 @@ public sealed class ResumeDataTests : IDisposable
 
         var log = new StringWriter();
         message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), new PatientFold(["a"], ["b", "c"]), resume: true, log: log)).Message;
-        Assert.Contains("training patients: the run's b, not asked; validation patients: asked b, not the run's.", message);
+        Assert.Contains("training patients: not asked b (the run's); validation patients: asked b (not the run's).", message);
         Assert.DoesNotContain("training slices", log.ToString()); // refused before any slice was loaded
 
         var blockAsOrgan = new LabelMapping(new Dictionary<int, int> { [4] = 1 });
@@ -103,6 +108,47 @@ public sealed class ResumeDataTests : IDisposable
         var message = Assert.Throws<ArgumentException>(() => OrganTraining.Run(new MLContext(seed: 1), Recipe(2), Patients, Fold,
             OrganLabels.Parse("block=4,organ=1"), new VolumeTrainingOptions { OutputFolder = folder, Resume = true })).Message;
         Assert.Contains("label values per class: the run's class 1: 1; class 2: 4, asked class 1: 4; class 2: 1.", message);
+    }
+
+    [Fact]
+    public void AFoldWhoseResumeTheCheckpointRefusesKeepsItsEvaluationForTheCombination()
+    {
+        var options = new VolumeTrainingOptions { OutputFolder = folder };
+        VolumeCrossValidation.Run(new MLContext(seed: 1), Recipe(1), Patients, folds: 3, only: 1, options);
+        var fold = VolumeCrossValidation.FoldFolder(folder, 0);
+        var before = Files(fold);
+        Assert.Contains(VolumeTraining.EvaluationFile, before.Keys);
+
+        var otherNetwork = Recipe(2);
+        otherNetwork.Network.BaseFilters = 8;
+        Assert.Throws<CheckpointSettingsException>(() => VolumeCrossValidation.Run(new MLContext(seed: 1), otherNetwork, Patients, folds: 3, only: 1,
+            new VolumeTrainingOptions { OutputFolder = folder, Resume = true }));
+        Assert.Equal(before, Files(fold));
+    }
+
+    [Fact]
+    public void AResumeRecordsItsDataOnceAnEpochHasEndedAndARunThatStartsOverRemovesTheOldCheckpointAndEvaluation()
+    {
+        Train(Recipe(1), Fold);
+        var record = Path.Combine(folder, VolumeTraining.RunDataFile);
+        File.Delete(record); // a run from before the record was kept
+
+        // A resume stopped after its first epoch has taken the checkpoint: its data is recorded, its recipe rewritten.
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Train(Recipe(4), Fold, resume: true, cancellation: stop.Token,
+            progress: report => { if (report.EpochCompleted) stop.Cancel(); }));
+        Assert.True(File.Exists(record));
+        Assert.Equal(4, TrainingRecipe.ReadJson(Path.Combine(folder, VolumeTraining.RecipeFile)).Trainer.Epochs);
+        Assert.False(File.Exists(Path.Combine(folder, VolumeTraining.EvaluationFile))); // the earlier end's, gone
+
+        // Starting over (no resume) and stopped at once: no old checkpoint is left for a later resume to take for this run's.
+        Train(Recipe(1), Fold);
+        using var stopped = new CancellationTokenSource();
+        stopped.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Train(Recipe(1), new PatientFold(["a"], ["b", "c"]), cancellation: stopped.Token));
+        Assert.False(File.Exists(Path.Combine(folder, VolumeTraining.CheckpointFile)));
+        Assert.False(File.Exists(Path.Combine(folder, VolumeTraining.EvaluationFile)));
+        Assert.True(File.Exists(Path.Combine(folder, VolumeTraining.ModelFile))); // the old model stays until a new one replaces it
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

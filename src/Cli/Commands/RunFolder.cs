@@ -5,7 +5,7 @@ namespace MLNet.UNet.Cli.Commands;
 /// <summary>The output folder of a training run: the trained run a new one would replace, and what a run that stops early leaves.</summary>
 internal static class RunFolder
 {
-    // What a finished run writes (recipe.json, run-data.json and training-data.json are rewritten by every run).
+    // What a finished run writes (recipe.json, run-data.json and training-data.json are rewritten by every run that trains).
     static readonly string[] TrainedFiles =
     [
         VolumeTraining.ModelFile, VolumeTraining.CheckpointFile, VolumeTraining.OnnxFile, VolumeTraining.MetricsFile,

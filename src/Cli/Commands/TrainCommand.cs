@@ -112,7 +112,7 @@ internal static class TrainCommand
                 RunFolder.Clear(places);
             try
             {
-                environment.Output.WriteLine($"Recipe {effective.Name} with the flags applied (also written to {Path.Combine(folder.FullName, "recipe.json")}):");
+                environment.Output.WriteLine($"Recipe {effective.Name} with the flags applied (written beside the model as recipe.json once the run trains):");
                 environment.Output.WriteLine(effective.ToJson());
                 var run = new TrainingRun(environment, folder, places, effective, result.GetValue(resume));
                 return onVolumes

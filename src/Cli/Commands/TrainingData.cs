@@ -40,8 +40,8 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
 
     /// <summary>
     /// Before any data is read: checks these options against the record of the run being resumed, or, for a run that
-    /// starts now, records them. A resume records them once training has taken its checkpoint (<see cref="Record"/>), so
-    /// that a resume refused later leaves the record as it was.
+    /// starts now, records them. A resume records them once its first epoch has ended (<see cref="Record"/>), so that a
+    /// resume refused later, by the checkpoint, leaves the record as it was.
     /// </summary>
     /// <returns>Whether the options are still to be recorded, once the resume is accepted.</returns>
     /// <exception cref="ArgumentException">The run being resumed was trained on other data.</exception>

@@ -7,6 +7,7 @@ using MLNet.UNet.Recipes;
 using MLNet.UNet.Reporting;
 using MLNet.UNet.Segment;
 using MLNet.UNet.Threshold;
+using MLNet.UNet.Training;
 using MLNet.UNet.Visualization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -48,7 +49,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         TransformerChain<ThresholdTransformer> model;
         using (var progress = ProgressView.Create(environment.Output))
         {
-            options.Progress = progress.Report;
+            options.Progress = RecordingOnceAnEpochEnds(progress.Report, recordAfterFit ? data : null);
             var pipeline = ImagePipeline.Features(context, size, channels)
                 .Append(context.Segmentation().UNetSegment(options))
                 .Append(context.Segmentation().Threshold("PredictedMask", "Probability"));
@@ -93,7 +94,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         using var progress = ProgressView.Create(environment.Output);
         var options = new VolumeTrainingOptions
         {
-            OutputFolder = folder.FullName, Resume = resume, Stress = stress, Progress = progress.Report,
+            OutputFolder = folder.FullName, Resume = resume, Stress = stress, Progress = RecordingOnceAnEpochEnds(progress.Report, recordAfterFit ? data : null),
             Log = environment.Output, CancellationToken = environment.Cancellation,
         };
         var split = PatientSplit.Holdout(patients, recipe);
@@ -108,6 +109,17 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
             data.Record(folder.FullName);
         return ExitCodes.Success;
     }
+
+    // A resume records its data options once an epoch has ended (the checkpoint has then been taken), and again at the end.
+    Action<TrainingProgress> RecordingOnceAnEpochEnds(Action<TrainingProgress> report, TrainingData? data) => data is null ? report : progress =>
+    {
+        if (progress.EpochCompleted && data is { } once)
+        {
+            data = null;
+            once.Record(folder.FullName);
+        }
+        report(progress);
+    };
 
     // Before any data is read: a resumed run must train on the data its checkpoint was trained on. True when the
     // record is to be written once the resume is accepted.

@@ -87,7 +87,8 @@ public static class OrganTraining
         log.WriteLine($"Recipe {recipe.Name}, organs {organs}: training on patients {string.Join(", ", fold.Training)}" +
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
 
-        using var model = context.Segmentation().UNetSegment(VolumeTraining.SegmentOptions(recipe, validationSlices, options)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
+        using var model = context.Segmentation().UNetSegment(VolumeTraining.SegmentOptions(recipe, validationSlices, options,
+            resuming ? () => VolumeTraining.Resumed(options, recipe, data) : null)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
         if (resuming)
             VolumeTraining.Resumed(options, recipe, data);

@@ -60,9 +60,9 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
             var added = asked.Except(run).Order(StringComparer.Ordinal).ToList();
             var missing = run.Except(asked).Order(StringComparer.Ordinal).ToList();
             if (added.Count + missing.Count > 0)
-                yield return $"{side} patients: " + string.Join(", ",
-                    new[] { added.Count > 0 ? $"asked {string.Join(", ", added)}, not the run's" : null,
-                        missing.Count > 0 ? $"the run's {string.Join(", ", missing)}, not asked" : null }.OfType<string>());
+                yield return $"{side} patients: " + string.Join(" and ",
+                    new[] { added.Count > 0 ? $"asked {string.Join(", ", added)} (not the run's)" : null,
+                        missing.Count > 0 ? $"not asked {string.Join(", ", missing)} (the run's)" : null }.OfType<string>());
         }
         // Class by class, in order: the same organs in another order teach each class another organ.
         static string Text(IReadOnlyList<string> classes) => string.Join("; ", classes.Select((values, i) => $"class {i + 1}: {values}"));

@@ -135,7 +135,7 @@ public static class VolumeTraining
                       $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s)" +
                       (recipe.ContextLabels.Length > 0 ? $"; context labels {string.Join(", ", recipe.ContextLabels)} learned as classes 2 to {learned.ClassCount - 1}, the organ's class kept." : "."));
 
-        var segmentOptions = SegmentOptions(recipe, learnedValidationSlices, options);
+        var segmentOptions = SegmentOptions(recipe, learnedValidationSlices, options, resuming ? () => Resumed(options, recipe, data) : null);
         if (recipe.ContextLabels.Length > 0)
             segmentOptions.Network.OutputClasses = learned.ClassCount;
         if (options.Resume)
@@ -213,31 +213,35 @@ public static class VolumeTraining
 
     /// <summary>
     /// Starts a run in its output folder, before any slice is loaded. A resume is checked against the records of the
-    /// checkpoint's run (<see cref="RunData.CheckResume"/>) and leaves them as they are until training has taken the
-    /// checkpoint (<see cref="Resumed"/>): a resume refused, here or by the checkpoint, leaves the run as it was. A run
-    /// that starts over removes the old run's checkpoint and evaluation, which would otherwise stand beside this run's
-    /// records if it stopped before its first epoch, and records its recipe and data.
+    /// checkpoint's run (<see cref="RunData.CheckResume"/>) and leaves them as they are until its first epoch has ended
+    /// (<see cref="Resumed"/>): a resume refused, here or by the checkpoint, leaves the run as it was. A run that starts
+    /// over removes the old run's checkpoint and evaluation, which would otherwise stand beside this run's records if it
+    /// stopped before its first epoch, and records its recipe and data; the old model stays until the new one replaces it.
     /// </summary>
     /// <returns>Whether the run resumes a checkpoint.</returns>
     internal static bool Start(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
     {
-        string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        if (options.Resume && File.Exists(PathOf(CheckpointFile)))
+        if (options.Resume && File.Exists(Path.Combine(options.OutputFolder, CheckpointFile)))
         {
             data.CheckResume(options.OutputFolder, recipe, options.Log);
             return true;
         }
-        File.Delete(PathOf(CheckpointFile));
-        File.Delete(PathOf(EvaluationFile));
-        recipe.WriteJson(PathOf(RecipeFile));
-        data.Record(options.OutputFolder);
+        File.Delete(Path.Combine(options.OutputFolder, CheckpointFile));
+        Record(options, recipe, data);
         return false;
     }
 
-    /// <summary>Once training has taken a resumed checkpoint: the run's records become this run's, and its earlier evaluation goes.</summary>
-    internal static void Resumed(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
+    /// <summary>
+    /// Once a resumed run has trained an epoch, and again when it ends (it may have had none to train): the run's records
+    /// become this run's, and the evaluation of the checkpoint's earlier end goes.
+    /// </summary>
+    internal static void Resumed(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data) => Record(options, recipe, data);
+
+    // An evaluation (with its stress test and overlays) describes the run that wrote it, and is not to be combined as this one's.
+    static void Record(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
     {
-        File.Delete(Path.Combine(options.OutputFolder, EvaluationFile));
+        foreach (var name in new[] { EvaluationFile, StressFile, OverlayFile })
+            File.Delete(Path.Combine(options.OutputFolder, name));
         recipe.WriteJson(Path.Combine(options.OutputFolder, RecipeFile));
         data.Record(options.OutputFolder);
     }
@@ -294,8 +298,12 @@ public static class VolumeTraining
         }
     }
 
-    /// <summary>The segment component's options for slices: the recipe's, with the slice columns, the validation patients, and the run's checkpoint and reporting.</summary>
-    internal static UNetSegmentOptions SegmentOptions(TrainingRecipe recipe, IDataView? validationSlices, VolumeTrainingOptions options)
+    /// <summary>
+    /// The segment component's options for slices: the recipe's, with the slice columns, the validation patients, and the
+    /// run's checkpoint and reporting; <paramref name="firstEpochEnded"/> is called when the first epoch trained here has
+    /// ended (a resumed checkpoint has then been taken).
+    /// </summary>
+    internal static UNetSegmentOptions SegmentOptions(TrainingRecipe recipe, IDataView? validationSlices, VolumeTrainingOptions options, Action? firstEpochEnded)
     {
         var segmentOptions = UNetSegmentOptions.FromRecipe(recipe);
         segmentOptions.FeatureColumnName = nameof(SliceRow.Features);
@@ -308,7 +316,15 @@ public static class VolumeTraining
         segmentOptions.ValidationSet = validationSlices;
         segmentOptions.CheckpointPath = Path.Combine(options.OutputFolder, CheckpointFile);
         segmentOptions.Resume = options.Resume;
-        segmentOptions.Progress = options.Progress;
+        segmentOptions.Progress = firstEpochEnded is null ? options.Progress : report =>
+        {
+            if (report.EpochCompleted && firstEpochEnded is { } once)
+            {
+                firstEpochEnded = null;
+                once();
+            }
+            options.Progress?.Invoke(report);
+        };
         segmentOptions.CancellationToken = options.CancellationToken;
         return segmentOptions;
     }
