@@ -88,10 +88,10 @@ public static class OrganTraining
                       (validation.Count > 0 ? $"; validating on {string.Join(", ", fold.Validation)}." : "; no validation patients."));
 
         using var model = context.Segmentation().UNetSegment(VolumeTraining.SegmentOptions(recipe, validationSlices, options,
-            resuming ? () => VolumeTraining.Resumed(options, recipe, data) : null)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
+            resuming ? () => VolumeTraining.Record(options, recipe, data) : null)).Append(context.Segmentation().ArgMax()).Fit(trainingSlices);
         var segment = ((IEnumerable<ITransformer>)model).OfType<UNetSegmentTransformer>().Single();
         if (resuming)
-            VolumeTraining.Resumed(options, recipe, data);
+            VolumeTraining.Record(options, recipe, data);
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} (mean over organs) at epoch {segment.BestEpoch}" : "") + ".");
         if (VolumeTraining.UnannealedStop(recipe.Trainer, segment.StopReason, segment.TrainingHistory) is { } warning)

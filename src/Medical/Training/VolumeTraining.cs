@@ -135,14 +135,14 @@ public static class VolumeTraining
                       $"{recipe.ImageSize} x {recipe.ImageSize}, {trainingOptions.Channels} channel(s)" +
                       (recipe.ContextLabels.Length > 0 ? $"; context labels {string.Join(", ", recipe.ContextLabels)} learned as classes 2 to {learned.ClassCount - 1}, the organ's class kept." : "."));
 
-        var segmentOptions = SegmentOptions(recipe, learnedValidationSlices, options, resuming ? () => Resumed(options, recipe, data) : null);
+        var segmentOptions = SegmentOptions(recipe, learnedValidationSlices, options, resuming ? () => Record(options, recipe, data) : null);
         if (recipe.ContextLabels.Length > 0)
             segmentOptions.Network.OutputClasses = learned.ClassCount;
         if (options.Resume)
             log.WriteLine(File.Exists(segmentOptions.CheckpointPath) ? $"Resuming from {segmentOptions.CheckpointPath}." : "No checkpoint to resume; starting from scratch.");
         using var segment = context.Segmentation().UNetSegment(segmentOptions).Fit(trainingSlices);
         if (resuming)
-            Resumed(options, recipe, data);
+            Record(options, recipe, data);
         log.WriteLine($"Trained {segment.TrainingHistory.Count} epochs in {clock.Elapsed:hh\\:mm\\:ss}" +
                       (segment.BestValidationDice is { } best ? $"; best 2D validation Dice {best:F4} at epoch {segment.BestEpoch}" : "") +
                       $"; kept {(recipe.Trainer.KeepBestModel ? $"epoch {segment.BestEpoch}" : "the last epoch")}.");
@@ -214,7 +214,7 @@ public static class VolumeTraining
     /// <summary>
     /// Starts a run in its output folder, before any slice is loaded. A resume is checked against the records of the
     /// checkpoint's run (<see cref="RunData.CheckResume"/>) and leaves them as they are until its first epoch has ended
-    /// (<see cref="Resumed"/>): a resume refused, here or by the checkpoint, leaves the run as it was. A run that starts
+    /// (<see cref="Record"/>): a resume refused, here or by the checkpoint, leaves the run as it was. A run that starts
     /// over removes the old run's checkpoint and evaluation, which would otherwise stand beside this run's records if it
     /// stopped before its first epoch, and records its recipe and data; the old model stays until the new one replaces it.
     /// </summary>
@@ -232,13 +232,11 @@ public static class VolumeTraining
     }
 
     /// <summary>
-    /// Once a resumed run has trained an epoch, and again when it ends (it may have had none to train): the run's records
-    /// become this run's, and the evaluation of the checkpoint's earlier end goes.
+    /// Makes the run's records this run's: its recipe and data are written, and the evaluation (with its stress test and
+    /// overlays) of the run that was there before goes, since it is not to be combined as this one's. Called when a run
+    /// starts over, and for a resumed run once it has trained an epoch and again when it ends (it may have had none to train).
     /// </summary>
-    internal static void Resumed(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data) => Record(options, recipe, data);
-
-    // An evaluation (with its stress test and overlays) describes the run that wrote it, and is not to be combined as this one's.
-    static void Record(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
+    internal static void Record(VolumeTrainingOptions options, TrainingRecipe recipe, RunData data)
     {
         foreach (var name in new[] { EvaluationFile, StressFile, OverlayFile })
             File.Delete(Path.Combine(options.OutputFolder, name));
