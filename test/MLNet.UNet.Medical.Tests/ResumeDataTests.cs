@@ -28,8 +28,8 @@ public sealed class ResumeDataTests : IDisposable
     }
 
     VolumeTrainingResult Train(TrainingRecipe recipe, PatientFold fold, LabelMapping? labels = null, bool resume = false, TextWriter? log = null,
-        Action<MLNet.UNet.Training.TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
-        VolumeTraining.Run(new MLContext(seed: 1), recipe, Patients, fold, new VolumeTrainingOptions
+        Action<MLNet.UNet.Training.TrainingProgress>? progress = null, CancellationToken cancellation = default, PatientVolume[]? patients = null) =>
+        VolumeTraining.Run(new MLContext(seed: 1), recipe, patients ?? Patients, fold, new VolumeTrainingOptions
         {
             OutputFolder = folder, Resume = resume, Labels = labels ?? LabelMapping.Liver, Log = log ?? TextWriter.Null, Progress = progress,
             CancellationToken = cancellation,
@@ -67,6 +67,29 @@ public sealed class ResumeDataTests : IDisposable
         // The same data, with the patients given in another order and more epochs, resumes.
         var resumed = Train(Recipe(2), new PatientFold(["b", "a"], ["c"]), resume: true);
         Assert.Equal(2, resumed.History.Count);
+    }
+
+    [Fact]
+    public void AResumeOnTheSamePatientIdsWithOtherVoxelsIsRefusedAndARecordWithoutFingerprintsIsNotCompared()
+    {
+        Train(Recipe(1), Fold);
+        var before = Files();
+        // Patient b read from elsewhere: another series of the same patient, or its label file redrawn.
+        PatientVolume[] otherSeries = [Patients[0], SyntheticPatients.BallAndBlock("b", 1, 200), Patients[2]];
+        var otherLabel = Patients[1] with { Label = Patients[1].Label.WithData(Patients[1].Label.Data.Select(v => v == 4 ? 0f : v).ToArray()) };
+        foreach (var patients in new[] { otherSeries, [Patients[0], otherLabel, Patients[2]] })
+        {
+            var message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), Fold, resume: true, patients: patients)).Message;
+            Assert.Contains("than asked for: patients b: other voxels than the run's (another series, or a file changed)", message); // a, c unchanged
+        }
+        Assert.Equal(before, Files());
+
+        // A record written before fingerprints were kept compares the IDs alone.
+        var record = Path.Combine(folder, VolumeTraining.RunDataFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!.AsObject();
+        Assert.True(json.Remove("Voxels"));
+        File.WriteAllText(record, json.ToJsonString());
+        Assert.Equal(2, Train(Recipe(2), Fold, resume: true, patients: otherSeries).History.Count);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public static class OrganTraining
         Directory.CreateDirectory(options.OutputFolder);
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        var data = RunData.Of(fold, mapping);
+        var data = RunData.Of(fold, patients, mapping);
         bool resuming = VolumeTraining.Start(options, recipe, data);
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);
         trainingOptions.Labels = mapping;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Recipes;
@@ -8,19 +10,40 @@ namespace MLNet.UNet.Medical.Training;
 /// What a volume run trains on besides its recipe, recorded beside its checkpoint (<see cref="VolumeTraining.RunDataFile"/>):
 /// the patients on each side and the label values each class learns. A resume on other patients, other labels or
 /// other slices would mix two datasets in one model without saying so; the checkpoint itself compares only the
-/// network and the trainer. Patients are known by their IDs: the same IDs read from another folder (another series of
-/// the same patients) are not told apart here, which the tool's own record of its data folder does.
+/// network and the trainer. Patients are known by their IDs and by a fingerprint of their voxels, so that the same IDs
+/// read from another series of the same patients (T1 for T2), or a label file redrawn, are told apart.
 /// </summary>
 /// <param name="Training">The training patients.</param>
 /// <param name="Validation">The validation patients.</param>
 /// <param name="Classes">The label values of each class after the background, in class order, as "1" or "2,3".</param>
-internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<string> Validation, IReadOnlyList<string> Classes)
+/// <param name="Voxels">
+/// Per patient, a fingerprint of its image and label (grid, spacing and values, as given to the run); absent in records
+/// written before it was kept, and then not compared.
+/// </param>
+internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<string> Validation, IReadOnlyList<string> Classes,
+    IReadOnlyDictionary<string, string>? Voxels)
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>The record of a run on <paramref name="fold"/> that learns <paramref name="classes"/>.</summary>
-    public static RunData Of(PatientFold fold, LabelMapping classes) => new(fold.Training, fold.Validation,
-        Enumerable.Range(1, classes.ClassCount - 1).Select(c => string.Join(",", classes.ValuesOf(c))).ToList());
+    /// <summary>The record of a run on <paramref name="fold"/> of <paramref name="patients"/> that learns <paramref name="classes"/>.</summary>
+    public static RunData Of(PatientFold fold, IReadOnlyList<PatientVolume> patients, LabelMapping classes) => new(fold.Training, fold.Validation,
+        Enumerable.Range(1, classes.ClassCount - 1).Select(c => string.Join(",", classes.ValuesOf(c))).ToList(),
+        patients.Where(p => fold.Training.Contains(p.PatientId) || fold.Validation.Contains(p.PatientId))
+            .ToDictionary(p => p.PatientId, Fingerprint));
+
+    // The first 16 bytes of a SHA-256 of the grid, the spacing and the values of the image and the label: enough to tell
+    // two series or two label files apart, short enough to read in the record.
+    static string Fingerprint(PatientVolume patient)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var volume in new[] { patient.Image, patient.Label })
+        {
+            hash.AppendData(MemoryMarshal.AsBytes<int>([volume.SizeX, volume.SizeY, volume.SizeZ]));
+            hash.AppendData(MemoryMarshal.AsBytes<double>([volume.SpacingX, volume.SpacingY, volume.SpacingZ]));
+            hash.AppendData(MemoryMarshal.AsBytes<float>(volume.Data));
+        }
+        return Convert.ToHexString(hash.GetHashAndReset(), 0, 16);
+    }
 
     /// <summary>
     /// Before a resume loads any slice: refuses it when the recipe's data settings
@@ -63,6 +86,13 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
                 yield return $"{side} patients: " + string.Join(" and ",
                     new[] { added.Count > 0 ? $"asked {string.Join(", ", added)} (not the run's)" : null,
                         missing.Count > 0 ? $"not asked {string.Join(", ", missing)} (the run's)" : null }.OfType<string>());
+        }
+        if (Voxels is not null && recorded.Voxels is not null)
+        {
+            var changed = Voxels.Where(p => recorded.Voxels.TryGetValue(p.Key, out var run) && run != p.Value).Select(p => p.Key)
+                .Order(StringComparer.Ordinal).ToList();
+            if (changed.Count > 0)
+                yield return $"patients {string.Join(", ", changed)}: other voxels than the run's (another series, or a file changed)";
         }
         // Class by class, in order: the same organs in another order teach each class another organ.
         static string Text(IReadOnlyList<string> classes) => string.Join("; ", classes.Select((values, i) => $"class {i + 1}: {values}"));

@@ -81,7 +81,7 @@ public static class VolumeTraining
     /// <param name="options">Where to write and how to report.</param>
     /// <exception cref="ArgumentException">
     /// The recipe, the options or the fold are invalid, the message naming the setting; or a resume was asked on other data or
-    /// settings than the checkpoint's run (its recipe's slice settings, patients or labels; its network or trainer settings,
+    /// settings than the checkpoint's run (its recipe's slice settings, patients, their voxels or labels; its network or trainer settings,
     /// <see cref="CheckpointSettingsException"/>), each difference named.
     /// </exception>
     /// <exception cref="InvalidDataException">A record of the run to resume (<see cref="RecipeFile"/>, <see cref="RunDataFile"/>) is damaged.</exception>
@@ -109,7 +109,7 @@ public static class VolumeTraining
         Directory.CreateDirectory(options.OutputFolder);
         AtomicFile.RemoveStaleTemporaries(options.OutputFolder);
         string PathOf(string name) => Path.Combine(options.OutputFolder, name);
-        var data = RunData.Of(fold, learned);
+        var data = RunData.Of(fold, patients, learned);
         bool resuming = Start(options, recipe, data);
 
         var trainingOptions = SliceLoaderOptions.FromRecipe(recipe, training: true);

@@ -10,7 +10,7 @@ public sealed class VolumeTrainingOptions
 
     /// <summary>
     /// Continue from the checkpoint in <see cref="OutputFolder"/> when there is one. A resume on other data (the recipe's
-    /// slice settings, the patients, the labels) or with other network or training settings than the checkpoint's run is
+    /// slice settings, the patients and their voxels, the labels) or with other network or training settings than the checkpoint's run is
     /// refused, each difference named; the epochs, the time budget and the device may change. Without a resume, a run
     /// removes the folder's checkpoint and evaluation when it starts.
     /// </summary>
