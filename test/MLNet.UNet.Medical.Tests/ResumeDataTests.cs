@@ -1,5 +1,7 @@
 using Microsoft.ML;
+using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
+using MLNet.UNet.Medical.Volumes;
 using MLNet.UNet.Medical.Training;
 using MLNet.UNet.Recipes;
 using MLNet.UNet.Segment;
@@ -77,10 +79,10 @@ public sealed class ResumeDataTests : IDisposable
         // Patient b read from elsewhere: another series of the same patient, or its label file redrawn.
         PatientVolume[] otherSeries = [Patients[0], SyntheticPatients.BallAndBlock("b", 1, 200), Patients[2]];
         var otherLabel = Patients[1] with { Label = Patients[1].Label.WithData(Patients[1].Label.Data.Select(v => v == 4 ? 0f : v).ToArray()) };
-        foreach (var patients in new[] { otherSeries, [Patients[0], otherLabel, Patients[2]] })
+        foreach (var patients in new[] { otherSeries, [Patients[0], otherLabel, Patients[2]], [Patients[0], StoredAsLps(Patients[1]), Patients[2]] })
         {
             var message = Assert.Throws<ArgumentException>(() => Train(Recipe(2), Fold, resume: true, patients: patients)).Message;
-            Assert.Contains("than asked for: patients b: other voxels than the run's (another series, or a file changed)", message); // a, c unchanged
+            Assert.Contains("than asked for: patient b: other voxels than the run's (another series, or a file changed, resampled or turned)", message); // a, c unchanged
         }
         Assert.Equal(before, Files());
 
@@ -89,7 +91,21 @@ public sealed class ResumeDataTests : IDisposable
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!.AsObject();
         Assert.True(json.Remove("Voxels"));
         File.WriteAllText(record, json.ToJsonString());
-        Assert.Equal(2, Train(Recipe(2), Fold, resume: true, patients: otherSeries).History.Count);
+        var log = new StringWriter();
+        Assert.Equal(2, Train(Recipe(2), Fold, resume: true, log: log, patients: otherSeries).History.Count);
+        Assert.Contains($"The record of the checkpoint's patients ({record}) has no fingerprints of their voxels; they are compared by ID alone.", log.ToString());
+        Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!["Voxels"]); // recorded now, for a later resume
+    }
+
+    // The same voxels and spacing, with a header that says they are stored L, P, S: training would turn them.
+    static PatientVolume StoredAsLps(PatientVolume patient)
+    {
+        Volume WithHeader(Volume v) => new(v.Data, v.SizeX, v.SizeY, v.SizeZ, v.SpacingX, v.SpacingY, v.SpacingZ, new NiftiHeader
+        {
+            Rank = 3, Dimensions = [v.SizeX, v.SizeY, v.SizeZ], Spacing = [v.SpacingX, v.SpacingY, v.SpacingZ], SFormCode = 1,
+            SForm = [-v.SpacingX, 0, 0, 0, 0, -v.SpacingY, 0, 0, 0, 0, v.SpacingZ, 0],
+        });
+        return patient with { Image = WithHeader(patient.Image), Label = WithHeader(patient.Label) };
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Recipes;
 
@@ -17,11 +19,11 @@ namespace MLNet.UNet.Medical.Training;
 /// <param name="Validation">The validation patients.</param>
 /// <param name="Classes">The label values of each class after the background, in class order, as "1" or "2,3".</param>
 /// <param name="Voxels">
-/// Per patient, a fingerprint of its image and label (grid, spacing and values, as given to the run); absent in records
-/// written before it was kept, and then not compared.
+/// Per patient, a fingerprint of its image and label (grid, spacing, stored orientation and values, as given to the
+/// run); absent in records written before it was kept, and then not compared.
 /// </param>
 internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<string> Validation, IReadOnlyList<string> Classes,
-    IReadOnlyDictionary<string, string>? Voxels)
+    IReadOnlyDictionary<string, string>? Voxels = null)
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -31,8 +33,9 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
         patients.Where(p => fold.Training.Contains(p.PatientId) || fold.Validation.Contains(p.PatientId))
             .ToDictionary(p => p.PatientId, Fingerprint));
 
-    // The first 16 bytes of a SHA-256 of the grid, the spacing and the values of the image and the label: enough to tell
-    // two series or two label files apart, short enough to read in the record.
+    // The first 16 bytes of a SHA-256 of the grid, the spacing, the orientation (which turns a patient's slices in
+    // training) and the values of the image and the label: enough to tell two series or two label files apart, short
+    // enough to read in the record.
     static string Fingerprint(PatientVolume patient)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -40,6 +43,7 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
         {
             hash.AppendData(MemoryMarshal.AsBytes<int>([volume.SizeX, volume.SizeY, volume.SizeZ]));
             hash.AppendData(MemoryMarshal.AsBytes<double>([volume.SpacingX, volume.SpacingY, volume.SpacingZ]));
+            hash.AppendData(Encoding.UTF8.GetBytes((volume.Header is { } header ? NiftiOrientation.AxisCodes(header) : null) ?? "-"));
             hash.AppendData(MemoryMarshal.AsBytes<float>(volume.Data));
         }
         return Convert.ToHexString(hash.GetHashAndReset(), 0, 16);
@@ -47,8 +51,8 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
 
     /// <summary>
     /// Before a resume loads any slice: refuses it when the recipe's data settings
-    /// (<see cref="TrainingRecipe.DataDifferencesFrom"/>), the patients or the classes are not those the checkpoint's run
-    /// recorded, naming each. A run that recorded nothing is resumed with a log line.
+    /// (<see cref="TrainingRecipe.DataDifferencesFrom"/>), the patients, their voxels or the classes are not those the
+    /// checkpoint's run recorded, naming each. What the run did not record is not compared, and said in a log line.
     /// </summary>
     /// <exception cref="ArgumentException">The run to resume was trained on other data.</exception>
     /// <exception cref="InvalidDataException">A record of the run to resume is damaged; the message names the file.</exception>
@@ -63,7 +67,12 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
             log.WriteLine($"No recipe of the checkpoint's run ({recipePath}); its slice settings are not compared.");
         var path = Path.Combine(folder, VolumeTraining.RunDataFile);
         if (File.Exists(path))
-            differences.AddRange(DifferencesFrom(Recorded(path, Read)));
+        {
+            var recorded = Recorded(path, Read);
+            if (recorded.Voxels is null)
+                log.WriteLine($"The record of the checkpoint's patients ({path}) has no fingerprints of their voxels; they are compared by ID alone.");
+            differences.AddRange(DifferencesFrom(recorded));
+        }
         else
             log.WriteLine($"No record of the checkpoint's patients and classes ({path}); resuming with the ones given.");
         if (differences.Count > 0)
@@ -72,7 +81,7 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
                 (File.Exists(recipePath) ? $"its recipe ({recipePath}), " : "its slice settings, ") + "patients and labels, or train into another folder.");
     }
 
-    /// <summary>Records this run's patients and classes in <paramref name="folder"/>, atomically.</summary>
+    /// <summary>Records this run's patients, their fingerprints and its classes in <paramref name="folder"/>, atomically.</summary>
     public void Record(string folder) =>
         AtomicFile.Write(Path.Combine(folder, VolumeTraining.RunDataFile), stream => JsonSerializer.Serialize(stream, this, Json));
 
@@ -92,7 +101,8 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
             var changed = Voxels.Where(p => recorded.Voxels.TryGetValue(p.Key, out var run) && run != p.Value).Select(p => p.Key)
                 .Order(StringComparer.Ordinal).ToList();
             if (changed.Count > 0)
-                yield return $"patients {string.Join(", ", changed)}: other voxels than the run's (another series, or a file changed)";
+                yield return $"{(changed.Count == 1 ? "patient" : "patients")} {string.Join(", ", changed)}: other voxels than the run's " +
+                             "(another series, or a file changed, resampled or turned)";
         }
         // Class by class, in order: the same organs in another order teach each class another organ.
         static string Text(IReadOnlyList<string> classes) => string.Join("; ", classes.Select((values, i) => $"class {i + 1}: {values}"));
