@@ -32,7 +32,7 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
     {
         ArgumentNullException.ThrowIfNull(volume);
         double x = volume.SizeX * volume.SpacingX, y = volume.SizeY * volume.SpacingY;
-        return new InputGeometry(CodesOf(volume), Math.Min(x, y), Math.Max(x, y));
+        return new InputGeometry(volume.AxisCodes, Math.Min(x, y), Math.Max(x, y));
     }
 
     /// <summary>The geometry of a set of volumes (the training volumes'), from each one's.</summary>
@@ -56,7 +56,7 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
     public AxisReorientation? ReorientationFor(Volume image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return AxisCodes is { } trained && CodesOf(image) is { } codes ? AxisReorientation.Between(codes, trained) : null;
+        return AxisCodes is { } trained && image.AxisCodes is { } codes ? AxisReorientation.Between(codes, trained) : null;
     }
 
     /// <summary>
@@ -85,6 +85,5 @@ public sealed record InputGeometry(string? AxisCodes, double FieldOfViewMinMm, d
     public override string ToString() =>
         $"volumes stored {AxisCodes ?? "in no one orientation (no volume is turned)"}, slices {FieldOfViewMinMm:F0}-{FieldOfViewMaxMm:F0} mm wide";
 
-    static string? CodesOf(Volume volume) => volume.Header is { } header ? NiftiOrientation.AxisCodes(header) : null;
 
 }

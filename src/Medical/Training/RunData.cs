@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Recipes;
 
@@ -43,7 +42,7 @@ internal sealed record RunData(IReadOnlyList<string> Training, IReadOnlyList<str
         {
             hash.AppendData(MemoryMarshal.AsBytes<int>([volume.SizeX, volume.SizeY, volume.SizeZ]));
             hash.AppendData(MemoryMarshal.AsBytes<double>([volume.SpacingX, volume.SpacingY, volume.SpacingZ]));
-            hash.AppendData(Encoding.UTF8.GetBytes((volume.Header is { } header ? NiftiOrientation.AxisCodes(header) : null) ?? "-"));
+            hash.AppendData(Encoding.UTF8.GetBytes(volume.AxisCodes ?? "-"));
             hash.AppendData(MemoryMarshal.AsBytes<float>(volume.Data));
         }
         return Convert.ToHexString(hash.GetHashAndReset(), 0, 16);

@@ -1,4 +1,3 @@
-using MLNet.UNet.Medical.Nifti;
 using MLNet.UNet.Medical.Slices;
 using MLNet.UNet.Medical.Volumes;
 
@@ -34,5 +33,5 @@ internal static class TrainingOrientation
         return ([.. training.Select(Turn)], [.. validation.Select(Turn)]);
     }
 
-    static string? CodesOf(PatientVolume patient) => patient.Image.Header is { } header ? NiftiOrientation.AxisCodes(header) : null;
+    static string? CodesOf(PatientVolume patient) => patient.Image.AxisCodes;
 }

@@ -48,6 +48,9 @@ public sealed class Volume
     /// <summary>The header of the file this volume was read from, if any.</summary>
     public NiftiHeader? Header { get; }
 
+    /// <summary>The axis codes its header stores (<see cref="NiftiOrientation.AxisCodes"/>), or null without a header or an orientation.</summary>
+    public string? AxisCodes => Header is { } header ? NiftiOrientation.AxisCodes(header) : null;
+
     /// <summary>Voxels in one slice.</summary>
     public int SliceLength => SizeX * SizeY;
 
