@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MLNet.UNet.Images;
 using MLNet.UNet.Training;
 using Microsoft.ML.OnnxRuntime;
@@ -89,6 +90,20 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.True(otherData.ExitCode == 1, otherData.ToString());
         Assert.Contains("which was trained on other data: --seed was 1, now 2", otherData.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted")));
+        // So is resuming on the same folder after a mask was redrawn and an image pair added, each named.
+        var mask = In("train/shape_005_mask.png");
+        var kept = File.ReadAllBytes(mask);
+        File.Copy(In("train/shape_006_mask.png"), mask, overwrite: true);
+        File.Copy(In("train/shape_000.png"), In("train/shape_100.png"));
+        File.Copy(In("train/shape_000_mask.png"), In("train/shape_100_mask.png"));
+        var otherFiles = Tool([.. arguments, "--output", In("interrupted"), "--resume"]);
+        Assert.True(otherFiles.ExitCode == 1, otherFiles.ToString());
+        Assert.Contains("images added since the run: shape_100.png", otherFiles.Error);
+        Assert.Contains("images changed (the image or its mask) since the run: shape_005.png", otherFiles.Error);
+        Assert.Equal(interrupted, Fingerprint(In("interrupted")));
+        File.WriteAllBytes(mask, kept);
+        File.Delete(In("train/shape_100.png"));
+        File.Delete(In("train/shape_100_mask.png"));
         // So is resuming with another network, or other training settings, which the checkpoint's would silently
         // replace: each setting that differs is named with both values.
         var otherNetwork = Tool([.. arguments, "--output", In("interrupted"), "--resume", "--deep-supervision", "1"]);
@@ -107,10 +122,16 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("TrainerOptions.WeightAveragingDecay: checkpoint null, asked 0.9", otherTraining.Error);
         Assert.Contains($"--recipe {In("interrupted/recipe.json")} (the recipe the run was trained with)", otherTraining.Error);
         Assert.Equal(interrupted, Fingerprint(In("interrupted")));
-        // The run's own recipe.json gives every setting the checkpoint was trained with, without the flags.
+        // The run's own recipe.json gives every setting the checkpoint was trained with, without the flags. Its data
+        // record is made one from before the files were fingerprinted: the folder alone is compared, and said.
+        var record = JsonNode.Parse(File.ReadAllText(In("interrupted/training-data.json")))!.AsObject();
+        Assert.True(record.Remove("Files"));
+        File.WriteAllText(In("interrupted/training-data.json"), record.ToJsonString());
         var resumed = Tool(["train", "--images", In("train"), "--threads", "1", "--recipe", In("interrupted/recipe.json"), "--output", In("interrupted"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"Resuming from {In("interrupted/checkpoint.ckpt")}", resumed.Output);
+        Assert.Contains("has no fingerprints of its image and mask files; they are compared by folder alone", resumed.Output);
+        Assert.Equal(24, JsonNode.Parse(File.ReadAllText(In("interrupted/training-data.json")))!["Files"]!.AsObject().Count);
 
         using (var expected = Metrics(In("straight")))
         using (var actual = Metrics(In("interrupted")))

@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using MLNet.UNet.Images;
 
 namespace MLNet.UNet.Cli.Commands;
 
@@ -31,15 +34,21 @@ namespace MLNet.UNet.Cli.Commands;
 /// The seed that drew the validation patients (--split-seed, else --seed; volumes); null for images and in records
 /// written before it was kept, where it is not compared.
 /// </param>
+/// <param name="Files">
+/// Per image (its file name), a fingerprint of the image's and its mask's bytes (<see cref="FilesOf"/>): an image or
+/// mask changed, added or removed in the same folder is other data. Null for volumes (the library fingerprints each
+/// patient's voxels) and in image records written before it was kept, where the folder alone is compared.
+/// </param>
 internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed,
-    string? Classes = null, bool? LabelFractions = null, int? SplitSeed = null, bool? RedrawEmptySlices = null)
+    string? Classes = null, bool? LabelFractions = null, int? SplitSeed = null, bool? RedrawEmptySlices = null,
+    IReadOnlyDictionary<string, string>? Files = null)
 {
     public const string FileName = "training-data.json";
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>
-    /// Before any data is read: checks these options against the record of the run being resumed, or, for a run that
+    /// Before training loads any data: checks these options against the record of the run being resumed, or, for a run that
     /// starts now, records them. A resume records them once its first epoch has ended (<see cref="Record"/>), so that a
     /// resume refused later, by the checkpoint, leaves the record as it was.
     /// </summary>
@@ -56,7 +65,10 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
         }
         if (File.Exists(path))
         {
-            var differences = Differences(Read(path));
+            var recorded = Read(path);
+            if (Files is not null && recorded.Files is null)
+                output.WriteLine($"The record of the checkpoint's data ({path}) has no fingerprints of its image and mask files; they are compared by folder alone.");
+            var differences = Differences(recorded);
             if (differences.Count > 0)
                 throw new ArgumentException(
                     $"--resume continues the run in {folder}, which was trained on other data: {string.Join("; ", differences)}. " +
@@ -85,10 +97,47 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
         }
     }
 
-    List<string> Differences(TrainingData recorded) => Options().Zip(recorded.Options())
-        .Where(pair => pair.Second.Value is not null && pair.First.Value != pair.Second.Value)
-        .Select(pair => $"{pair.First.Option} was {pair.Second.Value}, now {pair.First.Value}")
-        .ToList();
+    /// <summary>
+    /// The fingerprint of each image/mask pair, keyed by the image's file name: the first 8 bytes of a SHA-256 of the
+    /// mask's name and both files' bytes. The bytes, not the decoded pixels, so that a resume on another processor
+    /// agrees.
+    /// </summary>
+    public static Dictionary<string, string> FilesOf(IEnumerable<ImageMaskPair> pairs) => pairs.ToDictionary(
+        pair => Path.GetFileName(pair.ImagePath),
+        pair =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(pair.MaskPath) + "\n"));
+            hash.AppendData(File.ReadAllBytes(pair.ImagePath));
+            hash.AppendData(File.ReadAllBytes(pair.MaskPath));
+            return Convert.ToHexString(hash.GetHashAndReset(), 0, 8);
+        }, StringComparer.Ordinal);
+
+    List<string> Differences(TrainingData recorded)
+    {
+        var differences = Options().Zip(recorded.Options())
+            .Where(pair => pair.Second.Value is not null && pair.First.Value != pair.Second.Value)
+            .Select(pair => $"{pair.First.Option} was {pair.Second.Value}, now {pair.First.Value}")
+            .ToList();
+        if (Files is not null && recorded.Files is not null)
+        {
+            var added = Files.Keys.Except(recorded.Files.Keys);
+            var removed = recorded.Files.Keys.Except(Files.Keys);
+            var changed = Files.Where(file => recorded.Files.TryGetValue(file.Key, out var run) && run != file.Value).Select(file => file.Key);
+            foreach (var (what, names) in new[] { ("added", added), ("removed", removed), ("changed (the image or its mask)", changed) })
+                if (Listed(names) is { } list)
+                    differences.Add($"images {what} since the run: {list}");
+        }
+        return differences;
+    }
+
+    // Up to five names, then how many more.
+    static string? Listed(IEnumerable<string> names)
+    {
+        var sorted = names.Order(StringComparer.Ordinal).ToList();
+        return sorted.Count == 0 ? null
+            : string.Join(", ", sorted.Take(5)) + (sorted.Count > 5 ? $" and {sorted.Count - 5} more" : "");
+    }
 
     IEnumerable<(string Option, string? Value)> Options() =>
     [

@@ -27,14 +27,15 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
 
     public int OnImages(DirectoryInfo images, DirectoryInfo? masks, int channels, long maxPixels)
     {
-        var data = new TrainingData(images.FullName, masks?.FullName, recipe.ImageSize, channels, 0, null, recipe.ValidationFraction, recipe.Seed);
+        var pairs = ImagePairs.Find(images.FullName, masks?.FullName, maxPixels);
+        var data = new TrainingData(images.FullName, masks?.FullName, recipe.ImageSize, channels, 0, null, recipe.ValidationFraction, recipe.Seed,
+            Files: TrainingData.FilesOf(pairs));
         bool recordAfterFit = CheckData(data);
         AtomicFile.RemoveStaleTemporaries(folder.FullName);
         // A resume refused (other settings) leaves the recipe its checkpoint was trained with.
         bool resuming = resume && File.Exists(PathOf(VolumeTraining.CheckpointFile));
         if (!resuming)
             recipe.WriteJson(PathOf(VolumeTraining.RecipeFile));
-        var pairs = ImagePairs.Find(images.FullName, masks?.FullName, maxPixels);
         int size = recipe.ImageSize;
         environment.Output.WriteLine($"Training on {pairs.Count} image/mask pairs from {images.FullName}, resized to {size} x {size}.");
         var context = environment.CreateContext(recipe.Seed);
@@ -121,7 +122,7 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         report(progress);
     };
 
-    // Before any data is read: a resumed run must train on the data its checkpoint was trained on. True when the
+    // Before training loads any data: a resumed run must train on the data its checkpoint was trained on. True when the
     // record is to be written once the resume is accepted.
     bool CheckData(TrainingData data) =>
         data.CheckOrRecord(folder.FullName, resume && (File.Exists(PathOf(VolumeTraining.CheckpointFile)) || Directory.EnumerateDirectories(folder.FullName, "fold-*").Any()), environment.Output);
