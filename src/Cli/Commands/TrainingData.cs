@@ -36,7 +36,7 @@ namespace MLNet.UNet.Cli.Commands;
 /// </param>
 /// <param name="Files">
 /// Per image (its file name), a fingerprint of the image's and its mask's bytes (<see cref="FilesOf"/>): an image or
-/// mask changed, added or removed in the same folder is other data. Null for volumes (the library fingerprints each
+/// mask changed, added or removed is other data; where both records hold them, they are compared instead of the folders. Null for volumes (the library fingerprints each
 /// patient's voxels) and in image records written before it was kept, where the folder alone is compared.
 /// </param>
 internal sealed record TrainingData(string Source, string? Masks, int Size, int Channels, int NeighbourSlices, double? EmptySlices, double Validation, int Seed,
@@ -72,7 +72,7 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
             if (differences.Count > 0)
                 throw new ArgumentException(
                     $"--resume continues the run in {folder}, which was trained on other data: {string.Join("; ", differences)}. " +
-                    "Give the same options, or train into another --output folder.");
+                    "Give the same options and files (put back those named), or train into another --output folder.");
         }
         else
             output.WriteLine($"No record of the data options of the checkpoint's run ({path}); resuming with the options given.");
@@ -98,32 +98,38 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
     }
 
     /// <summary>
-    /// The fingerprint of each image/mask pair, keyed by the image's file name: the first 8 bytes of a SHA-256 of the
-    /// mask's name and both files' bytes. The bytes, not the decoded pixels, so that a resume on another processor
-    /// agrees.
+    /// The fingerprint of each image/mask pair, keyed by the image's file name: the first 16 bytes of a SHA-256 of the
+    /// mask's name and both files' lengths and bytes. The bytes, not the decoded pixels, so that a resume on another
+    /// processor agrees; a file saved anew with the same pixels (other metadata or compression) counts as changed.
     /// </summary>
     public static Dictionary<string, string> FilesOf(IEnumerable<ImageMaskPair> pairs) => pairs.ToDictionary(
         pair => Path.GetFileName(pair.ImagePath),
         pair =>
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(pair.MaskPath) + "\n"));
-            hash.AppendData(File.ReadAllBytes(pair.ImagePath));
-            hash.AppendData(File.ReadAllBytes(pair.MaskPath));
-            return Convert.ToHexString(hash.GetHashAndReset(), 0, 8);
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(pair.MaskPath)));
+            foreach (var bytes in new[] { File.ReadAllBytes(pair.ImagePath), File.ReadAllBytes(pair.MaskPath) })
+            {
+                hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+                hash.AppendData(bytes);
+            }
+            return Convert.ToHexString(hash.GetHashAndReset(), 0, 16);
         }, StringComparer.Ordinal);
 
     List<string> Differences(TrainingData recorded)
     {
+        // Where both runs fingerprinted their files, the files stand in for the folders: the same files moved are the same data.
+        bool filesCompared = Files is not null && recorded.Files is not null;
         var differences = Options().Zip(recorded.Options())
+            .Where(pair => !(filesCompared && pair.First.Option is SourceOption or MasksOption))
             .Where(pair => pair.Second.Value is not null && pair.First.Value != pair.Second.Value)
             .Select(pair => $"{pair.First.Option} was {pair.Second.Value}, now {pair.First.Value}")
             .ToList();
-        if (Files is not null && recorded.Files is not null)
+        if ((Files, recorded.Files) is ({ } files, { } runFiles))
         {
-            var added = Files.Keys.Except(recorded.Files.Keys);
-            var removed = recorded.Files.Keys.Except(Files.Keys);
-            var changed = Files.Where(file => recorded.Files.TryGetValue(file.Key, out var run) && run != file.Value).Select(file => file.Key);
+            var added = files.Keys.Except(runFiles.Keys);
+            var removed = runFiles.Keys.Except(files.Keys);
+            var changed = files.Where(file => runFiles.TryGetValue(file.Key, out var run) && run != file.Value).Select(file => file.Key);
             foreach (var (what, names) in new[] { ("added", added), ("removed", removed), ("changed (the image or its mask)", changed) })
                 if (Listed(names) is { } list)
                     differences.Add($"images {what} since the run: {list}");
@@ -139,9 +145,11 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
             : string.Join(", ", sorted.Take(5)) + (sorted.Count > 5 ? $" and {sorted.Count - 5} more" : "");
     }
 
+    const string SourceOption = "--images/--volumes", MasksOption = "--masks";
+
     IEnumerable<(string Option, string? Value)> Options() =>
     [
-        ("--images/--volumes", Source), ("--masks", Masks ?? "not given"), ("--size", Text(Size)), ("--channels", Text(Channels)),
+        (SourceOption, Source), (MasksOption, Masks ?? "not given"), ("--size", Text(Size)), ("--channels", Text(Channels)),
         ("--neighbour-slices", Text(NeighbourSlices)), ("--empty-slices", EmptySlices is { } empty ? Text(empty) : "not applicable"),
         ("--validation", Text(Validation)), ("--seed", Text(Seed)), ("the classes learned (--labels, --context-labels)", Classes),
         ("--label-fractions", LabelFractions is { } fractions ? (fractions ? "true" : "false") : null),

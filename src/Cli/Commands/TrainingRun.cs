@@ -122,8 +122,8 @@ internal sealed class TrainingRun(CliEnvironment environment, DirectoryInfo fold
         report(progress);
     };
 
-    // Before training loads any data: a resumed run must train on the data its checkpoint was trained on. True when the
-    // record is to be written once the resume is accepted.
+    // Before training loads any data (image files have been checked and fingerprinted): a resumed run must train on the
+    // data its checkpoint was trained on. True when the record is to be written once the resume is accepted.
     bool CheckData(TrainingData data) =>
         data.CheckOrRecord(folder.FullName, resume && (File.Exists(PathOf(VolumeTraining.CheckpointFile)) || Directory.EnumerateDirectories(folder.FullName, "fold-*").Any()), environment.Output);
 
