@@ -81,6 +81,10 @@ public sealed class ToolOrganTests : IDisposable
             Assert.Equal(2, darkLiver.GetProperty("Organs").GetArrayLength());
             Assert.Equal(0, darkLiver.GetProperty("UnchangedPatients").GetArrayLength());
         }
+        // Its pixels take the organ of highest probability: there is no threshold to replace.
+        var thresholded = ToolRun.Of("evaluate", "--model", Path.Combine(In("organs"), "model.zip"), "--volumes", In("volumes"), "--threshold", "0.6");
+        Assert.True(thresholded.ExitCode == 1, thresholded.ToString());
+        Assert.Contains("--threshold applies to a one-organ model", thresholded.Error);
 
         Directory.CreateDirectory(In("unlabelled"));
         File.Copy(Path.Combine(In("volumes"), "image_2.nii.gz"), Path.Combine(In("unlabelled"), "image_2.nii.gz"));

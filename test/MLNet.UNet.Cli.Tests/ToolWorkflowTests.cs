@@ -56,6 +56,27 @@ public sealed class ToolWorkflowTests(ITestOutputHelper output) : IDisposable
         using (var drawn = Microsoft.ML.Data.MLImage.CreateFromFile(overlays[0]))
             Assert.Equal((48, 48), (drawn.Width, drawn.Height));
 
+        // --threshold replaces the zip's: a low one marks more pixels than a high one, and the report says which was used.
+        long Foreground(string threshold)
+        {
+            var run = ToolRun.Of("predict", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("test"), "--output", In($"pred-{threshold}"), "--threshold", threshold);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains($"Foreground above a probability of {threshold} (--threshold; the model's own: 0.5)", run.Output);
+            return Directory.GetFiles(In($"pred-{threshold}"), "*_pred.png").Sum(path =>
+            {
+                using var mask = Microsoft.ML.Data.MLImage.CreateFromFile(path);
+                return (long)mask.Pixels.ToArray().Count(p => p != 0);
+            });
+        }
+        Assert.True(Foreground("0.05") > Foreground("0.95"));
+        var thresholded = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("test"), "--threshold", "0.3", "--json", In("threshold.json"));
+        Assert.True(thresholded.ExitCode == 0, thresholded.ToString());
+        using (var json = JsonDocument.Parse(File.ReadAllText(In("threshold.json"))))
+            Assert.Equal(0.3, json.RootElement.GetProperty("Threshold").GetDouble(), 6);
+        var outside = ToolRun.Of("evaluate", "--model", Path.Combine(In("model"), "model.zip"), "--images", In("test"), "--threshold", "1");
+        Assert.True(outside.ExitCode == 1, outside.ToString());
+        Assert.Contains("--threshold must be in (0, 1), got 1.", outside.Error);
+
         var export = ToolRun.Of("export", "--checkpoint", Path.Combine(In("model"), "checkpoint.ckpt"), "--size", "32", "--output", In("export"));
         Assert.True(export.ExitCode == 0, export.ToString());
         var info = ToolRun.Of("info", Path.Combine(In("export"), "model.zip"));

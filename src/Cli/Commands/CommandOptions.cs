@@ -143,6 +143,30 @@ internal static class CommandOptions
         return on;
     }
 
+    public static Option<float?> Threshold() => new("--threshold")
+    {
+        Description = "Foreground above this probability, in (0, 1), for a one-organ model: to try another threshold before exporting one " +
+                      "(unet export --threshold). Default: the model's own (the threshold its zip applies).",
+    };
+
+    /// <summary>
+    /// The model as scored with the --threshold given (its own when none), said when given; refused outside (0, 1) and
+    /// for a model of several organs, whose pixels take the organ of highest probability.
+    /// </summary>
+    public static ModelKind WithThreshold(TextWriter output, float? given, ModelKind kind)
+    {
+        if (given is not { } threshold)
+            return kind;
+        if (!(threshold > 0 && threshold < 1))
+            throw new ArgumentException(FormattableString.Invariant($"--threshold must be in (0, 1), got {threshold}."));
+        if (kind.Organs is not null)
+            throw new ArgumentException("--threshold applies to a one-organ model: this model's pixels take the organ of highest probability. " +
+                                        "Give --organ to score one of its organs by its own probability.");
+        output.WriteLine(FormattableString.Invariant(
+            $"Foreground above a probability of {threshold} (--threshold; the model's own: {kind.Threshold?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none, 0.5 by default"})."));
+        return kind with { Threshold = threshold };
+    }
+
     public static Option<bool> FailOnWarning() => new("--fail-on-warning")
     {
         Description = "Exit with code 3 when any prediction is implausible against what the model saw in training (an organ far smaller or larger, or low confidence).",

@@ -25,6 +25,7 @@ internal static class EvaluateCommand
         var maxPixels = CommandOptions.MaxImagePixels();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the metrics as JSON to this file." };
         var smoothSlices = CommandOptions.SmoothSlices();
+        var threshold = CommandOptions.Threshold();
         var failOnWarning = CommandOptions.FailOnWarning();
         var surfaceRule = new Option<SurfaceRule>("--surface-rule")
         {
@@ -45,10 +46,11 @@ internal static class EvaluateCommand
               unet evaluate --model model/model.zip --images data/test --json test-metrics.json
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --stress
               unet evaluate --model liver/model.zip --volumes ../shared/data/chaos-mr-t2 --smooth-slices 0   (no slice smoothing, whatever the model's default)
+              unet evaluate --model liver/model.zip --volumes held-out --threshold 0.6   (another threshold than the zip's)
               unet evaluate --model cv/fold-1/model.zip --model cv/fold-2/model.zip --volumes held-out   # an ensemble
               unet evaluate --model liver/model.zip --model abdomen/model.zip --organ liver --volumes held-out
             """)
-        { model, organ, testTimeFlips, testTimeShifts, images, masks, volumes, json, maxPixels, smoothSlices, failOnWarning, stress, surfaceRule };
+        { model, organ, testTimeFlips, testTimeShifts, images, masks, volumes, json, maxPixels, smoothSlices, threshold, failOnWarning, stress, surfaceRule };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -57,11 +59,12 @@ internal static class EvaluateCommand
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             bool? shiftsGiven = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
-            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
-            int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
-            bool shifts = CommandOptions.TestTimeShifts(environment.Output, shiftsGiven, kind, result.GetValue(volumes) is not null);
+            var (transformer, loadedKind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
+            var kind = CommandOptions.WithThreshold(environment.Output, result.GetValue(threshold), loadedKind);
+            int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
+            bool shifts = CommandOptions.TestTimeShifts(environment.Output, shiftsGiven, kind, result.GetValue(volumes) is not null);
             object report;
             int exitCode = ExitCodes.Success;
             if (result.GetValue(stress) && result.GetValue(volumes) is null)
@@ -99,7 +102,7 @@ internal static class EvaluateCommand
                     environment.Output.WriteLine($"| {Path.GetFileName(image.File)} | {image.Dice:F4} | {image.IoU:F4} | {image.PixelError:F4} |");
                 environment.Output.WriteLine($"| **mean ± sd** | {meanDice:F4} ± {diceSd:F4} | {meanIoU:F4} | {meanPixelError:F4} |");
                 environment.Output.WriteLine($"{secondsPerImage * 1000:F0} ms per image (scoring and resizing back, after the first), {Environment.ProcessorCount} logical CPUs.");
-                report = new { MeanDice = meanDice, DiceStandardDeviation = diceSd, MeanIoU = meanIoU, MeanPixelError = meanPixelError, SecondsPerImage = secondsPerImage, Images = perImage };
+                report = new { kind.Threshold, MeanDice = meanDice, DiceStandardDeviation = diceSd, MeanIoU = meanIoU, MeanPixelError = meanPixelError, SecondsPerImage = secondsPerImage, Images = perImage };
             }
             else if (kind.Organs is { } organs)
             {
@@ -154,7 +157,7 @@ internal static class EvaluateCommand
                 exitCode = CommandOptions.ReportWarnings(environment.Output, checkedCases.Select(s => (s.Id, s.Warnings)), result.GetValue(failOnWarning), kind.Plausibility is not null);
                 report = new
                 {
-                    SmoothingRadius = smoothing, TestTimeShifts = shifts, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
+                    kind.Threshold, SmoothingRadius = smoothing, TestTimeShifts = shifts, SurfaceRule = result.GetValue(surfaceRule).ToString(), volumeReport.Patients, volumeReport.Raw, volumeReport.PostProcessed,
                     Plausibility = checkedCases.Select(s => new { Patient = s.Id, s.Statistics.VolumeMl, s.Statistics.MeanConfidence, Implausible = s.Warnings.Count > 0, s.Warnings, s.ReorientedFrom, s.FieldOfViewMatched }),
                     Stress = stressResults is null ? null : StressTest.ToJsonRows(stressResults),
                     Unreadable = unreadable.Values,

@@ -25,6 +25,7 @@ internal static class PredictCommand
         var maxPixels = CommandOptions.MaxImagePixels();
         var postProcess = new Option<bool>("--post-process") { Description = "Volumes: keep the largest 3D component and fill holes." };
         var smoothSlices = CommandOptions.SmoothSlices();
+        var threshold = CommandOptions.Threshold();
         var testTimeShifts = CommandOptions.TestTimeShifts();
         var failOnWarning = CommandOptions.FailOnWarning();
         var command = new Command("predict", """
@@ -41,7 +42,7 @@ internal static class PredictCommand
               unet predict --model liver/model.zip --volumes scans --output labels --post-process --smooth-slices 0   (no slice smoothing, whatever the model's default)
               unet predict --model liver/model.zip --model abdomen/model.zip --organ liver --volumes scans --output labels
             """)
-        { model, organ, testTimeFlips, testTimeShifts, images, volumes, output, overlay, postProcess, smoothSlices, maxPixels, failOnWarning };
+        { model, organ, testTimeFlips, testTimeShifts, images, volumes, output, overlay, postProcess, smoothSlices, threshold, maxPixels, failOnWarning };
         command.SetAction(result => environment.Run(() =>
         {
             if ((result.GetValue(images) is null) == (result.GetValue(volumes) is null))
@@ -51,11 +52,12 @@ internal static class PredictCommand
             int? smoothingGiven = CommandOptions.CheckedSmoothing(result.GetValue(smoothSlices), result.GetValue(volumes) is not null);
             bool? shiftsGiven = CommandOptions.CheckedTestTimeShifts(result.GetValue(testTimeShifts), result.GetValue(volumes) is not null);
             var context = environment.CreateContext();
-            var (transformer, kind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
-            int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
-            bool shifts = CommandOptions.TestTimeShifts(environment.Output, shiftsGiven, kind, result.GetValue(volumes) is not null);
+            var (transformer, loadedKind, _) = ModelKind.Load(context, result.GetValue(model)!, result.GetValue(testTimeFlips), result.GetValue(organ));
             // Disposing deletes the temporary copy of the ONNX model that ML.NET made while loading.
             using var loaded = transformer as IDisposable;
+            var kind = CommandOptions.WithThreshold(environment.Output, result.GetValue(threshold), loadedKind);
+            int smoothing = CommandOptions.Smoothing(environment.Output, smoothingGiven, kind, result.GetValue(volumes) is not null);
+            bool shifts = CommandOptions.TestTimeShifts(environment.Output, shiftsGiven, kind, result.GetValue(volumes) is not null);
             var folder = result.GetValue(output)!;
             CommandOptions.EnsureFolder(folder);
             if (result.GetValue(images) is { } imageFolder)
