@@ -163,7 +163,7 @@ internal static class CommandOptions
             throw new ArgumentException("--threshold applies to a one-organ model: this model's pixels take the organ of highest probability. " +
                                         "Give --organ to score one of its organs by its own probability.");
         output.WriteLine(FormattableString.Invariant(
-            $"Foreground above a probability of {threshold} (--threshold; the model's own: {kind.Threshold?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none, 0.5 by default"})."));
+            $"Foreground above a probability of {threshold} (--threshold; the model's own: {(object?)kind.Threshold ?? "none, 0.5 by default"})."));
         return kind with { Threshold = threshold };
     }
 

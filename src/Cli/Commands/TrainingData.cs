@@ -119,22 +119,21 @@ internal sealed record TrainingData(string Source, string? Masks, int Size, int 
     List<string> Differences(TrainingData recorded)
     {
         // Where both runs fingerprinted their files, the files stand in for the folders: the same files moved are the same data.
-        bool filesCompared = Files is not null && recorded.Files is not null;
-        var differences = Options().Zip(recorded.Options())
-            .Where(pair => !(filesCompared && pair.First.Option is SourceOption or MasksOption))
+        var files = (Files, recorded.Files) is ({ } now, { } run) ? FileDifferences(now, run) : null;
+        return Options().Zip(recorded.Options())
+            .Where(pair => !(files is not null && pair.First.Option is SourceOption or MasksOption))
             .Where(pair => pair.Second.Value is not null && pair.First.Value != pair.Second.Value)
             .Select(pair => $"{pair.First.Option} was {pair.Second.Value}, now {pair.First.Value}")
+            .Concat(files ?? [])
             .ToList();
-        if ((Files, recorded.Files) is ({ } files, { } runFiles))
-        {
-            var added = files.Keys.Except(runFiles.Keys);
-            var removed = runFiles.Keys.Except(files.Keys);
-            var changed = files.Where(file => runFiles.TryGetValue(file.Key, out var run) && run != file.Value).Select(file => file.Key);
-            foreach (var (what, names) in new[] { ("added", added), ("removed", removed), ("changed (the image or its mask)", changed) })
-                if (Listed(names) is { } list)
-                    differences.Add($"images {what} since the run: {list}");
-        }
-        return differences;
+    }
+
+    static IEnumerable<string> FileDifferences(IReadOnlyDictionary<string, string> now, IReadOnlyDictionary<string, string> run)
+    {
+        var changed = now.Where(file => run.TryGetValue(file.Key, out var recorded) && recorded != file.Value).Select(file => file.Key);
+        foreach (var (what, names) in new[] { ("added", now.Keys.Except(run.Keys)), ("removed", run.Keys.Except(now.Keys)), ("changed (the image or its mask)", changed) })
+            if (Listed(names) is { } list)
+                yield return $"images {what} since the run: {list}";
     }
 
     // Up to five names, then how many more.
